@@ -1,0 +1,62 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Winnow",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "winnowd", targets: ["winnowd"]),
+        .executable(name: "winnowctl", targets: ["winnowctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+    ],
+    targets: [
+        // C interop: one thin shim per library.
+        .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+
+        // Stage modules: know nothing of each other nor of the store.
+        .target(name: "WinnowFeeds"),
+        .target(name: "WinnowFetch", dependencies: ["CCurl"]),
+        .target(name: "WinnowClean"),
+        .target(name: "WinnowDedup"),
+
+        // The only module that speaks SQL.
+        .target(name: "WinnowStore", dependencies: [
+            "WinnowFeeds", "WinnowClean", "WinnowDedup",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+
+        // Wires the stages together: configuration, scheduler, stage runners, logging.
+        .target(name: "WinnowPipeline", dependencies: [
+            "WinnowFeeds", "WinnowFetch", "WinnowClean", "WinnowDedup", "WinnowStore",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
+
+        .executableTarget(name: "winnowd", dependencies: [
+            "WinnowPipeline",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "winnowctl", dependencies: [
+            "WinnowPipeline", "WinnowStore", "WinnowFeeds", "WinnowClean", "WinnowDedup",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Test support: a real HTTP server on 127.0.0.1 and helpers to run the binaries.
+        .target(name: "WinnowTestSupport", path: "Tests/WinnowTestSupport"),
+
+        .testTarget(name: "WinnowFeedsTests", dependencies: ["WinnowFeeds"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WinnowFetchTests", dependencies: ["WinnowFetch", "WinnowTestSupport"]),
+        .testTarget(name: "WinnowCleanTests", dependencies: ["WinnowClean"]),
+        .testTarget(name: "WinnowDedupTests", dependencies: ["WinnowDedup"]),
+        .testTarget(name: "WinnowStoreTests", dependencies: ["WinnowStore"]),
+        .testTarget(name: "WinnowPipelineTests", dependencies: ["WinnowPipeline", "WinnowStore", "WinnowTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,75 @@
+import Foundation
+
+/// One boilerplate rule: data, not code. Shipped defaults can be disabled by id and extended in pipeline.json.
+public struct BoilerplateRule: Sendable, Codable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        /// Removes each paragraph the pattern matches.
+        case paragraph
+        /// A heading that starts a block (author bio, comments) running to the end of the document.
+        case blockStart = "block-start"
+        /// A byline: the paragraph leaves the body and its first capture group becomes the author.
+        case byline
+    }
+
+    public var id: String
+    public var category: String
+    public var kind: Kind
+    /// An ICU regular expression, matched against each normalized paragraph.
+    public var pattern: String
+
+    public init(id: String, category: String, kind: Kind = .paragraph, pattern: String) {
+        self.id = id
+        self.category = category
+        self.kind = kind
+        self.pattern = pattern
+    }
+}
+
+extension BoilerplateRule {
+    /// The shipped rules, one per kind of boilerplate found in real scraped news (see ../shared/seeds).
+    public static let defaults: [BoilerplateRule] = [
+        .init(id: "commerce.cart-empty", category: "commerce",
+              pattern: #"(?i)^your (shopping )?(cart|basket|bag) is (currently )?empty[.!]*$"#),
+        .init(id: "commerce.added-to-cart", category: "commerce",
+              pattern: #"(?i)^(.{0,80} )?(has been )?added to (your )?(cart|basket)[.!]*$"#),
+        .init(id: "subscription.subscribe-prompt", category: "subscription",
+              pattern: #"(?i)^subscribe (to|now|today)\b.{0,200}$"#),
+        .init(id: "subscription.already-subscribed", category: "subscription",
+              pattern: #"(?i)^already (a )?(subscribed|subscriber|a member|have an account)\b.{0,200}$"#),
+        .init(id: "subscription.login-to-continue", category: "subscription",
+              pattern: #"(?i)^(log|sign) ?in to (continue|read|keep reading|join)\b.{0,200}$"#),
+        .init(id: "subscription.paywall", category: "subscription",
+              pattern: #"(?i)^(this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)|to continue reading,? (please )?(subscribe|log ?in|sign ?in)).{0,200}$"#),
+        .init(id: "newsletter.sign-up", category: "newsletter",
+              pattern: #"(?i)^(sign up|subscribe) (for|to) (our|the) .{0,60}newsletters?\b.{0,160}$"#),
+        .init(id: "ai-voice.generated", category: "ai-voice",
+              pattern: #"(?i)^\W{0,4}(voice|audio|this (audio|narration)) (is|was) (ai|computer)[- ]generated\b.{0,120}$"#),
+        .init(id: "ai-voice.listen", category: "ai-voice",
+              pattern: #"(?i)^\W{0,4}listen to (this|the) (article|story)\b.{0,80}$"#),
+        .init(id: "share.prompt", category: "share",
+              pattern: #"(?i)^(share (your (perspective|thoughts|story)|this (article|story|page))|share on (facebook|twitter|x|linkedin)|join the conversation|leave a comment|comments?)[.!:]*$"#),
+        .init(id: "related.label", category: "related",
+              pattern: #"(?i)^(related( articles?| stories| coverage)?|read (also|next|more)|see also|recommended( for you)?|more (from|stories|on this)[^.]{0,40}|you (may|might) also like|most (read|popular))[:.]?$"#),
+        .init(id: "read-more.truncation", category: "read-more",
+              pattern: #"(?i)(\.\.\.|…)\s*read more[.!]?$"#),
+        .init(id: "caption.photo-description", category: "caption",
+              pattern: #"(?i)^(in )?(this|a) (handout |file )?(photo|image|picture)\b.{0,600}$"#),
+        .init(id: "caption.credit", category: "caption",
+              pattern: #"(\((photo|image|picture)?[^()]{0,120}(/| via | by )(AP|Reuters|AFP|EPA|Getty Images|Bloomberg|Shutterstock|U\.S\. [A-Z][a-z]+)[^()]{0,40}\)|[A-Z]{2,}[^.]{0,40}/(Getty Images|AFP|Reuters|AP)( News)?)\s*$"#),
+        .init(id: "caption.photo-credit-line", category: "caption",
+              pattern: #"(?i)^(photo|image|picture|illustration)( credit)?s?:\s.{0,160}$"#),
+        .init(id: "bio.about-heading", category: "bio", kind: .blockStart,
+              pattern: #"(?i)^about the (author|authors|writer|reporter|contributor)s?:?$"#),
+        .init(id: "byline.by-line", category: "byline", kind: .byline,
+              pattern: #"^(?:By|BY|by)\s+(\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|and|&|de|van|von|al|bin)){0,6})\s*$"#),
+    ]
+}
+
+/// Rule ids of the structural rules the cleaner applies in code (they look at neighbours, not one paragraph).
+public enum StructuralRule {
+    public static let repeatedParagraph = "repeat.paragraph"
+    public static let sectionLabel = "section.label"
+    public static let captionHeading = "caption.heading"
+    public static let trailingTeasers = "related.trailing-teasers"
+    public static let htmlElement = "html.element"
+}

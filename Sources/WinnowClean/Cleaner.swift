@@ -1,0 +1,205 @@
+import Foundation
+
+/// A paragraph the cleaner removed, and the rule that removed it.
+public struct Removal: Sendable, Codable, Equatable {
+    public var text: String
+    public var ruleID: String
+    public var category: String
+
+    public init(text: String, ruleID: String, category: String) {
+        self.text = text
+        self.ruleID = ruleID
+        self.category = category
+    }
+}
+
+/// The cleaned article: body text plus what was lifted out as metadata or removed as boilerplate.
+public struct CleanedDocument: Sendable, Codable, Equatable {
+    public var title: String?
+    public var author: String?
+    /// Paragraphs separated by a blank line.
+    public var text: String
+    public var removed: [Removal]
+}
+
+/// Why a rule set could not be used.
+public struct RuleError: Error, CustomStringConvertible {
+    public var ruleID: String
+    public var reason: String
+    public var description: String { "cleaning rule \"\(ruleID)\": \(reason)" }
+}
+
+/// Cleans article text: from HTML or plain text to normalized paragraphs, with boilerplate removed by rules.
+public struct Cleaner: Sendable {
+    struct CompiledRule: @unchecked Sendable {  // NSRegularExpression is immutable and thread-safe once built.
+        let rule: BoilerplateRule
+        let regex: NSRegularExpression
+    }
+
+    let rules: [CompiledRule]
+
+    /// Compiles the rules; a rule whose pattern is not a valid regular expression is refused by id.
+    public init(rules: [BoilerplateRule] = BoilerplateRule.defaults) throws {
+        self.rules = try rules.map { rule in
+            do {
+                return CompiledRule(rule: rule, regex: try NSRegularExpression(pattern: rule.pattern))
+            } catch {
+                throw RuleError(ruleID: rule.id, reason: "pattern \(rule.pattern) is not a valid regular expression")
+            }
+        }
+    }
+
+    /// Cleans a document that is either HTML or plain text (detected from its content).
+    public func clean(document: String, title: String? = nil, author: String? = nil) -> CleanedDocument {
+        if HTMLText.looksLikeHTML(document) {
+            let html = HTMLText(html: document)
+            let removals = html.dropped.map {
+                Removal(text: $0.text, ruleID: "\(StructuralRule.htmlElement).\($0.element)", category: category(ofElement: $0.element))
+            }
+            var result = clean(paragraphs: html.paragraphs, title: title ?? html.title, author: author ?? html.author)
+            result.removed.insert(contentsOf: removals, at: 0)
+            return result
+        }
+        let paragraphs = document.split(whereSeparator: \.isNewline).map(String.init)
+        return clean(paragraphs: paragraphs, title: title, author: author)
+    }
+
+    private func category(ofElement element: String) -> String {
+        switch element {
+        case "figcaption": return "caption"
+        case "nav", "header": return "navigation"
+        case "footer": return "footer"
+        case "form", "button": return "prompt"
+        default: return "layout"
+        }
+    }
+
+    /// Cleans paragraphs that are already text. `title` and `author` are known metadata (from the feed);
+    /// when missing they are taken from the text.
+    public func clean(paragraphs input: [String], title knownTitle: String? = nil, author knownAuthor: String? = nil) -> CleanedDocument {
+        var paragraphs = input.map(TextNormalizer.normalizeParagraph).filter { !$0.isEmpty }
+        var removed: [Removal] = []
+        var author = knownAuthor
+        var title = knownTitle.map(TextNormalizer.normalizeParagraph)
+
+        func remove(_ index: Int, _ id: String, _ category: String) {
+            removed.append(Removal(text: paragraphs[index], ruleID: id, category: category))
+        }
+
+        // Repeated paragraphs: keep the first.
+        var seen = Set<String>()
+        var kept: [String] = []
+        for p in paragraphs {
+            if seen.insert(p).inserted { kept.append(p) } else {
+                removed.append(Removal(text: p, ruleID: StructuralRule.repeatedParagraph, category: "repeat"))
+            }
+        }
+        paragraphs = kept
+
+        // Rules matched one paragraph at a time.
+        var keep = [Bool](repeating: true, count: paragraphs.count)
+        var block: BoilerplateRule?  // a block-start rule matched: everything after it goes with it
+        for (i, p) in paragraphs.enumerated() {
+            if let block { remove(i, block.id, block.category); keep[i] = false; continue }
+            let range = NSRange(p.startIndex..., in: p)
+            for compiled in rules {
+                guard let match = compiled.regex.firstMatch(in: p, range: range) else { continue }
+                let rule = compiled.rule
+                switch rule.kind {
+                case .paragraph:
+                    remove(i, rule.id, rule.category)
+                case .blockStart:
+                    remove(i, rule.id, rule.category)
+                    block = rule
+                case .byline:
+                    if author == nil, match.numberOfRanges > 1, let r = Range(match.range(at: 1), in: p) { author = String(p[r]) }
+                    remove(i, rule.id, rule.category)
+                }
+                keep[i] = false
+                break
+            }
+        }
+        paragraphs = zip(paragraphs, keep).filter(\.1).map(\.0)
+
+        // Captions: a short heading line directly above a caption belongs to the caption.
+        paragraphs = removeCaptionHeadings(paragraphs, original: input.map(TextNormalizer.normalizeParagraph), removed: &removed)
+
+        // Section label and title at the top: "Defense" above "China tells US ...".
+        if paragraphs.count >= 2, Self.isLabel(paragraphs[0]), Self.isHeadline(paragraphs[1]) {
+            removed.append(Removal(text: paragraphs[0], ruleID: StructuralRule.sectionLabel, category: "section-label"))
+            paragraphs.removeFirst()
+        }
+        if let first = paragraphs.first, Self.isHeadline(first), paragraphs.count >= 2 {
+            if title == nil { title = first }
+            if title == first { paragraphs.removeFirst() }
+        }
+
+        paragraphs = removeTrailingTeasers(paragraphs, removed: &removed)
+
+        return CleanedDocument(title: title, author: author, text: paragraphs.joined(separator: "\n\n"), removed: removed)
+    }
+
+    /// A short heading directly above a caption paragraph in the original text is the caption's title.
+    private func removeCaptionHeadings(_ paragraphs: [String], original: [String], removed: inout [Removal]) -> [String] {
+        let captions = Set(removed.filter { $0.category == "caption" }.map(\.text))
+        guard !captions.isEmpty else { return paragraphs }
+        let lines = original.filter { !$0.isEmpty }
+        var headings = Set<String>()
+        for (i, line) in lines.enumerated().dropLast() where captions.contains(lines[i + 1]) && Self.isHeadline(line) && i > 0 {
+            headings.insert(line)
+        }
+        return paragraphs.filter { p in
+            guard headings.contains(p) else { return true }
+            removed.append(Removal(text: p, ruleID: StructuralRule.captionHeading, category: "caption"))
+            return false
+        }
+    }
+
+    /// Related-article teasers after the article's last paragraph: kicker-led ("WAITING GAME: ...") or cut off
+    /// mid-sentence. Only a run that holds a kicker or more than one cut-off paragraph is taken, so an article
+    /// whose last paragraph merely lacks a full stop keeps it.
+    private func removeTrailingTeasers(_ paragraphs: [String], removed: inout [Removal]) -> [String] {
+        var start = paragraphs.count
+        var kickers = 0
+        while start > 1 {
+            let p = paragraphs[start - 1]
+            let kicker = Self.hasKicker(p)
+            guard kicker || !Self.endsSentence(p) else { break }
+            if kicker { kickers += 1 }
+            start -= 1
+        }
+        let run = paragraphs.count - start
+        guard run > 0, kickers > 0 || run > 1 else { return paragraphs }
+        for p in paragraphs[start...] {
+            removed.append(Removal(text: p, ruleID: StructuralRule.trailingTeasers, category: "related"))
+        }
+        return Array(paragraphs[..<start])
+    }
+
+    /// "WAITING GAME: The US has ..." — an all-caps kicker of one to four words before a colon.
+    static func hasKicker(_ p: String) -> Bool {
+        guard let colon = p.prefix(40).firstIndex(of: ":") else { return false }
+        let head = p[..<colon]
+        let words = head.split(separator: " ")
+        return (1...4).contains(words.count) && head.contains(where: \.isLetter)
+            && head.allSatisfy { $0.isUppercase || $0 == " " || $0 == "-" || $0.isNumber }
+    }
+
+    static func endsSentence(_ p: String) -> Bool {
+        guard let last = p.last else { return true }
+        return ".!?…\"”’')]".contains(last)
+    }
+
+    /// One to three words with no sentence punctuation: a section label such as "Defense".
+    static func isLabel(_ p: String) -> Bool {
+        let words = p.split(separator: " ")
+        return (1...3).contains(words.count) && !p.contains(where: { ".,:;!?".contains($0) })
+    }
+
+    /// A short line that does not end like a sentence: a title or heading.
+    static func isHeadline(_ p: String) -> Bool {
+        let words = p.split(separator: " ").count
+        guard (2...25).contains(words), p.count <= 200, let last = p.last else { return false }
+        return !".:;,".contains(last)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+
+/// The syndication format a document was recognised as.
+public enum FeedFormat: String, Sendable, Codable {
+    case rss20 = "rss20"
+    case atom10 = "atom10"
+}
+
+/// A parsed feed: its own metadata and its entries, whatever the wire format was.
+public struct Feed: Sendable, Equatable {
+    public var format: FeedFormat
+    public var title: String?
+    public var link: String?
+    public var description: String?
+    public var language: String?
+    public var updated: Date?
+    /// RSS `ttl` in minutes, a hint for the scheduler.
+    public var ttlMinutes: Int?
+    public var items: [FeedItem]
+
+    public init(format: FeedFormat, title: String? = nil, link: String? = nil, description: String? = nil,
+                language: String? = nil, updated: Date? = nil, ttlMinutes: Int? = nil, items: [FeedItem] = []) {
+        self.format = format
+        self.title = title
+        self.link = link
+        self.description = description
+        self.language = language
+        self.updated = updated
+        self.ttlMinutes = ttlMinutes
+        self.items = items
+    }
+}
+
+/// One entry of a feed, in the single model every format is adapted onto.
+public struct FeedItem: Sendable, Equatable, Codable {
+    /// The entry's id: `guid` / `id` when present, otherwise a stable fallback (link, or a hash of title and text).
+    public var guid: String
+    public var link: String?
+    public var title: String?
+    public var author: String?
+    public var published: Date?
+    /// The date as written, kept when it could not be parsed (never guessed).
+    public var publishedRaw: String?
+    public var summary: String?
+    /// Full content (`content:encoded`, Atom `content`), usually HTML.
+    public var content: String?
+
+    public init(guid: String, link: String? = nil, title: String? = nil, author: String? = nil,
+                published: Date? = nil, publishedRaw: String? = nil, summary: String? = nil, content: String? = nil) {
+        self.guid = guid
+        self.link = link
+        self.title = title
+        self.author = author
+        self.published = published
+        self.publishedRaw = publishedRaw
+        self.summary = summary
+        self.content = content
+    }
+
+    /// The richest body the entry carries: content over summary.
+    public var body: String? { content ?? summary }
+}

@@ -1,0 +1,137 @@
+import CCurl
+import Dispatch
+import Foundation
+import Synchronization
+
+/// HTTP(S) GET over libcurl: timeouts, a body cap that also bounds decompressed size, redirects limited
+/// to http/https, gzip/deflate/br, and conditional requests. Each fetch runs on its own easy handle on a
+/// dispatch thread so that the cooperative pool is never blocked.
+public final class Fetcher: Sendable {
+    public let limits: FetchLimits
+
+    public init(limits: FetchLimits = FetchLimits()) {
+        Self.globalInit
+        self.limits = limits
+    }
+
+    private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    public func fetch(_ request: FetchRequest) async throws -> FetchResponse {
+        guard let scheme = URL(string: request.url)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
+            throw FetchError.invalidURL(request.url)
+        }
+        let transfer = Transfer(limit: limits.maxBodyBytes)
+        let limits = self.limits
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                DispatchQueue.global().async {
+                    continuation.resume(with: Result { try transfer.perform(request, limits: limits) })
+                }
+            }
+        } onCancel: {
+            transfer.cancel()
+        }
+    }
+}
+
+/// One transfer's state, reached from libcurl's C callbacks through an unmanaged pointer.
+private final class Transfer: @unchecked Sendable {
+    // Written only by the performing thread; `cancelled` is the one cross-thread flag.
+    var body = Data()
+    var headers: [String: String] = [:]
+    var overLimit = false
+    let limit: Int
+    let cancelled = Atomic<Bool>(false)
+
+    init(limit: Int) { self.limit = limit }
+
+    func cancel() { cancelled.store(true, ordering: .relaxed) }
+
+    func perform(_ request: FetchRequest, limits: FetchLimits) throws -> FetchResponse {
+        guard let handle = curl_easy_init() else { throw FetchError.transport(code: -1, message: "curl_easy_init failed") }
+        defer { curl_easy_cleanup(handle) }
+        var headerList: UnsafeMutablePointer<curl_slist>?
+        defer { curl_slist_free_all(headerList) }
+        if let etag = request.etag { headerList = curl_slist_append(headerList, "If-None-Match: \(etag)") }
+        if let modified = request.lastModified { headerList = curl_slist_append(headerList, "If-Modified-Since: \(modified)") }
+
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        winnow_curl_set_string(handle, CURLOPT_URL, request.url)
+        winnow_curl_set_string(handle, CURLOPT_PROTOCOLS_STR, "http,https")
+        winnow_curl_set_string(handle, CURLOPT_REDIR_PROTOCOLS_STR, "http,https")
+        winnow_curl_set_long(handle, CURLOPT_FOLLOWLOCATION, 1)
+        winnow_curl_set_long(handle, CURLOPT_MAXREDIRS, limits.maxRedirects)
+        winnow_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
+        winnow_curl_set_string(handle, CURLOPT_ACCEPT_ENCODING, "")  // every encoding this libcurl decodes
+        winnow_curl_set_string(handle, CURLOPT_USERAGENT, limits.userAgent)
+        winnow_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(limits.totalTimeout * 1000))
+        winnow_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(limits.connectTimeout * 1000))
+        winnow_curl_set_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(limits.maxBodyBytes))
+        winnow_curl_set_slist(handle, CURLOPT_HTTPHEADER, headerList)
+        winnow_curl_set_pointer(handle, CURLOPT_WRITEDATA, context)
+        winnow_curl_set_pointer(handle, CURLOPT_HEADERDATA, context)
+        winnow_curl_set_pointer(handle, CURLOPT_XFERINFODATA, context)
+        winnow_curl_set_long(handle, CURLOPT_NOPROGRESS, 0)
+        winnow_curl_set_write_callback(handle, transferWrite)
+        winnow_curl_set_header_callback(handle, transferHeader)
+        winnow_curl_set_progress_callback(handle, transferProgress)
+
+        let started = DispatchTime.now()
+        let code = curl_easy_perform(handle)
+        let duration = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+
+        if overLimit || code == CURLE_FILESIZE_EXCEEDED { throw FetchError.bodyTooLarge(limit: limit) }
+        if cancelled.load(ordering: .relaxed) { throw FetchError.cancelled }
+        guard code == CURLE_OK else {
+            let message = String(cString: curl_easy_strerror(code))
+            switch code {
+            case CURLE_OPERATION_TIMEDOUT: throw FetchError.timedOut(message)
+            case CURLE_TOO_MANY_REDIRECTS: throw FetchError.tooManyRedirects
+            case CURLE_UNSUPPORTED_PROTOCOL: throw FetchError.invalidURL(request.url)
+            default: throw FetchError.transport(code: Int(code.rawValue), message: message)
+            }
+        }
+        var status = 0
+        winnow_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        var effective: UnsafeMutablePointer<CChar>?
+        winnow_curl_get_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
+        return FetchResponse(status: status, headers: headers, body: body,
+                             effectiveURL: effective.map { String(cString: $0) } ?? request.url, duration: duration)
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        // The cap is checked on decoded bytes, so it bounds a gzip bomb as well as a long body.
+        guard body.count + bytes.count <= limit else { overLimit = true; return false }
+        body.append(contentsOf: bytes)
+        return true
+    }
+
+    func header(_ line: String) {
+        let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
+        if trimmed.hasPrefix("HTTP/") { headers = [:]; return }  // a new response (redirect hop) starts
+        guard let colon = trimmed.firstIndex(of: ":") else { return }
+        let name = trimmed[..<colon].lowercased()
+        headers[name] = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+    }
+}
+
+private func transferWrite(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let context else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    return transfer.append(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
+}
+
+private func transferHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _ count: Int, _ context: UnsafeMutableRawPointer?) -> Int {
+    guard let data, let context else { return 0 }
+    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    let length = size * count
+    transfer.header(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
+    return length
+}
+
+private func transferProgress(_ context: UnsafeMutableRawPointer?, _: curl_off_t, _: curl_off_t, _: curl_off_t, _: curl_off_t) -> Int32 {
+    guard let context else { return 0 }
+    // Returning non-zero aborts the transfer: this is how task cancellation reaches libcurl.
+    return Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().cancelled.load(ordering: .relaxed) ? 1 : 0
+}

@@ -1,0 +1,115 @@
+import GRDB
+
+/// Append-only migrations: a released migration is never edited, only followed by a new one.
+enum Schema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: staged tables") { db in
+            try db.execute(sql: """
+                CREATE TABLE feeds (
+                    id INTEGER PRIMARY KEY,
+                    name TEXT NOT NULL UNIQUE,
+                    url TEXT NOT NULL,
+                    etag TEXT,
+                    last_modified TEXT,
+                    next_fetch_at REAL NOT NULL DEFAULT 0,
+                    last_fetch_at REAL,
+                    last_status INTEGER,
+                    last_error TEXT,
+                    consecutive_errors INTEGER NOT NULL DEFAULT 0,
+                    active INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE TABLE fetch_log (
+                    id INTEGER PRIMARY KEY,
+                    feed_id INTEGER NOT NULL REFERENCES feeds(id),
+                    started_at REAL NOT NULL,
+                    duration_ms INTEGER NOT NULL,
+                    http_status INTEGER,
+                    bytes INTEGER NOT NULL DEFAULT 0,
+                    new_items INTEGER NOT NULL DEFAULT 0,
+                    error_class TEXT,
+                    error TEXT
+                );
+                CREATE INDEX fetch_log_by_feed ON fetch_log(feed_id, started_at);
+
+                -- Stage 1: items as received.
+                CREATE TABLE raw_items (
+                    id INTEGER PRIMARY KEY,
+                    feed_id INTEGER NOT NULL REFERENCES feeds(id),
+                    guid TEXT NOT NULL,
+                    link TEXT,
+                    title TEXT,
+                    author TEXT,
+                    published_at REAL,
+                    published_raw TEXT,
+                    summary TEXT,
+                    content TEXT,
+                    content_hash TEXT NOT NULL,
+                    fetched_at REAL NOT NULL,
+                    UNIQUE (feed_id, guid)
+                );
+
+                -- Stage 2: cleaned text, and what was removed with the rule that removed it.
+                CREATE TABLE clean_articles (
+                    id INTEGER PRIMARY KEY,
+                    raw_item_id INTEGER NOT NULL UNIQUE REFERENCES raw_items(id),
+                    title TEXT,
+                    author TEXT,
+                    text TEXT NOT NULL,
+                    text_hash TEXT NOT NULL,
+                    removed_json TEXT NOT NULL,
+                    cleaned_at REAL NOT NULL
+                );
+
+                -- Stage 3: articles, their clusters, signatures and LSH buckets.
+                CREATE TABLE clusters (
+                    id INTEGER PRIMARY KEY,
+                    canonical_article_id INTEGER,
+                    size INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL,
+                    updated_at REAL NOT NULL
+                );
+                CREATE TABLE articles (
+                    id INTEGER PRIMARY KEY,
+                    clean_article_id INTEGER NOT NULL UNIQUE REFERENCES clean_articles(id),
+                    feed_id INTEGER NOT NULL REFERENCES feeds(id),
+                    url TEXT,
+                    title TEXT,
+                    author TEXT,
+                    published_at REAL,
+                    text TEXT NOT NULL,
+                    text_hash TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('new', 'duplicate', 'exact-duplicate')),
+                    cluster_id INTEGER NOT NULL REFERENCES clusters(id),
+                    duplicate_of INTEGER REFERENCES articles(id),
+                    similarity REAL,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX articles_by_text_hash ON articles(text_hash);
+                CREATE INDEX articles_by_cluster ON articles(cluster_id);
+                CREATE INDEX articles_by_created ON articles(created_at);
+                CREATE TABLE signatures (
+                    article_id INTEGER PRIMARY KEY REFERENCES articles(id),
+                    shingle_size INTEGER NOT NULL,
+                    permutations INTEGER NOT NULL,
+                    seed INTEGER NOT NULL,
+                    signature BLOB NOT NULL
+                );
+                CREATE TABLE lsh_buckets (
+                    band INTEGER NOT NULL,
+                    bucket INTEGER NOT NULL,
+                    article_id INTEGER NOT NULL REFERENCES articles(id),
+                    created_at REAL NOT NULL,
+                    PRIMARY KEY (band, bucket, article_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX lsh_buckets_by_created ON lsh_buckets(created_at);
+
+                CREATE TABLE settings (
+                    key TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                );
+                """)
+        }
+        return migrator
+    }
+}

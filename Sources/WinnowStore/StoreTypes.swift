@@ -1,0 +1,139 @@
+import Foundation
+import WinnowClean
+import WinnowFeeds
+
+/// A feed the configuration names.
+public struct FeedRegistration: Sendable, Equatable {
+    public var name: String
+    public var url: String
+    public init(name: String, url: String) {
+        self.name = name
+        self.url = url
+    }
+}
+
+/// A feed's stored state, as the scheduler and `winnowctl status` see it.
+public struct FeedState: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var name: String
+    public var url: String
+    public var etag: String?
+    public var lastModified: String?
+    public var nextFetchAt: Double
+    public var lastFetchAt: Double?
+    public var lastStatus: Int?
+    public var lastError: String?
+    public var consecutiveErrors: Int
+    public var active: Bool
+    public var items: Int
+}
+
+/// What one fetch attempt produced; recorded in one transaction with its items.
+public struct FetchOutcome: Sendable {
+    public var startedAt: Double
+    public var durationMS: Int
+    public var httpStatus: Int?
+    public var bytes: Int
+    public var errorClass: String?
+    public var error: String?
+    public var etag: String?
+    public var lastModified: String?
+    public var nextFetchAt: Double
+    /// The feed's new URL after a permanent redirect.
+    public var newURL: String?
+    public var items: [FeedItem]
+
+    public init(startedAt: Double, durationMS: Int, httpStatus: Int?, bytes: Int, errorClass: String? = nil,
+                error: String? = nil, etag: String? = nil, lastModified: String? = nil, nextFetchAt: Double,
+                newURL: String? = nil, items: [FeedItem] = []) {
+        self.startedAt = startedAt
+        self.durationMS = durationMS
+        self.httpStatus = httpStatus
+        self.bytes = bytes
+        self.errorClass = errorClass
+        self.error = error
+        self.etag = etag
+        self.lastModified = lastModified
+        self.nextFetchAt = nextFetchAt
+        self.newURL = newURL
+        self.items = items
+    }
+
+    public var succeeded: Bool { errorClass == nil }
+}
+
+/// A stage-1 item waiting for cleaning.
+public struct RawItem: Sendable {
+    public var id: Int64
+    public var feedID: Int64
+    public var item: FeedItem
+}
+
+/// A stage-2 article waiting for dedup.
+public struct CleanArticle: Sendable {
+    public var id: Int64
+    public var rawItemID: Int64
+    public var feedID: Int64
+    public var url: String?
+    public var title: String?
+    public var author: String?
+    public var publishedAt: Double?
+    public var text: String
+    public var textHash: String
+}
+
+/// How an article entered stage 3.
+public enum DedupStatus: String, Sendable, Codable {
+    case new
+    case duplicate
+    case exactDuplicate = "exact-duplicate"
+}
+
+/// The stage-3 verdict for one article.
+public struct DedupResult: Sendable, Codable, Equatable {
+    public var articleID: Int64
+    public var status: DedupStatus
+    public var clusterID: Int64
+    public var duplicateOf: Int64?
+    public var similarity: Double?
+}
+
+/// Row counts per stage.
+public struct StageCounts: Sendable, Codable, Equatable {
+    public var raw: Int
+    public var clean: Int
+    public var articles: Int
+    public var clusters: Int
+    public var duplicates: Int
+    public var pendingClean: Int
+    public var pendingDedup: Int
+}
+
+/// A cluster with more than one member.
+public struct DuplicateCluster: Sendable, Codable {
+    public struct Member: Sendable, Codable {
+        public var articleID: Int64
+        public var title: String?
+        public var url: String?
+        public var status: DedupStatus
+        public var similarity: Double?
+    }
+    public var clusterID: Int64
+    public var canonicalArticleID: Int64
+    public var members: [Member]
+}
+
+/// Why the store refused.
+public enum StoreError: Error, CustomStringConvertible {
+    case missingDatabase(String)
+    case parameterMismatch(stored: String, configured: String)
+
+    public var description: String {
+        switch self {
+        case .missingDatabase(let path):
+            return "no database at \(path): start winnowd (or run winnowctl ingest) to create it, or pass --db"
+        case .parameterMismatch(let stored, let configured):
+            return "dedup parameters changed (stored signatures use \(stored), the configuration says \(configured)): run `winnowctl reprocess --from dedup` or restore the old parameters"
+        }
+    }
+}
