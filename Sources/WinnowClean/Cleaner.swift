@@ -144,8 +144,10 @@ public struct Cleaner: Sendable {
         let captions = Set(removed.filter { $0.category == "caption" }.map(\.text))
         guard !captions.isEmpty else { return paragraphs }
         let lines = original.filter { !$0.isEmpty }
+        // The document's first headline is its title even when the lead photo's caption follows it.
+        let titleIndex = lines.firstIndex(where: Self.isHeadline)
         var headings = Set<String>()
-        for (i, line) in lines.enumerated().dropLast() where captions.contains(lines[i + 1]) && Self.isHeadline(line) && i > 0 {
+        for (i, line) in lines.enumerated().dropLast() where i != titleIndex && captions.contains(lines[i + 1]) && Self.isHeadline(line) {
             headings.insert(line)
         }
         return paragraphs.filter { p in

@@ -152,7 +152,7 @@ public final class ArticleStore: Sendable {
     }
 
     /// Stores a local document (from `winnowctl ingest`) as a stage-1 item of the built-in `local` feed.
-    public func addLocalItem(_ item: FeedItem, at time: Double = Date().timeIntervalSince1970) throws -> Int64 {
+    public func addLocalItem(_ item: FeedItem, at time: Double = Date().timeIntervalSince1970) throws -> RawItem {
         try db.write { db in
             try db.execute(sql: "INSERT INTO feeds (name, url, active) VALUES ('local', 'winnow:local', 0) ON CONFLICT(name) DO NOTHING")
             let feedID = try Int64.fetchOne(db, sql: "SELECT id FROM feeds WHERE name = 'local'")!
@@ -160,7 +160,7 @@ public final class ArticleStore: Sendable {
                 INSERT INTO raw_items (feed_id, guid, link, title, author, published_at, published_raw, summary, content, content_hash, fetched_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: Self.rawArguments(feedID: feedID, item: item, fetchedAt: time))
-            return db.lastInsertedRowID
+            return RawItem(id: db.lastInsertedRowID, feedID: feedID, item: item)
         }
     }
 
@@ -207,17 +207,28 @@ public final class ArticleStore: Sendable {
     /// Stage-2 articles not yet deduplicated, oldest first.
     public func pendingDedup(limit: Int = 100) throws -> [CleanArticle] {
         try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT c.id, c.raw_item_id, r.feed_id, r.link, c.title, c.author, r.published_at, c.text, c.text_hash
-                FROM clean_articles c JOIN raw_items r ON r.id = c.raw_item_id
-                LEFT JOIN articles a ON a.clean_article_id = c.id
-                WHERE a.id IS NULL ORDER BY c.id LIMIT ?
-                """, arguments: [limit]).map { row in
-                CleanArticle(id: row["id"], rawItemID: row["raw_item_id"], feedID: row["feed_id"], url: row["link"],
-                             title: row["title"], author: row["author"], publishedAt: row["published_at"],
-                             text: row["text"], textHash: row["text_hash"])
-            }
+            try Row.fetchAll(db, sql: Self.cleanArticleQuery + " WHERE a.id IS NULL ORDER BY c.id LIMIT ?", arguments: [limit])
+                .map(Self.cleanArticle)
         }
+    }
+
+    /// One stage-2 article by id.
+    public func cleanArticle(id: Int64) throws -> CleanArticle? {
+        try db.read { db in
+            try Row.fetchOne(db, sql: Self.cleanArticleQuery + " WHERE c.id = ?", arguments: [id]).map(Self.cleanArticle)
+        }
+    }
+
+    static let cleanArticleQuery = """
+        SELECT c.id, c.raw_item_id, r.feed_id, r.link, c.title, c.author, r.published_at, c.text, c.text_hash
+        FROM clean_articles c JOIN raw_items r ON r.id = c.raw_item_id
+        LEFT JOIN articles a ON a.clean_article_id = c.id
+        """
+
+    static func cleanArticle(_ row: Row) -> CleanArticle {
+        CleanArticle(id: row["id"], rawItemID: row["raw_item_id"], feedID: row["feed_id"], url: row["link"],
+                     title: row["title"], author: row["author"], publishedAt: row["published_at"],
+                     text: row["text"], textHash: row["text_hash"])
     }
 
     /// Refuses to mix signatures made with other parameters; records the parameters on first use.

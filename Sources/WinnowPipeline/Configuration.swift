@@ -1,0 +1,278 @@
+import Foundation
+import WinnowClean
+import WinnowDedup
+import WinnowFetch
+
+/// The daemon's configuration, decoded from pipeline.json and validated. Relative paths are resolved
+/// against the folder of the configuration file.
+public struct PipelineConfiguration: Sendable {
+    public struct Feed: Sendable, Equatable {
+        public var name: String
+        /// An http(s) URL, or an absolute file URL (resolved from a `file:` URL relative to the config file).
+        public var url: String
+        public var interval: Double
+        public var cleaningRules: [BoilerplateRule]
+    }
+
+    public var configPath: String
+    public var databasePath: String
+    public var logFolder: String
+    public var logLevel: String
+    public var fetch: FetchLimits
+    public var concurrency: Int
+    public var feeds: [Feed]
+    public var cleaningRules: [BoilerplateRule]
+    public var dedup: DedupParameters
+    public var retentionDays: Int
+}
+
+/// A configuration the daemon refuses, naming the field by its JSON path.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public var path: String
+    public var reason: String
+    public var description: String { path.isEmpty ? "config: \(reason)" : "config: \(path): \(reason)" }
+}
+
+extension PipelineConfiguration {
+    /// Reads and validates a pipeline.json file.
+    public static func load(path: String) throws -> PipelineConfiguration {
+        let url = URL(fileURLWithPath: path)
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ConfigurationError(path: "", reason: "cannot read \(path): \(error.localizedDescription)")
+        }
+        return try parse(data, configPath: url.standardizedFileURL.path)
+    }
+
+    /// Validates configuration JSON; `configPath` anchors relative paths.
+    public static func parse(_ data: Data, configPath: String) throws -> PipelineConfiguration {
+        let json: Any
+        do { json = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ConfigurationError(path: "", reason: "\(configPath) is not valid JSON (\(error.localizedDescription))")
+        }
+        let root = try JSONObject(json, path: "")
+        try root.allowOnly(["database", "logs", "fetch", "defaults", "feeds", "cleaning", "dedup"])
+        let base = (configPath as NSString).deletingLastPathComponent
+
+        let logs = try root.object("logs") ?? JSONObject(empty: "logs")
+        try logs.allowOnly(["folder", "level"])
+        let level = try logs.string("level") ?? "info"
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        guard levels.contains(level) else {
+            throw ConfigurationError(path: "logs.level", reason: "\"\(level)\" is not one of \(levels.joined(separator: ", "))")
+        }
+
+        let fetch = try root.object("fetch") ?? JSONObject(empty: "fetch")
+        try fetch.allowOnly(["timeout", "connect_timeout", "max_body_bytes", "max_redirects", "user_agent", "concurrency"])
+        var limits = FetchLimits()
+        limits.totalTimeout = try fetch.duration("timeout") ?? limits.totalTimeout
+        limits.connectTimeout = try fetch.duration("connect_timeout") ?? limits.connectTimeout
+        limits.maxBodyBytes = try fetch.int("max_body_bytes", in: 1024...1_000_000_000) ?? limits.maxBodyBytes
+        limits.maxRedirects = try fetch.int("max_redirects", in: 0...20) ?? limits.maxRedirects
+        limits.userAgent = try fetch.string("user_agent") ?? limits.userAgent
+        let concurrency = try fetch.int("concurrency", in: 1...256) ?? 8
+
+        let defaults = try root.object("defaults") ?? JSONObject(empty: "defaults")
+        try defaults.allowOnly(["interval"])
+        let defaultInterval = try defaults.duration("interval") ?? 900
+
+        let cleaning = try root.object("cleaning") ?? JSONObject(empty: "cleaning")
+        let globalRules = try rules(cleaning, base: BoilerplateRule.defaults)
+
+        guard let feedArray = try root.array("feeds") else {
+            throw ConfigurationError(path: "feeds", reason: "missing: list the feeds to poll, e.g. [{\"name\": \"example\", \"url\": \"https://example.com/rss\"}]")
+        }
+        var feeds: [Feed] = []
+        for (i, element) in feedArray.enumerated() {
+            let path = "feeds[\(i)]"
+            let feed = try JSONObject(element, path: path)
+            try feed.allowOnly(["name", "url", "interval", "cleaning"])
+            guard let name = try feed.string("name"), !name.isEmpty else {
+                throw ConfigurationError(path: "\(path).name", reason: "missing: every feed needs a unique name")
+            }
+            guard name != "local" else { throw ConfigurationError(path: "\(path).name", reason: "\"local\" is reserved for documents added with winnowctl ingest") }
+            if feeds.contains(where: { $0.name == name }) {
+                throw ConfigurationError(path: "\(path).name", reason: "\"\(name)\" is used by another feed; names must be unique")
+            }
+            guard let rawURL = try feed.string("url") else { throw ConfigurationError(path: "\(path).url", reason: "missing") }
+            let url = try feedURL(rawURL, base: base, path: "\(path).url")
+            let interval = try feed.duration("interval") ?? defaultInterval
+            let feedRules = try feed.object("cleaning").map { try rules($0, base: globalRules) } ?? globalRules
+            feeds.append(Feed(name: name, url: url, interval: interval, cleaningRules: feedRules))
+        }
+
+        let dedupObject = try root.object("dedup") ?? JSONObject(empty: "dedup")
+        try dedupObject.allowOnly(["shingle_size", "permutations", "threshold", "retention_days"])
+        var dedup = DedupParameters()
+        dedup.shingleSize = try dedupObject.int("shingle_size", in: 1...20) ?? dedup.shingleSize
+        dedup.permutations = try dedupObject.int("permutations", in: 16...1024) ?? dedup.permutations
+        dedup.threshold = try dedupObject.double("threshold", in: 0.3...1.0) ?? dedup.threshold
+        let retention = try dedupObject.int("retention_days", in: 1...36500) ?? 90
+
+        return PipelineConfiguration(
+            configPath: configPath,
+            databasePath: resolve(try root.string("database") ?? "state/winnow.sqlite", base: base),
+            logFolder: resolve(try logs.string("folder") ?? "logs", base: base),
+            logLevel: level, fetch: limits, concurrency: concurrency, feeds: feeds,
+            cleaningRules: globalRules, dedup: dedup, retentionDays: retention)
+    }
+
+    static func resolve(_ path: String, base: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    /// Feed URLs: http(s), or `file:` for feeds the configuration itself names (relative to the config file).
+    static func feedURL(_ raw: String, base: String, path: String) throws -> String {
+        let lower = raw.lowercased()
+        if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+            guard let url = URL(string: raw), url.host?.isEmpty == false else {
+                throw ConfigurationError(path: path, reason: "\"\(raw)\" is not a valid http(s) URL")
+            }
+            return raw
+        }
+        if lower.hasPrefix("file:") {
+            var rest = String(raw.dropFirst(5))
+            if rest.hasPrefix("//") { rest = String(rest.dropFirst(2)) }
+            guard !rest.isEmpty else { throw ConfigurationError(path: path, reason: "\"\(raw)\" names no file") }
+            return URL(fileURLWithPath: resolve(rest, base: base)).absoluteString
+        }
+        throw ConfigurationError(path: path, reason: "\"\(raw)\" is not an http(s) URL or a file: URL relative to the configuration")
+    }
+
+    /// Applies a `cleaning` object (`disable`: rule ids, `rules`: added rules) to a base rule set.
+    static func rules(_ object: JSONObject, base: [BoilerplateRule]) throws -> [BoilerplateRule] {
+        try object.allowOnly(["disable", "rules"])
+        var result = base
+        if let disable = try object.array("disable") {
+            for (i, value) in disable.enumerated() {
+                guard let id = value as? String else {
+                    throw ConfigurationError(path: "\(object.path).disable[\(i)]", reason: "must be a rule id string")
+                }
+                guard result.contains(where: { $0.id == id }) else {
+                    throw ConfigurationError(path: "\(object.path).disable[\(i)]", reason: "\"\(id)\" is not a known rule id (see `winnowctl clean --rules`)")
+                }
+                result.removeAll { $0.id == id }
+            }
+        }
+        for (i, value) in (try object.array("rules") ?? []).enumerated() {
+            let rule = try JSONObject(value, path: "\(object.path).rules[\(i)]")
+            try rule.allowOnly(["id", "category", "kind", "pattern"])
+            guard let id = try rule.string("id"), !id.isEmpty else { throw ConfigurationError(path: "\(rule.path).id", reason: "missing") }
+            guard let pattern = try rule.string("pattern") else { throw ConfigurationError(path: "\(rule.path).pattern", reason: "missing") }
+            let kindName = try rule.string("kind") ?? "paragraph"
+            guard let kind = BoilerplateRule.Kind(rawValue: kindName) else {
+                throw ConfigurationError(path: "\(rule.path).kind", reason: "\"\(kindName)\" is not one of paragraph, block-start, byline")
+            }
+            guard (try? NSRegularExpression(pattern: pattern)) != nil else {
+                throw ConfigurationError(path: "\(rule.path).pattern", reason: "\(pattern) is not a valid regular expression")
+            }
+            result.removeAll { $0.id == id }  // a rule with a shipped id replaces it
+            result.append(BoilerplateRule(id: id, category: try rule.string("category") ?? "custom", kind: kind, pattern: pattern))
+        }
+        return result
+    }
+}
+
+/// A JSON object with its path, so every error names the field it is about.
+struct JSONObject {
+    let values: [String: Any]
+    let path: String
+
+    init(_ value: Any, path: String) throws {
+        guard let values = value as? [String: Any] else {
+            throw ConfigurationError(path: path, reason: "must be a JSON object")
+        }
+        self.values = values
+        self.path = path
+    }
+
+    init(empty path: String) {
+        values = [:]
+        self.path = path
+    }
+
+    func key(_ name: String) -> String { path.isEmpty ? name : "\(path).\(name)" }
+
+    func allowOnly(_ names: Set<String>) throws {
+        for name in values.keys.sorted() where !names.contains(name) {
+            throw ConfigurationError(path: key(name), reason: "unknown field; known fields here: \(names.sorted().joined(separator: ", "))")
+        }
+    }
+
+    func object(_ name: String) throws -> JSONObject? {
+        guard let value = values[name] else { return nil }
+        return try JSONObject(value, path: key(name))
+    }
+
+    func array(_ name: String) throws -> [Any]? {
+        guard let value = values[name] else { return nil }
+        guard let array = value as? [Any] else { throw ConfigurationError(path: key(name), reason: "must be a JSON array") }
+        return array
+    }
+
+    func string(_ name: String) throws -> String? {
+        guard let value = values[name] else { return nil }
+        guard let string = value as? String else { throw ConfigurationError(path: key(name), reason: "must be a string") }
+        return string
+    }
+
+    func number(_ name: String) throws -> NSNumber? {
+        guard let value = values[name] else { return nil }
+        guard let number = value as? NSNumber, !Self.isBoolean(number) else {
+            throw ConfigurationError(path: key(name), reason: "must be a number, not \(Self.describe(value))")
+        }
+        return number
+    }
+
+    func int(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
+        guard let number = try number(name) else { return nil }
+        guard number.doubleValue == number.doubleValue.rounded(), range.contains(number.intValue) else {
+            throw ConfigurationError(path: key(name), reason: "\(number) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number.intValue
+    }
+
+    func double(_ name: String, in range: ClosedRange<Double>) throws -> Double? {
+        guard let number = try number(name) else { return nil }
+        guard range.contains(number.doubleValue) else {
+            throw ConfigurationError(path: key(name), reason: "\(number) must be from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number.doubleValue
+    }
+
+    /// A duration written like "90s", "15m", "2h", "1d" (or a number of seconds).
+    func duration(_ name: String) throws -> Double? {
+        guard let value = values[name] else { return nil }
+        if let number = value as? NSNumber, !Self.isBoolean(number), number.doubleValue > 0 { return number.doubleValue }
+        guard let text = value as? String, let seconds = Self.parseDuration(text) else {
+            throw ConfigurationError(path: key(name), reason: "\(Self.describe(value)) is not a duration like \"15m\" (units: s, m, h, d)")
+        }
+        return seconds
+    }
+
+    /// JSONSerialization gives true/false as NSNumber too (and `is Bool` holds for 0 and 1); its booleans
+    /// are the ones with the C `char` type.
+    static func isBoolean(_ number: NSNumber) -> Bool {
+        String(cString: number.objCType) == "c"
+    }
+
+    static func parseDuration(_ text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let unit = t.last, let number = Double(t.dropLast()), number > 0, number.isFinite else { return nil }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3600
+        case "d": return number * 86_400
+        default: return nil
+        }
+    }
+
+    static func describe(_ value: Any) -> String {
+        if let s = value as? String { return "\"\(s)\"" }
+        if let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed]) {
+            return String(decoding: data, as: UTF8.self)
+        }
+        return "\(value)"
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import Logging
+import WinnowFeeds
+import WinnowFetch
+import WinnowStore
+
+/// Polls one feed: fetch (conditional), parse, and record outcome and items in one transaction.
+/// A broken feed marks that feed (its error, backoff and fetch_log row); it never throws to the daemon.
+public struct FeedPoller: Sendable {
+    let fetcher: Fetcher
+    let store: ArticleStore
+    let logger: Logger
+    /// The longest a failing feed waits before it is tried again: errors slow a feed down, never stop it.
+    static let maxBackoff: Double = 6 * 3600
+
+    public init(fetcher: Fetcher, store: ArticleStore, logger: Logger) {
+        self.fetcher = fetcher
+        self.store = store
+        self.logger = logger
+    }
+
+    /// Polls `feed` now; returns how many new items were stored.
+    @discardableResult
+    public func poll(_ feed: FeedState, interval: Double) async -> Int {
+        let started = Date().timeIntervalSince1970
+        var outcome = await fetchAndParse(feed, startedAt: started)
+        outcome.durationMS = Int((Date().timeIntervalSince1970 - started) * 1000)
+        outcome.nextFetchAt = Self.nextFetch(after: started, interval: interval, succeeded: outcome.succeeded,
+                                             consecutiveErrors: feed.consecutiveErrors + 1)
+        var log = logger
+        log[metadataKey: "feed.name"] = "\(feed.name)"
+        log[metadataKey: "feed.url"] = "\(feed.url)"
+        do {
+            let new = try store.record(feedID: feed.id, outcome: outcome)
+            if let error = outcome.error {
+                log.warning("feed fetch failed", metadata: [
+                    "http.status": outcome.httpStatus.map { .stringConvertible($0) } ?? "none",
+                    "error.class": "\(outcome.errorClass ?? "")", "error": "\(error)",
+                    "feed.consecutive_errors": .stringConvertible(feed.consecutiveErrors + 1),
+                ])
+            } else {
+                log.info("feed fetched", metadata: [
+                    "http.status": outcome.httpStatus.map { .stringConvertible($0) } ?? "none",
+                    "items.received": .stringConvertible(outcome.items.count), "items.new": .stringConvertible(new),
+                    "http.bytes": .stringConvertible(outcome.bytes), "duration_ms": .stringConvertible(outcome.durationMS),
+                ])
+            }
+            return new
+        } catch {
+            log.error("could not record the fetch; the items stay unfetched and the feed is polled again", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+
+    func fetchAndParse(_ feed: FeedState, startedAt: Double) async -> FetchOutcome {
+        var outcome = FetchOutcome(startedAt: startedAt, durationMS: 0, httpStatus: nil, bytes: 0, nextFetchAt: 0)
+        let body: Data
+        if feed.url.hasPrefix("file:") {
+            // Local feeds named by the configuration (the bundled samples): the file's modification time
+            // plays the part of Last-Modified.
+            let path = URL(string: feed.url)?.path ?? String(feed.url.dropFirst(7))
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
+                  let data = FileManager.default.contents(atPath: path) else {
+                outcome.errorClass = "file"
+                outcome.error = "cannot read \(path): check the path in the feed's url"
+                return outcome
+            }
+            let modified = (attributes[.modificationDate] as? Date).map { String($0.timeIntervalSince1970) }
+            if let modified, modified == feed.lastModified {
+                outcome.httpStatus = 304
+                return outcome
+            }
+            guard data.count <= fetcher.limits.maxBodyBytes else {
+                outcome.errorClass = "too-large"
+                outcome.error = FetchError.bodyTooLarge(limit: fetcher.limits.maxBodyBytes).description
+                return outcome
+            }
+            outcome.httpStatus = 200
+            outcome.lastModified = modified
+            body = data
+        } else {
+            do {
+                let response = try await fetcher.fetch(FetchRequest(url: feed.url, etag: feed.etag, lastModified: feed.lastModified))
+                outcome.httpStatus = response.status
+                outcome.bytes = response.body.count
+                if response.isNotModified { return outcome }
+                guard response.isSuccess else {
+                    outcome.errorClass = "http-\(response.status / 100)xx"
+                    outcome.error = "HTTP \(response.status) from \(response.effectiveURL)"
+                    return outcome
+                }
+                outcome.etag = response.etag
+                outcome.lastModified = response.lastModified
+                body = response.body
+            } catch let error as FetchError {
+                outcome.errorClass = error.errorClass
+                outcome.error = error.description
+                return outcome
+            } catch {
+                outcome.errorClass = "transport"
+                outcome.error = "\(error)"
+                return outcome
+            }
+        }
+        outcome.bytes = body.count
+        do {
+            let result = try FeedParser.parse(body)
+            outcome.items = result.feed.items
+            if let reason = result.bozoReason {
+                logger.notice("feed is malformed; items read before the error were kept",
+                              metadata: ["feed.name": "\(feed.name)", "feed.bozo": "\(reason)"])
+            }
+        } catch {
+            // Keep the validators out so the next poll fetches the body again instead of a 304.
+            outcome.etag = nil
+            outcome.lastModified = nil
+            outcome.errorClass = "parse"
+            outcome.error = "\(error)"
+        }
+        return outcome
+    }
+
+    /// Next poll: one interval after a success; after failures, doubling per consecutive error up to `maxBackoff`,
+    /// with up to 10% jitter so feeds that failed together do not retry together.
+    static func nextFetch(after now: Double, interval: Double, succeeded: Bool, consecutiveErrors: Int) -> Double {
+        guard !succeeded else { return now + interval }
+        let backoff = min(maxBackoff, max(interval, 60) * pow(2, Double(min(consecutiveErrors - 1, 20))))
+        return now + backoff * Double.random(in: 0.9...1.0)
+    }
+}

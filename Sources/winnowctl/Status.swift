@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import WinnowStore
+
+/// `winnowctl status`: per-feed health and per-stage counts, from the database (works with the daemon down).
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show per-feed state and per-stage counts.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    struct Output: Encodable {
+        var feeds: [FeedState]
+        var stages: StageCounts
+    }
+
+    func run() throws {
+        let store = try ArticleStore.openReadOnly(path: try database.databasePath())
+        let feeds = try store.feeds()
+        let counts = try store.counts()
+        if json { return try printJSON(Output(feeds: feeds, stages: counts)) }
+        let now = Date().timeIntervalSince1970
+        let rows = feeds.map { f -> [String] in
+            [f.name + (f.active ? "" : " (removed)"),
+             f.lastFetchAt.map { relative($0 - now) } ?? "never",
+             f.lastStatus.map(String.init) ?? "-",
+             f.active ? relative(f.nextFetchAt - now) : "-",
+             String(f.consecutiveErrors),
+             String(f.items),
+             f.lastError.map { ellipsize($0, 60) } ?? ""]
+        }
+        printTable(header: ["FEED", "LAST FETCH", "STATUS", "NEXT", "ERRORS", "ITEMS", "LAST ERROR"], rows: rows)
+        print("")
+        print("stages: raw \(counts.raw) · clean \(counts.clean) · articles \(counts.articles) · clusters \(counts.clusters) · duplicates \(counts.duplicates)")
+        print("pending: clean \(counts.pendingClean) · dedup \(counts.pendingDedup)")
+    }
+}
+
+/// "3m ago", "in 12m".
+func relative(_ seconds: Double) -> String {
+    let magnitude = abs(seconds)
+    let text: String
+    switch magnitude {
+    case ..<60: text = "\(Int(magnitude))s"
+    case ..<3600: text = "\(Int(magnitude / 60))m"
+    case ..<86_400: text = "\(Int(magnitude / 3600))h"
+    default: text = "\(Int(magnitude / 86_400))d"
+    }
+    if magnitude < 1 { return "now" }
+    return seconds < 0 ? "\(text) ago" : "in \(text)"
+}
+
+func printTable(header: [String], rows: [[String]]) {
+    let all = [header] + rows
+    let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+    for row in all {
+        print(row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+            .joined(separator: "  ").trimmingCharacters(in: .whitespaces))
+    }
+}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import WinnowPipeline
+
+@main
+struct Winnowd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "winnowd",
+        abstract: "Polls news feeds, cleans the articles, finds near-duplicates and stores them in SQLite.")
+
+    @Option(name: .long, help: "The pipeline configuration file.")
+    var config = "pipeline.json"
+
+    @Flag(name: .long, help: "Poll every feed once, push the items through all stages, and exit.")
+    var once = false
+
+    func run() async throws {
+        let configuration: PipelineConfiguration
+        do {
+            configuration = try PipelineConfiguration.load(path: config)
+        } catch {
+            FileHandle.standardError.write(Data("winnowd: \(error)\n".utf8))
+            throw ExitCode(78)  // EX_CONFIG
+        }
+        let sink = try LogSink(folder: configuration.logFolder)
+        let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
+        LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level, sink: sink) }
+        let logger = Logger(label: "winnowd")
+
+        let service: PipelineService
+        do {
+            service = try PipelineService(configuration: configuration, once: once, logger: logger, notifier: SystemdNotifier())
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(1)
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger))
+        try await group.run()
+    }
+}
