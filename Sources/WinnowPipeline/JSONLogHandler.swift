@@ -98,7 +98,7 @@ public struct JSONLogHandler: LogHandler {
         switch value {
         case .string(let s): return s
         case .stringConvertible(let c):
-            if let i = c as? Int { return i }
+            if let i = c as? any BinaryInteger { return NSNumber(value: Int64(truncatingIfNeeded: i)) }
             if let d = c as? Double { return d.isFinite ? d : String(d) }
             if let b = c as? Bool { return b }
             return c.description

@@ -1,0 +1,48 @@
+# Winnow: `make run` starts the daemon on the bundled pipeline.json; `make test` runs the whole test suite.
+# Both install the Debian -dev packages they need when missing, and are safe to run again.
+
+SWIFT     ?= swift
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+CONFIG    ?= pipeline.json
+APT_DEPS  := libcurl4-openssl-dev libsqlite3-dev
+BIN       := .build/debug
+SUDO      := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: deps build release run once status test install clean
+
+deps:
+	@missing=""; for p in $(APT_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+run: build
+	$(BIN)/winnowd --config $(CONFIG)
+
+once: build
+	$(BIN)/winnowd --config $(CONFIG) --once
+
+status: build
+	$(BIN)/winnowctl status --config $(CONFIG)
+
+test: build
+	$(SWIFT) test
+
+install: release
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/winnow $(DESTDIR)/lib/systemd/system
+	install -m 0755 .build/release/winnowd .build/release/winnowctl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 systemd/winnowd.service $(DESTDIR)/lib/systemd/system/winnowd.service
+	sed -e 's|"database": "state/winnow.sqlite"|"database": "/var/lib/winnow/winnow.sqlite"|' \
+	    -e 's|"folder": "logs"|"folder": "/var/log/winnow"|' $(CONFIG) > $(DESTDIR)/etc/winnow/pipeline.json.example
+	[ -e $(DESTDIR)/etc/winnow/pipeline.json ] || cp $(DESTDIR)/etc/winnow/pipeline.json.example $(DESTDIR)/etc/winnow/pipeline.json
+
+clean:
+	rm -rf .build state
