@@ -158,15 +158,18 @@ public struct Cleaner: Sendable {
     }
 
     /// Related-article teasers after the article's last paragraph: kicker-led ("WAITING GAME: ...") or cut off
-    /// mid-sentence. Only a run that holds a kicker or more than one cut-off paragraph is taken, so an article
-    /// whose last paragraph merely lacks a full stop keeps it.
+    /// mid-sentence. Only a run that holds a kicker or more than one long cut-off paragraph is taken, so an
+    /// article whose last paragraph merely lacks a full stop keeps it.
     private func removeTrailingTeasers(_ paragraphs: [String], removed: inout [Removal]) -> [String] {
         var start = paragraphs.count
         var kickers = 0
         while start > 1 {
             let p = paragraphs[start - 1]
-            let kicker = Self.hasKicker(p)
-            guard kicker || !Self.endsSentence(p) else { break }
+            let words = p.split(separator: " ").count
+            // Teasers are long: a kicker with its lead, or a lead cut off mid-sentence. Short unfinished
+            // lines (a list, a sign-off) are not.
+            let kicker = Self.hasKicker(p) && words >= 12
+            guard kicker || (!Self.endsSentence(p) && words >= 25) else { break }
             if kicker { kickers += 1 }
             start -= 1
         }

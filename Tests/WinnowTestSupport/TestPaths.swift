@@ -1,0 +1,66 @@
+import Foundation
+
+/// Where tests find the repository, the shared corpora and the built binaries.
+public enum TestPaths {
+    /// The repository root (this file is Tests/WinnowTestSupport/TestPaths.swift).
+    public static let repository: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// ../shared beside the repository: seeds and corpora are read in place, never copied.
+    public static let shared: URL = repository.deletingLastPathComponent().appendingPathComponent("shared")
+
+    public static var seeds: [URL] {
+        let folder = shared.appendingPathComponent("seeds")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        return names.filter { $0.hasSuffix(".txt") }.sorted().map { folder.appendingPathComponent($0) }
+    }
+
+    /// A built executable of this package (`make test` builds them before the tests run).
+    public static func binary(_ name: String) throws -> URL {
+        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        var candidates = [testBinary.deletingLastPathComponent().appendingPathComponent(name)]
+        // Inside an .xctest bundle the binaries sit beside the bundle.
+        candidates.append(testBinary.deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(name))
+        candidates.append(repository.appendingPathComponent(".build/debug/\(name)"))
+        guard let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) else {
+            throw TestSupportError("\(name) is not built: run `swift build` (or `make test`) first; looked in \(candidates.map(\.path))")
+        }
+        return found
+    }
+
+    /// A fresh temporary folder for one test.
+    public static func temporaryFolder(_ label: String = "winnow") throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("\(label)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+}
+
+public struct TestSupportError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// Runs a binary to completion and returns its exit status and output.
+public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+                       currentDirectory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    if let currentDirectory { process.currentDirectoryURL = currentDirectory }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes before waiting, so a chatty process cannot block on a full pipe.
+    let errData = Mutex(Data())
+    let errReader = Thread { errData.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
+    errReader.start()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while errReader.isExecuting || !errReader.isFinished { Thread.sleep(forTimeInterval: 0.01) }
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: errData.withLock { $0 }, as: UTF8.self))
+}
+
+import Synchronization
