@@ -20,6 +20,13 @@ public struct CleanedDocument: Sendable, Codable, Equatable {
     /// Paragraphs separated by a blank line.
     public var text: String
     public var removed: [Removal]
+
+    public init(title: String?, author: String?, text: String, removed: [Removal]) {
+        self.title = title
+        self.author = author
+        self.text = text
+        self.removed = removed
+    }
 }
 
 /// Why a rule set could not be used.

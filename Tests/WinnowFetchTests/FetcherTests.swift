@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+import WinnowFetch
+import WinnowTestSupport
+
+@Suite struct FetcherTests {
+    static let feedBody = "<rss version=\"2.0\"><channel><title>t</title></channel></rss>"
+
+    /// A server with the cases the fetcher must handle, each on its own path.
+    static func makeServer() throws -> LoopbackHTTPServer {
+        try LoopbackHTTPServer { request in
+            switch request.path {
+            case "/feed":
+                if request.headers["if-none-match"] == "\"v1\"" { return HTTPResponse(status: 304, headers: ["ETag": "\"v1\""]) }
+                return HTTPResponse(headers: ["ETag": "\"v1\"", "Last-Modified": "Mon, 23 Nov 2026 06:00:00 GMT",
+                                              "Content-Type": "application/rss+xml"], text: feedBody)
+            case "/moved": return HTTPResponse(status: 301, headers: ["Location": "/feed"])
+            case "/loop": return HTTPResponse(status: 302, headers: ["Location": "/loop"])
+            case "/to-file": return HTTPResponse(status: 302, headers: ["Location": "file:///etc/passwd"])
+            case "/big": return HTTPResponse(body: Data(repeating: 65, count: 200_000))
+            case "/stall": return HTTPResponse(headers: ["Content-Length": "1000"], body: Data(repeating: 66, count: 1000), stallAfterBytes: 10)
+            case "/gone": return HTTPResponse(status: 410, text: "gone")
+            case "/gzip":
+                return HTTPResponse(headers: ["Content-Encoding": "gzip"], body: gzip(Data(repeating: 0x20, count: 5_000_000)))
+            default: return HTTPResponse(status: 404, text: "not found")
+            }
+        }
+    }
+
+    static func gzip(_ data: Data) -> Data {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        process.arguments = ["-c"]
+        let input = Pipe(), output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try! process.run()
+        let writer = Thread { input.fileHandleForWriting.write(data); try? input.fileHandleForWriting.close() }
+        writer.start()
+        let compressed = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return compressed
+    }
+
+    let limits = FetchLimits(totalTimeout: 2, connectTimeout: 1, maxBodyBytes: 100_000, maxRedirects: 3, userAgent: "WinnowTest/1")
+
+    @Test func getReturnsBodyValidatorsAndSendsUserAgent() async throws {
+        let server = try Self.makeServer()
+        let response = try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/feed"))
+        #expect(response.status == 200)
+        #expect(String(decoding: response.body, as: UTF8.self) == Self.feedBody)
+        #expect(response.etag == "\"v1\"")
+        #expect(response.lastModified == "Mon, 23 Nov 2026 06:00:00 GMT")
+        #expect(server.requests.first?.headers["user-agent"] == "WinnowTest/1")
+    }
+
+    @Test func conditionalGetGets304() async throws {
+        let server = try Self.makeServer()
+        let response = try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/feed", etag: "\"v1\"",
+                                                                            lastModified: "Mon, 23 Nov 2026 06:00:00 GMT"))
+        #expect(response.isNotModified)
+        #expect(response.body.isEmpty)
+        #expect(server.requests.first?.headers["if-modified-since"] == "Mon, 23 Nov 2026 06:00:00 GMT")
+    }
+
+    @Test func followsRedirectsAndReportsTheFinalURL() async throws {
+        let server = try Self.makeServer()
+        let response = try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/moved"))
+        #expect(response.status == 200)
+        #expect(response.effectiveURL == server.baseURL + "/feed")
+        #expect(response.headers["location"] == nil)  // headers are the final hop's
+    }
+
+    @Test func redirectLoopsAndNonHTTPRedirectsAreRefused() async throws {
+        let server = try Self.makeServer()
+        await #expect(throws: FetchError.tooManyRedirects) {
+            try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/loop"))
+        }
+        await #expect(throws: FetchError.self) {
+            try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/to-file"))
+        }
+        await #expect(throws: FetchError.invalidURL("file:///etc/passwd")) {
+            try await Fetcher(limits: limits).fetch(FetchRequest(url: "file:///etc/passwd"))
+        }
+    }
+
+    @Test func bodiesOverTheCapAreRefusedIncludingGzipBombs() async throws {
+        let server = try Self.makeServer()
+        await #expect(throws: FetchError.bodyTooLarge(limit: 100_000)) {
+            try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/big"))
+        }
+        // 5 MB of spaces compress to a few kB: the cap applies to the decoded bytes.
+        await #expect(throws: FetchError.bodyTooLarge(limit: 100_000)) {
+            try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/gzip"))
+        }
+    }
+
+    @Test func stalledConnectionTimesOut() async throws {
+        let server = try Self.makeServer()
+        let started = Date()
+        await #expect(throws: FetchError.self) {
+            try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/stall"))
+        }
+        #expect(Date().timeIntervalSince(started) < 5)
+    }
+
+    @Test func httpErrorsAreResponsesNotThrows() async throws {
+        let server = try Self.makeServer()
+        let response = try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/gone"))
+        #expect(response.status == 410)
+        #expect(!response.isSuccess)
+    }
+
+    @Test func connectionRefusedIsAConnectError() async throws {
+        let server = try Self.makeServer()
+        let url = server.baseURL + "/feed"
+        server.stop()
+        do {
+            _ = try await Fetcher(limits: limits).fetch(FetchRequest(url: url))
+            Issue.record("expected a connect error")
+        } catch let error as FetchError {
+            #expect(error.errorClass == "connect")
+        }
+    }
+
+    @Test func cancellingTheTaskAbortsTheTransfer() async throws {
+        let server = try LoopbackHTTPServer { _ in
+            HTTPResponse(headers: ["Content-Length": "1000"], body: Data(repeating: 1, count: 1000), stallAfterBytes: 1)
+        }
+        let fetcher = Fetcher(limits: FetchLimits(totalTimeout: 30, connectTimeout: 5))
+        let task = Task { try await fetcher.fetch(FetchRequest(url: server.baseURL + "/x")) }
+        try await Task.sleep(for: .milliseconds(300))
+        let started = Date()
+        task.cancel()
+        await #expect(throws: FetchError.cancelled) { try await task.value }
+        #expect(Date().timeIntervalSince(started) < 3)
+    }
+}

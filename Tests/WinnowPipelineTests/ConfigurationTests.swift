@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import WinnowTestSupport
+@testable import WinnowPipeline
+
+@Suite struct ConfigurationTests {
+    func parse(_ json: String) throws -> PipelineConfiguration {
+        try PipelineConfiguration.parse(Data(json.utf8), configPath: "/etc/winnow/pipeline.json")
+    }
+
+    func error(_ json: String) -> String? {
+        do { _ = try parse(json); return nil } catch { return "\(error)" }
+    }
+
+    @Test func shippedConfigurationLoadsAndPointsAtBundledFeeds() throws {
+        let config = try PipelineConfiguration.load(path: TestPaths.repository.appendingPathComponent("pipeline.json").path)
+        #expect(config.feeds.count >= 3)
+        for feed in config.feeds {
+            let url = try #require(URL(string: feed.url))
+            #expect(url.isFileURL, "\(feed.name) must run offline")
+            #expect(FileManager.default.fileExists(atPath: url.path), "\(feed.url)")
+        }
+        #expect(config.databasePath == TestPaths.repository.appendingPathComponent("state/winnow.sqlite").path)
+    }
+
+    @Test func defaultsAndRelativePathsResolveAgainstTheConfigFolder() throws {
+        let config = try parse(#"{"feeds": [{"name": "a", "url": "file:feeds/a.xml"}, {"name": "b", "url": "https://b.example/rss", "interval": "2h"}]}"#)
+        #expect(config.feeds[0].url == "file:///etc/winnow/feeds/a.xml")
+        #expect(config.feeds[0].interval == 900)
+        #expect(config.feeds[1].interval == 7200)
+        #expect(config.databasePath == "/etc/winnow/state/winnow.sqlite")
+        #expect(config.logFolder == "/etc/winnow/logs")
+        #expect(config.dedup.permutations == 128)
+        #expect(config.dedup.shingleSize == 5)
+    }
+
+    @Test func badFieldsAreRefusedWithTheirJSONPath() {
+        let feeds = #"{"name": "a", "url": "https://a.example/"}, {"name": "b", "url": "https://b.example/"}"#
+        #expect(error(#"{"feeds": [\#(feeds), {"name": "c", "url": "https://c.example/", "interval": "5x"}]}"#)
+                == #"config: feeds[2].interval: "5x" is not a duration like "15m" (units: s, m, h, d)"#)
+        #expect(error(#"{"feeds": [{"name": "a", "url": "htp://x"}]}"#)?.hasPrefix(#"config: feeds[0].url: "htp://x" is not an http(s) URL"#) == true)
+        #expect(error(#"{"feeds": [\#(feeds)], "dedup": {"threshold": 1.5}}"#)?.hasPrefix("config: dedup.threshold:") == true)
+        #expect(error(#"{"feeds": [\#(feeds)], "dedup": {"permutations": true}}"#)?.hasPrefix("config: dedup.permutations: must be a number") == true)
+        #expect(error(#"{"feeds": [\#(feeds)], "fetch": {"timeout": "soon"}}"#)?.hasPrefix("config: fetch.timeout:") == true)
+        #expect(error(#"{"feeds": [\#(feeds)], "logs": {"level": "loud"}}"#)?.hasPrefix("config: logs.level:") == true)
+        #expect(error(#"{"feeds": [{"name": "a", "url": "https://a.example/", "intervall": "5m"}]}"#)?.hasPrefix("config: feeds[0].intervall: unknown field") == true)
+        #expect(error(#"{"feeds": [{"name": "a", "url": "https://a/"}, {"name": "a", "url": "https://b/"}]}"#)?.hasPrefix("config: feeds[1].name:") == true)
+        #expect(error(#"{"feeds": [{"url": "https://a/"}]}"#)?.hasPrefix("config: feeds[0].name: missing") == true)
+        #expect(error(#"{"database": "x.sqlite"}"#)?.hasPrefix("config: feeds: missing") == true)
+        #expect(error(#"{"feeds": "https://a/"}"#) == "config: feeds: must be a JSON array")
+        #expect(error("{not json")?.contains("is not valid JSON") == true)
+    }
+
+    @Test func cleaningRulesAreValidatedAndMergedPerFeed() throws {
+        #expect(error(#"{"feeds": [], "cleaning": {"rules": [{"id": "x", "pattern": "(open"}]}}"#)
+                == "config: cleaning.rules[0].pattern: (open is not a valid regular expression")
+        #expect(error(#"{"feeds": [], "cleaning": {"disable": ["no.such.rule"]}}"#)?.hasPrefix("config: cleaning.disable[0]:") == true)
+        #expect(error(#"{"feeds": [{"name": "a", "url": "https://a/", "cleaning": {"rules": [{"id": "y", "pattern": "p", "kind": "odd"}]}}]}"#)?
+            .hasPrefix("config: feeds[0].cleaning.rules[0].kind:") == true)
+
+        let config = try parse(#"""
+            {"cleaning": {"disable": ["share.prompt"]},
+             "feeds": [{"name": "a", "url": "https://a/", "cleaning": {"rules": [{"id": "site.app", "category": "promo", "pattern": "^Get the app"}]}},
+                       {"name": "b", "url": "https://b/"}]}
+            """#)
+        #expect(!config.cleaningRules.contains { $0.id == "share.prompt" })
+        #expect(config.feeds[0].cleaningRules.last?.id == "site.app")
+        #expect(!config.feeds[0].cleaningRules.contains { $0.id == "share.prompt" })
+        #expect(config.feeds[1].cleaningRules == config.cleaningRules)
+    }
+}
