@@ -42,6 +42,7 @@ import Glibc
     @Test func pollsSampleFeedsThenGets304AndStatusShowsThem() throws {
         let server = try Self.sampleFeedServer()
         let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let names = ["harbour-gazette.xml", "valley-courier.atom", "wire-digest.xml"]
         let config = try Self.writeConfig(in: folder, feeds: names.map { ($0.components(separatedBy: ".")[0], server.baseURL + "/" + $0) })
         let winnowd = try TestPaths.binary("winnowd")
@@ -101,6 +102,7 @@ import Glibc
             }
         }
         let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let config = try Self.writeConfig(in: folder, feeds: [("good", server.baseURL + "/good"), ("html", server.baseURL + "/html"),
                                                               ("down", server.baseURL + "/down")])
         let run = try runProcess(try TestPaths.binary("winnowd"), ["--config", config.path, "--once"])
@@ -121,6 +123,7 @@ import Glibc
 
     @Test func invalidConfigurationIsRefusedWithItsFieldPath() throws {
         let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let config = folder.appendingPathComponent("pipeline.json")
         try #"{"feeds": [{"name": "a", "url": "https://a.example/", "interval": "5x"}]}"#.write(to: config, atomically: true, encoding: .utf8)
         let run = try runProcess(try TestPaths.binary("winnowd"), ["--config", config.path])
@@ -132,6 +135,7 @@ import Glibc
     @Test func sigtermStopsTheDaemonCleanlyWithExitZero() throws {
         let server = try Self.sampleFeedServer()
         let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let config = try Self.writeConfig(in: folder, feeds: [("harbour", server.baseURL + "/harbour-gazette.xml")])
         let daemon = Process()
         daemon.executableURL = try TestPaths.binary("winnowd")
@@ -160,6 +164,7 @@ import Glibc
             return HTTPResponse(headers: ["ETag": "\"feed-\(n)\""], text: syntheticFeed(n, items: itemsPerFeed), delay: n % 2 == 1 ? 0.3 : 0)
         }
         let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
         let config = try Self.writeConfig(in: folder, feeds: (0..<feedCount).map { ("feed-\($0)", server.baseURL + "/feed-\($0)") })
         let winnowd = try TestPaths.binary("winnowd")
         let database = folder.appendingPathComponent("state/winnow.sqlite").path

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+import WinnowTestSupport
+
+/// Drives the real `winnowctl` binary on the seed documents.
+@Suite struct WinnowctlTests {
+    struct Verdict: Decodable {
+        var file: String
+        var article_id: Int
+        var status: String
+        var cluster_id: Int
+        var duplicate_of: Int?
+        var similarity: Double?
+        var removed: [Removal]
+        struct Removal: Decodable {
+            var text: String
+            var ruleID: String
+        }
+    }
+
+    func ingest(_ db: URL, _ files: [URL]) throws -> [Verdict] {
+        let run = try runProcess(try TestPaths.binary("winnowctl"), ["ingest", "--db", db.path, "--json"] + files.map(\.path))
+        #expect(run.status == 0, "\(run.stderr)")
+        return try JSONDecoder().decode([Verdict].self, from: Data(run.stdout.utf8))
+    }
+
+    @Test func seedsAreFiveNewArticlesAndTheirVariantsAreDuplicates() throws {
+        let seeds = TestPaths.seeds
+        try #require(seeds.count == 5, "expected the five seeds in \(TestPaths.shared.path)/seeds")
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = folder.appendingPathComponent("ingest.sqlite")
+
+        let first = try ingest(db, seeds)
+        #expect(first.map(\.status) == ["new", "new", "new", "new", "new"])
+        #expect(Set(first.map(\.cluster_id)).count == 5)
+        let rules = Set(first.flatMap { $0.removed.map(\.ruleID) })
+        for rule in ["commerce.cart-empty", "subscription.subscribe-prompt", "subscription.already-subscribed",
+                     "ai-voice.generated", "bio.about-heading", "byline.by-line", "caption.credit", "related.trailing-teasers"] {
+            #expect(rules.contains(rule), "\(rule)")
+        }
+
+        // A seed wrapped in other boilerplate, a seed with a few words changed, and a seed again.
+        let original = try String(contentsOf: seeds[4], encoding: .utf8)
+        let wrapped = folder.appendingPathComponent("wrapped.txt")
+        try ("Your basket is empty.\nWorld\n" + original + "\nSign up for our daily newsletter to get the top stories.\nShare this story\n")
+            .write(to: wrapped, atomically: true, encoding: .utf8)
+        let edited = folder.appendingPathComponent("edited.txt")
+        try original.replacingOccurrences(of: "further straining", with: "straining further")
+            .replacingOccurrences(of: "gradual progress", with: "slow progress")
+            .replacingOccurrences(of: "is notable", with: "is remarkable")
+            .write(to: edited, atomically: true, encoding: .utf8)
+
+        let second = try ingest(db, [wrapped, edited, seeds[4]])
+        let seedArticle = first[4].article_id
+        // Once the wrapper is removed the text is the seed's own: an exact duplicate.
+        #expect(second[0].status == "exact-duplicate")
+        #expect(second[0].duplicate_of == seedArticle)
+        #expect(second[0].removed.contains { $0.ruleID == "newsletter.sign-up" })
+        #expect(second[1].status == "duplicate")
+        #expect(second[1].duplicate_of == seedArticle)
+        #expect((second[1].similarity ?? 0) >= 0.8 && (second[1].similarity ?? 1) < 1)
+        #expect(second[2].status == "exact-duplicate")
+        #expect(second[2].duplicate_of == seedArticle)
+        #expect(second.allSatisfy { $0.cluster_id == first[4].cluster_id })
+
+        let dups = try runProcess(try TestPaths.binary("winnowctl"), ["dups", "--db", db.path])
+        #expect(dups.stdout.contains("cluster \(first[4].cluster_id) (4 articles)"))
+
+        // Wrapped in boilerplate no rule knows, it is a near duplicate instead.
+        let unknownWrapper = folder.appendingPathComponent("unknown-wrapper.txt")
+        try ("Weekend edition: crosswords, puzzles and the week in pictures\n" + original + "\nPrinted from the archive of a regional daily; all rights reserved by the publisher.\n")
+            .write(to: unknownWrapper, atomically: true, encoding: .utf8)
+        let third = try ingest(db, [unknownWrapper])
+        #expect(third[0].status == "duplicate")
+        #expect(third[0].duplicate_of == seedArticle)
+    }
+
+    @Test func cleanWritesNothingAndExplainsEachRemoval() throws {
+        let run = try runProcess(try TestPaths.binary("winnowctl"), ["clean"] + TestPaths.seeds.map(\.path))
+        #expect(run.status == 0)
+        #expect(run.stdout.contains("[commerce.cart-empty] Your cart is currently empty!"))
+        #expect(run.stdout.contains("author: Tamilla Hasanova"))
+        let missing = try runProcess(try TestPaths.binary("winnowctl"), ["clean", "/no/such/file.txt"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains("cannot read /no/such/file.txt"))
+    }
+
+    @Test func parseFeedPrintsFeedparserShapedJSON() throws {
+        let sample = TestPaths.repository.appendingPathComponent("samples/valley-courier.atom")
+        let run = try runProcess(try TestPaths.binary("winnowctl"), ["parse-feed", sample.path, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["bozo"] as? Bool == false)
+        #expect(json["version"] as? String == "atom10")
+        #expect((json["feed"] as? [String: Any])?["title"] as? String == "Valley Courier")
+        let entries = try #require(json["entries"] as? [[String: Any]])
+        #expect(entries.count == 3)
+        #expect(entries[0]["id"] as? String == "urn:valley-courier:2026:4471")
+        #expect(entries[0]["published_parsed"] as? String == "2026-11-22T09:30:00Z")
+    }
+
+    @Test func statusOnAMissingDatabaseSaysWhatToDo() throws {
+        let run = try runProcess(try TestPaths.binary("winnowctl"), ["status", "--db", "/nonexistent/x.sqlite"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("no database at /nonexistent/x.sqlite"))
+    }
+}
