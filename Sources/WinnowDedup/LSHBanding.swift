@@ -33,10 +33,11 @@ public struct LSHBanding: Sendable, Equatable {
         Self.probability(similarity: s, bands: bands, rows: rows)
     }
 
-    /// One bucket key per band. Keys are Int64 so that they store as SQLite integers as they are.
+    /// One bucket key per band, the band folded into the key so one integer column holds them all.
     public func bucketKeys(_ signature: [UInt64]) -> [Int64] {
-        (0..<bands).map { band in
-            var h = UInt64(band) &* 0x9e37_79b9_7f4a_7c15
+        precondition(signature.count >= bands * rows, "signature shorter than the banding")
+        return (0..<bands).map { band in
+            var h = StableHash.mix(UInt64(band) &+ 0x9e37_79b9_7f4a_7c15)
             for i in (band * rows)..<((band + 1) * rows) { h = StableHash.mix(h ^ signature[i]) }
             return Int64(bitPattern: h)
         }

@@ -1,61 +1,116 @@
+/// How signatures are computed. Signatures of different schemes are not comparable.
+public enum SignatureScheme: String, Sendable, Codable, CaseIterable {
+    /// One permutation (one hash per shingle) into P bins, empty bins filled by optimal densification
+    /// (Shrivastava, 2017). The default: its error matches classic MinHash (see the dedup benchmark).
+    case onePermutation = "oph"
+    /// P independent permutations, P hash operations per shingle. Kept as the reference.
+    case classic
+}
+
 /// Parameters that define a signature. Signatures made with different parameters are not comparable,
 /// so every stored signature records them.
 public struct DedupParameters: Sendable, Codable, Equatable {
     public var shingleSize: Int
     public var permutations: Int
     public var threshold: Double
+    /// An article whose estimated containment in another (or of another in it) reaches this bound is a
+    /// duplicate even below `threshold`: a truncated copy, or an article wrapped in a longer page. 0 disables it.
+    public var containment: Double
+    public var scheme: SignatureScheme
     public var seed: UInt64
 
-    public init(shingleSize: Int = 5, permutations: Int = 128, threshold: Double = 0.8, seed: UInt64 = 0x5717_4E0B_D3D0_2A11) {
+    public init(shingleSize: Int = 5, permutations: Int = 128, threshold: Double = 0.8, containment: Double = 0.9,
+                scheme: SignatureScheme = .onePermutation, seed: UInt64 = 0x5717_4E0B_D3D0_2A11) {
         self.shingleSize = shingleSize
         self.permutations = permutations
         self.threshold = threshold
+        self.containment = containment
+        self.scheme = scheme
         self.seed = seed
     }
 }
 
-/// Word k-shingles hashed to 64 bits, deduplicated.
+/// Word k-shingles: a rolling polynomial over the word hashes, finalized with one mix, so each
+/// shingle costs O(1) whatever k is. A text shorter than k words is one shingle of all its words.
 public enum Shingles {
-    public static func hashes(words: [Substring], size k: Int, seed: UInt64) -> [UInt64] {
-        guard !words.isEmpty else { return [] }
-        let wordHashes = words.map { StableHash.hash($0.utf8, seed: seed) }
-        // A text shorter than k words is one shingle of all its words.
-        let width = min(k, wordHashes.count)
-        var result = Set<UInt64>(minimumCapacity: wordHashes.count)
-        for start in 0...(wordHashes.count - width) {
-            var h = seed
-            for i in start..<(start + width) { h = StableHash.mix(h ^ wordHashes[i]) &+ 0x9e37_79b9_7f4a_7c15 }
-            result.insert(h)
+    static let base: UInt64 = 0x1000_0000_01b3 | 1
+
+    public static func hashes(wordHashes w: [UInt64], size k: Int, seed: UInt64) -> [UInt64] {
+        guard !w.isEmpty else { return [] }
+        let width = min(k, w.count)
+        var power: UInt64 = 1  // base^(width-1)
+        for _ in 1..<max(width, 1) { power &*= base }
+        var result = [UInt64]()
+        result.reserveCapacity(w.count - width + 1)
+        let salt = StableHash.mix(seed ^ 0x243f_6a88_85a3_08d3)
+        w.withUnsafeBufferPointer { w in
+            var h: UInt64 = 0
+            for i in 0..<width { h = h &* base &+ w[i] }
+            result.append(StableHash.mix(h ^ salt))
+            var start = 0
+            while start + width < w.count {
+                h = (h &- w[start] &* power) &* base &+ w[start + width]
+                start += 1
+                result.append(StableHash.mix(h ^ salt))
+            }
         }
-        return Array(result)
+        return result
+    }
+
+    public static func hashes(of text: String, size k: Int, seed: UInt64) -> [UInt64] {
+        hashes(wordHashes: WordHashes.of(text, seed: seed), size: k, seed: seed)
     }
 }
 
-/// Classic MinHash: P independent permutations of the 64-bit shingle hashes, approximated by
-/// `a·x + b mod 2^64` with odd `a` (a bijection on the well-mixed shingle hashes), keeping the minimum of each.
+/// A signature and the number of shingles it was made from (for containment estimates).
+public struct Signature: Sendable, Equatable {
+    public var values: [UInt64]
+    public var shingleCount: Int
+
+    public init(values: [UInt64], shingleCount: Int) {
+        self.values = values
+        self.shingleCount = shingleCount
+    }
+}
+
+/// Computes signatures under one set of parameters.
 public struct MinHasher: Sendable {
     public let parameters: DedupParameters
     let a: [UInt64]
     let b: [UInt64]
+    let binSalt: UInt64
+    let densifySalt: UInt64
 
     public init(parameters: DedupParameters) {
         self.parameters = parameters
         var state = parameters.seed
-        func next() -> UInt64 {  // splitmix64: fixed, documented sequence
+        func next() -> UInt64 {  // splitmix64: a fixed, documented sequence
             state &+= 0x9e37_79b9_7f4a_7c15
             return StableHash.mix(state)
         }
-        a = (0..<parameters.permutations).map { _ in next() | 1 }
-        b = (0..<parameters.permutations).map { _ in next() }
+        binSalt = next()
+        densifySalt = next()
+        let classic = parameters.scheme == .classic
+        a = classic ? (0..<parameters.permutations).map { _ in next() | 1 } : []
+        b = classic ? (0..<parameters.permutations).map { _ in next() } : []
     }
 
-    /// The signature of a text (after `MatchingKey`), or nil for a text with no words.
-    public func signature(of text: String) -> [UInt64]? {
-        let shingles = Shingles.hashes(words: MatchingKey.words(text), size: parameters.shingleSize, seed: parameters.seed)
-        return shingles.isEmpty ? nil : signature(shingles: shingles)
+    /// The signature of a text, or nil for a text with no words.
+    public func signature(of text: String) -> Signature? {
+        let shingles = Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed)
+        guard !shingles.isEmpty else { return nil }
+        return Signature(values: signature(shingles: shingles), shingleCount: shingles.count)
     }
 
     public func signature(shingles: [UInt64]) -> [UInt64] {
+        switch parameters.scheme {
+        case .classic: return classicSignature(shingles)
+        case .onePermutation: return onePermutationSignature(shingles)
+        }
+    }
+
+    /// Classic MinHash: `a·x + b mod 2^64` with odd `a` per permutation (a bijection on well-mixed hashes).
+    func classicSignature(_ shingles: [UInt64]) -> [UInt64] {
         var mins = [UInt64](repeating: .max, count: parameters.permutations)
         mins.withUnsafeMutableBufferPointer { out in
             a.withUnsafeBufferPointer { a in
@@ -72,11 +127,43 @@ public struct MinHasher: Sendable {
         return mins
     }
 
-    /// The fraction of equal positions: an unbiased estimate of the Jaccard similarity of the two shingle sets.
+    /// One permutation hashing: each shingle lands in one of P bins (by the high bits of one hash) and
+    /// each bin keeps its minimum. Empty bins copy a non-empty bin chosen by a hash of (bin, attempt)
+    /// — optimal densification — so two texts fill an empty bin from the same place.
+    func onePermutationSignature(_ shingles: [UInt64]) -> [UInt64] {
+        let p = parameters.permutations
+        var bins = [UInt64](repeating: .max, count: p)
+        let salt = binSalt
+        bins.withUnsafeMutableBufferPointer { bins in
+            for x in shingles {
+                let v = StableHash.mix(x ^ salt)
+                let bin = Int(v.multipliedFullWidth(by: UInt64(p)).high)
+                if v < bins[bin] { bins[bin] = v }
+            }
+        }
+        guard bins.contains(.max) else { return bins }
+        var filled = bins
+        for i in 0..<p where bins[i] == .max {
+            var attempt: UInt64 = 0
+            while true {
+                let r = StableHash.mix(densifySalt ^ (UInt64(i) << 32 | attempt))
+                let j = Int(r.multipliedFullWidth(by: UInt64(p)).high)
+                if bins[j] != .max { filled[i] = bins[j]; break }
+                attempt += 1
+            }
+        }
+        return filled
+    }
+
+    /// The fraction of equal positions: the estimate of the Jaccard similarity of the two shingle sets.
     public static func similarity(_ x: [UInt64], _ y: [UInt64]) -> Double {
         guard x.count == y.count, !x.isEmpty else { return 0 }
         var equal = 0
-        for i in 0..<x.count where x[i] == y[i] { equal += 1 }
+        x.withUnsafeBufferPointer { x in
+            y.withUnsafeBufferPointer { y in
+                for i in 0..<x.count where x[i] == y[i] { equal += 1 }
+            }
+        }
         return Double(equal) / Double(x.count)
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import WinnowClean
 import WinnowDedup
 import WinnowFetch
+import WinnowStore
 
 /// The daemon's configuration, decoded from pipeline.json and validated. Relative paths are resolved
 /// against the folder of the configuration file.
@@ -23,6 +24,7 @@ public struct PipelineConfiguration: Sendable {
     public var feeds: [Feed]
     public var cleaningRules: [BoilerplateRule]
     public var dedup: DedupParameters
+    public var canonical: CanonicalPolicy
     public var retentionDays: Int
 }
 
@@ -102,11 +104,32 @@ extension PipelineConfiguration {
         }
 
         let dedupObject = try root.object("dedup") ?? JSONObject(empty: "dedup")
-        try dedupObject.allowOnly(["shingle_size", "permutations", "threshold", "retention_days"])
+        try dedupObject.allowOnly(["shingle_size", "permutations", "threshold", "containment", "signature", "canonical",
+                                   "preferred_feeds", "retention_days"])
         var dedup = DedupParameters()
         dedup.shingleSize = try dedupObject.int("shingle_size", in: 1...20) ?? dedup.shingleSize
         dedup.permutations = try dedupObject.int("permutations", in: 16...1024) ?? dedup.permutations
         dedup.threshold = try dedupObject.double("threshold", in: 0.3...1.0) ?? dedup.threshold
+        dedup.containment = try dedupObject.double("containment", in: 0...1.0) ?? dedup.containment
+        if let scheme = try dedupObject.string("signature") {
+            guard let value = SignatureScheme(rawValue: scheme) else {
+                throw ConfigurationError(path: "dedup.signature", reason: "\"\(scheme)\" is not one of \(SignatureScheme.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            dedup.scheme = value
+        }
+        var canonical = CanonicalPolicy()
+        if let rule = try dedupObject.string("canonical") {
+            guard let value = CanonicalPolicy.Rule(rawValue: rule) else {
+                throw ConfigurationError(path: "dedup.canonical", reason: "\"\(rule)\" is not one of \(CanonicalPolicy.Rule.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            canonical.rule = value
+        }
+        for (i, value) in (try dedupObject.array("preferred_feeds") ?? []).enumerated() {
+            guard let name = value as? String, feeds.contains(where: { $0.name == name }) else {
+                throw ConfigurationError(path: "dedup.preferred_feeds[\(i)]", reason: "\(JSONObject.describe(value)) is not the name of a configured feed")
+            }
+            canonical.preferredFeeds.append(name)
+        }
         let retention = try dedupObject.int("retention_days", in: 1...36500) ?? 90
 
         return PipelineConfiguration(
@@ -114,7 +137,7 @@ extension PipelineConfiguration {
             databasePath: resolve(try root.string("database") ?? "state/winnow.sqlite", base: base),
             logFolder: resolve(try logs.string("folder") ?? "logs", base: base),
             logLevel: level, fetch: limits, concurrency: concurrency, feeds: feeds,
-            cleaningRules: globalRules, dedup: dedup, retentionDays: retention)
+            cleaningRules: globalRules, dedup: dedup, canonical: canonical, retentionDays: retention)
     }
 
     static func resolve(_ path: String, base: String) -> String {

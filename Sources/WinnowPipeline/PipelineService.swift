@@ -17,6 +17,7 @@ public final class PipelineService: Service {
     let logger: Logger
     let once: Bool
     let notifier: SystemdNotifier?
+    let lock: DatabaseLock
 
     /// Opens the store (running migrations), registers the configured feeds and builds the stage workers.
     public init(configuration: PipelineConfiguration, once: Bool, logger: Logger, notifier: SystemdNotifier? = nil) throws {
@@ -24,6 +25,7 @@ public final class PipelineService: Service {
         self.logger = logger
         self.once = once
         self.notifier = notifier
+        lock = try DatabaseLock(databasePath: configuration.databasePath)
         store = try ArticleStore.open(path: configuration.databasePath)
         let deduplicator = Deduplicator(parameters: configuration.dedup)
         try store.checkDedupParameters(deduplicator)
@@ -34,7 +36,7 @@ public final class PipelineService: Service {
         }
         poller = FeedPoller(fetcher: Fetcher(limits: configuration.fetch), store: store, logger: logger)
         stages = StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration.cleaningRules),
-                             cleanersByFeed: cleaners, deduplicator: deduplicator, logger: logger)
+                             cleanersByFeed: cleaners, deduplicator: deduplicator, canonical: configuration.canonical, logger: logger)
     }
 
     public func run() async throws {
@@ -58,6 +60,7 @@ public final class PipelineService: Service {
     func loop() async throws {
         // Work left by a previous run (a crash between stages) is finished first.
         try report(stages.drain())
+        var lastPrune = 0.0
         while !Task.isCancelled {
             let now = Date().timeIntervalSince1970
             let due = once ? try store.feeds().filter(\.active) : try store.dueFeeds(now: now)
@@ -65,6 +68,10 @@ public final class PipelineService: Service {
                 await pollAll(due)
                 try report(stages.drain())
                 try updateStatus()
+            }
+            if now - lastPrune > 3600 {
+                lastPrune = now
+                try pruneIndex(now: now)
             }
             if once { return }
             let next = try store.nextDueTime() ?? (now + 3600)
@@ -89,6 +96,15 @@ public final class PipelineService: Service {
                 group.addTask { [poller] in await poller.poll(feed, interval: interval) }
                 running += 1
             }
+        }
+    }
+
+    /// Keeps the LSH index to the retention window, so its size follows the news rate, not the archive.
+    func pruneIndex(now: Double) throws {
+        let pruned = try store.pruneIndex(createdBefore: now - Double(configuration.retentionDays) * 86_400, with: stages.deduplicator)
+        if pruned > 0 {
+            logger.info("dedup index pruned", metadata: ["dedup.pruned": .stringConvertible(pruned),
+                                                         "dedup.retention_days": .stringConvertible(configuration.retentionDays)])
         }
     }
 

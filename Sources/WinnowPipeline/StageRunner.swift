@@ -11,14 +11,16 @@ public struct StageRunner: Sendable {
     let defaultCleaner: Cleaner
     let cleanersByFeed: [Int64: Cleaner]
     public let deduplicator: Deduplicator
+    let canonical: CanonicalPolicy
     let logger: Logger
 
     public init(store: ArticleStore, defaultCleaner: Cleaner, cleanersByFeed: [Int64: Cleaner] = [:],
-                deduplicator: Deduplicator, logger: Logger) {
+                deduplicator: Deduplicator, canonical: CanonicalPolicy = CanonicalPolicy(), logger: Logger) {
         self.store = store
         self.defaultCleaner = defaultCleaner
         self.cleanersByFeed = cleanersByFeed
         self.deduplicator = deduplicator
+        self.canonical = canonical
         self.logger = logger
     }
 
@@ -33,10 +35,21 @@ public struct StageRunner: Sendable {
     /// Runs both stages until nothing is pending or the task is cancelled (graceful shutdown):
     /// whatever is not done stays in its earlier stage for the next start.
     public func drain() throws -> (cleaned: Int, deduplicated: Int) {
-        var cleaned = 0, deduplicated = 0
+        var total = (cleaned: 0, deduplicated: 0)
         while !Task.isCancelled {
+            let step = try drainStep()
+            if step.cleaned + step.deduplicated == 0 { break }
+            total.cleaned += step.cleaned
+            total.deduplicated += step.deduplicated
+        }
+        return total
+    }
+
+    /// One batch of each stage: up to 100 items cleaned, then up to 50 articles deduplicated.
+    public func drainStep() throws -> (cleaned: Int, deduplicated: Int) {
+        var cleaned = 0, deduplicated = 0
+        do {
             let batch = try store.pendingClean(limit: 100)
-            if batch.isEmpty { break }
             for raw in batch where !Task.isCancelled {
                 let (id, document) = try clean(raw)
                 cleaned += 1
@@ -45,11 +58,10 @@ public struct StageRunner: Sendable {
                 ])
             }
         }
-        while !Task.isCancelled {
-            let batch = try store.pendingDedup(limit: 100)
-            if batch.isEmpty { break }
-            for article in batch where !Task.isCancelled {
-                let result = try store.deduplicate(article, with: deduplicator)
+        if !Task.isCancelled {
+            // A batch of 50 shares one transaction: a crash leaves the whole batch in stage 2.
+            let batch = try store.pendingDedup(limit: 50)
+            for result in try store.deduplicate(batch, with: deduplicator, policy: canonical) {
                 deduplicated += 1
                 var metadata: Logger.Metadata = [
                     "stage": "dedup", "article.id": .stringConvertible(result.articleID),
@@ -57,6 +69,7 @@ public struct StageRunner: Sendable {
                 ]
                 if let of = result.duplicateOf { metadata["dedup.duplicate_of"] = .stringConvertible(of) }
                 if let s = result.similarity { metadata["dedup.similarity"] = .stringConvertible(s) }
+                if let kind = result.matchKind { metadata["dedup.match"] = "\(kind)" }
                 logger.info("article stored", metadata: metadata)
             }
         }

@@ -220,13 +220,13 @@ public final class ArticleStore: Sendable {
     }
 
     static let cleanArticleQuery = """
-        SELECT c.id, c.raw_item_id, r.feed_id, r.link, c.title, c.author, r.published_at, c.text, c.text_hash
+        SELECT c.id, c.raw_item_id, r.feed_id, r.guid, r.link, c.title, c.author, r.published_at, c.text, c.text_hash
         FROM clean_articles c JOIN raw_items r ON r.id = c.raw_item_id
         LEFT JOIN articles a ON a.clean_article_id = c.id
         """
 
     static func cleanArticle(_ row: Row) -> CleanArticle {
-        CleanArticle(id: row["id"], rawItemID: row["raw_item_id"], feedID: row["feed_id"], url: row["link"],
+        CleanArticle(id: row["id"], rawItemID: row["raw_item_id"], feedID: row["feed_id"], guid: row["guid"], url: row["link"],
                      title: row["title"], author: row["author"], publishedAt: row["published_at"],
                      text: row["text"], textHash: row["text_hash"])
     }
@@ -244,77 +244,135 @@ public final class ArticleStore: Sendable {
         }
     }
 
-    /// Moves one article to stage 3: exact-duplicate fast path (same text hash or same URL), else MinHash
-    /// signature, LSH candidates verified by estimated similarity, and the best match's cluster joined.
-    /// Signature, buckets, article and cluster are written in one transaction.
-    public func deduplicate(_ article: CleanArticle, with dedup: Deduplicator, at time: Double = Date().timeIntervalSince1970) throws -> DedupResult {
-        // The signature is computed outside the write transaction: it is the expensive part.
-        let signature = dedup.hasher.signature(of: article.text)
-        let buckets = signature.map(dedup.banding.bucketKeys) ?? []
-        return try db.write { db in
-            var status = DedupStatus.new
-            var duplicateOf: Int64?
-            var similarity: Double?
-            var clusterID: Int64?
+    /// Moves one article to stage 3. See `deduplicate(_:with:policy:)`.
+    public func deduplicate(_ article: CleanArticle, with dedup: Deduplicator, policy: CanonicalPolicy = CanonicalPolicy(),
+                            at time: Double = Date().timeIntervalSince1970) throws -> DedupResult {
+        try deduplicate([article], with: dedup, policy: policy, at: time)[0]
+    }
 
-            let exact = try Row.fetchOne(db, sql: """
-                SELECT id, cluster_id FROM articles
-                WHERE (text_hash = ? OR (url IS NOT NULL AND url = ?)) AND status != 'exact-duplicate'
-                ORDER BY id LIMIT 1
-                """, arguments: [article.textHash, article.url])
-            if let exact {
-                status = .exactDuplicate
-                duplicateOf = exact["id"]
-                clusterID = exact["cluster_id"]
-                similarity = 1
-            } else if let signature {
-                let lookup = try db.cachedStatement(sql: "SELECT article_id FROM lsh_buckets WHERE band = ? AND bucket = ?")
-                var candidateIDs = Set<Int64>()
-                for (band, bucket) in buckets.enumerated() {
-                    candidateIDs.formUnion(try Int64.fetchAll(lookup, arguments: [band, bucket]))
-                }
-                let load = try db.cachedStatement(sql: "SELECT signature FROM signatures WHERE article_id = ?")
-                var candidates: [(id: Int64, signature: [UInt64])] = []
-                for id in candidateIDs {
-                    if let blob = try Data.fetchOne(load, arguments: [id]) { candidates.append((id, Self.decodeSignature(blob))) }
-                }
-                if let best = dedup.bestMatch(for: signature, among: candidates) {
-                    status = .duplicate
-                    duplicateOf = best.id
-                    similarity = best.similarity
-                    clusterID = try Int64.fetchOne(db, sql: "SELECT cluster_id FROM articles WHERE id = ?", arguments: [best.id])
-                }
-            }
-
-            if clusterID == nil {
-                try db.execute(sql: "INSERT INTO clusters (size, created_at, updated_at) VALUES (0, ?, ?)", arguments: [time, time])
-                clusterID = db.lastInsertedRowID
-            }
-            try db.execute(sql: """
-                INSERT INTO articles (clean_article_id, feed_id, url, title, author, published_at, text, text_hash,
-                                      status, cluster_id, duplicate_of, similarity, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [article.id, article.feedID, article.url, article.title, article.author, article.publishedAt,
-                                 article.text, article.textHash, status.rawValue, clusterID, duplicateOf, similarity, time])
-            let articleID = db.lastInsertedRowID
-            try db.execute(sql: """
-                UPDATE clusters SET size = size + 1, updated_at = ?, canonical_article_id = coalesce(canonical_article_id, ?)
-                WHERE id = ?
-                """, arguments: [time, articleID, clusterID])
-
-            // Exact duplicates add nothing to the index: their signature equals their original's.
-            if status != .exactDuplicate, let signature {
-                try db.execute(sql: """
-                    INSERT INTO signatures (article_id, shingle_size, permutations, seed, signature) VALUES (?, ?, ?, ?, ?)
-                    """, arguments: [articleID, dedup.parameters.shingleSize, dedup.parameters.permutations,
-                                     Int64(bitPattern: dedup.parameters.seed), Self.encodeSignature(signature)])
-                let insert = try db.cachedStatement(sql: "INSERT INTO lsh_buckets (band, bucket, article_id, created_at) VALUES (?, ?, ?, ?)")
-                for (band, bucket) in buckets.enumerated() {
-                    try insert.execute(arguments: [band, bucket, articleID, time])
-                }
-            }
-            return DedupResult(articleID: articleID, status: status, clusterID: clusterID!, duplicateOf: duplicateOf, similarity: similarity)
+    /// Moves a batch of articles to stage 3 in one transaction (all or none of the batch): exact
+    /// duplicates first (same text hash, URL or guid), else MinHash signature, LSH candidates verified by
+    /// estimated similarity and containment, and the best match's cluster joined. Signatures are
+    /// computed before the transaction: they are the expensive part.
+    public func deduplicate(_ articles: [CleanArticle], with dedup: Deduplicator, policy: CanonicalPolicy = CanonicalPolicy(),
+                            at time: Double = Date().timeIntervalSince1970) throws -> [DedupResult] {
+        let prepared = articles.map { article -> (CleanArticle, Signature?, [Int64]) in
+            let signature = dedup.signature(of: article.text)
+            return (article, signature, signature.map(dedup.bucketKeys) ?? [])
         }
+        return try db.write { db in
+            let preferred = try Self.feedRanks(db, names: policy.preferredFeeds)
+            return try prepared.map { article, signature, keys in
+                try Self.deduplicate(db, article, signature: signature, keys: keys, dedup: dedup, policy: policy,
+                                     preferred: preferred, time: time)
+            }
+        }
+    }
+
+    static func feedRanks(_ db: Database, names: [String]) throws -> [Int64: Int] {
+        var ranks: [Int64: Int] = [:]
+        for (rank, name) in names.enumerated() {
+            if let id = try Int64.fetchOne(db, sql: "SELECT id FROM feeds WHERE name = ?", arguments: [name]) { ranks[id] = rank }
+        }
+        return ranks
+    }
+
+    static func deduplicate(_ db: Database, _ article: CleanArticle, signature: Signature?, keys: [Int64], dedup: Deduplicator,
+                            policy: CanonicalPolicy, preferred: [Int64: Int], time: Double) throws -> DedupResult {
+        var result = DedupResult(articleID: 0, status: .new, clusterID: 0)
+        var clusterID: Int64?
+
+        // Exact duplicates: same normalized text, same article URL, or the same guid from another feed.
+        let exact = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT id, cluster_id, CASE WHEN text_hash = ?1 THEN 'text' WHEN url = ?2 THEN 'url' ELSE 'guid' END AS kind
+            FROM articles
+            WHERE status != 'exact-duplicate' AND (text_hash = ?1 OR url = ?2 OR (guid = ?3 AND feed_id != ?4))
+            ORDER BY id LIMIT 1
+            """), arguments: [article.textHash, article.url, globallyUnique(article.guid), article.feedID])
+        if let exact {
+            result.status = .exactDuplicate
+            result.duplicateOf = exact["id"]
+            result.similarity = 1
+            result.matchKind = exact["kind"]
+            clusterID = exact["cluster_id"]
+        } else if let signature {
+            let lookup = try db.cachedStatement(sql: "SELECT article_id FROM lsh_buckets WHERE key = ?")
+            var candidateIDs = Set<Int64>()
+            for key in keys { candidateIDs.formUnion(try Int64.fetchAll(lookup, arguments: [key])) }
+            let load = try db.cachedStatement(sql: "SELECT shingle_count, signature FROM signatures WHERE article_id = ?")
+            var candidates: [(id: Int64, signature: Signature)] = []
+            for id in candidateIDs {
+                if let row = try Row.fetchOne(load, arguments: [id]) {
+                    candidates.append((id, Signature(values: decodeSignature(row["signature"]), shingleCount: row["shingle_count"])))
+                }
+            }
+            if let best = dedup.bestMatch(for: signature, among: candidates) {
+                result.status = .duplicate
+                result.duplicateOf = best.id
+                result.similarity = best.similarity
+                result.containment = best.containment
+                result.matchKind = best.kind.rawValue
+                clusterID = try Int64.fetchOne(db, sql: "SELECT cluster_id FROM articles WHERE id = ?", arguments: [best.id])
+            }
+        }
+
+        if clusterID == nil {
+            try db.execute(sql: "INSERT INTO clusters (size, created_at, updated_at) VALUES (0, ?, ?)", arguments: [time, time])
+            clusterID = db.lastInsertedRowID
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO articles (clean_article_id, feed_id, guid, url, title, author, published_at, text, text_hash,
+                                  status, cluster_id, duplicate_of, similarity, containment, match_kind, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                article.id, article.feedID, article.guid, article.url, article.title, article.author, article.publishedAt,
+                article.text, article.textHash, result.status.rawValue, clusterID, result.duplicateOf, result.similarity,
+                result.containment, result.matchKind, time,
+            ])
+        result.articleID = db.lastInsertedRowID
+        result.clusterID = clusterID!
+        try updateCanonical(db, cluster: clusterID!, newArticle: result.articleID, feedID: article.feedID,
+                            length: article.text.utf8.count, policy: policy, preferred: preferred, time: time)
+
+        // Exact duplicates add nothing to the index: their signature equals their original's.
+        if result.status != .exactDuplicate, let signature {
+            try db.cachedStatement(sql: "INSERT INTO signatures (article_id, shingle_count, signature) VALUES (?, ?, ?)")
+                .execute(arguments: [result.articleID, signature.shingleCount, encodeSignature(signature.values)])
+            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lsh_buckets (key, article_id) VALUES (?, ?)")
+            for key in keys { try insert.execute(arguments: [key, result.articleID]) }
+        }
+        return result
+    }
+
+    /// A guid that names the article everywhere (a URL, a tag: or urn: URI). Short guids such as "123"
+    /// are unique only within their feed and must never match across feeds.
+    static func globallyUnique(_ guid: String) -> String? {
+        let lower = guid.lowercased()
+        return lower.contains("://") || lower.hasPrefix("tag:") || lower.hasPrefix("urn:") ? guid : nil
+    }
+
+    /// Keeps one canonical article per cluster: a preferred feed's article first, then the earliest
+    /// (the default) or the longest. Cluster ids never change.
+    static func updateCanonical(_ db: Database, cluster: Int64, newArticle: Int64, feedID: Int64, length: Int,
+                                policy: CanonicalPolicy, preferred: [Int64: Int], time: Double) throws {
+        let current = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT a.id, a.feed_id, length(CAST(a.text AS BLOB)) AS length FROM clusters c JOIN articles a ON a.id = c.canonical_article_id
+            WHERE c.id = ?
+            """), arguments: [cluster])
+        var replace = current == nil
+        if let current {
+            let currentRank = preferred[current["feed_id"]] ?? Int.max
+            let newRank = preferred[feedID] ?? Int.max
+            if newRank != currentRank {
+                replace = newRank < currentRank
+            } else if policy.rule == .longest {
+                replace = length > (current["length"] as Int)
+            }
+        }
+        try db.cachedStatement(sql: """
+            UPDATE clusters SET size = size + 1, updated_at = ?, canonical_article_id = CASE WHEN ? THEN ? ELSE canonical_article_id END
+            WHERE id = ?
+            """).execute(arguments: [time, replace, newArticle, cluster])
     }
 
     static func encodeSignature(_ signature: [UInt64]) -> Data {
@@ -326,6 +384,57 @@ public final class ArticleStore: Sendable {
     static func decodeSignature(_ data: Data) -> [UInt64] {
         data.withUnsafeBytes { raw in
             (0..<(raw.count / 8)).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+        }
+    }
+
+    /// The stored signature of an article (nil for exact duplicates and empty texts).
+    public func signature(articleID: Int64) throws -> Signature? {
+        try db.read { db in
+            try Row.fetchOne(db, sql: "SELECT shingle_count, signature FROM signatures WHERE article_id = ?", arguments: [articleID])
+                .map { Signature(values: Self.decodeSignature($0["signature"]), shingleCount: $0["shingle_count"]) }
+        }
+    }
+
+    /// Drops the LSH buckets of articles created before `cutoff` (the retention window), by recomputing
+    /// their keys from the stored signatures. Resumable: progress is kept in `settings`. Returns how
+    /// many articles left the index.
+    @discardableResult
+    public func pruneIndex(createdBefore cutoff: Double, with dedup: Deduplicator, batch: Int = 1000) throws -> Int {
+        var pruned = 0
+        while true {
+            let done = try db.write { db -> Int in
+                let through = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.pruned_through'") ?? 0
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT a.id, s.signature FROM articles a JOIN signatures s ON s.article_id = a.id
+                    WHERE a.id > ? AND a.created_at < ? ORDER BY a.id LIMIT ?
+                    """, arguments: [through, cutoff, batch])
+                let delete = try db.cachedStatement(sql: "DELETE FROM lsh_buckets WHERE key = ? AND article_id = ?")
+                for row in rows {
+                    let id: Int64 = row["id"]
+                    for key in dedup.banding.bucketKeys(Self.decodeSignature(row["signature"])) {
+                        try delete.execute(arguments: [key, id])
+                    }
+                }
+                if let last = rows.last?["id"] as Int64? {
+                    try db.execute(sql: "INSERT INTO settings (key, value) VALUES ('dedup.pruned_through', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                                   arguments: [String(last)])
+                }
+                return rows.count
+            }
+            pruned += done
+            if done < batch { return pruned }
+        }
+    }
+
+    /// Empties stage 3 (and with `includingClean`, stage 2) so it can be rebuilt from the earlier stage,
+    /// after a rule or parameter change. One transaction.
+    public func resetStages(includingClean: Bool) throws {
+        try db.write { db in
+            try db.execute(sql: """
+                DELETE FROM lsh_buckets; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
+                DELETE FROM settings WHERE key IN ('dedup.fingerprint', 'dedup.pruned_through');
+                """)
+            if includingClean { try db.execute(sql: "DELETE FROM clean_articles") }
         }
     }
 
@@ -351,15 +460,44 @@ public final class ArticleStore: Sendable {
                 SELECT id, canonical_article_id FROM clusters WHERE size > 1 ORDER BY size DESC, id LIMIT ?
                 """, arguments: [limit])
             return try clusters.map { cluster in
-                let members = try Row.fetchAll(db, sql: """
-                    SELECT id, title, url, status, similarity FROM articles WHERE cluster_id = ? ORDER BY id
-                    """, arguments: [cluster["id"]]).map { row in
-                    DuplicateCluster.Member(articleID: row["id"], title: row["title"], url: row["url"],
-                                            status: DedupStatus(rawValue: row["status"]) ?? .new, similarity: row["similarity"])
-                }
+                let members = try Self.members(db, cluster: cluster["id"])
                 return DuplicateCluster(clusterID: cluster["id"], canonicalArticleID: cluster["canonical_article_id"], members: members)
             }
         }
+    }
+
+    static func members(_ db: Database, cluster: Int64) throws -> [DuplicateCluster.Member] {
+        try Row.fetchAll(db, sql: """
+            SELECT a.id, f.name, a.title, a.url, a.status, a.similarity, a.match_kind
+            FROM articles a JOIN feeds f ON f.id = a.feed_id WHERE a.cluster_id = ? ORDER BY a.id
+            """, arguments: [cluster]).map { row in
+            DuplicateCluster.Member(articleID: row["id"], feed: row["name"], title: row["title"], url: row["url"],
+                                    status: DedupStatus(rawValue: row["status"]) ?? .new, similarity: row["similarity"],
+                                    matchKind: row["match_kind"])
+        }
+    }
+
+    /// One stored article with its removals; nil when there is no such article.
+    public func article(id: Int64) throws -> ArticleDetail? {
+        let found = try db.read { db -> (Row, Int64)? in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT a.*, f.name AS feed, c.canonical_article_id FROM articles a
+                JOIN feeds f ON f.id = a.feed_id JOIN clusters c ON c.id = a.cluster_id WHERE a.id = ?
+                """, arguments: [id]) else { return nil }
+            return (row, row["clean_article_id"])
+        }
+        guard let (row, cleanID) = found else { return nil }
+        return ArticleDetail(id: row["id"], feed: row["feed"], guid: row["guid"], url: row["url"], title: row["title"],
+                             author: row["author"], publishedAt: row["published_at"], text: row["text"],
+                             status: DedupStatus(rawValue: row["status"]) ?? .new, clusterID: row["cluster_id"],
+                             canonicalArticleID: row["canonical_article_id"], duplicateOf: row["duplicate_of"],
+                             similarity: row["similarity"], containment: row["containment"], matchKind: row["match_kind"],
+                             createdAt: row["created_at"], removed: try removals(cleanArticleID: cleanID))
+    }
+
+    /// The members of a cluster, in arrival order.
+    public func clusterMembers(_ clusterID: Int64) throws -> [DuplicateCluster.Member] {
+        try db.read { try Self.members($0, cluster: clusterID) }
     }
 
     /// Runs a read-only SQL query (for tests and consistency checks).

@@ -73,6 +73,7 @@ enum Schema {
                     id INTEGER PRIMARY KEY,
                     clean_article_id INTEGER NOT NULL UNIQUE REFERENCES clean_articles(id),
                     feed_id INTEGER NOT NULL REFERENCES feeds(id),
+                    guid TEXT,
                     url TEXT,
                     title TEXT,
                     author TEXT,
@@ -83,26 +84,27 @@ enum Schema {
                     cluster_id INTEGER NOT NULL REFERENCES clusters(id),
                     duplicate_of INTEGER REFERENCES articles(id),
                     similarity REAL,
+                    containment REAL,
+                    match_kind TEXT,
                     created_at REAL NOT NULL
                 );
                 CREATE INDEX articles_by_text_hash ON articles(text_hash);
+                CREATE INDEX articles_by_url ON articles(url) WHERE url IS NOT NULL;
+                CREATE INDEX articles_by_guid ON articles(guid) WHERE guid IS NOT NULL;
                 CREATE INDEX articles_by_cluster ON articles(cluster_id);
                 CREATE INDEX articles_by_created ON articles(created_at);
                 CREATE TABLE signatures (
                     article_id INTEGER PRIMARY KEY REFERENCES articles(id),
-                    shingle_size INTEGER NOT NULL,
-                    permutations INTEGER NOT NULL,
-                    seed INTEGER NOT NULL,
+                    shingle_count INTEGER NOT NULL,
                     signature BLOB NOT NULL
                 );
+                -- One row per band of each indexed signature; the band is folded into the key.
+                -- Rows are pruned by recomputing an expired article's keys, so no second index is needed.
                 CREATE TABLE lsh_buckets (
-                    band INTEGER NOT NULL,
-                    bucket INTEGER NOT NULL,
-                    article_id INTEGER NOT NULL REFERENCES articles(id),
-                    created_at REAL NOT NULL,
-                    PRIMARY KEY (band, bucket, article_id)
+                    key INTEGER NOT NULL,
+                    article_id INTEGER NOT NULL,
+                    PRIMARY KEY (key, article_id)
                 ) WITHOUT ROWID;
-                CREATE INDEX lsh_buckets_by_created ON lsh_buckets(created_at);
 
                 CREATE TABLE settings (
                     key TEXT PRIMARY KEY,

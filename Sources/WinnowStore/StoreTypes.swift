@@ -74,6 +74,7 @@ public struct CleanArticle: Sendable {
     public var id: Int64
     public var rawItemID: Int64
     public var feedID: Int64
+    public var guid: String
     public var url: String?
     public var title: String?
     public var author: String?
@@ -96,6 +97,30 @@ public struct DedupResult: Sendable, Codable, Equatable {
     public var clusterID: Int64
     public var duplicateOf: Int64?
     public var similarity: Double?
+    public var containment: Double?
+    /// `resemblance`, `containment`, or for exact duplicates what matched: `text`, `url`, `guid`.
+    public var matchKind: String?
+}
+
+/// A stored article, as `winnowctl show` prints it.
+public struct ArticleDetail: Sendable, Codable {
+    public var id: Int64
+    public var feed: String
+    public var guid: String?
+    public var url: String?
+    public var title: String?
+    public var author: String?
+    public var publishedAt: Double?
+    public var text: String
+    public var status: DedupStatus
+    public var clusterID: Int64
+    public var canonicalArticleID: Int64
+    public var duplicateOf: Int64?
+    public var similarity: Double?
+    public var containment: Double?
+    public var matchKind: String?
+    public var createdAt: Double
+    public var removed: [Removal]
 }
 
 /// Row counts per stage.
@@ -113,14 +138,32 @@ public struct StageCounts: Sendable, Codable, Equatable {
 public struct DuplicateCluster: Sendable, Codable {
     public struct Member: Sendable, Codable {
         public var articleID: Int64
+        public var feed: String
         public var title: String?
         public var url: String?
         public var status: DedupStatus
         public var similarity: Double?
+        public var matchKind: String?
     }
     public var clusterID: Int64
     public var canonicalArticleID: Int64
     public var members: [Member]
+}
+
+/// Which article of a cluster is its canonical one.
+public struct CanonicalPolicy: Sendable, Equatable {
+    public enum Rule: String, Sendable, Codable, CaseIterable {
+        case earliest
+        case longest
+    }
+    public var rule: Rule
+    /// Feeds whose articles are preferred as canonical, most preferred first (by name).
+    public var preferredFeeds: [String]
+
+    public init(rule: Rule = .earliest, preferredFeeds: [String] = []) {
+        self.rule = rule
+        self.preferredFeeds = preferredFeeds
+    }
 }
 
 /// Why the store refused.

@@ -41,11 +41,13 @@ struct Ingest: ParsableCommand {
 
     func run() throws {
         let configuration = try config.map { try PipelineConfiguration.load(path: $0) }
+        let lock = try DatabaseLock(databasePath: db)
+        defer { withExtendedLifetime(lock) {} }
         let store = try ArticleStore.open(path: db)
         let deduplicator = Deduplicator(parameters: configuration?.dedup ?? DedupParameters())
         try store.checkDedupParameters(deduplicator)
         let stages = StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration?.cleaningRules ?? BoilerplateRule.defaults),
-                                 deduplicator: deduplicator, logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() }))
+                                 deduplicator: deduplicator, canonical: configuration?.canonical ?? CanonicalPolicy(), logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() }))
         var outputs: [Output] = []
         for file in files {
             let text = try readDocument(file)
@@ -53,7 +55,7 @@ struct Ingest: ParsableCommand {
             let item = FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: text)
             let (cleanID, document) = try stages.clean(try store.addLocalItem(item))
             guard let pending = try store.cleanArticle(id: cleanID) else { continue }
-            let result = try store.deduplicate(pending, with: deduplicator)
+            let result = try store.deduplicate(pending, with: deduplicator, policy: configuration?.canonical ?? CanonicalPolicy())
             outputs.append(Output(file: file, articleID: result.articleID, status: result.status.rawValue, clusterID: result.clusterID,
                                   duplicateOf: result.duplicateOf, similarity: result.similarity, title: document.title,
                                   removed: document.removed))

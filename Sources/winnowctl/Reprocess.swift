@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Logging
+import WinnowClean
+import WinnowDedup
+import WinnowPipeline
+import WinnowStore
+
+/// `winnowctl reprocess --from clean|dedup`: rebuilds the later stages from the stored earlier one,
+/// after a cleaning-rule or dedup-parameter change.
+struct Reprocess: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Rebuild stages from stored raw items (--from clean) or cleaned articles (--from dedup).")
+
+    enum Stage: String, ExpressibleByArgument, CaseIterable { case clean, dedup }
+
+    @Option(name: .long, help: "The first stage to rebuild: clean or dedup.")
+    var from: Stage
+
+    @Option(name: .long, help: "The configuration whose database, rules and parameters to use.")
+    var config = "pipeline.json"
+
+    func run() throws {
+        let configuration = try PipelineConfiguration.load(path: config)
+        // The daemon holds this lock while it runs: rebuilding under it would race its writes.
+        let lock = try DatabaseLock(databasePath: configuration.databasePath)
+        defer { withExtendedLifetime(lock) {} }
+        let store = try ArticleStore.open(path: configuration.databasePath)
+        let before = try store.counts()
+        try store.resetStages(includingClean: from == .clean)
+        let dedup = Deduplicator(parameters: configuration.dedup)
+        try store.checkDedupParameters(dedup)
+        let feeds = try store.register(feeds: configuration.feeds.map { FeedRegistration(name: $0.name, url: $0.url) })
+        var cleaners: [Int64: Cleaner] = [:]
+        for feed in configuration.feeds where feed.cleaningRules != configuration.cleaningRules {
+            if let id = feeds.first(where: { $0.name == feed.name })?.id { cleaners[id] = try Cleaner(rules: feed.cleaningRules) }
+        }
+        let stages = StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration.cleaningRules), cleanersByFeed: cleaners,
+                                 deduplicator: dedup, canonical: configuration.canonical,
+                                 logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let total = from == .clean ? before.raw : before.clean
+        let progress = Progress(total: total, label: from == .clean ? "clean + dedup" : "dedup")
+        var done = 0
+        while true {
+            let (cleaned, deduplicated) = try stages.drainStep()
+            if cleaned + deduplicated == 0 { break }
+            done += deduplicated
+            progress.update(done)
+        }
+        progress.finish()
+        let after = try store.counts()
+        print("reprocessed from \(from.rawValue): \(after.articles) articles in \(after.clusters) clusters, \(after.duplicates) duplicates (before: \(before.articles) articles, \(before.duplicates) duplicates)")
+    }
+}
+
+/// A progress bar on a terminal, progress lines otherwise (for logs).
+final class Progress {
+    let total: Int
+    let label: String
+    let terminal = isatty(STDERR_FILENO) != 0
+    var lastLine = Date.distantPast
+
+    init(total: Int, label: String) {
+        self.total = max(total, 1)
+        self.label = label
+    }
+
+    func update(_ done: Int) {
+        let fraction = min(1, Double(done) / Double(total))
+        if terminal {
+            let width = 30
+            let filled = Int(fraction * Double(width))
+            FileHandle.standardError.write(Data("\r\(label) [\(String(repeating: "=", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total)".utf8))
+        } else if Date().timeIntervalSince(lastLine) >= 2 {
+            lastLine = Date()
+            FileHandle.standardError.write(Data("\(label): \(done)/\(total) (\(Int(fraction * 100))%)\n".utf8))
+        }
+    }
+
+    func finish() {
+        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}

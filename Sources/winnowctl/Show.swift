@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import WinnowDedup
+import WinnowStore
+
+/// `winnowctl show ID [--similar]`: one stored article, and with --similar its cluster's members.
+struct Show: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show a stored article; --similar lists its cluster with similarities.")
+
+    @Argument(help: "The article id.")
+    var id: Int64
+
+    @Flag(name: .long, help: "List the members of the article's cluster with their estimated similarity to it.")
+    var similar = false
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    struct Similar: Encodable {
+        var articleID: Int64
+        var feed: String
+        var title: String?
+        var status: String
+        var canonical: Bool
+        var similarity: Double?
+        var containment: Double?
+    }
+
+    struct Output: Encodable {
+        var article: ArticleDetail
+        var similar: [Similar]?
+    }
+
+    func run() throws {
+        let store = try ArticleStore.openReadOnly(path: try database.databasePath())
+        guard let article = try store.article(id: id) else { throw ValidationError("no article \(id) in this database") }
+        var similarList: [Similar]?
+        if similar {
+            let dedup = Deduplicator()
+            let own = try signature(of: article.id, in: store)
+            similarList = try store.clusterMembers(article.clusterID).filter { $0.articleID != article.id }.map { member in
+                var entry = Similar(articleID: member.articleID, feed: member.feed, title: member.title, status: member.status.rawValue,
+                                    canonical: member.articleID == article.canonicalArticleID)
+                if let own, let theirs = try signature(of: member.articleID, in: store), own.values.count == theirs.values.count {
+                    let match = dedup.verify(own, against: theirs, id: member.articleID)
+                    entry.similarity = match?.similarity ?? MinHasher.similarity(own.values, theirs.values)
+                    entry.containment = match?.containment
+                }
+                return entry
+            }
+        }
+        if json { return try printJSON(Output(article: article, similar: similarList)) }
+        print("article \(article.id)  [\(article.status.rawValue)]  feed \(article.feed)")
+        if let title = article.title { print("title:   \(title)") }
+        if let author = article.author { print("author:  \(author)") }
+        if let url = article.url { print("url:     \(url)") }
+        var cluster = "cluster: \(article.clusterID) (canonical article \(article.canonicalArticleID))"
+        if let of = article.duplicateOf {
+            cluster += ", duplicate of \(of)" + (article.similarity.map { String(format: ", similarity %.2f", $0) } ?? "")
+                + (article.matchKind.map { " by \($0)" } ?? "")
+        }
+        print(cluster)
+        print("")
+        print(article.text)
+        if !article.removed.isEmpty {
+            print("")
+            print("removed (\(article.removed.count)):")
+            for removal in article.removed { print("  [\(removal.ruleID)] \(ellipsize(removal.text, 100))") }
+        }
+        if let similarList {
+            print("")
+            print(similarList.isEmpty ? "no other articles in this cluster" : "cluster \(article.clusterID):")
+            for s in similarList {
+                let similarity = s.similarity.map { String(format: "%.2f", $0) } ?? "  - "
+                print("  \(s.articleID)  \(similarity)  \(s.canonical ? "canonical " : s.status.padding(toLength: 10, withPad: " ", startingAt: 0))  \(s.feed)  \(ellipsize(s.title ?? "(untitled)", 60))")
+            }
+        }
+    }
+
+    /// The article's own signature, or its original's for an exact duplicate.
+    func signature(of articleID: Int64, in store: ArticleStore) throws -> Signature? {
+        if let own = try store.signature(articleID: articleID) { return own }
+        guard let original = try store.article(id: articleID)?.duplicateOf else { return nil }
+        return try store.signature(articleID: original)
+    }
+}
