@@ -102,11 +102,16 @@ public struct MinHasher: Sendable {
         return Signature(values: signature(shingles: shingles), shingleCount: shingles.count)
     }
 
+    /// Signature values keep the low 32 bits of each minimum: two different minima then agree with
+    /// probability 2^-32, and a signature stores in 4 bytes a value. (The low bits, because the high
+    /// bits choose the bin in one permutation hashing.)
     public func signature(shingles: [UInt64]) -> [UInt64] {
+        let full: [UInt64]
         switch parameters.scheme {
-        case .classic: return classicSignature(shingles)
-        case .onePermutation: return onePermutationSignature(shingles)
+        case .classic: full = classicSignature(shingles)
+        case .onePermutation: full = onePermutationSignature(shingles)
         }
+        return full.map { $0 & 0xFFFF_FFFF }
     }
 
     /// Classic MinHash: `a·x + b mod 2^64` with odd `a` per permutation (a bijection on well-mixed hashes).

@@ -375,15 +375,16 @@ public final class ArticleStore: Sendable {
             """).execute(arguments: [time, replace, newArticle, cluster])
     }
 
+    /// Signatures are stored as little-endian 32-bit values (see `MinHasher.signature(shingles:)`).
     static func encodeSignature(_ signature: [UInt64]) -> Data {
-        var data = Data(capacity: signature.count * 8)
-        for value in signature { withUnsafeBytes(of: value.littleEndian) { data.append(contentsOf: $0) } }
+        var data = Data(capacity: signature.count * 4)
+        for value in signature { withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian) { data.append(contentsOf: $0) } }
         return data
     }
 
     static func decodeSignature(_ data: Data) -> [UInt64] {
         data.withUnsafeBytes { raw in
-            (0..<(raw.count / 8)).map { UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self)) }
+            (0..<(raw.count / 4)).map { UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
         }
     }
 

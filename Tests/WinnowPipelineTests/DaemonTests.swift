@@ -39,7 +39,7 @@ import Glibc
         return url
     }
 
-    @Test func pollsSampleFeedsThenGets304AndStatusShowsThem() throws {
+    @Test func pollsSampleFeedsThenGets304AndStatusShowsThem() async throws {
         let server = try Self.sampleFeedServer()
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -47,9 +47,9 @@ import Glibc
         let config = try Self.writeConfig(in: folder, feeds: names.map { ($0.components(separatedBy: ".")[0], server.baseURL + "/" + $0) })
         let winnowd = try TestPaths.binary("winnowd")
 
-        let first = try runProcess(winnowd, ["--config", config.path, "--once"])
+        let first = try await runProcess(winnowd, ["--config", config.path, "--once"])
         #expect(first.status == 0, "\(first.stderr)")
-        let second = try runProcess(winnowd, ["--config", config.path, "--once"])
+        let second = try await runProcess(winnowd, ["--config", config.path, "--once"])
         #expect(second.status == 0, "\(second.stderr)")
 
         // The second poll was conditional and answered 304.
@@ -82,18 +82,18 @@ import Glibc
 
         // winnowctl reads the same database.
         let winnowctl = try TestPaths.binary("winnowctl")
-        let status = try runProcess(winnowctl, ["status", "--config", config.path, "--json"])
+        let status = try await runProcess(winnowctl, ["status", "--config", config.path, "--json"])
         #expect(status.status == 0, "\(status.stderr)")
         let json = try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any]
         let feeds = json?["feeds"] as? [[String: Any]] ?? []
         #expect(feeds.count == 3)
         #expect(feeds.allSatisfy { $0["lastStatus"] as? Int == 304 && ($0["items"] as? Int ?? 0) >= 2 })
-        let table = try runProcess(winnowctl, ["status", "--config", config.path])
+        let table = try await runProcess(winnowctl, ["status", "--config", config.path])
         #expect(table.stdout.contains("harbour-gazette"))
         #expect(table.stdout.contains("articles 8"))
     }
 
-    @Test func brokenFeedMarksThatFeedNotTheDaemon() throws {
+    @Test func brokenFeedMarksThatFeedNotTheDaemon() async throws {
         let server = try LoopbackHTTPServer { request in
             switch request.path {
             case "/good": return HTTPResponse(text: "<rss version=\"2.0\"><channel><title>g</title><item><guid>1</guid><description>A body with words enough to keep.</description></item></channel></rss>")
@@ -105,7 +105,7 @@ import Glibc
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = try Self.writeConfig(in: folder, feeds: [("good", server.baseURL + "/good"), ("html", server.baseURL + "/html"),
                                                               ("down", server.baseURL + "/down")])
-        let run = try runProcess(try TestPaths.binary("winnowd"), ["--config", config.path, "--once"])
+        let run = try await runProcess(try TestPaths.binary("winnowd"), ["--config", config.path, "--once"])
         #expect(run.status == 0)
         let store = try ArticleStore.openReadOnly(path: folder.appendingPathComponent("state/winnow.sqlite").path)
         let feeds = Dictionary(uniqueKeysWithValues: try store.feeds().map { ($0.name, $0) })
@@ -121,18 +121,18 @@ import Glibc
         #expect(try store.scalar("SELECT count(*) FROM fetch_log WHERE error_class = 'parse'") == 1)
     }
 
-    @Test func invalidConfigurationIsRefusedWithItsFieldPath() throws {
+    @Test func invalidConfigurationIsRefusedWithItsFieldPath() async throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = folder.appendingPathComponent("pipeline.json")
         try #"{"feeds": [{"name": "a", "url": "https://a.example/", "interval": "5x"}]}"#.write(to: config, atomically: true, encoding: .utf8)
-        let run = try runProcess(try TestPaths.binary("winnowd"), ["--config", config.path])
+        let run = try await runProcess(try TestPaths.binary("winnowd"), ["--config", config.path])
         #expect(run.status == 78)
         #expect(run.stderr.contains(#"feeds[0].interval: "5x" is not a duration"#))
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("state").path))
     }
 
-    @Test func sigtermStopsTheDaemonCleanlyWithExitZero() throws {
+    @Test func sigtermStopsTheDaemonCleanlyWithExitZero() async throws {
         let server = try Self.sampleFeedServer()
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -143,10 +143,10 @@ import Glibc
         daemon.standardError = FileHandle.nullDevice
         try daemon.run()
         let database = folder.appendingPathComponent("state/winnow.sqlite").path
-        try waitUntil(timeout: 20) { (try? ArticleStore.openReadOnly(path: database).counts().articles) == 3 }
+        try await waitUntil(timeout: 20) { (try? ArticleStore.openReadOnly(path: database).counts().articles) == 3 }
         let sent = Date()
         kill(daemon.processIdentifier, SIGTERM)
-        daemon.waitUntilExit()
+        await waitForExit(daemon)
         #expect(daemon.terminationStatus == 0)
         #expect(daemon.terminationReason == .exit)
         #expect(Date().timeIntervalSince(sent) < 5)
@@ -156,7 +156,7 @@ import Glibc
 
     /// SIGKILL in the middle of cycles, again and again, then a clean run: every published item is
     /// stored exactly once and every stage is consistent.
-    @Test func sigkillMidCycleLosesNothingAndDuplicatesNothing() throws {
+    @Test func sigkillMidCycleLosesNothingAndDuplicatesNothing() async throws {
         let feedCount = 6, itemsPerFeed = 120
         let server = try LoopbackHTTPServer { request in
             guard let n = Int(request.path.dropFirst(6)) else { return HTTPResponse(status: 404, text: "") }  // "/feed-N"
@@ -176,9 +176,9 @@ import Glibc
             daemon.arguments = ["--config", config.path]
             daemon.standardError = FileHandle.nullDevice
             try daemon.run()
-            Thread.sleep(forTimeInterval: round == 0 ? 0.25 : delays.next())
+            try await Task.sleep(for: .seconds(round == 0 ? 0.25 : delays.next()))
             kill(daemon.processIdentifier, SIGKILL)
-            daemon.waitUntilExit()
+            await waitForExit(daemon)
             #expect(daemon.terminationReason == .uncaughtSignal)
             kills += 1
             if let counts = try? ArticleStore.openReadOnly(path: database).counts(),
@@ -190,7 +190,7 @@ import Glibc
         #expect(interrupted > 0)
         let before = try ArticleStore.openReadOnly(path: database).counts()
 
-        let finish = try runProcess(winnowd, ["--config", config.path, "--once"])
+        let finish = try await runProcess(winnowd, ["--config", config.path, "--once"])
         #expect(finish.status == 0, "\(finish.stderr.suffix(2000))")
         let store = try ArticleStore.openReadOnly(path: database)
         #expect(try store.integrityCheck() == "ok")
@@ -235,12 +235,3 @@ struct SplitMixDelays {
     mutating func next() -> Double { 0.1 + Double(nextInt() % 1400) / 1000 }
 }
 
-/// Polls `condition` until it holds or `timeout` seconds pass.
-func waitUntil(timeout: Double, _ condition: () throws -> Bool) throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try condition() { return }
-        Thread.sleep(forTimeInterval: 0.05)
-    }
-    throw TestSupportError("condition not met within \(timeout) s")
-}

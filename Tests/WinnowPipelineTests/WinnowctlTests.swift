@@ -18,20 +18,20 @@ import WinnowTestSupport
         }
     }
 
-    func ingest(_ db: URL, _ files: [URL]) throws -> [Verdict] {
-        let run = try runProcess(try TestPaths.binary("winnowctl"), ["ingest", "--db", db.path, "--json"] + files.map(\.path))
+    func ingest(_ db: URL, _ files: [URL]) async throws -> [Verdict] {
+        let run = try await runProcess(try TestPaths.binary("winnowctl"), ["ingest", "--db", db.path, "--json"] + files.map(\.path))
         #expect(run.status == 0, "\(run.stderr)")
         return try JSONDecoder().decode([Verdict].self, from: Data(run.stdout.utf8))
     }
 
-    @Test func seedsAreFiveNewArticlesAndTheirVariantsAreDuplicates() throws {
+    @Test func seedsAreFiveNewArticlesAndTheirVariantsAreDuplicates() async throws {
         let seeds = TestPaths.seeds
         try #require(seeds.count == 5, "expected the five seeds in \(TestPaths.shared.path)/seeds")
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("ingest.sqlite")
 
-        let first = try ingest(db, seeds)
+        let first = try await ingest(db, seeds)
         #expect(first.map(\.status) == ["new", "new", "new", "new", "new"])
         #expect(Set(first.map(\.cluster_id)).count == 5)
         let rules = Set(first.flatMap { $0.removed.map(\.ruleID) })
@@ -51,7 +51,7 @@ import WinnowTestSupport
             .replacingOccurrences(of: "is notable", with: "is remarkable")
             .write(to: edited, atomically: true, encoding: .utf8)
 
-        let second = try ingest(db, [wrapped, edited, seeds[4]])
+        let second = try await ingest(db, [wrapped, edited, seeds[4]])
         let seedArticle = first[4].article_id
         // Once the wrapper is removed the text is the seed's own: an exact duplicate.
         #expect(second[0].status == "exact-duplicate")
@@ -64,31 +64,31 @@ import WinnowTestSupport
         #expect(second[2].duplicate_of == seedArticle)
         #expect(second.allSatisfy { $0.cluster_id == first[4].cluster_id })
 
-        let dups = try runProcess(try TestPaths.binary("winnowctl"), ["dups", "--db", db.path])
+        let dups = try await runProcess(try TestPaths.binary("winnowctl"), ["dups", "--db", db.path])
         #expect(dups.stdout.contains("cluster \(first[4].cluster_id) (4 articles)"))
 
         // Wrapped in boilerplate no rule knows, it is a near duplicate instead.
         let unknownWrapper = folder.appendingPathComponent("unknown-wrapper.txt")
         try ("Weekend edition: crosswords, puzzles and the week in pictures\n" + original + "\nPrinted from the archive of a regional daily; all rights reserved by the publisher.\n")
             .write(to: unknownWrapper, atomically: true, encoding: .utf8)
-        let third = try ingest(db, [unknownWrapper])
+        let third = try await ingest(db, [unknownWrapper])
         #expect(third[0].status == "duplicate")
         #expect(third[0].duplicate_of == seedArticle)
     }
 
-    @Test func cleanWritesNothingAndExplainsEachRemoval() throws {
-        let run = try runProcess(try TestPaths.binary("winnowctl"), ["clean"] + TestPaths.seeds.map(\.path))
+    @Test func cleanWritesNothingAndExplainsEachRemoval() async throws {
+        let run = try await runProcess(try TestPaths.binary("winnowctl"), ["clean"] + TestPaths.seeds.map(\.path))
         #expect(run.status == 0)
         #expect(run.stdout.contains("[commerce.cart-empty] Your cart is currently empty!"))
         #expect(run.stdout.contains("author: Tamilla Hasanova"))
-        let missing = try runProcess(try TestPaths.binary("winnowctl"), ["clean", "/no/such/file.txt"])
+        let missing = try await runProcess(try TestPaths.binary("winnowctl"), ["clean", "/no/such/file.txt"])
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("cannot read /no/such/file.txt"))
     }
 
-    @Test func parseFeedPrintsFeedparserShapedJSON() throws {
+    @Test func parseFeedPrintsFeedparserShapedJSON() async throws {
         let sample = TestPaths.repository.appendingPathComponent("samples/valley-courier.atom")
-        let run = try runProcess(try TestPaths.binary("winnowctl"), ["parse-feed", sample.path, "--json"])
+        let run = try await runProcess(try TestPaths.binary("winnowctl"), ["parse-feed", sample.path, "--json"])
         #expect(run.status == 0, "\(run.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
         #expect(json["bozo"] as? Bool == false)
@@ -100,9 +100,68 @@ import WinnowTestSupport
         #expect(entries[0]["published_parsed"] as? String == "2026-11-22T09:30:00Z")
     }
 
-    @Test func statusOnAMissingDatabaseSaysWhatToDo() throws {
-        let run = try runProcess(try TestPaths.binary("winnowctl"), ["status", "--db", "/nonexistent/x.sqlite"])
+    @Test func statusOnAMissingDatabaseSaysWhatToDo() async throws {
+        let run = try await runProcess(try TestPaths.binary("winnowctl"), ["status", "--db", "/nonexistent/x.sqlite"])
         #expect(run.status != 0)
         #expect(run.stderr.contains("no database at /nonexistent/x.sqlite"))
+    }
+}
+
+@Suite struct WinnowctlDedupCommandTests {
+    @Test func dedupParamsPrintsTheBandingAndItsCurve() async throws {
+        let run = try await runProcess(try TestPaths.binary("winnowctl"), ["dedup-params", "--json"])
+        #expect(run.status == 0)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["bands"] as? Int == 32)
+        #expect(json["rows"] as? Int == 4)
+        let curve = try #require(json["curve"] as? [[String: Double]])
+        let atThreshold = try #require(curve.first { abs(($0["similarity"] ?? 0) - 0.8) < 0.001 })
+        #expect((atThreshold["probability"] ?? 0) >= 0.95)
+        let text = try await runProcess(try TestPaths.binary("winnowctl"), ["dedup-params"])
+        #expect(text.stdout.contains("32 bands x 4 rows"))
+    }
+
+    @Test func reprocessRebuildsStagesAndRefusesWhileTheDaemonHoldsTheDatabase() async throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let samples = TestPaths.repository.appendingPathComponent("samples")
+        let config = folder.appendingPathComponent("pipeline.json")
+        try """
+            {"feeds": [{"name": "harbour", "url": "file:\(samples.path)/harbour-gazette.xml"},
+                       {"name": "wire", "url": "file:\(samples.path)/wire-digest.xml"}]}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let winnowd = try TestPaths.binary("winnowd"), winnowctl = try TestPaths.binary("winnowctl")
+        #expect(try await runProcess(winnowd, ["--config", config.path, "--once"]).status == 0)
+
+        let reprocess = try await runProcess(winnowctl, ["reprocess", "--from", "clean", "--config", config.path])
+        #expect(reprocess.status == 0, "\(reprocess.stderr)")
+        #expect(reprocess.stdout.contains("5 articles"))
+        #expect(reprocess.stdout.contains("1 duplicates"))
+        #expect(reprocess.stderr.contains("clean + dedup: 5/5"))  // progress lines when not on a terminal
+
+        let show = try await runProcess(winnowctl, ["show", "1", "--similar", "--config", config.path, "--json"])
+        #expect(show.status == 0, "\(show.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(show.stdout.utf8)) as? [String: Any])
+        #expect((json["article"] as? [String: Any])?["id"] as? Int == 1)
+
+        // While a daemon runs on the database, reprocess refuses instead of racing it.
+        let daemon = Process()
+        daemon.executableURL = winnowd
+        daemon.arguments = ["--config", config.path]
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        defer { daemon.terminate() }
+        let lockPath = folder.appendingPathComponent("state/winnow.sqlite.lock").path
+        let log = folder.appendingPathComponent("logs/winnowd.log")
+        // The daemon logs "winnowd started" once it holds the lock and has migrated.
+        // (The earlier --once run logged it too: wait for the second one.)
+        try await waitUntil(timeout: 20) {
+            ((try? String(contentsOf: log, encoding: .utf8)) ?? "").components(separatedBy: "winnowd started").count - 1 >= 2
+        }
+        let refused = try await runProcess(winnowctl, ["reprocess", "--from", "dedup", "--config", config.path])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("in use by a running winnowd (lock \(lockPath) is held)"))
+        daemon.terminate()
+        await waitForExit(daemon)
     }
 }

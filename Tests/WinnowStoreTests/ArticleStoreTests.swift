@@ -138,3 +138,106 @@ import WinnowFeeds
 }
 
 import GRDB
+
+@Suite struct DedupStoreTests {
+    /// Stores cleaned texts for the given feeds and deduplicates them in order.
+    func ingest(_ store: ArticleStore, _ entries: [(feed: String, guid: String, url: String?, text: String)],
+                dedup: Deduplicator = Deduplicator(), policy: CanonicalPolicy = CanonicalPolicy(), at time: Double = 1000) throws -> [DedupResult] {
+        let feeds = try store.register(feeds: Set(entries.map(\.feed)).sorted().map { FeedRegistration(name: $0, url: "https://\($0).example/rss") })
+        var results: [DedupResult] = []
+        for e in entries {
+            let feedID = feeds.first { $0.name == e.feed }!.id
+            try store.record(feedID: feedID, outcome: FetchOutcome(startedAt: time, durationMS: 1, httpStatus: 200, bytes: 1, nextFetchAt: 0,
+                                                                   items: [FeedItem(guid: e.guid, link: e.url, content: e.text)]))
+            let raw = try store.pendingClean().first!
+            let id = try store.saveClean(rawItemID: raw.id, document: CleanedDocument(title: e.guid, author: nil, text: e.text, removed: []),
+                                         textHash: dedup.textHash(e.text))
+            results.append(try store.deduplicate(try #require(try store.cleanArticle(id: id)), with: dedup, policy: policy, at: time))
+        }
+        return results
+    }
+
+    static func story(_ seed: Int, words: Int = 300) -> String {
+        var state = StableHash.mix(UInt64(seed) &+ 0x51ed)  // distinct seeds give unrelated sequences
+        return (0..<words).map { _ in
+            state &+= 0x9e37_79b9_7f4a_7c15
+            return "w\(StableHash.mix(state) % 30_000)"
+        }.joined(separator: " ")
+    }
+
+    @Test func urlAndGloballyUniqueGuidAreExactDuplicatesButShortGuidsAreNot() throws {
+        let store = try ArticleStore.inMemory()
+        let results = try ingest(store, [
+            ("a", "https://wire.example/story-1", "https://a.example/1", Self.story(1)),
+            ("b", "https://wire.example/story-1", nil, Self.story(2)),        // same URL-form guid, other feed
+            ("c", "c-1", "https://a.example/1", Self.story(3)),                // same article URL
+            ("a", "123", nil, Self.story(4)),
+            ("b", "123", nil, Self.story(5)),                                  // short guid: unique only in its feed
+        ])
+        #expect(results.map(\.status) == [.new, .exactDuplicate, .exactDuplicate, .new, .new])
+        #expect(results[1].matchKind == "guid")
+        #expect(results[2].matchKind == "url")
+    }
+
+    @Test func canonicalIsEarliestByDefaultOrLongestOrFromAPreferredFeed() throws {
+        let long = Self.story(7, words: 400)
+        let short = long.split(separator: " ").prefix(360).joined(separator: " ")  // 90%: a resemblance match
+        let entries = [("a", "1", nil as String?, short), ("b", "2", nil as String?, long)]
+
+        let earliest = try ingest(try ArticleStore.inMemory(), entries)
+        let store1 = try ArticleStore.inMemory()
+        let longest = try ingest(store1, entries, policy: CanonicalPolicy(rule: .longest))
+        let store2 = try ArticleStore.inMemory()
+        let preferred = try ingest(store2, [("b", "1", nil, long), ("a", "2", nil, short)], policy: CanonicalPolicy(preferredFeeds: ["a"]))
+
+        #expect(earliest[1].status == .duplicate)
+        #expect(earliest[1].clusterID == earliest[0].clusterID)
+        #expect(try store1.duplicateClusters()[0].canonicalArticleID == longest[1].articleID)
+        #expect(try store2.duplicateClusters()[0].canonicalArticleID == preferred[1].articleID)
+        // Cluster ids do not change when the canonical article does.
+        #expect(longest[1].clusterID == longest[0].clusterID)
+    }
+
+    @Test func truncatedCopyJoinsByContainment() throws {
+        let store = try ArticleStore.inMemory()
+        let text = Self.story(11, words: 500)
+        let truncated = text.split(separator: " ").prefix(300).joined(separator: " ")
+        let results = try ingest(store, [("a", "1", nil, text), ("b", "2", nil, truncated)])
+        #expect(results[1].status == .duplicate)
+        #expect(results[1].matchKind == "containment")
+        #expect((results[1].containment ?? 0) >= 0.9)
+    }
+
+    @Test func pruningDropsOldBucketsOnlyAndIsResumable() throws {
+        let store = try ArticleStore.inMemory()
+        let dedup = Deduplicator()
+        _ = try ingest(store, [("a", "1", nil, Self.story(21)), ("a", "2", nil, Self.story(22))], at: 100)
+        _ = try ingest(store, [("a", "3", nil, Self.story(23))], at: 10_000)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_buckets") == 3 * 32)
+        #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 2)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_buckets") == 32)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 1)
+        #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 0)  // nothing left to do
+        // A pruned article is no longer found; a recent one still is.
+        let again = try ingest(store, [("b", "4", nil, Self.story(21)), ("b", "5", nil, Self.story(23))], at: 20_000)
+        #expect(again[0].status == .exactDuplicate)  // the exact path does not need the index
+        #expect(again[1].status == .exactDuplicate)
+        var edited = Self.story(21).split(separator: " ")
+        edited[10] = "changed"
+        let near = try ingest(store, [("c", "6", nil, edited.joined(separator: " "))], at: 20_000)
+        #expect(near[0].status == .new)  // outside the retention window
+    }
+
+    @Test func resetEmptiesLaterStagesForReprocessing() throws {
+        let store = try ArticleStore.inMemory()
+        _ = try ingest(store, [("a", "1", nil, Self.story(31)), ("a", "2", nil, Self.story(31))])
+        try store.resetStages(includingClean: false)
+        var counts = try store.counts()
+        #expect(counts.articles == 0 && counts.clusters == 0 && counts.clean == 2 && counts.pendingDedup == 2)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_buckets") == 0)
+        try store.checkDedupParameters(Deduplicator(parameters: DedupParameters(permutations: 64)))  // new parameters accepted
+        try store.resetStages(includingClean: true)
+        counts = try store.counts()
+        #expect(counts.clean == 0 && counts.raw == 2 && counts.pendingClean == 2)
+    }
+}

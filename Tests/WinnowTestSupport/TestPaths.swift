@@ -41,8 +41,41 @@ public struct TestSupportError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// Runs a binary to completion and returns its exit status and output.
+/// Runs a binary to completion and returns its exit status and output. The waiting happens on a
+/// thread of its own: blocking the cooperative pool (two threads on a 2-core machine) would stall
+/// every other test running in parallel.
 public func runProcess(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
+                       currentDirectory: URL? = nil) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result {
+                try runProcessBlocking(executable, arguments, environment: environment, currentDirectory: currentDirectory)
+            })
+        }
+    }
+}
+
+/// Waits for a process to exit without blocking the cooperative pool.
+public func waitForExit(_ process: Process) async {
+    await withCheckedContinuation { continuation in
+        Thread.detachNewThread {
+            process.waitUntilExit()
+            continuation.resume()
+        }
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` seconds pass.
+public func waitUntil(timeout: Double, _ condition: () throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TestSupportError("condition not met within \(timeout) s")
+}
+
+func runProcessBlocking(_ executable: URL, _ arguments: [String], environment: [String: String]? = nil,
                        currentDirectory: URL? = nil) throws -> (status: Int32, stdout: String, stderr: String) {
     let process = Process()
     process.executableURL = executable
