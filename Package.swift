@@ -48,6 +48,12 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
+        // Benchmarks (release build, one command each: see bench/).
+        .executableTarget(name: "winnow-bench", dependencies: [
+            "WinnowDedup", "WinnowStore", "WinnowClean", "WinnowFeeds",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
         // Test support: a real HTTP server on 127.0.0.1 and helpers to run the binaries.
         .target(name: "WinnowTestSupport", path: "Tests/WinnowTestSupport"),
 

@@ -9,9 +9,23 @@ public enum MatchKind: String, Sendable, Codable {
 /// A verified candidate.
 public struct Match: Sendable, Equatable {
     public var id: Int64
+    /// Jaccard similarity of the two shingle sets: exact when `exact`, else the signature estimate.
     public var similarity: Double
+    /// The share of the smaller set found in the larger.
     public var containment: Double
     public var kind: MatchKind
+    public var exact: Bool
+}
+
+/// What dedup knows of one text: its signature, and its shingle set (sorted, unique) for exact verification.
+public struct Fingerprint: Sendable {
+    public var signature: Signature
+    public var shingles: [UInt64]
+
+    public init(signature: Signature, shingles: [UInt64]) {
+        self.signature = signature
+        self.shingles = shingles
+    }
 }
 
 /// Everything stage 3 computes without the store: exact-text hash, signature, bucket keys, and the
@@ -49,7 +63,27 @@ public struct Deduplicator: Sendable {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 
-    public func signature(of text: String) -> Signature? { hasher.signature(of: text) }
+    /// Sorted, unique shingle hashes of a text.
+    public func shingleSet(of text: String) -> [UInt64] {
+        var shingles = Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed)
+        shingles.sort()
+        var unique = 0
+        for i in shingles.indices where i == 0 || shingles[i] != shingles[unique - 1] {
+            shingles[unique] = shingles[i]
+            unique += 1
+        }
+        shingles.removeLast(shingles.count - unique)
+        return shingles
+    }
+
+    /// Signature and shingle set of a text; nil for a text with no words.
+    public func fingerprint(of text: String) -> Fingerprint? {
+        let shingles = shingleSet(of: text)
+        guard !shingles.isEmpty else { return nil }
+        return Fingerprint(signature: Signature(values: hasher.signature(shingles: shingles), shingleCount: shingles.count), shingles: shingles)
+    }
+
+    public func signature(of text: String) -> Signature? { fingerprint(of: text)?.signature }
 
     public func bucketKeys(_ signature: Signature) -> [Int64] { banding.bucketKeys(signature.values) }
 
@@ -58,34 +92,78 @@ public struct Deduplicator: Sendable {
         "scheme=\(parameters.scheme.rawValue) shingles=\(parameters.shingleSize) permutations=\(parameters.permutations) seed=\(parameters.seed) bands=\(banding.bands)x\(banding.rows)"
     }
 
-    /// Verifies one candidate: its estimated similarity, and its containment estimated from the
-    /// similarity and both shingle counts (|A∩B| = J(|A|+|B|)/(1+J), over the smaller set).
-    public func verify(_ query: Signature, against candidate: Signature, id: Int64) -> Match? {
-        let j = MinHasher.similarity(query.values, candidate.values)
-        let smaller = Double(max(1, min(query.shingleCount, candidate.shingleCount)))
-        let intersection = j * Double(query.shingleCount + candidate.shingleCount) / (1 + j)
-        let containment = min(1, intersection / smaller)
-        if j >= parameters.threshold { return Match(id: id, similarity: j, containment: containment, kind: .resemblance) }
-        if parameters.containment > 0, j >= Self.containmentMinSimilarity, containment >= parameters.containment {
-            return Match(id: id, similarity: j, containment: containment, kind: .containment)
+    /// How far below a bound an estimate may fall and still be checked exactly: about four standard
+    /// errors of a 128-value estimate.
+    static let prefilterMargin = 0.15
+
+    /// Estimated similarity and containment from two signatures: containment from |A∩B| = J(|A|+|B|)/(1+J).
+    public func estimate(_ a: Signature, _ b: Signature) -> (similarity: Double, containment: Double) {
+        let j = MinHasher.similarity(a.values, b.values)
+        let smaller = Double(max(1, min(a.shingleCount, b.shingleCount)))
+        return (j, min(1, j * Double(a.shingleCount + b.shingleCount) / (1 + j) / smaller))
+    }
+
+    /// Verifies one candidate. The signature estimate only filters: a candidate near or above a bound is
+    /// checked exactly against its shingle set (from `shingles`, typically recomputed from its stored
+    /// text), so no pair is judged by estimation noise. Without a shingle set the estimate decides.
+    public func verify(_ query: Fingerprint, against candidate: Signature, id: Int64,
+                       shingles: () throws -> [UInt64]?) rethrows -> Match? {
+        let estimated = estimate(query.signature, candidate)
+        let maybeResemblance = estimated.similarity >= parameters.threshold - Self.prefilterMargin
+        let maybeContainment = parameters.containment > 0
+            && estimated.similarity >= Self.containmentMinSimilarity - Self.prefilterMargin
+            && estimated.containment >= parameters.containment - Self.prefilterMargin
+        guard maybeResemblance || maybeContainment else { return nil }
+        var j = estimated.similarity, c = estimated.containment, exact = false
+        if let theirs = try shingles() {
+            (j, c) = Self.compare(query.shingles, theirs)
+            exact = true
+        }
+        if j >= parameters.threshold { return Match(id: id, similarity: j, containment: c, kind: .resemblance, exact: exact) }
+        if parameters.containment > 0, j >= Self.containmentMinSimilarity, c >= parameters.containment {
+            return Match(id: id, similarity: j, containment: c, kind: .containment, exact: exact)
         }
         return nil
     }
 
+    /// Exact Jaccard similarity and containment (share of the smaller set in the larger) of two
+    /// sorted, unique shingle sets.
+    public static func compare(_ a: [UInt64], _ b: [UInt64]) -> (similarity: Double, containment: Double) {
+        let intersection = intersectionCount(a, b)
+        let union = a.count + b.count - intersection
+        return (union == 0 ? 0 : Double(intersection) / Double(union), Double(intersection) / Double(max(1, min(a.count, b.count))))
+    }
+
+    /// Size of the intersection of two sorted, unique arrays.
+    static func intersectionCount(_ a: [UInt64], _ b: [UInt64]) -> Int {
+        var i = 0, j = 0, count = 0
+        a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                while i < a.count && j < b.count {
+                    if a[i] == b[j] { count += 1; i += 1; j += 1 } else if a[i] < b[j] { i += 1 } else { j += 1 }
+                }
+            }
+        }
+        return count
+    }
+
     /// The best verified match: resemblance before containment, then the highest similarity, then the
     /// older article, so the result does not depend on candidate order.
-    public func bestMatch(for signature: Signature, among candidates: [(id: Int64, signature: Signature)]) -> Match? {
+    public func bestMatch(for query: Fingerprint, among candidates: [(id: Int64, signature: Signature)],
+                          shingles: (Int64) throws -> [UInt64]?) rethrows -> Match? {
         var best: Match?
         for candidate in candidates {
-            guard let match = verify(signature, against: candidate.signature, id: candidate.id) else { continue }
-            if let current = best {
-                let better = (match.kind == .resemblance && current.kind == .containment)
-                    || (match.kind == current.kind && (match.similarity > current.similarity
-                        || (match.similarity == current.similarity && match.id < current.id)))
-                if !better { continue }
-            }
+            guard let match = try verify(query, against: candidate.signature, id: candidate.id, shingles: { try shingles(candidate.id) })
+            else { continue }
+            if let current = best, !Self.isBetter(match, than: current) { continue }
             best = match
         }
         return best
+    }
+
+    static func isBetter(_ a: Match, than b: Match) -> Bool {
+        if a.kind != b.kind { return a.kind == .resemblance }
+        if a.similarity != b.similarity { return a.similarity > b.similarity }
+        return a.id < b.id
     }
 }

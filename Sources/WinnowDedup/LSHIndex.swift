@@ -1,5 +1,5 @@
 /// An in-memory LSH index with verification: what the store does in SQLite, without the I/O. Used to
-/// measure the algorithm alone and by tools that dedup a batch of documents.
+/// measure the algorithm alone.
 public struct LSHIndex {
     public let deduplicator: Deduplicator
     var buckets: [Int64: [Int32]] = [:]
@@ -9,16 +9,19 @@ public struct LSHIndex {
 
     public var count: Int { signatures.count }
 
-    /// All verified matches of `signature` among the indexed documents, best first.
-    public func query(_ signature: Signature, keys: [Int64]? = nil) -> [Match] {
+    /// All verified matches of a fingerprint among the indexed documents, best first. `shingles` gives
+    /// an indexed document's shingle set for exact verification (nil: judge by the estimate).
+    public func query(_ fingerprint: Fingerprint, keys: [Int64]? = nil, shingles: (Int) -> [UInt64]? = { _ in nil }) -> [Match] {
         var seen = Set<Int32>()
         var matches: [Match] = []
-        for key in keys ?? deduplicator.bucketKeys(signature) {
+        for key in keys ?? deduplicator.bucketKeys(fingerprint.signature) {
             for id in buckets[key] ?? [] where seen.insert(id).inserted {
-                if let m = deduplicator.verify(signature, against: signatures[Int(id)], id: Int64(id)) { matches.append(m) }
+                if let m = deduplicator.verify(fingerprint, against: signatures[Int(id)], id: Int64(id), shingles: { shingles(Int(id)) }) {
+                    matches.append(m)
+                }
             }
         }
-        return matches.sorted { ($0.kind == .resemblance ? 1 : 0, $0.similarity) > ($1.kind == .resemblance ? 1 : 0, $1.similarity) }
+        return matches.sorted { Deduplicator.isBetter($0, than: $1) }
     }
 
     /// Adds a document; returns its id (ids count from 0 in insertion order).

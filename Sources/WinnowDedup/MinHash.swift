@@ -95,13 +95,6 @@ public struct MinHasher: Sendable {
         b = classic ? (0..<parameters.permutations).map { _ in next() } : []
     }
 
-    /// The signature of a text, or nil for a text with no words.
-    public func signature(of text: String) -> Signature? {
-        let shingles = Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed)
-        guard !shingles.isEmpty else { return nil }
-        return Signature(values: signature(shingles: shingles), shingleCount: shingles.count)
-    }
-
     /// Signature values keep the low 32 bits of each minimum: two different minima then agree with
     /// probability 2^-32, and a signature stores in 4 bytes a value. (The low bits, because the high
     /// bits choose the bin in one permutation hashing.)

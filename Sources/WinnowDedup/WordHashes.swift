@@ -1,18 +1,14 @@
-/// Turns text into the hashes of its matching-key words without building the key string when it can:
-/// ASCII text (with the common curly quotes, dashes and odd spaces of news copy) is tokenized straight
-/// from its UTF-8 bytes. Any other text goes through `MatchingKey.key` first. Both paths give the same
-/// words as `MatchingKey.words`, so exact hashes and shingles never depend on which path ran.
+/// Turns text into the hashes of its matching-key words without building the key string: text is
+/// tokenized straight from its UTF-8 bytes, and only a run of characters the byte path does not know
+/// (accented or non-Latin letters, compatibility forms) goes through `MatchingKey.key`. Both give the
+/// same words as `MatchingKey.words`, so exact hashes and shingles never depend on which path ran.
 public enum WordHashes {
     public static func of(_ text: String, seed: UInt64) -> [UInt64] {
         var text = text
-        return text.withUTF8 { bytes in
-            if isFastPathSafe(bytes) { return tokenize(bytes, seed: seed, keyInput: false) }
-            var key = MatchingKey.key(String(decoding: bytes, as: UTF8.self))
-            return key.withUTF8 { tokenize($0, seed: seed, keyInput: true) }
-        }
+        return text.withUTF8 { tokenize($0, seed: seed) }
     }
 
-    /// What a non-ASCII scalar does on the fast path. Everything not listed sends the text to the slow path.
+    /// What a non-ASCII scalar does on the byte path; nil sends its run to `MatchingKey.key`.
     enum Action { case skip, wordBreak }
 
     @inline(__always)
@@ -30,72 +26,78 @@ public enum WordHashes {
         }
     }
 
-    static func isFastPathSafe(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let b = bytes[i]
-            if b < 0x80 { i += 1; continue }
-            guard let (scalar, length) = decode(bytes, at: i), fastAction(scalar) != nil else { return false }
-            i += length
-        }
-        return true
-    }
-
     @inline(__always)
-    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int)? {
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> (scalar: UInt32, length: Int) {
         let b0 = UInt32(bytes[i])
-        if b0 & 0xE0 == 0xC0, i + 1 < bytes.count {
-            return (((b0 & 0x1F) << 6) | (UInt32(bytes[i + 1]) & 0x3F), 2)
-        }
-        if b0 & 0xF0 == 0xE0, i + 2 < bytes.count {
+        let n = bytes.count
+        if b0 & 0xE0 == 0xC0, i + 1 < n { return (((b0 & 0x1F) << 6) | (UInt32(bytes[i + 1]) & 0x3F), 2) }
+        if b0 & 0xF0 == 0xE0, i + 2 < n {
             return (((b0 & 0x0F) << 12) | ((UInt32(bytes[i + 1]) & 0x3F) << 6) | (UInt32(bytes[i + 2]) & 0x3F), 3)
         }
-        return nil  // four-byte scalars (emoji and the like) take the slow path
+        if b0 & 0xF8 == 0xF0, i + 3 < n {
+            return (((b0 & 0x07) << 18) | ((UInt32(bytes[i + 1]) & 0x3F) << 12) | ((UInt32(bytes[i + 2]) & 0x3F) << 6)
+                    | (UInt32(bytes[i + 3]) & 0x3F), 4)
+        }
+        return (0xFFFD, 1)  // a stray byte: its run takes the slow path, which decodes it the same way String does
     }
 
-    /// Splits into words and hashes each with `StableHash.hash(word, seed:)`. On raw text ASCII letters
-    /// and digits make words (upper case folded), whitespace and '-' break words and other punctuation
-    /// vanishes; on key text (already folded) a space is the only separator.
-    static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64, keyInput: Bool) -> [UInt64] {
+    /// Splits into words and hashes each with `StableHash.hash(word, seed:)`. ASCII letters and digits
+    /// make words (upper case folded), whitespace and '-' end them, other ASCII punctuation vanishes
+    /// inside them (so "U.S." is "us"). A run between word breaks that holds an unknown scalar is
+    /// keyed as a whole by `MatchingKey.key`, which may yield several words.
+    static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> [UInt64] {
         var result: [UInt64] = []
         result.reserveCapacity(bytes.count / 5)
         var hasher = StableHash.Incremental(seed: seed)
+        var runStart = -1
+        var slow = false
         var i = 0
         let n = bytes.count
+
+        @inline(__always)
+        func endRun(at end: Int) {
+            if slow {
+                let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self)
+                for word in MatchingKey.key(raw).split(separator: " ") { result.append(StableHash.hash(word.utf8, seed: seed)) }
+            } else if hasher.length > 0 {
+                result.append(hasher.finish())
+            }
+            hasher = StableHash.Incremental(seed: seed)
+            runStart = -1
+            slow = false
+        }
+
         while i < n {
             let b = bytes[i]
-            if keyInput {
-                if b == 0x20 {
-                    if hasher.length > 0 { result.append(hasher.finish()); hasher = StableHash.Incremental(seed: seed) }
-                } else {
+            if b < 0x80 {
+                switch b {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                    if runStart < 0 { runStart = i }
                     hasher.add(b)
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                    if runStart < 0 { runStart = i }
+                    hasher.add(b | 0x20)
+                case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "-"):
+                    if runStart >= 0 { endRun(at: i) }
+                default:
+                    if runStart < 0 { runStart = i }  // vanishes, but belongs to the run
                 }
                 i += 1
                 continue
             }
-            if b < 0x80 {
-                switch b {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    hasher.add(b)
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                    hasher.add(b | 0x20)
-                case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "-"):
-                    if hasher.length > 0 { result.append(hasher.finish()); hasher = StableHash.Incremental(seed: seed) }
-                default:
-                    break  // punctuation and symbols vanish without breaking the word
-                }
-                i += 1
-            } else {
-                let (scalar, length) = decode(bytes, at: i)!  // isFastPathSafe checked it
-                if fastAction(scalar) == .wordBreak, hasher.length > 0 {
-                    result.append(hasher.finish())
-                    hasher = StableHash.Incremental(seed: seed)
-                }
-                i += length
+            let (scalar, length) = decode(bytes, at: i)
+            switch fastAction(scalar) {
+            case .wordBreak?:
+                if runStart >= 0 { endRun(at: i) }
+            case .skip?:
+                if runStart < 0 { runStart = i }
+            case nil:
+                if runStart < 0 { runStart = i }
+                slow = true
             }
+            i += length
         }
-        if hasher.length > 0 { result.append(hasher.finish()) }
+        if runStart >= 0 { endRun(at: n) }
         return result
     }
 }

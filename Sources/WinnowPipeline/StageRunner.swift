@@ -26,10 +26,14 @@ public struct StageRunner: Sendable {
 
     /// Cleans one stage-1 item and stores it in stage 2.
     public func clean(_ raw: RawItem) throws -> (id: Int64, document: CleanedDocument) {
-        let cleaner = cleanersByFeed[raw.feedID] ?? defaultCleaner
-        let document = cleaner.clean(document: raw.item.body ?? "", title: raw.item.title, author: raw.item.author)
+        let document = cleanDocument(raw)
         let id = try store.saveClean(rawItemID: raw.id, document: document, textHash: deduplicator.textHash(document.text))
         return (id, document)
+    }
+
+    func cleanDocument(_ raw: RawItem) -> CleanedDocument {
+        let cleaner = cleanersByFeed[raw.feedID] ?? defaultCleaner
+        return cleaner.clean(document: raw.item.body ?? "", title: raw.item.title, author: raw.item.author)
     }
 
     /// Runs both stages until nothing is pending or the task is cancelled (graceful shutdown):
@@ -48,11 +52,13 @@ public struct StageRunner: Sendable {
     /// One batch of each stage: up to 100 items cleaned, then up to 50 articles deduplicated.
     public func drainStep() throws -> (cleaned: Int, deduplicated: Int) {
         var cleaned = 0, deduplicated = 0
-        do {
+        if !Task.isCancelled {
+            // A batch of 100 shares one transaction: a crash leaves the whole batch in stage 1.
             let batch = try store.pendingClean(limit: 100)
-            for raw in batch where !Task.isCancelled {
-                let (id, document) = try clean(raw)
-                cleaned += 1
+            let documents = batch.map(cleanDocument)
+            let ids = try store.saveClean(zip(batch, documents).map { ($0.id, $1, deduplicator.textHash($1.text)) })
+            cleaned = ids.count
+            for (id, document) in zip(ids, documents) {
                 logger.debug("article cleaned", metadata: [
                     "stage": "clean", "clean.id": .stringConvertible(id), "clean.removed": .stringConvertible(document.removed.count),
                 ])

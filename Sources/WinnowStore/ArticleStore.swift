@@ -169,10 +169,7 @@ public final class ArticleStore: Sendable {
     /// Stage-1 items not yet cleaned, oldest first.
     public func pendingClean(limit: Int = 100) throws -> [RawItem] {
         try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.* FROM raw_items r LEFT JOIN clean_articles c ON c.raw_item_id = r.id
-                WHERE c.id IS NULL ORDER BY r.id LIMIT ?
-                """, arguments: [limit]).map { row in
+            try Row.fetchAll(db, sql: "SELECT * FROM raw_items WHERE cleaned = 0 ORDER BY id LIMIT ?", arguments: [limit]).map { row in
                 let published: Double? = row["published_at"]
                 return RawItem(id: row["id"], feedID: row["feed_id"], item: FeedItem(
                     guid: row["guid"], link: row["link"], title: row["title"], author: row["author"],
@@ -185,13 +182,26 @@ public final class ArticleStore: Sendable {
     /// Moves one item to stage 2.
     @discardableResult
     public func saveClean(rawItemID: Int64, document: CleanedDocument, textHash: String, at time: Double = Date().timeIntervalSince1970) throws -> Int64 {
-        let removed = String(decoding: try JSONEncoder().encode(document.removed), as: UTF8.self)
+        try saveClean([(rawItemID, document, textHash)], at: time)[0]
+    }
+
+    /// Moves a batch of items to stage 2 in one transaction; returns the new ids in order.
+    public func saveClean(_ batch: [(rawItemID: Int64, document: CleanedDocument, textHash: String)],
+                          at time: Double = Date().timeIntervalSince1970) throws -> [Int64] {
+        let encoder = JSONEncoder()
+        let rows = try batch.map { ($0.rawItemID, $0.document, $0.textHash, String(decoding: try encoder.encode($0.document.removed), as: UTF8.self)) }
         return try db.write { db in
-            try db.execute(sql: """
+            let insert = try db.cachedStatement(sql: """
                 INSERT INTO clean_articles (raw_item_id, title, author, text, text_hash, removed_json, cleaned_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [rawItemID, document.title, document.author, document.text, textHash, removed, time])
-            return db.lastInsertedRowID
+                """)
+            let done = try db.cachedStatement(sql: "UPDATE raw_items SET cleaned = 1 WHERE id = ?")
+            return try rows.map { rawID, document, hash, removed in
+                try insert.execute(arguments: [rawID, document.title, document.author, document.text, hash, removed, time])
+                let id = db.lastInsertedRowID
+                try done.execute(arguments: [rawID])
+                return id
+            }
         }
     }
 
@@ -207,7 +217,7 @@ public final class ArticleStore: Sendable {
     /// Stage-2 articles not yet deduplicated, oldest first.
     public func pendingDedup(limit: Int = 100) throws -> [CleanArticle] {
         try db.read { db in
-            try Row.fetchAll(db, sql: Self.cleanArticleQuery + " WHERE a.id IS NULL ORDER BY c.id LIMIT ?", arguments: [limit])
+            try Row.fetchAll(db, sql: Self.cleanArticleQuery + " WHERE c.deduplicated = 0 ORDER BY c.id LIMIT ?", arguments: [limit])
                 .map(Self.cleanArticle)
         }
     }
@@ -222,7 +232,6 @@ public final class ArticleStore: Sendable {
     static let cleanArticleQuery = """
         SELECT c.id, c.raw_item_id, r.feed_id, r.guid, r.link, c.title, c.author, r.published_at, c.text, c.text_hash
         FROM clean_articles c JOIN raw_items r ON r.id = c.raw_item_id
-        LEFT JOIN articles a ON a.clean_article_id = c.id
         """
 
     static func cleanArticle(_ row: Row) -> CleanArticle {
@@ -256,14 +265,14 @@ public final class ArticleStore: Sendable {
     /// computed before the transaction: they are the expensive part.
     public func deduplicate(_ articles: [CleanArticle], with dedup: Deduplicator, policy: CanonicalPolicy = CanonicalPolicy(),
                             at time: Double = Date().timeIntervalSince1970) throws -> [DedupResult] {
-        let prepared = articles.map { article -> (CleanArticle, Signature?, [Int64]) in
-            let signature = dedup.signature(of: article.text)
-            return (article, signature, signature.map(dedup.bucketKeys) ?? [])
+        let prepared = articles.map { article -> (CleanArticle, Fingerprint?, [Int64]) in
+            let fingerprint = dedup.fingerprint(of: article.text)
+            return (article, fingerprint, fingerprint.map { dedup.bucketKeys($0.signature) } ?? [])
         }
         return try db.write { db in
             let preferred = try Self.feedRanks(db, names: policy.preferredFeeds)
-            return try prepared.map { article, signature, keys in
-                try Self.deduplicate(db, article, signature: signature, keys: keys, dedup: dedup, policy: policy,
+            return try prepared.map { article, fingerprint, keys in
+                try Self.deduplicate(db, article, fingerprint: fingerprint, keys: keys, dedup: dedup, policy: policy,
                                      preferred: preferred, time: time)
             }
         }
@@ -277,7 +286,7 @@ public final class ArticleStore: Sendable {
         return ranks
     }
 
-    static func deduplicate(_ db: Database, _ article: CleanArticle, signature: Signature?, keys: [Int64], dedup: Deduplicator,
+    static func deduplicate(_ db: Database, _ article: CleanArticle, fingerprint: Fingerprint?, keys: [Int64], dedup: Deduplicator,
                             policy: CanonicalPolicy, preferred: [Int64: Int], time: Double) throws -> DedupResult {
         var result = DedupResult(articleID: 0, status: .new, clusterID: 0)
         var clusterID: Int64?
@@ -295,10 +304,11 @@ public final class ArticleStore: Sendable {
             result.similarity = 1
             result.matchKind = exact["kind"]
             clusterID = exact["cluster_id"]
-        } else if let signature {
-            let lookup = try db.cachedStatement(sql: "SELECT article_id FROM lsh_buckets WHERE key = ?")
-            var candidateIDs = Set<Int64>()
-            for key in keys { candidateIDs.formUnion(try Int64.fetchAll(lookup, arguments: [key])) }
+        } else if let fingerprint, !keys.isEmpty {
+            // One statement looks up every band's bucket.
+            let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
+            let lookup = try db.cachedStatement(sql: "SELECT DISTINCT article_id FROM lsh_buckets WHERE key IN (\(placeholders))")
+            let candidateIDs = try Int64.fetchAll(lookup, arguments: StatementArguments(keys))
             let load = try db.cachedStatement(sql: "SELECT shingle_count, signature FROM signatures WHERE article_id = ?")
             var candidates: [(id: Int64, signature: Signature)] = []
             for id in candidateIDs {
@@ -306,7 +316,12 @@ public final class ArticleStore: Sendable {
                     candidates.append((id, Signature(values: decodeSignature(row["signature"]), shingleCount: row["shingle_count"])))
                 }
             }
-            if let best = dedup.bestMatch(for: signature, among: candidates) {
+            // Exact verification reads the candidate's cleaned text; only candidates the estimate cannot rule out get here.
+            let text = try db.cachedStatement(sql: "SELECT c.text FROM articles a JOIN clean_articles c ON c.id = a.clean_article_id WHERE a.id = ?")
+            let best = try dedup.bestMatch(for: fingerprint, among: candidates) { id in
+                try String.fetchOne(text, arguments: [id]).map(dedup.shingleSet)
+            }
+            if let best {
                 result.status = .duplicate
                 result.duplicateOf = best.id
                 result.similarity = best.similarity
@@ -321,25 +336,31 @@ public final class ArticleStore: Sendable {
             clusterID = db.lastInsertedRowID
         }
         try db.cachedStatement(sql: """
-            INSERT INTO articles (clean_article_id, feed_id, guid, url, title, author, published_at, text, text_hash,
+            INSERT INTO articles (clean_article_id, feed_id, guid, url, title, author, published_at, text_hash,
                                   status, cluster_id, duplicate_of, similarity, containment, match_kind, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
                 article.id, article.feedID, article.guid, article.url, article.title, article.author, article.publishedAt,
-                article.text, article.textHash, result.status.rawValue, clusterID, result.duplicateOf, result.similarity,
+                article.textHash, result.status.rawValue, clusterID, result.duplicateOf, result.similarity,
                 result.containment, result.matchKind, time,
             ])
         result.articleID = db.lastInsertedRowID
+        try db.cachedStatement(sql: "UPDATE clean_articles SET deduplicated = 1 WHERE id = ?").execute(arguments: [article.id])
         result.clusterID = clusterID!
         try updateCanonical(db, cluster: clusterID!, newArticle: result.articleID, feedID: article.feedID,
                             length: article.text.utf8.count, policy: policy, preferred: preferred, time: time)
 
         // Exact duplicates add nothing to the index: their signature equals their original's.
-        if result.status != .exactDuplicate, let signature {
+        if result.status != .exactDuplicate, let signature = fingerprint?.signature {
             try db.cachedStatement(sql: "INSERT INTO signatures (article_id, shingle_count, signature) VALUES (?, ?, ?)")
                 .execute(arguments: [result.articleID, signature.shingleCount, encodeSignature(signature.values)])
-            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO lsh_buckets (key, article_id) VALUES (?, ?)")
-            for key in keys { try insert.execute(arguments: [key, result.articleID]) }
+            // One statement writes every band's row.
+            let rows = Array(repeating: "(?, ?)", count: keys.count).joined(separator: ",")
+            var arguments: [Int64] = []
+            arguments.reserveCapacity(keys.count * 2)
+            for key in keys { arguments.append(key); arguments.append(result.articleID) }
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO lsh_buckets (key, article_id) VALUES \(rows)")
+                .execute(arguments: StatementArguments(arguments))
         }
         return result
     }
@@ -356,7 +377,8 @@ public final class ArticleStore: Sendable {
     static func updateCanonical(_ db: Database, cluster: Int64, newArticle: Int64, feedID: Int64, length: Int,
                                 policy: CanonicalPolicy, preferred: [Int64: Int], time: Double) throws {
         let current = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT a.id, a.feed_id, length(CAST(a.text AS BLOB)) AS length FROM clusters c JOIN articles a ON a.id = c.canonical_article_id
+            SELECT a.id, a.feed_id, length(CAST(t.text AS BLOB)) AS length
+            FROM clusters c JOIN articles a ON a.id = c.canonical_article_id JOIN clean_articles t ON t.id = a.clean_article_id
             WHERE c.id = ?
             """), arguments: [cluster])
         var replace = current == nil
@@ -434,8 +456,9 @@ public final class ArticleStore: Sendable {
             try db.execute(sql: """
                 DELETE FROM lsh_buckets; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
                 DELETE FROM settings WHERE key IN ('dedup.fingerprint', 'dedup.pruned_through');
+                UPDATE clean_articles SET deduplicated = 0 WHERE deduplicated = 1;
                 """)
-            if includingClean { try db.execute(sql: "DELETE FROM clean_articles") }
+            if includingClean { try db.execute(sql: "DELETE FROM clean_articles; UPDATE raw_items SET cleaned = 0 WHERE cleaned = 1;") }
         }
     }
 
@@ -444,13 +467,13 @@ public final class ArticleStore: Sendable {
     public func counts() throws -> StageCounts {
         try db.read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
-            let raw = try count("SELECT count(*) FROM raw_items")
-            let clean = try count("SELECT count(*) FROM clean_articles")
-            let articles = try count("SELECT count(*) FROM articles")
-            return StageCounts(raw: raw, clean: clean, articles: articles,
+            return StageCounts(raw: try count("SELECT count(*) FROM raw_items"),
+                               clean: try count("SELECT count(*) FROM clean_articles"),
+                               articles: try count("SELECT count(*) FROM articles"),
                                clusters: try count("SELECT count(*) FROM clusters"),
                                duplicates: try count("SELECT count(*) FROM articles WHERE status != 'new'"),
-                               pendingClean: raw - clean, pendingDedup: clean - articles)
+                               pendingClean: try count("SELECT count(*) FROM raw_items WHERE cleaned = 0"),
+                               pendingDedup: try count("SELECT count(*) FROM clean_articles WHERE deduplicated = 0"))
         }
     }
 
@@ -482,7 +505,8 @@ public final class ArticleStore: Sendable {
     public func article(id: Int64) throws -> ArticleDetail? {
         let found = try db.read { db -> (Row, Int64)? in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT a.*, f.name AS feed, c.canonical_article_id FROM articles a
+                SELECT a.*, t.text, f.name AS feed, c.canonical_article_id FROM articles a
+                JOIN clean_articles t ON t.id = a.clean_article_id
                 JOIN feeds f ON f.id = a.feed_id JOIN clusters c ON c.id = a.cluster_id WHERE a.id = ?
                 """, arguments: [id]) else { return nil }
             return (row, row["clean_article_id"])

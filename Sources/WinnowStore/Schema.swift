@@ -46,8 +46,12 @@ enum Schema {
                     content TEXT,
                     content_hash TEXT NOT NULL,
                     fetched_at REAL NOT NULL,
+                    -- Set in the transaction that writes its stage-2 row: the partial index below is the
+                    -- clean stage's queue, so finding pending work never scans finished rows.
+                    cleaned INTEGER NOT NULL DEFAULT 0,
                     UNIQUE (feed_id, guid)
                 );
+                CREATE INDEX raw_items_pending ON raw_items(id) WHERE cleaned = 0;
 
                 -- Stage 2: cleaned text, and what was removed with the rule that removed it.
                 CREATE TABLE clean_articles (
@@ -58,10 +62,13 @@ enum Schema {
                     text TEXT NOT NULL,
                     text_hash TEXT NOT NULL,
                     removed_json TEXT NOT NULL,
-                    cleaned_at REAL NOT NULL
+                    cleaned_at REAL NOT NULL,
+                    deduplicated INTEGER NOT NULL DEFAULT 0  -- the dedup stage's queue, as raw_items.cleaned
                 );
+                CREATE INDEX clean_articles_pending ON clean_articles(id) WHERE deduplicated = 0;
 
-                -- Stage 3: articles, their clusters, signatures and LSH buckets.
+                -- Stage 3: articles (the verdict and metadata; the text stays in stage 2), their clusters,
+                -- signatures and LSH buckets.
                 CREATE TABLE clusters (
                     id INTEGER PRIMARY KEY,
                     canonical_article_id INTEGER,
@@ -78,7 +85,6 @@ enum Schema {
                     title TEXT,
                     author TEXT,
                     published_at REAL,
-                    text TEXT NOT NULL,
                     text_hash TEXT NOT NULL,
                     status TEXT NOT NULL CHECK (status IN ('new', 'duplicate', 'exact-duplicate')),
                     cluster_id INTEGER NOT NULL REFERENCES clusters(id),

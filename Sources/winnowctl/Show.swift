@@ -38,15 +38,14 @@ struct Show: ParsableCommand {
         guard let article = try store.article(id: id) else { throw ValidationError("no article \(id) in this database") }
         var similarList: [Similar]?
         if similar {
+            // Exact similarities, from the stored cleaned texts.
             let dedup = Deduplicator()
-            let own = try signature(of: article.id, in: store)
+            let own = dedup.shingleSet(of: article.text)
             similarList = try store.clusterMembers(article.clusterID).filter { $0.articleID != article.id }.map { member in
                 var entry = Similar(articleID: member.articleID, feed: member.feed, title: member.title, status: member.status.rawValue,
                                     canonical: member.articleID == article.canonicalArticleID)
-                if let own, let theirs = try signature(of: member.articleID, in: store), own.values.count == theirs.values.count {
-                    let match = dedup.verify(own, against: theirs, id: member.articleID)
-                    entry.similarity = match?.similarity ?? MinHasher.similarity(own.values, theirs.values)
-                    entry.containment = match?.containment
+                if let theirs = try store.article(id: member.articleID) {
+                    (entry.similarity, entry.containment) = Deduplicator.compare(own, dedup.shingleSet(of: theirs.text))
                 }
                 return entry
             }
@@ -79,10 +78,4 @@ struct Show: ParsableCommand {
         }
     }
 
-    /// The article's own signature, or its original's for an exact duplicate.
-    func signature(of articleID: Int64, in store: ArticleStore) throws -> Signature? {
-        if let own = try store.signature(articleID: articleID) { return own }
-        guard let original = try store.article(id: articleID)?.duplicateOf else { return nil }
-        return try store.signature(articleID: original)
-    }
 }

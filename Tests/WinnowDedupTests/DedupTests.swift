@@ -29,6 +29,9 @@ import Testing
         "The U.S. Defense Secretary, “Austin” — said: don’t panic… 42 times!",
         "well-known\u{00A0}non\u{200B}breaking\u{00AD}words\ttabbed\nlines",
         "ALL CAPS and MiXeD 3.5% values (parenthesized) [bracketed] {braced}",
+        "Café déjà-vu, naïve Zürich: l'été à Paris — São Paulo, Łódź and Ærø",
+        "Москва и Defen\u{0441}e, 東京 2026年, ｆｕｌｌ width, ﬁne ligature, e\u{0301}clair",
+        "emoji 🎙️ voice, “smart” quotes… and\u{2028}line separators",
         "",
         "   ",
     ])
@@ -96,19 +99,27 @@ import Testing
     }
 
     @Test func shortTextsAreDensifiedNotLeftEmpty() {
-        let hasher = MinHasher(parameters: DedupParameters())
-        let signature = hasher.signature(of: "just seven words in this short text")!
+        let dedup = Deduplicator()
+        let signature = dedup.signature(of: "just seven words in this short text")!
         #expect(signature.shingleCount == 3)
-        #expect(!signature.values.contains(.max))
-        #expect(hasher.signature(of: "just seven words in this short text") == signature)
+        // Every bin holds a real value: a 32-bit minimum, never the empty marker.
+        #expect(signature.values.allSatisfy { $0 <= 0xFFFF_FFFF })
+        #expect(Set(signature.values).count <= 3)
+        #expect(dedup.signature(of: "just seven words in this short text") == signature)
     }
 
     @Test func identicalKeysHaveIdenticalSignatures() {
-        let hasher = MinHasher(parameters: DedupParameters())
+        let dedup = Deduplicator()
         let text = "one two three four five six seven eight nine ten"
-        #expect(hasher.signature(of: text) == hasher.signature(of: "One, two; three four five six seven eight nine ten."))
-        #expect(hasher.signature(of: "   ") == nil)
-        #expect(hasher.signature(of: text)?.values.count == 128)
+        #expect(dedup.signature(of: text) == dedup.signature(of: "One, two; three four five six seven eight nine ten."))
+        #expect(dedup.signature(of: "   ") == nil)
+        #expect(dedup.signature(of: text)?.values.count == 128)
+    }
+
+    @Test func repeatedShinglesCountOnce() {
+        let dedup = Deduplicator()
+        #expect(dedup.fingerprint(of: "x x x x x x x x x")!.shingles.count == 1)
+        #expect(dedup.fingerprint(of: "x x x x x x x x x")!.signature.shingleCount == 1)
     }
 }
 
@@ -143,42 +154,71 @@ import Testing
 
 @Suite struct DeduplicatorTests {
     static func article(_ n: Int, words: Int = 400) -> String {
-        var rng = SplitMix(seed: UInt64(n))
+        var rng = SplitMix(seed: UInt64(n) &+ 1000)
         return (0..<words).map { _ in "w\(rng.next() % 20_000)" }.joined(separator: " ")
+    }
+
+    func verify(_ dedup: Deduplicator, _ query: String, _ candidate: String, exact: Bool = true) throws -> Match? {
+        let q = try #require(dedup.fingerprint(of: query)), c = try #require(dedup.fingerprint(of: candidate))
+        return dedup.verify(q, against: c.signature, id: 1, shingles: { exact ? c.shingles : nil })
     }
 
     @Test func truncatedCopyAndWrappedArticleAreContainmentMatches() throws {
         let dedup = Deduplicator()
         let text = Self.article(1)
         let words = text.split(separator: " ")
-        let original = try #require(dedup.signature(of: text))
-        let truncated = try #require(dedup.signature(of: words.prefix(words.count * 6 / 10).joined(separator: " ")))
-        let wrapped = try #require(dedup.signature(of: Self.article(2, words: 120) + " " + text + " " + Self.article(3, words: 80)))
+        let truncated = words.prefix(words.count * 6 / 10).joined(separator: " ")
+        let wrapped = Self.article(2, words: 120) + " " + text + " " + Self.article(3, words: 80)
 
-        let t = try #require(dedup.verify(truncated, against: original, id: 1))
+        let t = try #require(try verify(dedup, truncated, text))
         #expect(t.kind == .containment)
-        #expect(t.containment > 0.9)
-        let w = try #require(dedup.verify(wrapped, against: original, id: 1))
+        #expect(t.exact)
+        #expect(t.containment == 1)
+        let w = try #require(try verify(dedup, wrapped, text))
         #expect(w.kind == .containment)
-        #expect(dedup.verify(try #require(dedup.signature(of: Self.article(4))), against: original, id: 1) == nil)
+        #expect(try verify(dedup, Self.article(4), text) == nil)
         // With containment off, the truncated copy is not a duplicate.
-        let strict = Deduplicator(parameters: DedupParameters(containment: 0))
-        #expect(strict.verify(try #require(strict.signature(of: words.prefix(words.count * 6 / 10).joined(separator: " "))),
-                              against: try #require(strict.signature(of: text)), id: 1) == nil)
+        #expect(try verify(Deduplicator(parameters: DedupParameters(containment: 0)), truncated, text) == nil)
     }
 
-    @Test func bestMatchPrefersResemblanceThenSimilarityThenOlder() {
+    @Test func exactVerificationDecidesWhereTheEstimateIsNoisy() throws {
         let dedup = Deduplicator()
-        let base = Signature(values: [UInt64](repeating: 1, count: 128), shingleCount: 400)
-        func variant(_ changed: Int, count: Int = 400) -> Signature {
-            var v = base.values
-            for i in 0..<changed { v[i] = 2 }
-            return Signature(values: v, shingleCount: count)
+        // Pairs whose exact similarity sits just below the threshold: the estimate is on either side
+        // of it, the exact verdict never is.
+        var rng = SplitMix(seed: 77)
+        var estimatedAbove = 0
+        for n in 0..<40 {
+            let base = Self.article(100 + n).split(separator: " ").map(String.init)
+            var edited = base
+            // ~2.4% of words changed: exact Jaccard lands near 0.78-0.8.
+            for _ in 0..<10 { edited[Int(rng.next() % UInt64(base.count))] = "x\(rng.next())" }
+            let q = try #require(dedup.fingerprint(of: edited.joined(separator: " ")))
+            let c = try #require(dedup.fingerprint(of: base.joined(separator: " ")))
+            let exactJ = Double(Deduplicator.intersectionCount(q.shingles, c.shingles))
+                / Double(q.shingles.count + c.shingles.count - Deduplicator.intersectionCount(q.shingles, c.shingles))
+            let match = dedup.verify(q, against: c.signature, id: 1, shingles: { c.shingles })
+            #expect((match != nil) == (exactJ >= 0.8 || (match?.kind == .containment)), "exact \(exactJ)")
+            if let m = match, m.kind == .resemblance { #expect(abs(m.similarity - exactJ) < 1e-12) }
+            if dedup.estimate(q.signature, c.signature).similarity >= 0.8 { estimatedAbove += 1 }
         }
-        let best = dedup.bestMatch(for: base, among: [(1, variant(10)), (2, variant(3)), (3, variant(64)), (4, variant(3))])
+        #expect(estimatedAbove > 0)  // the estimate alone would have let some of these through
+    }
+
+    @Test func bestMatchPrefersResemblanceThenSimilarityThenOlder() throws {
+        let dedup = Deduplicator()
+        let base = Self.article(5).split(separator: " ").map(String.init)
+        func variant(_ changed: Int) -> String {
+            var words = base
+            for i in 0..<changed { words[i * 7 % words.count] = "v\(i)" }
+            return words.joined(separator: " ")
+        }
+        let query = try #require(dedup.fingerprint(of: base.joined(separator: " ")))
+        let texts: [Int64: String] = [1: variant(8), 2: variant(2), 3: variant(60), 4: variant(2)]
+        let candidates = texts.keys.sorted().map { id in (id: id, signature: dedup.signature(of: texts[id]!)!) }
+        let best = dedup.bestMatch(for: query, among: candidates) { dedup.shingleSet(of: texts[$0]!) }
         #expect(best?.id == 2)
         #expect(best?.kind == .resemblance)
-        #expect(dedup.bestMatch(for: base, among: [(3, variant(64))]) == nil)
+        #expect(dedup.bestMatch(for: query, among: [(3, dedup.signature(of: texts[3]!)!)]) { dedup.shingleSet(of: texts[$0]!) } == nil)
     }
 
     @Test func textHashIgnoresPunctuationAndCase() {
@@ -189,14 +229,16 @@ import Testing
     }
 
     @Test func inMemoryIndexFindsVariantsAndNotStrangers() throws {
-        var index = LSHIndex(deduplicator: Deduplicator())
-        for n in 0..<200 { index.insert(try #require(index.deduplicator.signature(of: Self.article(n)))) }
-        var words = Self.article(17).split(separator: " ")
-        for i in stride(from: 0, to: words.count, by: 40) { words[i] = "edited" }
-        let matches = index.query(try #require(index.deduplicator.signature(of: words.joined(separator: " "))))
-        #expect(matches.first?.id == 17)
-        #expect(matches.count == 1)
-        #expect(index.query(try #require(index.deduplicator.signature(of: Self.article(999)))).isEmpty)
+        let dedup = Deduplicator()
+        var index = LSHIndex(deduplicator: dedup)
+        let texts = (0..<200).map { Self.article($0) }
+        for text in texts { index.insert(try #require(dedup.signature(of: text))) }
+        var words = texts[17].split(separator: " ")
+        for i in stride(from: 0, to: words.count, by: 80) { words[i] = "edited" }  // exact J ~0.88
+        let matches = index.query(try #require(dedup.fingerprint(of: words.joined(separator: " ")))) { dedup.shingleSet(of: texts[$0]) }
+        #expect(matches.map(\.id) == [17])
+        #expect(matches.first?.exact == true)
+        #expect(index.query(try #require(dedup.fingerprint(of: Self.article(999))))  { dedup.shingleSet(of: texts[$0]) }.isEmpty)
     }
 }
 

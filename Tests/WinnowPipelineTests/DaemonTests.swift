@@ -66,7 +66,7 @@ import Glibc
         #expect(try store.duplicateClusters().count == 2)
         // No boilerplate reached the stored articles.
         for phrase in ["Your cart is currently empty", "Subscribe", "Voice is AI-generated", "About the author", "Share this article", "Listen to this article"] {
-            #expect(try store.scalar("SELECT count(*) FROM articles WHERE text LIKE '%\(phrase)%'") == 0, "\(phrase)")
+            #expect(try store.scalar("SELECT count(*) FROM clean_articles WHERE text LIKE '%\(phrase)%'") == 0, "\(phrase)")
         }
 
         // Logs: one JSON object a line, in the log folder and on stderr.
@@ -204,6 +204,9 @@ import Glibc
         #expect(try store.scalar("SELECT count(*) FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id WHERE c.id IS NULL") == 0)
         #expect(try store.scalar("SELECT count(*) FROM clusters c WHERE c.size != (SELECT count(*) FROM articles a WHERE a.cluster_id = c.id)") == 0)
         #expect(try store.scalar("SELECT count(*) FROM clean_articles GROUP BY raw_item_id HAVING count(*) > 1") == 0)
+        // The queue flags agree with the rows they stand for.
+        #expect(try store.scalar("SELECT count(*) FROM raw_items WHERE cleaned = 1") == counts.clean)
+        #expect(try store.scalar("SELECT count(*) FROM clean_articles WHERE deduplicated = 1") == counts.articles)
         // Every synthetic item is distinct: nothing may be flagged a duplicate.
         #expect(counts.duplicates == 0)
     }

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import WinnowClean
+import WinnowDedup
+import WinnowFeeds
+import WinnowStore
+
+/// `winnow-bench dedup-scale --articles N`: fills a store with N indexed articles, then measures the
+/// per-article dedup latency (query + insert + commit, one article a transaction, as the daemon's
+/// worst case) and this process's resident memory.
+struct DedupScaleBench: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "dedup-scale", abstract: "Dedup latency and memory with N articles indexed.")
+
+    @Option(name: .long, help: "Articles to index before measuring.")
+    var articles = 1_000_000
+
+    @Option(name: .long, help: "The database to fill (kept, so a second run measures without refilling).")
+    var db: String
+
+    @Option(name: .long, help: "Articles measured after the fill.")
+    var probes = 2_000
+
+    func run() throws {
+        let dedup = Deduplicator()
+        let store = try ArticleStore.open(path: db)
+        try store.checkDedupParameters(dedup)
+        let feed = try store.register(feeds: [FeedRegistration(name: "scale", url: "https://scale.invalid/")])[0]
+        var generator = TextGenerator(seed: 1)
+        var have = try store.counts().articles
+        let fillStart = DispatchTime.now()
+        var lastReport = DispatchTime.now()
+        while have < articles {
+            let count = min(2_000, articles - have)
+            let items = (0..<count).map { i in FeedItem(guid: "a-\(have + i)", content: generator.article()) }
+            try store.record(feedID: feed.id, outcome: FetchOutcome(startedAt: 0, durationMS: 0, httpStatus: 200, bytes: 0, nextFetchAt: 0, items: items))
+            let raw = try store.pendingClean(limit: count)
+            try store.saveClean(raw.map { r in
+                let text = r.item.content ?? ""
+                return (r.id, CleanedDocument(title: nil, author: nil, text: text, removed: []), dedup.textHash(text))
+            })
+            while true {
+                let batch = try store.pendingDedup(limit: 500)
+                if batch.isEmpty { break }
+                _ = try store.deduplicate(batch, with: dedup)
+            }
+            have += count
+            if seconds(since: lastReport) > 10 {
+                lastReport = DispatchTime.now()
+                let elapsed = seconds(since: fillStart)
+                FileHandle.standardError.write(Data("filled \(have)/\(articles) (\(format(Double(have) / elapsed)) articles/s)\n".utf8))
+            }
+        }
+        print("indexed articles: \(try store.counts().articles), bucket rows: \(try store.scalar("SELECT count(*) FROM lsh_buckets"))")
+
+        // Probes: half new articles, half edited copies of indexed ones, one transaction each.
+        var latencies: [Double] = []
+        var found = 0
+        for p in 0..<probes {
+            let text = p % 2 == 0 ? generator.article() : generator.edited(copyOf: Int.random(in: 0..<articles))
+            try store.record(feedID: feed.id, outcome: FetchOutcome(startedAt: 0, durationMS: 0, httpStatus: 200, bytes: 0, nextFetchAt: 0,
+                                                                   items: [FeedItem(guid: "probe-\(UUID().uuidString)", content: text)]))
+            let raw = try store.pendingClean(limit: 1)
+            try store.saveClean(raw.map { ($0.id, CleanedDocument(title: nil, author: nil, text: text, removed: []), dedup.textHash(text)) })
+            let article = try store.pendingDedup(limit: 1)[0]
+            let start = DispatchTime.now()
+            let result = try store.deduplicate(article, with: dedup)
+            latencies.append(seconds(since: start) * 1000)
+            if result.status != .new { found += 1 }
+        }
+        latencies.sort()
+        func percentile(_ q: Double) -> Double { latencies[min(latencies.count - 1, Int(Double(latencies.count) * q))] }
+        let memory = memoryMB()
+        print("per-article dedup (exact check + signature + LSH lookup + verify + insert + commit), \(probes) probes:")
+        print("  p50 \(format(percentile(0.5), 2)) ms, p99 \(format(percentile(0.99), 2)) ms, max \(format(latencies.last ?? 0, 2)) ms; \(found) of \(probes / 2) edited copies found")
+        print("  resident memory: \(format(memory.current)) MB now, \(format(memory.peak)) MB peak")
+    }
+}
+
+/// Deterministic synthetic articles: words drawn from a Zipf-like vocabulary, 120-400 words each.
+/// `edited(copyOf:)` regenerates article n and changes a few words.
+struct TextGenerator {
+    var state: UInt64
+    let seed: UInt64
+    init(seed: UInt64) { state = seed; self.seed = seed }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        return StableHash.mix(state)
+    }
+
+    static func words(seed: UInt64) -> [String] {
+        var g = TextGenerator(seed: seed)
+        let count = 120 + Int(g.next() % 280)
+        return (0..<count).map { _ in
+            // Zipf-like: small ranks are common, as in news text.
+            let u = Double(g.next() % 1_000_000) / 1_000_000
+            return "w\(Int(pow(50_000, u)))"
+        }
+    }
+
+    var articleCount: UInt64 = 0
+    mutating func article() -> String {
+        articleCount += 1
+        return Self.words(seed: seed &* 1_000_003 &+ articleCount).joined(separator: " ")
+    }
+
+    mutating func edited(copyOf n: Int) -> String {
+        var words = Self.words(seed: seed &* 1_000_003 &+ UInt64(n + 1))
+        for _ in 0..<3 { words[Int(next() % UInt64(words.count))] = "edit\(next() % 1000)" }
+        return words.joined(separator: " ")
+    }
+}

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct WinnowBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "winnow-bench",
+        abstract: "Winnow's benchmarks. Build with -c release; bench/*/run.sh runs each with its corpus and peers.",
+        subcommands: [DedupBench.self, DedupScaleBench.self])
+}
+
+/// Wall-clock seconds since `start`.
+func seconds(since start: DispatchTime) -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
+}
+
+/// Peak and current resident memory of this process, in MB, from /proc/self/status.
+func memoryMB() -> (peak: Double, current: Double) {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return (0, 0) }
+    func field(_ name: String) -> Double {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(name + ":") }) else { return 0 }
+        return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
+    }
+    return (field("VmHWM"), field("VmRSS"))
+}
+
+func format(_ value: Double, _ digits: Int = 0) -> String { String(format: "%.\(digits)f", value) }
