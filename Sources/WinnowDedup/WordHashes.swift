@@ -1,6 +1,7 @@
 /// Turns text into the hashes of its matching-key words without building the key string: text is
-/// tokenized straight from its UTF-8 bytes, and only a run of characters the byte path does not know
-/// (accented or non-Latin letters, compatibility forms) goes through `MatchingKey.key`. Both give the
+/// tokenized straight from its UTF-8 bytes. Two-byte scalars (Latin-1, Latin Extended, Greek, Cyrillic,
+/// Hebrew, Arabic) and CJK ideographs are folded through a table; only a run holding anything else
+/// (combining marks, compatibility forms, emoji) goes through `MatchingKey.key`. Every path gives the
 /// same words as `MatchingKey.words`, so exact hashes and shingles never depend on which path ran.
 public enum WordHashes {
     public static func of(_ text: String, seed: UInt64) -> [UInt64] {
@@ -43,19 +44,37 @@ public enum WordHashes {
 
     /// Splits into words and hashes each with `StableHash.hash(word, seed:)`. ASCII letters and digits
     /// make words (upper case folded), whitespace and '-' end them, other ASCII punctuation vanishes
-    /// inside them (so "U.S." is "us"). A run between word breaks that holds an unknown scalar is
+    /// inside them (so "U.S." is "us"). A run between word breaks that holds a scalar no table knows is
     /// keyed as a whole by `MatchingKey.key`, which may yield several words.
     static func tokenize(_ bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) -> [UInt64] {
+        var t = Tokenizer(bytes: bytes, seed: seed)
+        t.run()
+        return t.result
+    }
+
+    /// The tokenizer's state as a struct with mutating methods: a nested function capturing locals
+    /// would force a dynamic exclusivity check on every byte.
+    struct Tokenizer {
+        let bytes: UnsafeBufferPointer<UInt8>
+        let seed: UInt64
+        let table = ScalarTable.shared
         var result: [UInt64] = []
-        result.reserveCapacity(bytes.count / 5)
-        var hasher = StableHash.Incremental(seed: seed)
+        var hasher: StableHash.Incremental
         var runStart = -1
         var slow = false
-        var i = 0
-        let n = bytes.count
+
+        init(bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) {
+            self.bytes = bytes
+            self.seed = seed
+            hasher = StableHash.Incremental(seed: seed)
+            result.reserveCapacity(bytes.count / 5)
+        }
 
         @inline(__always)
-        func endRun(at end: Int) {
+        mutating func startRun(_ i: Int) { if runStart < 0 { runStart = i } }
+
+        mutating func endRun(at end: Int) {
+            if runStart < 0 { return }
             if slow {
                 let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self)
                 for word in MatchingKey.key(raw).split(separator: " ") { result.append(StableHash.hash(word.utf8, seed: seed)) }
@@ -67,38 +86,105 @@ public enum WordHashes {
             slow = false
         }
 
-        while i < n {
-            let b = bytes[i]
-            if b < 0x80 {
-                switch b {
-                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-                    if runStart < 0 { runStart = i }
-                    hasher.add(b)
-                case UInt8(ascii: "A")...UInt8(ascii: "Z"):
-                    if runStart < 0 { runStart = i }
-                    hasher.add(b | 0x20)
-                case 0x20, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, UInt8(ascii: "-"):
-                    if runStart >= 0 { endRun(at: i) }
-                default:
-                    if runStart < 0 { runStart = i }  // vanishes, but belongs to the run
+        mutating func run() {
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                if b < 0x80 {
+                    if b &- UInt8(ascii: "a") < 26 || b &- UInt8(ascii: "0") < 10 {
+                        startRun(i)
+                        hasher.add(b)
+                    } else if b &- UInt8(ascii: "A") < 26 {
+                        startRun(i)
+                        hasher.add(b | 0x20)
+                    } else if b == 0x20 || b == UInt8(ascii: "-") || (b >= 0x09 && b <= 0x0D) {
+                        endRun(at: i)
+                    } else {
+                        startRun(i)  // punctuation vanishes, but belongs to the run
+                    }
+                    i += 1
+                    continue
                 }
-                i += 1
+                let (scalar, length) = decode(bytes, at: i)
+                if scalar < 0x800 {
+                    // Two-byte scalars: the table knows what the matching key makes of each.
+                    let entry = table.entries[Int(scalar) - 0x80]
+                    switch entry.kind {
+                    case .skip:
+                        startRun(i)
+                    case .wordBreak:
+                        endRun(at: i)
+                    case .letters:
+                        startRun(i)
+                        for k in 0..<Int(entry.length) { hasher.add(table.bytes[Int(entry.offset) + k]) }
+                    case .slow:
+                        startRun(i)
+                        slow = true
+                    }
+                } else if (0x4E00...0x9FFF).contains(scalar) || (0x3400...0x4DBF).contains(scalar) {
+                    // CJK ideographs are letters that NFKC and case folding leave alone.
+                    startRun(i)
+                    for k in 0..<length { hasher.add(bytes[i + k]) }
+                } else {
+                    switch fastAction(scalar) {
+                    case .wordBreak?:
+                        endRun(at: i)
+                    case .skip?:
+                        startRun(i)
+                    case nil:
+                        startRun(i)
+                        slow = true
+                    }
+                }
+                i += length
+            }
+            endRun(at: n)
+        }
+    }
+}
+
+/// What the matching key makes of each scalar from U+0080 to U+07FF, learned once from `MatchingKey.key`
+/// itself: the scalar between two letters either vanishes, breaks the word, or becomes letters.
+/// Scalars that combine with their neighbours (combining marks) are left to the slow path.
+final class ScalarTable: Sendable {
+    enum Kind: UInt8 { case skip, wordBreak, letters, slow }
+    struct Entry { var kind: Kind; var offset: UInt16; var length: UInt8 }
+
+    let entries: [Entry]
+    let bytes: [UInt8]
+
+    static let shared = ScalarTable()
+
+    private init() {
+        var entries: [Entry] = []
+        var bytes: [UInt8] = []
+        entries.reserveCapacity(0x800 - 0x80)
+        for value in 0x80..<0x800 {
+            guard let scalar = Unicode.Scalar(UInt32(value)), scalar.properties.canonicalCombiningClass == .notReordered,
+                  !scalar.properties.isDefaultIgnorableCodePoint || scalar.properties.generalCategory == .format else {
+                entries.append(Entry(kind: .slow, offset: 0, length: 0))
                 continue
             }
-            let (scalar, length) = decode(bytes, at: i)
-            switch fastAction(scalar) {
-            case .wordBreak?:
-                if runStart >= 0 { endRun(at: i) }
-            case .skip?:
-                if runStart < 0 { runStart = i }
-            case nil:
-                if runStart < 0 { runStart = i }
-                slow = true
+            let key = MatchingKey.key("a" + String(scalar) + "b")
+            guard key.hasPrefix("a"), key.hasSuffix("b") else {
+                entries.append(Entry(kind: .slow, offset: 0, length: 0))
+                continue
             }
-            i += length
+            let middle = Array(key.utf8.dropFirst().dropLast())
+            if middle.isEmpty {
+                entries.append(Entry(kind: .skip, offset: 0, length: 0))
+            } else if middle == [0x20] {
+                entries.append(Entry(kind: .wordBreak, offset: 0, length: 0))
+            } else if !middle.contains(0x20), middle.count < 256 {
+                entries.append(Entry(kind: .letters, offset: UInt16(bytes.count), length: UInt8(middle.count)))
+                bytes.append(contentsOf: middle)
+            } else {
+                entries.append(Entry(kind: .slow, offset: 0, length: 0))
+            }
         }
-        if runStart >= 0 { endRun(at: n) }
-        return result
+        self.entries = entries
+        self.bytes = bytes
     }
 }
 

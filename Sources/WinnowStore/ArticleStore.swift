@@ -117,9 +117,13 @@ public final class ArticleStore: Sendable {
                 INSERT INTO raw_items (feed_id, guid, link, title, author, published_at, published_raw, summary, content, content_hash, fetched_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, guid) DO NOTHING
                 """)
+            let enqueue = try db.cachedStatement(sql: "INSERT INTO clean_queue (raw_item_id) VALUES (?)")
             for item in outcome.items {
                 try insert.execute(arguments: Self.rawArguments(feedID: feedID, item: item, fetchedAt: outcome.startedAt))
-                inserted += db.changesCount
+                if db.changesCount > 0 {
+                    inserted += 1
+                    try enqueue.execute(arguments: [db.lastInsertedRowID])
+                }
             }
             try db.execute(sql: """
                 INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, bytes, new_items, error_class, error)
@@ -160,7 +164,9 @@ public final class ArticleStore: Sendable {
                 INSERT INTO raw_items (feed_id, guid, link, title, author, published_at, published_raw, summary, content, content_hash, fetched_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: Self.rawArguments(feedID: feedID, item: item, fetchedAt: time))
-            return RawItem(id: db.lastInsertedRowID, feedID: feedID, item: item)
+            let id = db.lastInsertedRowID
+            try db.execute(sql: "INSERT INTO clean_queue (raw_item_id) VALUES (?)", arguments: [id])
+            return RawItem(id: id, feedID: feedID, item: item)
         }
     }
 
@@ -169,7 +175,9 @@ public final class ArticleStore: Sendable {
     /// Stage-1 items not yet cleaned, oldest first.
     public func pendingClean(limit: Int = 100) throws -> [RawItem] {
         try db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM raw_items WHERE cleaned = 0 ORDER BY id LIMIT ?", arguments: [limit]).map { row in
+            try Row.fetchAll(db, sql: """
+                SELECT r.* FROM clean_queue q JOIN raw_items r ON r.id = q.raw_item_id ORDER BY q.raw_item_id LIMIT ?
+                """, arguments: [limit]).map { row in
                 let published: Double? = row["published_at"]
                 return RawItem(id: row["id"], feedID: row["feed_id"], item: FeedItem(
                     guid: row["guid"], link: row["link"], title: row["title"], author: row["author"],
@@ -195,11 +203,13 @@ public final class ArticleStore: Sendable {
                 INSERT INTO clean_articles (raw_item_id, title, author, text, text_hash, removed_json, cleaned_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-            let done = try db.cachedStatement(sql: "UPDATE raw_items SET cleaned = 1 WHERE id = ?")
+            let dequeue = try db.cachedStatement(sql: "DELETE FROM clean_queue WHERE raw_item_id = ?")
+            let enqueue = try db.cachedStatement(sql: "INSERT INTO dedup_queue (clean_article_id) VALUES (?)")
             return try rows.map { rawID, document, hash, removed in
                 try insert.execute(arguments: [rawID, document.title, document.author, document.text, hash, removed, time])
                 let id = db.lastInsertedRowID
-                try done.execute(arguments: [rawID])
+                try dequeue.execute(arguments: [rawID])
+                try enqueue.execute(arguments: [id])
                 return id
             }
         }
@@ -217,7 +227,8 @@ public final class ArticleStore: Sendable {
     /// Stage-2 articles not yet deduplicated, oldest first.
     public func pendingDedup(limit: Int = 100) throws -> [CleanArticle] {
         try db.read { db in
-            try Row.fetchAll(db, sql: Self.cleanArticleQuery + " WHERE c.deduplicated = 0 ORDER BY c.id LIMIT ?", arguments: [limit])
+            try Row.fetchAll(db, sql: Self.cleanArticleQuery + " JOIN dedup_queue q ON q.clean_article_id = c.id ORDER BY q.clean_article_id LIMIT ?",
+                             arguments: [limit])
                 .map(Self.cleanArticle)
         }
     }
@@ -345,7 +356,7 @@ public final class ArticleStore: Sendable {
                 result.containment, result.matchKind, time,
             ])
         result.articleID = db.lastInsertedRowID
-        try db.cachedStatement(sql: "UPDATE clean_articles SET deduplicated = 1 WHERE id = ?").execute(arguments: [article.id])
+        try db.cachedStatement(sql: "DELETE FROM dedup_queue WHERE clean_article_id = ?").execute(arguments: [article.id])
         result.clusterID = clusterID!
         try updateCanonical(db, cluster: clusterID!, newArticle: result.articleID, feedID: article.feedID,
                             length: article.text.utf8.count, policy: policy, preferred: preferred, time: time)
@@ -456,9 +467,16 @@ public final class ArticleStore: Sendable {
             try db.execute(sql: """
                 DELETE FROM lsh_buckets; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
                 DELETE FROM settings WHERE key IN ('dedup.fingerprint', 'dedup.pruned_through');
-                UPDATE clean_articles SET deduplicated = 0 WHERE deduplicated = 1;
+                DELETE FROM dedup_queue;
                 """)
-            if includingClean { try db.execute(sql: "DELETE FROM clean_articles; UPDATE raw_items SET cleaned = 0 WHERE cleaned = 1;") }
+            if includingClean {
+                try db.execute(sql: """
+                    DELETE FROM clean_articles; DELETE FROM clean_queue;
+                    INSERT INTO clean_queue (raw_item_id) SELECT id FROM raw_items;
+                    """)
+            } else {
+                try db.execute(sql: "INSERT INTO dedup_queue (clean_article_id) SELECT id FROM clean_articles")
+            }
         }
     }
 
@@ -472,8 +490,8 @@ public final class ArticleStore: Sendable {
                                articles: try count("SELECT count(*) FROM articles"),
                                clusters: try count("SELECT count(*) FROM clusters"),
                                duplicates: try count("SELECT count(*) FROM articles WHERE status != 'new'"),
-                               pendingClean: try count("SELECT count(*) FROM raw_items WHERE cleaned = 0"),
-                               pendingDedup: try count("SELECT count(*) FROM clean_articles WHERE deduplicated = 0"))
+                               pendingClean: try count("SELECT count(*) FROM clean_queue"),
+                               pendingDedup: try count("SELECT count(*) FROM dedup_queue"))
         }
     }
 

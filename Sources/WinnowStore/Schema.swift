@@ -46,12 +46,12 @@ enum Schema {
                     content TEXT,
                     content_hash TEXT NOT NULL,
                     fetched_at REAL NOT NULL,
-                    -- Set in the transaction that writes its stage-2 row: the partial index below is the
-                    -- clean stage's queue, so finding pending work never scans finished rows.
-                    cleaned INTEGER NOT NULL DEFAULT 0,
                     UNIQUE (feed_id, guid)
                 );
-                CREATE INDEX raw_items_pending ON raw_items(id) WHERE cleaned = 0;
+                -- The stages' queues: a row per item waiting, written and removed in the same transactions
+                -- as the stage rows, so finding pending work never scans finished rows and a stage change
+                -- never rewrites a row that carries a whole article.
+                CREATE TABLE clean_queue (raw_item_id INTEGER PRIMARY KEY REFERENCES raw_items(id));
 
                 -- Stage 2: cleaned text, and what was removed with the rule that removed it.
                 CREATE TABLE clean_articles (
@@ -62,10 +62,9 @@ enum Schema {
                     text TEXT NOT NULL,
                     text_hash TEXT NOT NULL,
                     removed_json TEXT NOT NULL,
-                    cleaned_at REAL NOT NULL,
-                    deduplicated INTEGER NOT NULL DEFAULT 0  -- the dedup stage's queue, as raw_items.cleaned
+                    cleaned_at REAL NOT NULL
                 );
-                CREATE INDEX clean_articles_pending ON clean_articles(id) WHERE deduplicated = 0;
+                CREATE TABLE dedup_queue (clean_article_id INTEGER PRIMARY KEY REFERENCES clean_articles(id));
 
                 -- Stage 3: articles (the verdict and metadata; the text stays in stage 2), their clusters,
                 -- signatures and LSH buckets.

@@ -41,6 +41,20 @@ import Testing
         #expect(WordHashes.of(text, seed: seed) == expected)
     }
 
+    /// Random text drawn from every kind of character the paths treat differently: the words must
+    /// always be the matching key's.
+    @Test func randomMixedTextAlwaysMatchesTheKey() {
+        let pieces: [String] = ["a", "Z", "7", " ", "-", ".", "'", "é", "É", "ß", "ø", "Ł", "д", "Д", "с", "ё", "Σ", "ς", "ω", "א",
+                                "ب", "東", "京", "\u{0301}", "\u{0308}", "’", "“", "—", "\u{00A0}", "\u{200B}", "\u{00AD}", "…",
+                                "ﬁ", "ｆ", "½", "²", "🎙️", "\u{2028}", "\t", "\n", "İ", "ǅ", "µ"]
+        var rng = SplitMix(seed: 11)
+        for _ in 0..<2000 {
+            let text = (0..<Int(rng.next() % 30)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            let expected = MatchingKey.words(text).map { StableHash.hash($0.utf8, seed: 1) }
+            #expect(WordHashes.of(text, seed: 1) == expected, "\(text.unicodeScalars.map { String($0.value, radix: 16) })")
+        }
+    }
+
     @Test func nonASCIITextTakesTheSlowPathAndStillFolds() {
         let seed: UInt64 = 5
         #expect(WordHashes.of("Defen\u{0441}e ｆｕｌｌ ÉCOLE", seed: seed) == WordHashes.of("defence full école", seed: seed))

@@ -204,9 +204,10 @@ import Glibc
         #expect(try store.scalar("SELECT count(*) FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id WHERE c.id IS NULL") == 0)
         #expect(try store.scalar("SELECT count(*) FROM clusters c WHERE c.size != (SELECT count(*) FROM articles a WHERE a.cluster_id = c.id)") == 0)
         #expect(try store.scalar("SELECT count(*) FROM clean_articles GROUP BY raw_item_id HAVING count(*) > 1") == 0)
-        // The queue flags agree with the rows they stand for.
-        #expect(try store.scalar("SELECT count(*) FROM raw_items WHERE cleaned = 1") == counts.clean)
-        #expect(try store.scalar("SELECT count(*) FROM clean_articles WHERE deduplicated = 1") == counts.articles)
+        // The stage queues are empty, and every queued item was in its stage.
+        #expect(try store.scalar("SELECT count(*) FROM clean_queue") + store.scalar("SELECT count(*) FROM dedup_queue") == 0)
+        #expect(before.raw == before.clean + before.pendingClean)
+        #expect(before.clean == before.articles + before.pendingDedup)
         // Every synthetic item is distinct: nothing may be flagged a duplicate.
         #expect(counts.duplicates == 0)
     }
