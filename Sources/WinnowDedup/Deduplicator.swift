@@ -17,15 +17,19 @@ public struct Match: Sendable, Equatable {
     public var exact: Bool
 }
 
-/// What dedup knows of one text: its signature, and its shingle set (sorted, unique) for exact verification.
+/// What dedup knows of one text: its signature, and its shingle hashes for exact verification.
 public struct Fingerprint: Sendable {
     public var signature: Signature
+    /// Shingle hashes in text order (repeats included): sorting them is left to the rare exact check.
     public var shingles: [UInt64]
 
     public init(signature: Signature, shingles: [UInt64]) {
         self.signature = signature
         self.shingles = shingles
     }
+
+    /// The sorted, unique shingle set.
+    public var shingleSet: [UInt64] { Deduplicator.sortedUnique(shingles) }
 }
 
 /// Everything stage 3 computes without the store: exact-text hash, signature, bucket keys, and the
@@ -65,20 +69,25 @@ public struct Deduplicator: Sendable {
 
     /// Sorted, unique shingle hashes of a text.
     public func shingleSet(of text: String) -> [UInt64] {
-        var shingles = Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed)
-        shingles.sort()
-        var unique = 0
-        for i in shingles.indices where i == 0 || shingles[i] != shingles[unique - 1] {
-            shingles[unique] = shingles[i]
-            unique += 1
-        }
-        shingles.removeLast(shingles.count - unique)
-        return shingles
+        Self.sortedUnique(Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed))
     }
 
-    /// Signature and shingle set of a text; nil for a text with no words.
+    static func sortedUnique(_ values: [UInt64]) -> [UInt64] {
+        var values = values
+        values.sort()
+        var unique = 0
+        for i in values.indices where i == 0 || values[i] != values[unique - 1] {
+            values[unique] = values[i]
+            unique += 1
+        }
+        values.removeLast(values.count - unique)
+        return values
+    }
+
+    /// Signature and shingles of a text; nil for a text with no words. The signature's shingle count
+    /// counts repeats (rare in prose); it only feeds the containment estimate, which exact checks confirm.
     public func fingerprint(of text: String) -> Fingerprint? {
-        let shingles = shingleSet(of: text)
+        let shingles = Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed)
         guard !shingles.isEmpty else { return nil }
         return Fingerprint(signature: Signature(values: hasher.signature(shingles: shingles), shingleCount: shingles.count), shingles: shingles)
     }
@@ -108,6 +117,13 @@ public struct Deduplicator: Sendable {
     /// text), so no pair is judged by estimation noise. Without a shingle set the estimate decides.
     public func verify(_ query: Fingerprint, against candidate: Signature, id: Int64,
                        shingles: () throws -> [UInt64]?) rethrows -> Match? {
+        var querySet: [UInt64]?
+        return try verify(query, against: candidate, id: id, querySet: &querySet, shingles: shingles)
+    }
+
+    /// `verify` that sorts the query's shingle set at most once across many candidates.
+    func verify(_ query: Fingerprint, against candidate: Signature, id: Int64, querySet: inout [UInt64]?,
+                shingles: () throws -> [UInt64]?) rethrows -> Match? {
         let estimated = estimate(query.signature, candidate)
         let maybeResemblance = estimated.similarity >= parameters.threshold - Self.prefilterMargin
         let maybeContainment = parameters.containment > 0
@@ -116,7 +132,8 @@ public struct Deduplicator: Sendable {
         guard maybeResemblance || maybeContainment else { return nil }
         var j = estimated.similarity, c = estimated.containment, exact = false
         if let theirs = try shingles() {
-            (j, c) = Self.compare(query.shingles, theirs)
+            if querySet == nil { querySet = query.shingleSet }
+            (j, c) = Self.compare(querySet!, theirs)
             exact = true
         }
         if j >= parameters.threshold { return Match(id: id, similarity: j, containment: c, kind: .resemblance, exact: exact) }
@@ -152,8 +169,10 @@ public struct Deduplicator: Sendable {
     public func bestMatch(for query: Fingerprint, among candidates: [(id: Int64, signature: Signature)],
                           shingles: (Int64) throws -> [UInt64]?) rethrows -> Match? {
         var best: Match?
+        var querySet: [UInt64]?
         for candidate in candidates {
-            guard let match = try verify(query, against: candidate.signature, id: candidate.id, shingles: { try shingles(candidate.id) })
+            guard let match = try verify(query, against: candidate.signature, id: candidate.id, querySet: &querySet,
+                                         shingles: { try shingles(candidate.id) })
             else { continue }
             if let current = best, !Self.isBetter(match, than: current) { continue }
             best = match

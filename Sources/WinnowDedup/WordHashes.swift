@@ -1,6 +1,6 @@
 /// Turns text into the hashes of its matching-key words without building the key string: text is
 /// tokenized straight from its UTF-8 bytes. Two-byte scalars (Latin-1, Latin Extended, Greek, Cyrillic,
-/// Hebrew, Arabic) and CJK ideographs are folded through a table; only a run holding anything else
+/// Hebrew, Arabic) are folded through a table, CJK ideographs, Hangul syllables and kana pass as they are; only a run holding anything else
 /// (combining marks, compatibility forms, emoji) goes through `MatchingKey.key`. Every path gives the
 /// same words as `MatchingKey.words`, so exact hashes and shingles never depend on which path ran.
 public enum WordHashes {
@@ -52,29 +52,23 @@ public enum WordHashes {
         return t.result
     }
 
-    /// The tokenizer's state as a struct with mutating methods: a nested function capturing locals
-    /// would force a dynamic exclusivity check on every byte.
+    /// The tokenizer: its hot state (the word hasher, the run) lives in locals of `run` so it stays in
+    /// registers; a nested function capturing locals, or state behind `self`, would go through memory
+    /// on every byte.
     struct Tokenizer {
         let bytes: UnsafeBufferPointer<UInt8>
         let seed: UInt64
         let table = ScalarTable.shared
         var result: [UInt64] = []
-        var hasher: StableHash.Incremental
-        var runStart = -1
-        var slow = false
 
         init(bytes: UnsafeBufferPointer<UInt8>, seed: UInt64) {
             self.bytes = bytes
             self.seed = seed
-            hasher = StableHash.Incremental(seed: seed)
             result.reserveCapacity(bytes.count / 5)
         }
 
-        @inline(__always)
-        mutating func startRun(_ i: Int) { if runStart < 0 { runStart = i } }
-
-        mutating func endRun(at end: Int) {
-            if runStart < 0 { return }
+        /// Ends the run `[runStart, end)`: its word hash, or its words through the matching key.
+        mutating func endRun(at end: Int, runStart: inout Int, slow: inout Bool, hasher: inout StableHash.Incremental) {
             if slow {
                 let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self)
                 for word in MatchingKey.key(raw).split(separator: " ") { result.append(StableHash.hash(word.utf8, seed: seed)) }
@@ -86,60 +80,67 @@ public enum WordHashes {
             slow = false
         }
 
+        /// CJK ideographs, precomposed Hangul syllables and kana. A conjoining jamo or combining voiced
+        /// mark after one would change it under NFKC, but those are slow-path scalars themselves, so
+        /// their run is keyed as a whole.
+        @inline(__always)
+        static func isIdentityLetter(_ s: UInt32) -> Bool {
+            (0x4E00...0x9FFF).contains(s) || (0x3400...0x4DBF).contains(s) || (0xAC00...0xD7A3).contains(s)
+                || (0x3041...0x3096).contains(s) || (0x30A1...0x30FA).contains(s) || s == 0x30FC
+        }
+
         mutating func run() {
+            var hasher = StableHash.Incremental(seed: seed)
+            var runStart = -1
+            var slow = false
+            let asciiClass = table.asciiClass
+            let bytes = self.bytes
             var i = 0
             let n = bytes.count
             while i < n {
                 let b = bytes[i]
                 if b < 0x80 {
-                    if b &- UInt8(ascii: "a") < 26 || b &- UInt8(ascii: "0") < 10 {
-                        startRun(i)
-                        hasher.add(b)
-                    } else if b &- UInt8(ascii: "A") < 26 {
-                        startRun(i)
-                        hasher.add(b | 0x20)
-                    } else if b == 0x20 || b == UInt8(ascii: "-") || (b >= 0x09 && b <= 0x0D) {
-                        endRun(at: i)
-                    } else {
-                        startRun(i)  // punctuation vanishes, but belongs to the run
+                    let c = asciiClass[Int(b)]
+                    if c > 1 {
+                        if runStart < 0 { runStart = i }
+                        hasher.add(c)
+                    } else if c == 1 {
+                        if runStart >= 0 { endRun(at: i, runStart: &runStart, slow: &slow, hasher: &hasher) }
+                    } else if runStart < 0 {
+                        runStart = i  // punctuation vanishes, but belongs to the run
                     }
                     i += 1
                     continue
                 }
                 let (scalar, length) = decode(bytes, at: i)
+                var wordBreak = false
                 if scalar < 0x800 {
                     // Two-byte scalars: the table knows what the matching key makes of each.
                     let entry = table.entries[Int(scalar) - 0x80]
                     switch entry.kind {
-                    case .skip:
-                        startRun(i)
-                    case .wordBreak:
-                        endRun(at: i)
+                    case .skip: break
+                    case .wordBreak: wordBreak = true
                     case .letters:
-                        startRun(i)
                         for k in 0..<Int(entry.length) { hasher.add(table.bytes[Int(entry.offset) + k]) }
-                    case .slow:
-                        startRun(i)
-                        slow = true
+                    case .slow: slow = true
                     }
-                } else if (0x4E00...0x9FFF).contains(scalar) || (0x3400...0x4DBF).contains(scalar) {
-                    // CJK ideographs are letters that NFKC and case folding leave alone.
-                    startRun(i)
+                } else if Self.isIdentityLetter(scalar) {
                     for k in 0..<length { hasher.add(bytes[i + k]) }
                 } else {
                     switch fastAction(scalar) {
-                    case .wordBreak?:
-                        endRun(at: i)
-                    case .skip?:
-                        startRun(i)
-                    case nil:
-                        startRun(i)
-                        slow = true
+                    case .wordBreak?: wordBreak = true
+                    case .skip?: break
+                    case nil: slow = true
                     }
+                }
+                if wordBreak {
+                    if runStart >= 0 { endRun(at: i, runStart: &runStart, slow: &slow, hasher: &hasher) }
+                } else if runStart < 0 {
+                    runStart = i
                 }
                 i += length
             }
-            endRun(at: n)
+            if runStart >= 0 { endRun(at: n, runStart: &runStart, slow: &slow, hasher: &hasher) }
         }
     }
 }
@@ -147,12 +148,16 @@ public enum WordHashes {
 /// What the matching key makes of each scalar from U+0080 to U+07FF, learned once from `MatchingKey.key`
 /// itself: the scalar between two letters either vanishes, breaks the word, or becomes letters.
 /// Scalars that combine with their neighbours (combining marks) are left to the slow path.
-final class ScalarTable: Sendable {
+/// Immutable after init (the ASCII table is written once there and never freed), so sharing it is safe.
+final class ScalarTable: @unchecked Sendable {
     enum Kind: UInt8 { case skip, wordBreak, letters, slow }
     struct Entry { var kind: Kind; var offset: UInt16; var length: UInt8 }
 
     let entries: [Entry]
     let bytes: [UInt8]
+    /// For each ASCII byte: its lower-case form when it is a letter or digit, 1 when it breaks words
+    /// (whitespace, '-'), 0 when it vanishes (other punctuation).
+    let asciiClass: UnsafeBufferPointer<UInt8>
 
     static let shared = ScalarTable()
 
@@ -185,6 +190,17 @@ final class ScalarTable: Sendable {
         }
         self.entries = entries
         self.bytes = bytes
+        let ascii = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 128)  // lives as long as the process
+        for b in 0..<128 {
+            let c = UInt8(b)
+            switch c {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"): ascii[b] = c
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"): ascii[b] = c | 0x20
+            case 0x20, 0x09...0x0D, UInt8(ascii: "-"): ascii[b] = 1
+            default: ascii[b] = 0
+            }
+        }
+        asciiClass = UnsafeBufferPointer(ascii)
     }
 }
 

@@ -20,7 +20,9 @@ public final class ArticleStore: Sendable {
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            // WAL makes NORMAL durable across crashes (only a power loss can drop the last commits).
+            // A 64 MB page cache keeps the LSH buckets' upper B-tree levels and hot leaves in memory.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536")
         }
         let pool = try DatabasePool(path: path, configuration: config)
         try Schema.migrator.migrate(pool)
@@ -301,6 +303,8 @@ public final class ArticleStore: Sendable {
                             policy: CanonicalPolicy, preferred: [Int64: Int], time: Double) throws -> DedupResult {
         var result = DedupResult(articleID: 0, status: .new, clusterID: 0)
         var clusterID: Int64?
+        // Only a guid that names the article everywhere is stored: the others cannot match across feeds.
+        let guid = globallyUnique(article.guid)
 
         // Exact duplicates: same normalized text, same article URL, or the same guid from another feed.
         let exact = try Row.fetchOne(db.cachedStatement(sql: """
@@ -308,7 +312,7 @@ public final class ArticleStore: Sendable {
             FROM articles
             WHERE status != 'exact-duplicate' AND (text_hash = ?1 OR url = ?2 OR (guid = ?3 AND feed_id != ?4))
             ORDER BY id LIMIT 1
-            """), arguments: [article.textHash, article.url, globallyUnique(article.guid), article.feedID])
+            """), arguments: [article.textHash, article.url, guid, article.feedID])
         if let exact {
             result.status = .exactDuplicate
             result.duplicateOf = exact["id"]
@@ -342,24 +346,29 @@ public final class ArticleStore: Sendable {
             }
         }
 
+        // A new cluster takes the id of its first article, which is its canonical one until another wins.
+        let articleID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(id), 0) + 1 FROM articles"))!
         if clusterID == nil {
-            try db.execute(sql: "INSERT INTO clusters (size, created_at, updated_at) VALUES (0, ?, ?)", arguments: [time, time])
-            clusterID = db.lastInsertedRowID
+            try db.cachedStatement(sql: "INSERT INTO clusters (id, canonical_article_id, size, created_at, updated_at) VALUES (?, ?, 1, ?, ?)")
+                .execute(arguments: [articleID, articleID, time, time])
+            clusterID = articleID
         }
         try db.cachedStatement(sql: """
-            INSERT INTO articles (clean_article_id, feed_id, guid, url, title, author, published_at, text_hash,
+            INSERT INTO articles (id, clean_article_id, feed_id, guid, url, title, author, published_at, text_hash,
                                   status, cluster_id, duplicate_of, similarity, containment, match_kind, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [
-                article.id, article.feedID, article.guid, article.url, article.title, article.author, article.publishedAt,
+                articleID, article.id, article.feedID, guid, article.url, article.title, article.author, article.publishedAt,
                 article.textHash, result.status.rawValue, clusterID, result.duplicateOf, result.similarity,
                 result.containment, result.matchKind, time,
             ])
-        result.articleID = db.lastInsertedRowID
-        try db.cachedStatement(sql: "DELETE FROM dedup_queue WHERE clean_article_id = ?").execute(arguments: [article.id])
+        result.articleID = articleID
         result.clusterID = clusterID!
-        try updateCanonical(db, cluster: clusterID!, newArticle: result.articleID, feedID: article.feedID,
-                            length: article.text.utf8.count, policy: policy, preferred: preferred, time: time)
+        try db.cachedStatement(sql: "DELETE FROM dedup_queue WHERE clean_article_id = ?").execute(arguments: [article.id])
+        if result.status != .new {
+            try updateCanonical(db, cluster: clusterID!, newArticle: articleID, feedID: article.feedID,
+                                length: article.text.utf8.count, policy: policy, preferred: preferred, time: time)
+        }
 
         // Exact duplicates add nothing to the index: their signature equals their original's.
         if result.status != .exactDuplicate, let signature = fingerprint?.signature {

@@ -68,6 +68,7 @@ enum Schema {
 
                 -- Stage 3: articles (the verdict and metadata; the text stays in stage 2), their clusters,
                 -- signatures and LSH buckets.
+                -- A cluster's id is the id of its first article, and never changes.
                 CREATE TABLE clusters (
                     id INTEGER PRIMARY KEY,
                     canonical_article_id INTEGER,
@@ -97,7 +98,6 @@ enum Schema {
                 CREATE INDEX articles_by_url ON articles(url) WHERE url IS NOT NULL;
                 CREATE INDEX articles_by_guid ON articles(guid) WHERE guid IS NOT NULL;
                 CREATE INDEX articles_by_cluster ON articles(cluster_id);
-                CREATE INDEX articles_by_created ON articles(created_at);
                 CREATE TABLE signatures (
                     article_id INTEGER PRIMARY KEY REFERENCES articles(id),
                     shingle_count INTEGER NOT NULL,

@@ -19,6 +19,9 @@ struct DedupBench: ParsableCommand {
     @Option(name: .long, help: "Documents pushed end to end into SQLite (default: all).")
     var sqliteDocuments: Int?
 
+    @Flag(name: .long, help: "Only the SQLite part (for profiling it).")
+    var onlySqlite = false
+
     struct Document {
         var family: Int
         var variant: String
@@ -32,6 +35,7 @@ struct DedupBench: ParsableCommand {
         let dedup = Deduplicator()
         print("parameters: \(dedup.fingerprint), threshold \(dedup.parameters.threshold), containment \(dedup.parameters.containment)")
         print("")
+        if onlySqlite { return try sqlite(Array(documents.prefix(sqliteDocuments ?? documents.count)), dedup: dedup) }
 
         // 1. The whole in-memory pipeline on one core: tokenize + shingle + signature + LSH query (with
         //    verification) + insert, document after document.
@@ -75,7 +79,9 @@ struct DedupBench: ParsableCommand {
         var documents: [Document] = []
         for line in data.split(separator: UInt8(ascii: "\n")) {
             guard let object = try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
-                  let text = object["text"] as? String else { throw ValidationError("\(corpus): a line is not a corpus document") }
+                  var text = object["text"] as? String else { throw ValidationError("\(corpus): a line is not a corpus document") }
+            // As texts read from SQLite are: native, contiguous UTF-8 (a bridged string would be copied on every use).
+            text.makeContiguousUTF8()
             documents.append(Document(family: object["family"] as? Int ?? -1, variant: object["variant"] as? String ?? "", text: text))
         }
         return documents
@@ -202,15 +208,21 @@ struct DedupBench: ParsableCommand {
             })
         }
         let start = DispatchTime.now()
+        let cpuStart = cpuSeconds()
         var done = 0, duplicates = 0
+        var reading = 0.0
         while true {
+            let readStart = DispatchTime.now()
             let batch = try store.pendingDedup(limit: 500)
+            reading += seconds(since: readStart)
             if batch.isEmpty { break }
             let results = try store.deduplicate(batch, with: dedup)
             done += results.count
             duplicates += results.filter { $0.status != .new }.count
         }
         let elapsed = seconds(since: start)
+        let cpu = cpuSeconds()
+        print("  (reading the pending batches: \(format(reading, 2)) s; CPU user \(format(cpu.user - cpuStart.user, 2)) s, system \(format(cpu.system - cpuStart.system, 2)) s)")
         print("")
         print("end to end into SQLite (stage 3: read stage 2, exact check, signature, LSH lookup in SQLite, verify, write article + signature + buckets, commit every 500):")
         print("  \(done) documents in \(format(elapsed, 2)) s: \(format(Double(done) / elapsed)) docs/s, \(duplicates) duplicates")
