@@ -9,7 +9,7 @@ APT_DEPS  := libcurl4-openssl-dev libsqlite3-dev
 BIN       := .build/debug
 SUDO      := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps build release run once status test install clean
+.PHONY: deps build release run once status test install clean bench-dedup
 
 deps:
 	@missing=""; for p in $(APT_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -35,6 +35,9 @@ status: build
 
 test: build
 	$(SWIFT) test
+
+bench-dedup:
+	bench/dedup/run.sh
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/winnow $(DESTDIR)/lib/systemd/system
