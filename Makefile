@@ -42,7 +42,9 @@ bench-dedup:
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/winnow $(DESTDIR)/lib/systemd/system
 	install -m 0755 .build/release/winnowd .build/release/winnowctl $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 systemd/winnowd.service $(DESTDIR)/lib/systemd/system/winnowd.service
+	sed -e 's|/usr/local/bin/winnowd|$(PREFIX)/bin/winnowd|' systemd/winnowd.service > $(DESTDIR)/lib/systemd/system/winnowd.service
+	chmod 0644 $(DESTDIR)/lib/systemd/system/winnowd.service
+	install -d $(DESTDIR)$(PREFIX)/share/doc/winnow && install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/winnow/README.md
 	sed -e 's|"database": "state/winnow.sqlite"|"database": "/var/lib/winnow/winnow.sqlite"|' \
 	    -e 's|"folder": "logs"|"folder": "/var/log/winnow"|' $(CONFIG) > $(DESTDIR)/etc/winnow/pipeline.json.example
 	[ -e $(DESTDIR)/etc/winnow/pipeline.json ] || cp $(DESTDIR)/etc/winnow/pipeline.json.example $(DESTDIR)/etc/winnow/pipeline.json

@@ -35,6 +35,7 @@ let package = Package(
             "WinnowFeeds", "WinnowFetch", "WinnowClean", "WinnowDedup", "WinnowStore",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "UnixSignals", package: "swift-service-lifecycle"),
         ]),
 
         .executableTarget(name: "winnowd", dependencies: [

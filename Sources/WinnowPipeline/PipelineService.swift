@@ -1,32 +1,53 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
+import UnixSignals
 import WinnowClean
 import WinnowDedup
 import WinnowFetch
 import WinnowStore
 
 /// The daemon's main loop as a service: poll the feeds that are due (bounded concurrency), push new
-/// items through the stages, then sleep until the next feed is due. Graceful shutdown cancels in-flight
-/// fetches; every transaction is either committed or not begun, so nothing is half-written.
+/// items through the stages, then sleep until the next feed is due or a reload is asked for.
+/// Graceful shutdown cancels in-flight fetches; every transaction is either committed or not begun,
+/// so nothing is half-written. SIGHUP reloads the configuration file; an invalid one is refused and
+/// the running configuration stays.
 public final class PipelineService: Service {
-    let configuration: PipelineConfiguration
     let store: ArticleStore
-    let poller: FeedPoller
-    let stages: StageRunner
     let logger: Logger
     let once: Bool
     let notifier: SystemdNotifier?
     let lock: DatabaseLock
+    let initial: Runtime
+    let health = Health()
+
+    /// Everything that depends on the configuration; replaced whole on reload.
+    struct Runtime: Sendable {
+        var configuration: PipelineConfiguration
+        var poller: FeedPoller
+        var stages: StageRunner
+    }
+
+    /// Shared with the signal and watchdog tasks: whether the loop is idle (and since when its current
+    /// cycle runs), and whether a reload is asked for.
+    final class Health: Sendable {
+        let cycleStarted = Atomic<Double>(0)  // 0 while idle
+        /// Set by SIGHUP, taken by the loop between cycles.
+        let reloadRequested = Atomic<Bool>(false)
+    }
 
     /// Opens the store (running migrations), registers the configured feeds and builds the stage workers.
     public init(configuration: PipelineConfiguration, once: Bool, logger: Logger, notifier: SystemdNotifier? = nil) throws {
-        self.configuration = configuration
         self.logger = logger
         self.once = once
         self.notifier = notifier
         lock = try DatabaseLock(databasePath: configuration.databasePath)
         store = try ArticleStore.open(path: configuration.databasePath)
+        initial = try Self.runtime(for: configuration, store: store, logger: logger)
+    }
+
+    static func runtime(for configuration: PipelineConfiguration, store: ArticleStore, logger: Logger) throws -> Runtime {
         let deduplicator = Deduplicator(parameters: configuration.dedup)
         try store.checkDedupParameters(deduplicator)
         let feeds = try store.register(feeds: configuration.feeds.map { FeedRegistration(name: $0.name, url: $0.url) })
@@ -34,77 +55,156 @@ public final class PipelineService: Service {
         for feed in configuration.feeds where feed.cleaningRules != configuration.cleaningRules {
             if let id = feeds.first(where: { $0.name == feed.name })?.id { cleaners[id] = try Cleaner(rules: feed.cleaningRules) }
         }
-        poller = FeedPoller(fetcher: Fetcher(limits: configuration.fetch), store: store, logger: logger)
-        stages = StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration.cleaningRules),
-                             cleanersByFeed: cleaners, deduplicator: deduplicator, canonical: configuration.canonical, logger: logger)
+        return Runtime(
+            configuration: configuration,
+            poller: FeedPoller(fetcher: Fetcher(limits: configuration.fetch), store: store, logger: logger),
+            stages: StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration.cleaningRules), cleanersByFeed: cleaners,
+                                deduplicator: deduplicator, canonical: configuration.canonical, logger: logger))
     }
 
     public func run() async throws {
+        // Trap SIGHUP before saying READY, so a reload sent right after start is never fatal.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+        let health = self.health
         notifier?.send("READY=1")
         logger.info("winnowd started", metadata: [
-            "config.path": "\(configuration.configPath)", "db.path": "\(configuration.databasePath)",
-            "feeds.count": .stringConvertible(configuration.feeds.count), "mode": once ? "once" : "daemon",
+            "config.path": "\(initial.configuration.configPath)", "db.path": "\(initial.configuration.databasePath)",
+            "feeds.count": .stringConvertible(initial.configuration.feeds.count), "mode": once ? "once" : "daemon",
         ])
-        await cancelWhenGracefulShutdown {
-            do {
-                try await self.loop()
-            } catch is CancellationError {
-            } catch {
-                self.logger.error("pipeline stopped on an error", metadata: ["error": "\(error)"])
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in hangups {
+                    health.reloadRequested.store(true, ordering: .relaxed)
+                    wake.yield()
+                }
             }
+            if let notifier, let interval = notifier.watchdogInterval {
+                group.addTask { await self.watchdog(notifier: notifier, interval: interval) }
+            }
+            await cancelWhenGracefulShutdown {
+                do {
+                    try await self.loop(wakeups: wakeups)
+                } catch is CancellationError {
+                } catch {
+                    self.logger.error("pipeline stopped on an error", metadata: ["error": "\(error)"])
+                }
+            }
+            group.cancelAll()
         }
         notifier?.send("STOPPING=1")
         logger.info("winnowd stopped")
     }
 
-    func loop() async throws {
+    func loop(wakeups: AsyncStream<Void>) async throws {
+        var runtime = initial
         // Work left by a previous run (a crash between stages) is finished first.
-        try report(stages.drain())
+        try report(runtime.stages.drain())
         var lastPrune = 0.0
         while !Task.isCancelled {
+            if health.reloadRequested.exchange(false, ordering: .relaxed) { runtime = reload(runtime) }
             let now = Date().timeIntervalSince1970
+            health.cycleStarted.store(now, ordering: .relaxed)
             let due = once ? try store.feeds().filter(\.active) : try store.dueFeeds(now: now)
             if !due.isEmpty {
-                await pollAll(due)
-                try report(stages.drain())
-                try updateStatus()
+                await pollAll(due, runtime: runtime)
+                try report(runtime.stages.drain())
             }
             if now - lastPrune > 3600 {
                 lastPrune = now
-                try pruneIndex(now: now)
+                try pruneIndex(now: now, runtime: runtime)
             }
+            try updateStatus(runtime)
+            health.cycleStarted.store(0, ordering: .relaxed)
             if once { return }
             let next = try store.nextDueTime() ?? (now + 3600)
-            // Sleep until the next feed is due instead of ticking: an idle daemon costs nothing.
-            let delay = max(0.05, next - Date().timeIntervalSince1970)
-            try await Task.sleep(for: .seconds(delay))
+            // Sleep until the next feed is due instead of ticking (an idle daemon costs nothing), or
+            // until a reload is asked for.
+            try await sleep(seconds: max(0.05, next - Date().timeIntervalSince1970), orUntil: wakeups)
         }
     }
 
-    func pollAll(_ feeds: [FeedState]) async {
-        let intervals = Dictionary(configuration.feeds.map { ($0.name, $0.interval) }, uniquingKeysWith: { a, _ in a })
+    /// Reads the configuration file again. A file that does not validate, or that would change the
+    /// dedup parameters under stored signatures, is refused: the running configuration stays.
+    func reload(_ current: Runtime) -> Runtime {
+        let path = current.configuration.configPath
+        do {
+            let configuration = try PipelineConfiguration.load(path: path)
+            guard configuration.databasePath == current.configuration.databasePath else {
+                throw ConfigurationError(path: "database", reason: "cannot change while winnowd runs; restart it to use another database")
+            }
+            let runtime = try Self.runtime(for: configuration, store: store, logger: logger)
+            let before = Set(current.configuration.feeds.map(\.name)), after = Set(configuration.feeds.map(\.name))
+            logger.notice("configuration reloaded", metadata: [
+                "config.path": "\(path)", "feeds.count": .stringConvertible(configuration.feeds.count),
+                "feeds.added": .array(after.subtracting(before).sorted().map { .string($0) }),
+                "feeds.removed": .array(before.subtracting(after).sorted().map { .string($0) }),
+            ])
+            return runtime
+        } catch {
+            logger.error("configuration reload refused; the running configuration stays", metadata: [
+                "config.path": "\(path)", "error": "\(error)",
+            ])
+            // Put the feeds of the running configuration back, in case the refused one got as far as registering its own.
+            _ = try? store.register(feeds: current.configuration.feeds.map { FeedRegistration(name: $0.name, url: $0.url) })
+            return current
+        }
+    }
+
+    func sleep(seconds: Double, orUntil wakeups: AsyncStream<Void>) async throws {
         await withTaskGroup(of: Void.self) { group in
-            var iterator = feeds.makeIterator()
+            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
+            group.addTask {
+                var iterator = wakeups.makeAsyncIterator()
+                _ = await iterator.next()
+            }
+            await group.next()
+            group.cancelAll()
+        }
+        try Task.checkCancellation()
+    }
+
+    /// Sends WATCHDOG=1 at half the interval systemd asked for, but only while the scheduler is idle or
+    /// its cycle is younger than the watchdog interval times 10, and the database answers. A stuck
+    /// daemon therefore stops petting the watchdog and systemd restarts it.
+    func watchdog(notifier: SystemdNotifier, interval: Double) async {
+        while !Task.isCancelled {
+            let started = health.cycleStarted.load(ordering: .relaxed)
+            let schedulerHealthy = started == 0 || Date().timeIntervalSince1970 - started < max(interval * 10, 600)
+            let databaseHealthy = (try? store.scalar("SELECT 1")) == 1
+            if schedulerHealthy && databaseHealthy {
+                notifier.send("WATCHDOG=1")
+            } else {
+                logger.warning("watchdog withheld", metadata: ["scheduler.healthy": "\(schedulerHealthy)", "database.healthy": "\(databaseHealthy)"])
+            }
+            try? await Task.sleep(for: .seconds(interval / 2))
+        }
+    }
+
+    func pollAll(_ feeds: [FeedState], runtime: Runtime) async {
+        let intervals = Dictionary(runtime.configuration.feeds.map { ($0.name, $0.interval) }, uniquingKeysWith: { a, _ in a })
+        let poller = runtime.poller
+        await withTaskGroup(of: Void.self) { group in
             var running = 0
-            while let feed = iterator.next() {
-                if running >= configuration.concurrency {
+            for feed in feeds {
+                if running >= runtime.configuration.concurrency {
                     await group.next()
                     running -= 1
                 }
                 if Task.isCancelled { break }
                 let interval = intervals[feed.name] ?? 900
-                group.addTask { [poller] in await poller.poll(feed, interval: interval) }
+                group.addTask { await poller.poll(feed, interval: interval) }
                 running += 1
             }
         }
     }
 
     /// Keeps the LSH index to the retention window, so its size follows the news rate, not the archive.
-    func pruneIndex(now: Double) throws {
-        let pruned = try store.pruneIndex(createdBefore: now - Double(configuration.retentionDays) * 86_400, with: stages.deduplicator)
+    func pruneIndex(now: Double, runtime: Runtime) throws {
+        let days = runtime.configuration.retentionDays
+        let pruned = try store.pruneIndex(createdBefore: now - Double(days) * 86_400, with: runtime.stages.deduplicator)
         if pruned > 0 {
-            logger.info("dedup index pruned", metadata: ["dedup.pruned": .stringConvertible(pruned),
-                                                         "dedup.retention_days": .stringConvertible(configuration.retentionDays)])
+            logger.info("dedup index pruned", metadata: ["dedup.pruned": .stringConvertible(pruned), "dedup.retention_days": .stringConvertible(days)])
         }
     }
 
@@ -115,9 +215,9 @@ public final class PipelineService: Service {
         ])
     }
 
-    func updateStatus() throws {
+    func updateStatus(_ runtime: Runtime) throws {
         guard let notifier else { return }
         let c = try store.counts()
-        notifier.send("STATUS=\(configuration.feeds.count) feeds, \(c.articles) articles, \(c.duplicates) duplicates, \(c.pendingClean + c.pendingDedup) pending")
+        notifier.send("STATUS=\(runtime.configuration.feeds.count) feeds, \(c.articles) articles, \(c.duplicates) duplicates, \(c.pendingClean + c.pendingDedup) pending")
     }
 }

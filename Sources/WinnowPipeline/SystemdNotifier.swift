@@ -6,11 +6,20 @@ import Glibc
 /// sd_notify without libsystemd: one datagram per message to the socket named by NOTIFY_SOCKET.
 public final class SystemdNotifier: Sendable {
     let socketPath: String
+    /// Seconds between watchdog deadlines (WATCHDOG_USEC), when systemd asked for a watchdog for this process.
+    public let watchdogInterval: Double?
 
     /// Nil when the process was not started by systemd with Type=notify.
     public init?(environment: [String: String] = ProcessInfo.processInfo.environment) {
         guard let path = environment["NOTIFY_SOCKET"], !path.isEmpty else { return nil }
         socketPath = path
+        // WATCHDOG_PID, when set, names the process the watchdog is for.
+        let forUs = environment["WATCHDOG_PID"].map { Int32($0) == getpid() } ?? true
+        if forUs, let usec = environment["WATCHDOG_USEC"].flatMap(Double.init), usec > 0 {
+            watchdogInterval = usec / 1_000_000
+        } else {
+            watchdogInterval = nil
+        }
     }
 
     public func send(_ message: String) {

@@ -3,6 +3,7 @@ import Foundation
 
 @main
 struct WinnowBench: ParsableCommand {
+
     static let configuration = CommandConfiguration(
         commandName: "winnow-bench",
         abstract: "Winnow's benchmarks. Build with -c release; bench/*/run.sh runs each with its corpus and peers.",
@@ -32,4 +33,10 @@ func cpuSeconds() -> (user: Double, system: Double) {
     getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
     return (Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6,
             Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6)
+}
+
+/// Prints a line and flushes it, so figures appear as they are measured also when written to a file.
+func print(_ line: String = "") {
+    Swift.print(line)
+    fflush(nil)
 }

@@ -132,6 +132,35 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("state").path))
     }
 
+    @Test func changedDedupParametersAreRefusedUntilReprocessed() async throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let samples = TestPaths.repository.appendingPathComponent("samples")
+        let config = folder.appendingPathComponent("pipeline.json")
+        func write(permutations: Int) throws {
+            try """
+                {"feeds": [{"name": "harbour", "url": "file:\(samples.path)/harbour-gazette.xml"}],
+                 "dedup": {"permutations": \(permutations)}}
+                """.write(to: config, atomically: true, encoding: .utf8)
+        }
+        let winnowd = try TestPaths.binary("winnowd"), winnowctl = try TestPaths.binary("winnowctl")
+        try write(permutations: 128)
+        #expect(try await runProcess(winnowd, ["--config", config.path, "--once"]).status == 0)
+
+        try write(permutations: 64)
+        let refused = try await runProcess(winnowd, ["--config", config.path, "--once"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("dedup parameters changed"))
+        #expect(refused.stderr.contains("winnowctl reprocess --from dedup"))
+
+        let reprocess = try await runProcess(winnowctl, ["reprocess", "--from", "dedup", "--config", config.path])
+        #expect(reprocess.status == 0, "\(reprocess.stderr)")
+        #expect(try await runProcess(winnowd, ["--config", config.path, "--once"]).status == 0)
+        let store = try ArticleStore.openReadOnly(path: folder.appendingPathComponent("state/winnow.sqlite").path)
+        #expect(try store.counts().articles == 3)
+        #expect(try store.scalar("SELECT count(*) FROM signatures WHERE length(signature) = 64 * 4") == 3)
+    }
+
     @Test func sigtermStopsTheDaemonCleanlyWithExitZero() async throws {
         let server = try Self.sampleFeedServer()
         let folder = try TestPaths.temporaryFolder()
