@@ -49,7 +49,8 @@ public struct StageRunner: Sendable {
         return total
     }
 
-    /// One batch of each stage: up to 100 items cleaned, then up to 50 articles deduplicated.
+    /// One batch of each stage: up to 100 items cleaned, then up to 500 articles deduplicated. Larger
+    /// dedup batches share the LSH index's page writes among more articles; a crash redoes the batch.
     public func drainStep() throws -> (cleaned: Int, deduplicated: Int) {
         var cleaned = 0, deduplicated = 0
         if !Task.isCancelled {
@@ -65,8 +66,8 @@ public struct StageRunner: Sendable {
             }
         }
         if !Task.isCancelled {
-            // A batch of 50 shares one transaction: a crash leaves the whole batch in stage 2.
-            let batch = try store.pendingDedup(limit: 50)
+            // A batch shares one transaction: a crash leaves the whole batch in stage 2.
+            let batch = try store.pendingDedup(limit: 500)
             for result in try store.deduplicate(batch, with: deduplicator, policy: canonical) {
                 deduplicated += 1
                 var metadata: Logger.Metadata = [

@@ -19,6 +19,9 @@ struct DedupBench: ParsableCommand {
     @Option(name: .long, help: "Documents pushed end to end into SQLite (default: all).")
     var sqliteDocuments: Int?
 
+    @Option(name: .long, help: "Articles per dedup transaction in the SQLite part.")
+    var commitEvery = 500
+
     @Flag(name: .long, help: "Only the SQLite part (for profiling it).")
     var onlySqlite = false
 
@@ -213,7 +216,7 @@ struct DedupBench: ParsableCommand {
         var reading = 0.0
         while true {
             let readStart = DispatchTime.now()
-            let batch = try store.pendingDedup(limit: 500)
+            let batch = try store.pendingDedup(limit: commitEvery)
             reading += seconds(since: readStart)
             if batch.isEmpty { break }
             let results = try store.deduplicate(batch, with: dedup)
@@ -224,7 +227,7 @@ struct DedupBench: ParsableCommand {
         let cpu = cpuSeconds()
         print("  (reading the pending batches: \(format(reading, 2)) s; CPU user \(format(cpu.user - cpuStart.user, 2)) s, system \(format(cpu.system - cpuStart.system, 2)) s)")
         print("")
-        print("end to end into SQLite (stage 3: read stage 2, exact check, signature, LSH lookup in SQLite, verify, write article + signature + buckets, commit every 500):")
+        print("end to end into SQLite (stage 3: read stage 2, exact check, signature, LSH lookup in SQLite, verify, write article + signature + buckets, commit every \(commitEvery)):")
         print("  \(done) documents in \(format(elapsed, 2)) s: \(format(Double(done) / elapsed)) docs/s, \(duplicates) duplicates")
         let size = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("bench.sqlite").path)[.size] as? NSNumber)?.doubleValue ?? 0
         print("  database: \(format(size / 1e6)) MB, \(try store.scalar("SELECT count(*) FROM lsh_buckets")) bucket rows")

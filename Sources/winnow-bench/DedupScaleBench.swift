@@ -30,7 +30,7 @@ struct DedupScaleBench: ParsableCommand {
         let fillStart = DispatchTime.now()
         var lastReport = DispatchTime.now()
         while have < articles {
-            let count = min(2_000, articles - have)
+            let count = min(5_000, articles - have)
             let items = (0..<count).map { i in FeedItem(guid: "a-\(have + i)", content: generator.article()) }
             try store.record(feedID: feed.id, outcome: FetchOutcome(startedAt: 0, durationMS: 0, httpStatus: 200, bytes: 0, nextFetchAt: 0, items: items))
             let raw = try store.pendingClean(limit: count)
@@ -39,7 +39,7 @@ struct DedupScaleBench: ParsableCommand {
                 return (r.id, CleanedDocument(title: nil, author: nil, text: text, removed: []), dedup.textHash(text))
             })
             while true {
-                let batch = try store.pendingDedup(limit: 500)
+                let batch = try store.pendingDedup(limit: 5_000)
                 if batch.isEmpty { break }
                 _ = try store.deduplicate(batch, with: dedup)
             }
