@@ -17,6 +17,8 @@ public struct PipelineConfiguration: Sendable {
 
     public var configPath: String
     public var databasePath: String
+    /// The control socket (`control.socket`; default: winnowd.sock beside the database).
+    public var controlSocketPath: String
     public var logFolder: String
     public var logLevel: String
     public var fetch: FetchLimits
@@ -53,7 +55,7 @@ extension PipelineConfiguration {
             throw ConfigurationError(path: "", reason: "\(configPath) is not valid JSON (\(error.localizedDescription))")
         }
         let root = try JSONObject(json, path: "")
-        try root.allowOnly(["database", "logs", "fetch", "defaults", "feeds", "cleaning", "dedup"])
+        try root.allowOnly(["database", "logs", "fetch", "defaults", "feeds", "cleaning", "dedup", "control"])
         let base = (configPath as NSString).deletingLastPathComponent
 
         let logs = try root.object("logs") ?? JSONObject(empty: "logs")
@@ -132,9 +134,19 @@ extension PipelineConfiguration {
         }
         let retention = try dedupObject.int("retention_days", in: 1...36500) ?? 90
 
+        let databasePath = resolve(try root.string("database") ?? "state/winnow.sqlite", base: base)
+        let control = try root.object("control") ?? JSONObject(empty: "control")
+        try control.allowOnly(["socket"])
+        let socketPath = resolve(try control.string("socket")
+            ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("winnowd.sock"), base: base)
+        guard socketPath.utf8.count < 108 else {
+            throw ConfigurationError(path: "control.socket", reason: "\"\(socketPath)\" is longer than 107 bytes, the limit for a Unix socket path; choose a shorter one")
+        }
+
         return PipelineConfiguration(
             configPath: configPath,
-            databasePath: resolve(try root.string("database") ?? "state/winnow.sqlite", base: base),
+            databasePath: databasePath,
+            controlSocketPath: socketPath,
             logFolder: resolve(try logs.string("folder") ?? "logs", base: base),
             logLevel: level, fetch: limits, concurrency: concurrency, feeds: feeds,
             cleaningRules: globalRules, dedup: dedup, canonical: canonical, retentionDays: retention)

@@ -21,6 +21,10 @@ public final class PipelineService: Service {
     let lock: DatabaseLock
     let initial: Runtime
     let health = Health()
+    let startedAt = Date()
+    /// Wakes the sleeping loop: a reload, a fetch-now, a reprocess.
+    let wakeups: AsyncStream<Void>
+    let wake: AsyncStream<Void>.Continuation
 
     /// Everything that depends on the configuration; replaced whole on reload.
     struct Runtime: Sendable {
@@ -33,8 +37,11 @@ public final class PipelineService: Service {
     /// cycle runs), and whether a reload is asked for.
     final class Health: Sendable {
         let cycleStarted = Atomic<Double>(0)  // 0 while idle
-        /// Set by SIGHUP, taken by the loop between cycles.
+        /// Set by SIGHUP or the control socket, taken by the loop between cycles.
         let reloadRequested = Atomic<Bool>(false)
+        let inFlightFetches = Atomic<Int>(0)
+        /// A stage to rebuild from, asked for on the control socket.
+        let reprocessFrom = Mutex<String?>(nil)
     }
 
     /// Opens the store (running migrations), registers the configured feeds and builds the stage workers.
@@ -45,6 +52,7 @@ public final class PipelineService: Service {
         lock = try DatabaseLock(databasePath: configuration.databasePath)
         store = try ArticleStore.open(path: configuration.databasePath)
         initial = try Self.runtime(for: configuration, store: store, logger: logger)
+        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     static func runtime(for configuration: PipelineConfiguration, store: ArticleStore, logger: Logger) throws -> Runtime {
@@ -65,8 +73,19 @@ public final class PipelineService: Service {
     public func run() async throws {
         // Trap SIGHUP before saying READY, so a reload sent right after start is never fatal.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
-        let health = self.health
+        let health = self.health, wake = self.wake, wakeups = self.wakeups
+        // The control socket, for winnowctl; not for a one-shot run.
+        var control: ControlServer?
+        if !once {
+            do {
+                control = try ControlServer(path: initial.configuration.controlSocketPath) { [weak self] request in
+                    await self?.handle(request) ?? .failure("winnowd is stopping")
+                }
+            } catch {
+                logger.error("control socket unavailable; winnowctl can still read the database", metadata: ["error": "\(error)"])
+            }
+        }
+        defer { control?.stop() }
         notifier?.send("READY=1")
         logger.info("winnowd started", metadata: [
             "config.path": "\(initial.configuration.configPath)", "db.path": "\(initial.configuration.databasePath)",
@@ -103,6 +122,12 @@ public final class PipelineService: Service {
         var lastPrune = 0.0
         while !Task.isCancelled {
             if health.reloadRequested.exchange(false, ordering: .relaxed) { runtime = reload(runtime) }
+            if let stage = health.reprocessFrom.withLock({ value -> String? in defer { value = nil }; return value }) {
+                try store.resetStages(includingClean: stage == "clean")
+                try store.checkDedupParameters(runtime.stages.deduplicator)
+                logger.notice("reprocessing", metadata: ["reprocess.from": "\(stage)"])
+                try report(runtime.stages.drain())
+            }
             let now = Date().timeIntervalSince1970
             health.cycleStarted.store(now, ordering: .relaxed)
             let due = once ? try store.feeds().filter(\.active) : try store.dueFeeds(now: now)
@@ -151,6 +176,53 @@ public final class PipelineService: Service {
         }
     }
 
+    /// Answers one control-socket request. Changes go through the database (pause, fetch-now) or are
+    /// handed to the loop, which is the only writer of stages (reload, reprocess).
+    func handle(_ request: ControlRequest) async -> ControlResponse {
+        do {
+            switch request.command {
+            case "status":
+                let counts = try store.counts()
+                let feeds = try store.feeds().filter(\.active)
+                let started = health.cycleStarted.load(ordering: .relaxed)
+                return ControlResponse(ok: true, status: LiveStatus(
+                    pid: getpid(), uptimeSeconds: Date().timeIntervalSince(startedAt), configPath: initial.configuration.configPath,
+                    inFlightFetches: health.inFlightFetches.load(ordering: .relaxed),
+                    cycleRunningSeconds: started == 0 ? nil : Date().timeIntervalSince1970 - started,
+                    pendingClean: counts.pendingClean, pendingDedup: counts.pendingDedup,
+                    pausedFeeds: feeds.filter(\.paused).map(\.name),
+                    nextDue: Dictionary(uniqueKeysWithValues: feeds.filter { !$0.paused }.map { ($0.name, $0.nextFetchAt) })))
+            case "fetch-now":
+                guard request.all == true || request.feed != nil else { return .failure("fetch-now needs a feed name or all") }
+                let count = try store.fetchNow(request.all == true ? nil : request.feed)
+                guard count > 0 else { return .failure("no feed named \(request.feed ?? "") (see winnowctl status)") }
+                wake.yield()
+                return .success("\(count) feed\(count == 1 ? "" : "s") due now")
+            case "pause", "resume":
+                guard let feed = request.feed else { return .failure("\(request.command) needs a feed name") }
+                guard try store.setPaused(feed, request.command == "pause") else { return .failure("no feed named \(feed) (see winnowctl status)") }
+                wake.yield()
+                logger.notice(request.command == "pause" ? "feed paused" : "feed resumed", metadata: ["feed.name": "\(feed)"])
+                return .success("\(feed) \(request.command == "pause" ? "paused" : "resumed")")
+            case "reload":
+                // Check the file now, so the answer says whether it will take; the loop applies it.
+                _ = try PipelineConfiguration.load(path: initial.configuration.configPath)
+                health.reloadRequested.store(true, ordering: .relaxed)
+                wake.yield()
+                return .success("reloading \(initial.configuration.configPath)")
+            case "reprocess":
+                guard let from = request.from, from == "clean" || from == "dedup" else { return .failure("reprocess needs from: clean or dedup") }
+                health.reprocessFrom.withLock { $0 = from }
+                wake.yield()
+                return .success("reprocessing from \(from); progress is in the log")
+            default:
+                return .failure("unknown command \"\(request.command)\"; commands: status, fetch-now, pause, resume, reload, reprocess")
+            }
+        } catch {
+            return .failure("\(error)")
+        }
+    }
+
     func sleep(seconds: Double, orUntil wakeups: AsyncStream<Void>) async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
@@ -193,7 +265,12 @@ public final class PipelineService: Service {
                 }
                 if Task.isCancelled { break }
                 let interval = intervals[feed.name] ?? 900
-                group.addTask { await poller.poll(feed, interval: interval) }
+                let health = self.health
+                group.addTask {
+                    health.inFlightFetches.add(1, ordering: .relaxed)
+                    defer { health.inFlightFetches.subtract(1, ordering: .relaxed) }
+                    await poller.poll(feed, interval: interval)
+                }
                 running += 1
             }
         }

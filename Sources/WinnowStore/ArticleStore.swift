@@ -75,7 +75,7 @@ public final class ArticleStore: Sendable {
 
     static let feedColumns = """
         f.id, f.name, f.url, f.etag, f.last_modified, f.next_fetch_at, f.last_fetch_at, f.last_status,
-        f.last_error, f.consecutive_errors, f.active,
+        f.last_error, f.consecutive_errors, f.active, f.paused,
         (SELECT count(*) FROM raw_items r WHERE r.feed_id = f.id) AS items
         """
 
@@ -83,7 +83,7 @@ public final class ArticleStore: Sendable {
         FeedState(id: row["id"], name: row["name"], url: row["url"], etag: row["etag"], lastModified: row["last_modified"],
                   nextFetchAt: row["next_fetch_at"], lastFetchAt: row["last_fetch_at"], lastStatus: row["last_status"],
                   lastError: row["last_error"], consecutiveErrors: row["consecutive_errors"], active: row["active"],
-                  items: row["items"])
+                  paused: row["paused"], items: row["items"])
     }
 
     /// All feeds, active ones first.
@@ -99,14 +99,34 @@ public final class ArticleStore: Sendable {
         try db.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT \(Self.feedColumns) FROM feeds f
-                WHERE f.active = 1 AND f.name != 'local' AND f.next_fetch_at <= ? ORDER BY f.next_fetch_at
+                WHERE f.active = 1 AND f.paused = 0 AND f.name != 'local' AND f.next_fetch_at <= ? ORDER BY f.next_fetch_at
                 """, arguments: [now]).map(Self.feedState)
         }
     }
 
     /// When the next active feed is due; nil when there is none.
     public func nextDueTime() throws -> Double? {
-        try db.read { try Double.fetchOne($0, sql: "SELECT min(next_fetch_at) FROM feeds WHERE active = 1 AND name != 'local'") }
+        try db.read { try Double.fetchOne($0, sql: "SELECT min(next_fetch_at) FROM feeds WHERE active = 1 AND paused = 0 AND name != 'local'") }
+    }
+
+    /// Pauses or resumes a feed by name; false when no configured feed has that name.
+    public func setPaused(_ name: String, _ paused: Bool) throws -> Bool {
+        try db.write { db in
+            try db.execute(sql: "UPDATE feeds SET paused = ? WHERE name = ? AND active = 1", arguments: [paused, name])
+            return db.changesCount > 0
+        }
+    }
+
+    /// Makes one feed (or, with nil, every active feed) due now; returns how many.
+    public func fetchNow(_ name: String?) throws -> Int {
+        try db.write { db in
+            if let name {
+                try db.execute(sql: "UPDATE feeds SET next_fetch_at = 0 WHERE name = ? AND active = 1", arguments: [name])
+            } else {
+                try db.execute(sql: "UPDATE feeds SET next_fetch_at = 0 WHERE active = 1 AND name != 'local'")
+            }
+            return db.changesCount
+        }
     }
 
     /// Records a fetch: the fetch_log row, the feed's new state and its new items, in one transaction.

@@ -17,7 +17,8 @@ enum Schema {
                     last_status INTEGER,
                     last_error TEXT,
                     consecutive_errors INTEGER NOT NULL DEFAULT 0,
-                    active INTEGER NOT NULL DEFAULT 1
+                    active INTEGER NOT NULL DEFAULT 1,  -- named by the configuration
+                    paused INTEGER NOT NULL DEFAULT 0   -- paused by `winnowctl pause`; survives restarts and reloads
                 );
                 CREATE TABLE fetch_log (
                     id INTEGER PRIMARY KEY,

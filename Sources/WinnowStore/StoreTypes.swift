@@ -25,6 +25,7 @@ public struct FeedState: Sendable, Equatable, Codable {
     public var lastError: String?
     public var consecutiveErrors: Int
     public var active: Bool
+    public var paused: Bool
     public var items: Int
 }
 

@@ -21,8 +21,17 @@ struct Reprocess: ParsableCommand {
 
     func run() throws {
         let configuration = try PipelineConfiguration.load(path: config)
-        // The daemon holds this lock while it runs: rebuilding under it would race its writes.
-        let lock = try DatabaseLock(databasePath: configuration.databasePath)
+        // The daemon holds this lock while it runs: rebuilding under it would race its writes, so the
+        // running daemon is asked to do it instead.
+        let lock: DatabaseLock
+        do {
+            lock = try DatabaseLock(databasePath: configuration.databasePath)
+        } catch let held as DatabaseLock.Held {
+            guard let response = try? ControlClient.send(ControlRequest(command: "reprocess", from: from.rawValue), to: configuration.controlSocketPath),
+                  response.ok else { throw held }
+            print(response.message ?? "reprocessing")
+            return
+        }
         defer { withExtendedLifetime(lock) {} }
         let store = try ArticleStore.open(path: configuration.databasePath)
         let before = try store.counts()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WinnowPipeline
 import WinnowStore
 
 /// `winnowctl status`: per-feed health and per-stage counts, from the database (works with the daemon down).
@@ -14,19 +15,32 @@ struct Status: ParsableCommand {
     struct Output: Encodable {
         var feeds: [FeedState]
         var stages: StageCounts
+        /// What only the running daemon knows; absent when it is not running.
+        var daemon: LiveStatus?
     }
 
     func run() throws {
         let store = try ArticleStore.openReadOnly(path: try database.databasePath())
         let feeds = try store.feeds()
         let counts = try store.counts()
-        if json { return try printJSON(Output(feeds: feeds, stages: counts)) }
+        // The database answers with the daemon down; the daemon adds what only it knows.
+        let live = database.db == nil && FileManager.default.fileExists(atPath: database.config)
+            ? (try? PipelineConfiguration.load(path: database.config)).flatMap { try? ControlClient.send(ControlRequest(command: "status"), to: $0.controlSocketPath, timeout: 2) }?.status
+            : nil
+        if json { return try printJSON(Output(feeds: feeds, stages: counts, daemon: live)) }
+        if let live {
+            print("winnowd running (pid \(live.pid)) for \(relative(-live.uptimeSeconds).replacingOccurrences(of: " ago", with: "")), \(live.inFlightFetches) fetches in flight" +
+                  (live.cycleRunningSeconds.map { ", cycle running \(Int($0)) s" } ?? ", idle"))
+        } else {
+            print("winnowd not reachable: showing the database only")
+        }
+        print("")
         let now = Date().timeIntervalSince1970
         let rows = feeds.map { f -> [String] in
-            [f.name + (f.active ? "" : " (removed)"),
+            [f.name + (f.active ? "" : " (removed)") + (f.paused ? " (paused)" : ""),
              f.lastFetchAt.map { relative($0 - now) } ?? "never",
              f.lastStatus.map(String.init) ?? "-",
-             f.active ? relative(f.nextFetchAt - now) : "-",
+             f.active && !f.paused ? relative(f.nextFetchAt - now) : "-",
              String(f.consecutiveErrors),
              String(f.items),
              f.lastError.map { ellipsize($0, 60) } ?? ""]

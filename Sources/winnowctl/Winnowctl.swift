@@ -6,7 +6,7 @@ struct Winnowctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "winnowctl",
         abstract: "Inspect and steer Winnow: clean and ingest documents, parse feeds, show status and duplicates.",
-        subcommands: [Clean.self, Ingest.self, ParseFeed.self, Status.self, Dups.self, Show.self, DedupParams.self, Reprocess.self, Logs.self])
+        subcommands: [Clean.self, Ingest.self, ParseFeed.self, Status.self, Dups.self, Show.self, DedupParams.self, Reprocess.self, Logs.self, FetchNow.self, Pause.self, Resume.self, Reload.self])
 }
 
 /// Options shared by commands that read the database.

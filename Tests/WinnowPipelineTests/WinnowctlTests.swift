@@ -158,7 +158,14 @@ import WinnowTestSupport
         try await waitUntil(timeout: 20) {
             ((try? String(contentsOf: log, encoding: .utf8)) ?? "").components(separatedBy: "winnowd started").count - 1 >= 2
         }
-        let refused = try await runProcess(winnowctl, ["reprocess", "--from", "dedup", "--config", config.path])
+        // With the daemon running, reprocess is handed to it over the control socket...
+        let handed = try await runProcess(winnowctl, ["reprocess", "--from", "dedup", "--config", config.path])
+        #expect(handed.status == 0, "\(handed.stderr)")
+        #expect(handed.stdout.contains("reprocessing from dedup"))
+        try await waitUntil(timeout: 20) { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(#""reprocess.from":"dedup""#) }
+        // ...while a command that would write beside it refuses instead of racing it.
+        let refused = try await runProcess(winnowctl, ["ingest", "--db", folder.appendingPathComponent("state/winnow.sqlite").path,
+                                                       TestPaths.seeds[0].path])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("in use by a running winnowd (lock \(lockPath) is held)"))
         daemon.terminate()
