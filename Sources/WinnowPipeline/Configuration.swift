@@ -19,6 +19,8 @@ public struct PipelineConfiguration: Sendable {
     public var databasePath: String
     /// The control socket (`control.socket`; default: winnowd.sock beside the database).
     public var controlSocketPath: String
+    /// The Prometheus textfile (`metrics.textfile`; default: winnow.prom beside the database; "" turns it off).
+    public var metricsTextfile: String?
     public var logFolder: String
     public var logLevel: String
     public var fetch: FetchLimits
@@ -55,7 +57,7 @@ extension PipelineConfiguration {
             throw ConfigurationError(path: "", reason: "\(configPath) is not valid JSON (\(error.localizedDescription))")
         }
         let root = try JSONObject(json, path: "")
-        try root.allowOnly(["database", "logs", "fetch", "defaults", "feeds", "cleaning", "dedup", "control"])
+        try root.allowOnly(["database", "logs", "fetch", "defaults", "feeds", "cleaning", "dedup", "control", "metrics"])
         let base = (configPath as NSString).deletingLastPathComponent
 
         let logs = try root.object("logs") ?? JSONObject(empty: "logs")
@@ -143,10 +145,16 @@ extension PipelineConfiguration {
             throw ConfigurationError(path: "control.socket", reason: "\"\(socketPath)\" is longer than 107 bytes, the limit for a Unix socket path; choose a shorter one")
         }
 
+        let metrics = try root.object("metrics") ?? JSONObject(empty: "metrics")
+        try metrics.allowOnly(["textfile"])
+        let textfile = try metrics.string("textfile")
+            ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("winnow.prom")
+
         return PipelineConfiguration(
             configPath: configPath,
             databasePath: databasePath,
             controlSocketPath: socketPath,
+            metricsTextfile: textfile.isEmpty ? nil : resolve(textfile, base: base),
             logFolder: resolve(try logs.string("folder") ?? "logs", base: base),
             logLevel: level, fetch: limits, concurrency: concurrency, feeds: feeds,
             cleaningRules: globalRules, dedup: dedup, canonical: canonical, retentionDays: retention)

@@ -30,8 +30,12 @@ public struct FeedPoller: Sendable {
         var log = logger
         log[metadataKey: "feed.name"] = "\(feed.name)"
         log[metadataKey: "feed.url"] = "\(feed.url)"
+        let fetchOutcome = outcome.errorClass ?? (outcome.httpStatus == 304 ? "304" : "2xx")
+        PipelineMetrics.fetch(outcome: fetchOutcome.hasPrefix("http-") ? String(fetchOutcome.dropFirst(5)) : fetchOutcome,
+                              seconds: Double(outcome.durationMS) / 1000)
         do {
             let new = try store.record(feedID: feed.id, outcome: outcome)
+            PipelineMetrics.items("raw", new)
             if let error = outcome.error {
                 log.warning("feed fetch failed", metadata: [
                     "http.status": outcome.httpStatus.map { .stringConvertible($0) } ?? "none",

@@ -293,8 +293,10 @@ public final class PipelineService: Service {
     }
 
     func updateStatus(_ runtime: Runtime) throws {
-        guard let notifier else { return }
         let c = try store.counts()
+        PipelineMetrics.queue("clean", depth: c.pendingClean)
+        PipelineMetrics.queue("dedup", depth: c.pendingDedup)
+        guard let notifier else { return }
         notifier.send("STATUS=\(runtime.configuration.feeds.count) feeds, \(c.articles) articles, \(c.duplicates) duplicates, \(c.pendingClean + c.pendingDedup) pending")
     }
 }

@@ -55,10 +55,15 @@ public struct StageRunner: Sendable {
         var cleaned = 0, deduplicated = 0
         if !Task.isCancelled {
             // A batch of 100 shares one transaction: a crash leaves the whole batch in stage 1.
+            let started = Date()
             let batch = try store.pendingClean(limit: 100)
             let documents = batch.map(cleanDocument)
             let ids = try store.saveClean(zip(batch, documents).map { ($0.id, $1, deduplicator.textHash($1.text)) })
             cleaned = ids.count
+            if cleaned > 0 {
+                PipelineMetrics.stage("clean", seconds: Date().timeIntervalSince(started))
+                PipelineMetrics.items("clean", cleaned)
+            }
             for (id, document) in zip(ids, documents) {
                 logger.debug("article cleaned", metadata: [
                     "stage": "clean", "clean.id": .stringConvertible(id), "clean.removed": .stringConvertible(document.removed.count),
@@ -67,9 +72,16 @@ public struct StageRunner: Sendable {
         }
         if !Task.isCancelled {
             // A batch shares one transaction: a crash leaves the whole batch in stage 2.
+            let started = Date()
             let batch = try store.pendingDedup(limit: 500)
-            for result in try store.deduplicate(batch, with: deduplicator, policy: canonical) {
+            let results = try store.deduplicate(batch, with: deduplicator, policy: canonical)
+            if !results.isEmpty {
+                PipelineMetrics.stage("dedup", seconds: Date().timeIntervalSince(started))
+                PipelineMetrics.items("article", results.count)
+            }
+            for result in results {
                 deduplicated += 1
+                if result.status != .new { PipelineMetrics.duplicate(result.status == .exactDuplicate ? "exact" : "near") }
                 var metadata: Logger.Metadata = [
                     "stage": "dedup", "article.id": .stringConvertible(result.articleID),
                     "dedup.status": "\(result.status.rawValue)", "cluster.id": .stringConvertible(result.clusterID),

@@ -80,6 +80,12 @@ import Glibc
         #expect(log.contains(#""http.status":304"#))
         #expect(first.stderr.contains(#""message":"feed fetched""#))
 
+        // Metrics, as a node_exporter textfile written at shutdown (the second run's own counts).
+        let metrics = try String(contentsOf: folder.appendingPathComponent("state/winnow.prom"), encoding: .utf8)
+        #expect(metrics.contains(#"winnow_fetches_total{outcome="304"} 3"#), "\(metrics)")
+        #expect(metrics.contains("# TYPE winnow_fetch_duration_seconds histogram"))
+        #expect(metrics.contains(#"winnow_queue_depth{stage="dedup"} 0"#))
+
         // winnowctl reads the same database.
         let winnowctl = try TestPaths.binary("winnowctl")
         let status = try await runProcess(winnowctl, ["status", "--config", config.path, "--json"])
