@@ -40,13 +40,17 @@ bench-dedup:
 	bench/dedup/run.sh
 
 install: release
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/winnow $(DESTDIR)/lib/systemd/system
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/winnow $(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/winnow/samples
 	install -m 0755 .build/release/winnowd .build/release/winnowctl $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|/usr/local/bin/winnowd|$(PREFIX)/bin/winnowd|' systemd/winnowd.service > $(DESTDIR)/lib/systemd/system/winnowd.service
 	chmod 0644 $(DESTDIR)/lib/systemd/system/winnowd.service
 	install -d $(DESTDIR)$(PREFIX)/share/doc/winnow && install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/winnow/README.md
-	sed -e 's|"database": "state/winnow.sqlite"|"database": "/var/lib/winnow/winnow.sqlite"|' \
-	    -e 's|"folder": "logs"|"folder": "/var/log/winnow"|' $(CONFIG) > $(DESTDIR)/etc/winnow/pipeline.json.example
+	install -m 0644 samples/* $(DESTDIR)$(PREFIX)/share/winnow/samples/
+	# The service's configuration: its database and metrics in StateDirectory, logs in LogsDirectory,
+	# the control socket in RuntimeDirectory, the bundled samples where they were installed.
+	sed -e 's|"database": "state/winnow.sqlite"|"database": "/var/lib/winnow/winnow.sqlite",\n  "control": { "socket": "/run/winnow/winnowd.sock" }|' \
+	    -e 's|"folder": "logs"|"folder": "/var/log/winnow"|' \
+	    -e 's|file:samples/|file:$(PREFIX)/share/winnow/samples/|' $(CONFIG) > $(DESTDIR)/etc/winnow/pipeline.json.example
 	[ -e $(DESTDIR)/etc/winnow/pipeline.json ] || cp $(DESTDIR)/etc/winnow/pipeline.json.example $(DESTDIR)/etc/winnow/pipeline.json
 
 clean:
