@@ -54,7 +54,7 @@ public final class ControlServer: Sendable {
 
     public let path: String
     let listener: Int32
-    let handler: @Sendable (ControlRequest) async -> ControlResponse
+    let handler: @Sendable (ControlRequest) -> ControlResponse
     let connections = Atomic<Int>(0)
     let stopped = Atomic<Bool>(false)
 
@@ -63,7 +63,8 @@ public final class ControlServer: Sendable {
     }
 
     /// Binds the socket (replacing a stale one) with mode 0660 and starts accepting.
-    public init(path: String, handler: @escaping @Sendable (ControlRequest) async -> ControlResponse) throws {
+    /// `handler` runs on the connection's thread; it must not block for long.
+    public init(path: String, handler: @escaping @Sendable (ControlRequest) -> ControlResponse) throws {
         self.path = path
         self.handler = handler
         var address = sockaddr_un()
@@ -155,17 +156,7 @@ public final class ControlServer: Sendable {
         guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line)) else {
             return .failure("not a request: send one JSON object per line, such as {\"command\": \"status\"}")
         }
-        // Bridge to the async handler from this connection's own thread (never a cooperative one).
-        let result = Mutex<ControlResponse?>(nil)
-        let done = DispatchSemaphore(value: 0)
-        let handler = self.handler
-        Task {
-            let response = await handler(request)
-            result.withLock { $0 = response }
-            done.signal()
-        }
-        done.wait()
-        return result.withLock { $0 } ?? .failure("no response")
+        return handler(request)
     }
 
     private func reply(_ client: Int32, _ response: ControlResponse) {

@@ -79,7 +79,7 @@ public final class PipelineService: Service {
         if !once {
             do {
                 control = try ControlServer(path: initial.configuration.controlSocketPath) { [weak self] request in
-                    await self?.handle(request) ?? .failure("winnowd is stopping")
+                    self?.handle(request) ?? .failure("winnowd is stopping")
                 }
             } catch {
                 logger.error("control socket unavailable; winnowctl can still read the database", metadata: ["error": "\(error)"])
@@ -178,7 +178,7 @@ public final class PipelineService: Service {
 
     /// Answers one control-socket request. Changes go through the database (pause, fetch-now) or are
     /// handed to the loop, which is the only writer of stages (reload, reprocess).
-    func handle(_ request: ControlRequest) async -> ControlResponse {
+    func handle(_ request: ControlRequest) -> ControlResponse {
         do {
             switch request.command {
             case "status":
