@@ -56,18 +56,9 @@ public final class PipelineService: Service {
     }
 
     static func runtime(for configuration: PipelineConfiguration, store: ArticleStore, logger: Logger) throws -> Runtime {
-        let deduplicator = Deduplicator(parameters: configuration.dedup)
-        try store.checkDedupParameters(deduplicator)
-        let feeds = try store.register(feeds: configuration.feeds.map { FeedRegistration(name: $0.name, url: $0.url) })
-        var cleaners: [Int64: Cleaner] = [:]
-        for feed in configuration.feeds where feed.cleaningRules != configuration.cleaningRules {
-            if let id = feeds.first(where: { $0.name == feed.name })?.id { cleaners[id] = try Cleaner(rules: feed.cleaningRules) }
-        }
-        return Runtime(
-            configuration: configuration,
-            poller: FeedPoller(fetcher: Fetcher(limits: configuration.fetch), store: store, logger: logger),
-            stages: StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration.cleaningRules), cleanersByFeed: cleaners,
-                                deduplicator: deduplicator, canonical: configuration.canonical, logger: logger))
+        Runtime(configuration: configuration,
+                poller: FeedPoller(fetcher: Fetcher(limits: configuration.fetch), store: store, logger: logger),
+                stages: try StageRunner(configuration: configuration, store: store, logger: logger))
     }
 
     public func run() async throws {

@@ -24,6 +24,21 @@ public struct StageRunner: Sendable {
         self.logger = logger
     }
 
+    /// The stage workers a configuration asks for: its feeds registered (added, updated, the others
+    /// set inactive), its dedup parameters checked against the stored signatures, a cleaner per feed
+    /// whose rules differ from the global ones.
+    public init(configuration: PipelineConfiguration, store: ArticleStore, logger: Logger) throws {
+        let deduplicator = Deduplicator(parameters: configuration.dedup)
+        try store.checkDedupParameters(deduplicator)
+        let feeds = try store.register(feeds: configuration.feeds.map { FeedRegistration(name: $0.name, url: $0.url) })
+        var cleaners: [Int64: Cleaner] = [:]
+        for feed in configuration.feeds where feed.cleaningRules != configuration.cleaningRules {
+            if let id = feeds.first(where: { $0.name == feed.name })?.id { cleaners[id] = try Cleaner(rules: feed.cleaningRules) }
+        }
+        self.init(store: store, defaultCleaner: try Cleaner(rules: configuration.cleaningRules), cleanersByFeed: cleaners,
+                  deduplicator: deduplicator, canonical: configuration.canonical, logger: logger)
+    }
+
     /// Cleans one stage-1 item and stores it in stage 2.
     public func clean(_ raw: RawItem) throws -> (id: Int64, document: CleanedDocument) {
         let document = cleanDocument(raw)

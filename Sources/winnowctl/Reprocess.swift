@@ -36,16 +36,8 @@ struct Reprocess: ParsableCommand {
         let store = try ArticleStore.open(path: configuration.databasePath)
         let before = try store.counts()
         try store.resetStages(includingClean: from == .clean)
-        let dedup = Deduplicator(parameters: configuration.dedup)
-        try store.checkDedupParameters(dedup)
-        let feeds = try store.register(feeds: configuration.feeds.map { FeedRegistration(name: $0.name, url: $0.url) })
-        var cleaners: [Int64: Cleaner] = [:]
-        for feed in configuration.feeds where feed.cleaningRules != configuration.cleaningRules {
-            if let id = feeds.first(where: { $0.name == feed.name })?.id { cleaners[id] = try Cleaner(rules: feed.cleaningRules) }
-        }
-        let stages = StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration.cleaningRules), cleanersByFeed: cleaners,
-                                 deduplicator: dedup, canonical: configuration.canonical,
-                                 logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let stages = try StageRunner(configuration: configuration, store: store,
+                                     logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() }))
         let total = from == .clean ? before.raw : before.clean
         let progress = Progress(total: total, label: from == .clean ? "clean + dedup" : "dedup")
         var done = 0
