@@ -321,9 +321,55 @@ public final class ArticleStore: Sendable {
 
     static func deduplicate(_ db: Database, _ article: CleanArticle, fingerprint: Fingerprint?, keys: [Int64], dedup: Deduplicator,
                             policy: CanonicalPolicy, preferred: [Int64: Int], time: Double) throws -> DedupResult {
+        var (result, clusterID) = try lookup(db, article, fingerprint: fingerprint, keys: keys, dedup: dedup)
+        let guid = globallyUnique(article.guid)  // stored only when it names the article everywhere
+
+        // A new cluster takes the id of its first article, which is its canonical one until another wins.
+        let articleID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(id), 0) + 1 FROM articles"))!
+        if clusterID == nil {
+            try db.cachedStatement(sql: "INSERT INTO clusters (id, canonical_article_id, size, created_at, updated_at) VALUES (?, ?, 1, ?, ?)")
+                .execute(arguments: [articleID, articleID, time, time])
+            clusterID = articleID
+        }
+        try db.cachedStatement(sql: """
+            INSERT INTO articles (id, clean_article_id, feed_id, guid, url, title, author, published_at, text_hash,
+                                  status, cluster_id, duplicate_of, similarity, containment, match_kind, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [
+                articleID, article.id, article.feedID, guid, article.url, article.title, article.author, article.publishedAt,
+                article.textHash, result.status.rawValue, clusterID, result.duplicateOf, result.similarity,
+                result.containment, result.matchKind, time,
+            ])
+        result.articleID = articleID
+        result.clusterID = clusterID!
+        try db.cachedStatement(sql: "DELETE FROM dedup_queue WHERE clean_article_id = ?").execute(arguments: [article.id])
+        if result.status != .new {
+            try updateCanonical(db, cluster: clusterID!, newArticle: articleID, feedID: article.feedID,
+                                length: article.text.utf8.count, policy: policy, preferred: preferred, time: time)
+        }
+
+        // Exact duplicates add nothing to the index: their signature equals their original's.
+        if result.status != .exactDuplicate, let signature = fingerprint?.signature {
+            try db.cachedStatement(sql: "INSERT INTO signatures (article_id, shingle_count, signature) VALUES (?, ?, ?)")
+                .execute(arguments: [result.articleID, signature.shingleCount, encodeSignature(signature.values)])
+            // One statement writes every band's row.
+            let rows = Array(repeating: "(?, ?)", count: keys.count).joined(separator: ",")
+            var arguments: [Int64] = []
+            arguments.reserveCapacity(keys.count * 2)
+            for key in keys { arguments.append(key); arguments.append(result.articleID) }
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO lsh_buckets (key, article_id) VALUES \(rows)")
+                .execute(arguments: StatementArguments(arguments))
+        }
+        return result
+    }
+
+    /// The read half of dedup: exact duplicates first, then LSH candidates verified. Returns the verdict
+    /// (article id still 0) and the cluster to join (nil: a new one).
+    static func lookup(_ db: Database, _ article: CleanArticle, fingerprint: Fingerprint?, keys: [Int64],
+                       dedup: Deduplicator) throws -> (DedupResult, Int64?) {
         var result = DedupResult(articleID: 0, status: .new, clusterID: 0)
         var clusterID: Int64?
-        // Only a guid that names the article everywhere is stored: the others cannot match across feeds.
+        // Only a guid that names the article everywhere can match across feeds.
         let guid = globallyUnique(article.guid)
 
         // Exact duplicates: same normalized text, same article URL, or the same guid from another feed.
@@ -366,43 +412,15 @@ public final class ArticleStore: Sendable {
             }
         }
 
-        // A new cluster takes the id of its first article, which is its canonical one until another wins.
-        let articleID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(id), 0) + 1 FROM articles"))!
-        if clusterID == nil {
-            try db.cachedStatement(sql: "INSERT INTO clusters (id, canonical_article_id, size, created_at, updated_at) VALUES (?, ?, 1, ?, ?)")
-                .execute(arguments: [articleID, articleID, time, time])
-            clusterID = articleID
-        }
-        try db.cachedStatement(sql: """
-            INSERT INTO articles (id, clean_article_id, feed_id, guid, url, title, author, published_at, text_hash,
-                                  status, cluster_id, duplicate_of, similarity, containment, match_kind, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [
-                articleID, article.id, article.feedID, guid, article.url, article.title, article.author, article.publishedAt,
-                article.textHash, result.status.rawValue, clusterID, result.duplicateOf, result.similarity,
-                result.containment, result.matchKind, time,
-            ])
-        result.articleID = articleID
-        result.clusterID = clusterID!
-        try db.cachedStatement(sql: "DELETE FROM dedup_queue WHERE clean_article_id = ?").execute(arguments: [article.id])
-        if result.status != .new {
-            try updateCanonical(db, cluster: clusterID!, newArticle: articleID, feedID: article.feedID,
-                                length: article.text.utf8.count, policy: policy, preferred: preferred, time: time)
-        }
+        return (result, clusterID)
+    }
 
-        // Exact duplicates add nothing to the index: their signature equals their original's.
-        if result.status != .exactDuplicate, let signature = fingerprint?.signature {
-            try db.cachedStatement(sql: "INSERT INTO signatures (article_id, shingle_count, signature) VALUES (?, ?, ?)")
-                .execute(arguments: [result.articleID, signature.shingleCount, encodeSignature(signature.values)])
-            // One statement writes every band's row.
-            let rows = Array(repeating: "(?, ?)", count: keys.count).joined(separator: ",")
-            var arguments: [Int64] = []
-            arguments.reserveCapacity(keys.count * 2)
-            for key in keys { arguments.append(key); arguments.append(result.articleID) }
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO lsh_buckets (key, article_id) VALUES \(rows)")
-                .execute(arguments: StatementArguments(arguments))
-        }
-        return result
+    /// What `deduplicate` would decide for an article, without writing anything (for tools and for
+    /// measuring the query alone).
+    public func match(_ article: CleanArticle, with dedup: Deduplicator) throws -> DedupResult {
+        let fingerprint = dedup.fingerprint(of: article.text)
+        let keys = fingerprint.map { dedup.bucketKeys($0.signature) } ?? []
+        return try db.read { db in try Self.lookup(db, article, fingerprint: fingerprint, keys: keys, dedup: dedup).0 }
     }
 
     /// A guid that names the article everywhere (a URL, a tag: or urn: URI). Short guids such as "123"
