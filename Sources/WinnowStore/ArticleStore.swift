@@ -75,8 +75,7 @@ public final class ArticleStore: Sendable {
 
     static let feedColumns = """
         f.id, f.name, f.url, f.etag, f.last_modified, f.next_fetch_at, f.last_fetch_at, f.last_status,
-        f.last_error, f.consecutive_errors, f.active, f.paused,
-        (SELECT count(*) FROM raw_items r WHERE r.feed_id = f.id) AS items
+        f.last_error, f.consecutive_errors, f.active, f.paused, f.item_count AS items
         """
 
     static func feedState(_ row: Row) -> FeedState {
@@ -147,6 +146,10 @@ public final class ArticleStore: Sendable {
                     try enqueue.execute(arguments: [db.lastInsertedRowID])
                 }
             }
+            if inserted > 0 {
+                try db.execute(sql: "UPDATE feeds SET item_count = item_count + ? WHERE id = ?", arguments: [inserted, feedID])
+                try Self.count(db, "raw", by: inserted)
+            }
             try db.execute(sql: """
                 INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, bytes, new_items, error_class, error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -188,6 +191,8 @@ public final class ArticleStore: Sendable {
                 """, arguments: Self.rawArguments(feedID: feedID, item: item, fetchedAt: time))
             let id = db.lastInsertedRowID
             try db.execute(sql: "INSERT INTO clean_queue (raw_item_id) VALUES (?)", arguments: [id])
+            try db.execute(sql: "UPDATE feeds SET item_count = item_count + 1 WHERE id = ?", arguments: [feedID])
+            try Self.count(db, "raw", by: 1)
             return RawItem(id: id, feedID: feedID, item: item)
         }
     }
@@ -227,13 +232,15 @@ public final class ArticleStore: Sendable {
                 """)
             let dequeue = try db.cachedStatement(sql: "DELETE FROM clean_queue WHERE raw_item_id = ?")
             let enqueue = try db.cachedStatement(sql: "INSERT INTO dedup_queue (clean_article_id) VALUES (?)")
-            return try rows.map { rawID, document, hash, removed in
+            let ids = try rows.map { rawID, document, hash, removed in
                 try insert.execute(arguments: [rawID, document.title, document.author, document.text, hash, removed, time])
                 let id = db.lastInsertedRowID
                 try dequeue.execute(arguments: [rawID])
                 try enqueue.execute(arguments: [id])
                 return id
             }
+            try Self.count(db, "clean", by: ids.count)
+            return ids
         }
     }
 
@@ -311,6 +318,11 @@ public final class ArticleStore: Sendable {
         }
     }
 
+    /// Adds to a maintained count, in the caller's transaction.
+    static func count(_ db: Database, _ name: String, by delta: Int) throws {
+        try db.cachedStatement(sql: "UPDATE stage_counts SET value = value + ? WHERE name = ?").execute(arguments: [delta, name])
+    }
+
     static func feedRanks(_ db: Database, names: [String]) throws -> [Int64: Int] {
         var ranks: [Int64: Int] = [:]
         for (rank, name) in names.enumerated() {
@@ -343,6 +355,13 @@ public final class ArticleStore: Sendable {
         result.articleID = articleID
         result.clusterID = clusterID!
         try db.cachedStatement(sql: "DELETE FROM dedup_queue WHERE clean_article_id = ?").execute(arguments: [article.id])
+        let duplicate = result.status != .new
+        try count(db, "articles", by: 1)
+        try count(db, duplicate ? "duplicates" : "clusters", by: 1)
+        try db.cachedStatement(sql: """
+            INSERT INTO daily_counts (day, articles, duplicates) VALUES (?, 1, ?)
+            ON CONFLICT(day) DO UPDATE SET articles = articles + 1, duplicates = duplicates + excluded.duplicates
+            """).execute(arguments: [Int64((time / 86_400).rounded(.down)), duplicate ? 1 : 0])
         if result.status != .new {
             try updateCanonical(db, cluster: clusterID!, newArticle: articleID, feedID: article.feedID,
                                 length: article.text.utf8.count, policy: policy, preferred: preferred, time: time)
@@ -515,11 +534,14 @@ public final class ArticleStore: Sendable {
                 DELETE FROM lsh_buckets; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
                 DELETE FROM settings WHERE key IN ('dedup.fingerprint', 'dedup.pruned_through');
                 DELETE FROM dedup_queue;
+                DELETE FROM daily_counts;
+                UPDATE stage_counts SET value = 0 WHERE name IN ('articles', 'clusters', 'duplicates');
                 """)
             if includingClean {
                 try db.execute(sql: """
                     DELETE FROM clean_articles; DELETE FROM clean_queue;
                     INSERT INTO clean_queue (raw_item_id) SELECT id FROM raw_items;
+                    UPDATE stage_counts SET value = 0 WHERE name = 'clean';
                     """)
             } else {
                 try db.execute(sql: "INSERT INTO dedup_queue (clean_article_id) SELECT id FROM clean_articles")
@@ -529,16 +551,39 @@ public final class ArticleStore: Sendable {
 
     // MARK: Inspection
 
+    /// Row counts per stage, from the maintained counts (constant time however large the store).
     public func counts() throws -> StageCounts {
         try db.read { db in
+            let counts = Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: "SELECT name, value FROM stage_counts")
+                .map { ($0["name"] as String, $0["value"] as Int) })
+            return StageCounts(raw: counts["raw"] ?? 0, clean: counts["clean"] ?? 0, articles: counts["articles"] ?? 0,
+                               clusters: counts["clusters"] ?? 0, duplicates: counts["duplicates"] ?? 0,
+                               pendingClean: try Int.fetchOne(db, sql: "SELECT count(*) FROM clean_queue") ?? 0,
+                               pendingDedup: try Int.fetchOne(db, sql: "SELECT count(*) FROM dedup_queue") ?? 0)
+        }
+    }
+
+    /// Articles stored and duplicates found on the UTC day of `time`.
+    public func today(_ time: Double = Date().timeIntervalSince1970) throws -> (articles: Int, duplicates: Int) {
+        try db.read { db in
+            let row = try Row.fetchOne(db, sql: "SELECT articles, duplicates FROM daily_counts WHERE day = ?",
+                                       arguments: [Int64((time / 86_400).rounded(.down))])
+            return (row?["articles"] ?? 0, row?["duplicates"] ?? 0)
+        }
+    }
+
+    /// The maintained counts against the rows themselves (slow; for tests and consistency checks).
+    public func countsAreConsistent() throws -> Bool {
+        let kept = try counts()
+        return try db.read { db in
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql) ?? 0 }
-            return StageCounts(raw: try count("SELECT count(*) FROM raw_items"),
-                               clean: try count("SELECT count(*) FROM clean_articles"),
-                               articles: try count("SELECT count(*) FROM articles"),
-                               clusters: try count("SELECT count(*) FROM clusters"),
-                               duplicates: try count("SELECT count(*) FROM articles WHERE status != 'new'"),
-                               pendingClean: try count("SELECT count(*) FROM clean_queue"),
-                               pendingDedup: try count("SELECT count(*) FROM dedup_queue"))
+            let actual = [
+                try count("SELECT count(*) FROM feeds f WHERE f.item_count != (SELECT count(*) FROM raw_items r WHERE r.feed_id = f.id)"),
+                try count("SELECT count(*) FROM raw_items"), try count("SELECT count(*) FROM clean_articles"),
+                try count("SELECT count(*) FROM articles"), try count("SELECT count(*) FROM clusters"),
+                try count("SELECT count(*) FROM articles WHERE status != 'new'"),
+            ]
+            return actual == [0, kept.raw, kept.clean, kept.articles, kept.clusters, kept.duplicates]
         }
     }
 

@@ -15,6 +15,8 @@ struct Status: ParsableCommand {
     struct Output: Encodable {
         var feeds: [FeedState]
         var stages: StageCounts
+        var today: Today
+        struct Today: Encodable { var articles: Int; var duplicates: Int }
         /// What only the running daemon knows; absent when it is not running.
         var daemon: LiveStatus?
     }
@@ -23,11 +25,12 @@ struct Status: ParsableCommand {
         let store = try ArticleStore.openReadOnly(path: try database.databasePath())
         let feeds = try store.feeds()
         let counts = try store.counts()
+        let today = try store.today()
         // The database answers with the daemon down; the daemon adds what only it knows.
         let live = database.db == nil && FileManager.default.fileExists(atPath: database.config)
             ? (try? PipelineConfiguration.load(path: database.config)).flatMap { try? ControlClient.send(ControlRequest(command: "status"), to: $0.controlSocketPath, timeout: 2) }?.status
             : nil
-        if json { return try printJSON(Output(feeds: feeds, stages: counts, daemon: live)) }
+        if json { return try printJSON(Output(feeds: feeds, stages: counts, today: .init(articles: today.articles, duplicates: today.duplicates), daemon: live)) }
         if let live {
             print("winnowd running (pid \(live.pid)) for \(relative(-live.uptimeSeconds).replacingOccurrences(of: " ago", with: "")), \(live.inFlightFetches) fetches in flight" +
                   (live.cycleRunningSeconds.map { ", cycle running \(Int($0)) s" } ?? ", idle"))
@@ -49,6 +52,8 @@ struct Status: ParsableCommand {
         print("")
         print("stages: raw \(counts.raw) · clean \(counts.clean) · articles \(counts.articles) · clusters \(counts.clusters) · duplicates \(counts.duplicates)")
         print("pending: clean \(counts.pendingClean) · dedup \(counts.pendingDedup)")
+        let rate = today.articles == 0 ? 0 : Double(today.duplicates) / Double(today.articles) * 100
+        print("today (UTC): \(today.articles) articles, \(today.duplicates) duplicates (\(String(format: "%.1f", rate))%)")
     }
 }
 

@@ -243,6 +243,8 @@ import Glibc
         #expect(try store.scalar("SELECT count(*) FROM clean_queue") + store.scalar("SELECT count(*) FROM dedup_queue") == 0)
         #expect(before.raw == before.clean + before.pendingClean)
         #expect(before.clean == before.articles + before.pendingDedup)
+        // The maintained counts agree with the rows after all those kills.
+        #expect(try store.countsAreConsistent())
         // Every synthetic item is distinct: nothing may be flagged a duplicate.
         #expect(counts.duplicates == 0)
     }

@@ -92,6 +92,8 @@ import WinnowFeeds
         // Exact duplicates are not indexed a second time.
         #expect(try store.scalar("SELECT count(*) FROM signatures") == 3)
         #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 3)
+        #expect(try store.countsAreConsistent())
+        #expect(try store.today() == (articles: 4, duplicates: 2))
     }
 
     @Test func signaturesSurviveARestartAndParameterChangesAreRefused() throws {
@@ -239,5 +241,6 @@ import GRDB
         try store.resetStages(includingClean: true)
         counts = try store.counts()
         #expect(counts.clean == 0 && counts.raw == 2 && counts.pendingClean == 2)
+        #expect(try store.countsAreConsistent())
     }
 }
