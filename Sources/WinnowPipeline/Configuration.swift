@@ -21,6 +21,8 @@ public struct PipelineConfiguration: Sendable {
     public var controlSocketPath: String
     /// The Prometheus textfile (`metrics.textfile`; default: winnow.prom beside the database; "" turns it off).
     public var metricsTextfile: String?
+    /// How long SIGTERM/SIGINT may take to drain before in-flight work is cancelled (`service.shutdown_timeout`).
+    public var shutdownTimeout: Double
     public var logFolder: String
     public var logLevel: String
     public var fetch: FetchLimits
@@ -57,7 +59,7 @@ extension PipelineConfiguration {
             throw ConfigurationError(path: "", reason: "\(configPath) is not valid JSON (\(error.localizedDescription))")
         }
         let root = try JSONObject(json, path: "")
-        try root.allowOnly(["database", "logs", "fetch", "defaults", "feeds", "cleaning", "dedup", "control", "metrics"])
+        try root.allowOnly(["database", "logs", "fetch", "defaults", "feeds", "cleaning", "dedup", "control", "metrics", "service"])
         let base = (configPath as NSString).deletingLastPathComponent
 
         let logs = try root.object("logs") ?? JSONObject(empty: "logs")
@@ -145,6 +147,9 @@ extension PipelineConfiguration {
             throw ConfigurationError(path: "control.socket", reason: "\"\(socketPath)\" is longer than 107 bytes, the limit for a Unix socket path; choose a shorter one")
         }
 
+        let service = try root.object("service") ?? JSONObject(empty: "service")
+        try service.allowOnly(["shutdown_timeout"])
+        let shutdownTimeout = try service.duration("shutdown_timeout") ?? 20
         let metrics = try root.object("metrics") ?? JSONObject(empty: "metrics")
         try metrics.allowOnly(["textfile"])
         let textfile = try metrics.string("textfile")
@@ -155,6 +160,7 @@ extension PipelineConfiguration {
             databasePath: databasePath,
             controlSocketPath: socketPath,
             metricsTextfile: textfile.isEmpty ? nil : resolve(textfile, base: base),
+            shutdownTimeout: shutdownTimeout,
             logFolder: resolve(try logs.string("folder") ?? "logs", base: base),
             logLevel: level, fetch: limits, concurrency: concurrency, feeds: feeds,
             cleaningRules: globalRules, dedup: dedup, canonical: canonical, retentionDays: retention)

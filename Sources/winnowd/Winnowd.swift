@@ -46,7 +46,11 @@ struct Winnowd: AsyncParsableCommand {
         if let path = configuration.metricsTextfile {
             services.append(.init(service: MetricsTextfile(registry: registry, path: path)))
         }
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // Past this bound the drain is cut short: tasks are cancelled, and every stage transaction is
+        // still either committed or not begun.
+        groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownTimeout * 1000))
+        let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import WinnowStore
 import WinnowTestSupport
@@ -187,6 +188,45 @@ import Glibc
         #expect(Date().timeIntervalSince(sent) < 5)
         let log = try String(contentsOf: folder.appendingPathComponent("logs/winnowd.log"), encoding: .utf8)
         #expect(log.contains(#""message":"winnowd stopped""#))
+    }
+
+    /// SIGTERM while fetches are in flight and stages are busy: exit 0 within the bound, nothing
+    /// half-written, and the next run finishes the work.
+    @Test func sigtermDuringABusyCycleDrainsAndExitsZero() async throws {
+        let feedCount = 6, itemsPerFeed = 120
+        let stalled = Mutex<Set<Int>>([])
+        let server = try LoopbackHTTPServer { request in
+            guard let n = Int(request.path.dropFirst(6)) else { return HTTPResponse(status: 404, text: "") }
+            // Half the feeds answer their first request only after 20 s: in flight when SIGTERM comes.
+            let stall = n % 2 == 1 && stalled.withLock { $0.insert(n).inserted }
+            return HTTPResponse(headers: ["ETag": "\"feed-\(n)\""], text: syntheticFeed(n, items: itemsPerFeed), delay: stall ? 20 : 0)
+        }
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try Self.writeConfig(in: folder, feeds: (0..<feedCount).map { ("feed-\($0)", server.baseURL + "/feed-\($0)") })
+        let daemon = Process()
+        daemon.executableURL = try TestPaths.binary("winnowd")
+        daemon.arguments = ["--config", config.path]
+        daemon.standardError = FileHandle.nullDevice
+        try daemon.run()
+        let database = folder.appendingPathComponent("state/winnow.sqlite").path
+        try await waitUntil(timeout: 20) { ((try? ArticleStore.openReadOnly(path: database).counts().raw) ?? 0) > 0 }
+        let sent = Date()
+        kill(daemon.processIdentifier, SIGTERM)
+        await waitForExit(daemon)
+        #expect(daemon.terminationReason == .exit)
+        #expect(daemon.terminationStatus == 0)
+        #expect(Date().timeIntervalSince(sent) < 10)  // the slow fetches were cancelled, not waited for
+        let interrupted = try ArticleStore.openReadOnly(path: database)
+        #expect(try interrupted.integrityCheck() == "ok")
+        #expect(try interrupted.countsAreConsistent())
+        #expect(try interrupted.counts().raw < feedCount * itemsPerFeed)
+
+        let finish = try await runProcess(try TestPaths.binary("winnowd"), ["--config", config.path, "--once"])
+        #expect(finish.status == 0)
+        let store = try ArticleStore.openReadOnly(path: database)
+        #expect(try store.counts().articles == feedCount * itemsPerFeed)
+        #expect(try store.countsAreConsistent())
     }
 
     /// SIGKILL in the middle of cycles, again and again, then a clean run: every published item is
