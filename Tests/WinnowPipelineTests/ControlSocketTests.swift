@@ -59,6 +59,12 @@ import Glibc
         let reload = try await runProcess(winnowctl, ["reload", "--config", config.path])
         #expect(reload.stdout.contains("reloading"))
 
+        // Malformed and oversized requests get error replies; the daemon goes on answering.
+        #expect(try exchange(socket, Data("{\"command\": \"status\"\n".utf8)).contains(#""error":"not a request"#))
+        #expect(try exchange(socket, Data(repeating: 0x7B, count: ControlServer.maxLineBytes + 1)).contains("longer than"))
+        #expect(try exchange(socket, Data("{\"command\": \"fetch-now\"}\n".utf8)).contains("fetch-now needs a feed name or all"))
+        #expect(try ControlClient.send(ControlRequest(command: "status"), to: socket).status?.pid == daemon.processIdentifier)
+
         kill(daemon.processIdentifier, SIGTERM)
         await waitForExit(daemon)
         #expect(daemon.terminationStatus == 0)
@@ -78,38 +84,40 @@ import Glibc
         }
         defer { server.stop() }
 
-        func exchange(_ payload: Data) throws -> String {
-            let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_un()
-            address.sun_family = sa_family_t(AF_UNIX)
-            withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socket.utf8)) }
-            let length = socklen_t(MemoryLayout<sa_family_t>.size + socket.utf8.count)
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) } }
-            var tv = timeval(tv_sec: 5, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-            _ = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            var received = [UInt8]()
-            while true {
-                let n = recv(fd, &buffer, buffer.count, 0)
-                if n <= 0 { break }
-                received.append(contentsOf: buffer[0..<n])
-                if received.last == 0x0A { break }
-            }
-            return String(decoding: received, as: UTF8.self)
-        }
-
-        #expect(try exchange(Data("not json at all\n".utf8)).contains(#""error":"not a request"#))
-        #expect(try exchange(Data("{\"command\": 7}\n".utf8)).contains(#""ok":false"#))
-        #expect(try exchange(Data("{\"command\":\"explode\"}\n".utf8)).contains("unknown command explode"))
-        #expect(try exchange(Data(repeating: UInt8(ascii: "x"), count: ControlServer.maxLineBytes + 10)).contains("longer than"))
-        #expect(try exchange(Data([0xFF, 0x00, 0xFE, 0x0A])).contains(#""ok":false"#))
+        #expect(try exchange(socket, Data("not json at all\n".utf8)).contains(#""error":"not a request"#))
+        #expect(try exchange(socket, Data("{\"command\": 7}\n".utf8)).contains(#""ok":false"#))
+        #expect(try exchange(socket, Data("{\"command\":\"explode\"}\n".utf8)).contains("unknown command explode"))
+        #expect(try exchange(socket, Data(repeating: UInt8(ascii: "x"), count: ControlServer.maxLineBytes + 10)).contains("longer than"))
+        #expect(try exchange(socket, Data([0xFF, 0x00, 0xFE, 0x0A])).contains(#""ok":false"#))
         // A flood on one connection is slowed down, not served.
-        let flood = try exchange(Data(String(repeating: "{\"command\":\"status\"}\n", count: ControlServer.maxRequestsPerSecond + 20).utf8))
+        let flood = try exchange(socket, Data(String(repeating: "{\"command\":\"status\"}\n", count: ControlServer.maxRequestsPerSecond + 20).utf8))
         #expect(flood.contains("fine"))
         // After all that, a good request is still answered.
         let response = try ControlClient.send(ControlRequest(command: "status"), to: socket)
         #expect(response.ok && response.message == "fine")
     }
 }
+
+/// Sends raw bytes to a control socket and returns the first reply line (as a client that does not
+/// follow the protocol would).
+func exchange(_ socket: String, _ payload: Data) throws -> String {
+        let fd = Glibc.socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_un()
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: Array(socket.utf8)) }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + socket.utf8.count)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) } }
+        var tv = timeval(tv_sec: 5, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        _ = payload.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        var received = [UInt8]()
+        while true {
+            let n = recv(fd, &buffer, buffer.count, 0)
+            if n <= 0 { break }
+            received.append(contentsOf: buffer[0..<n])
+            if received.last == 0x0A { break }
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
