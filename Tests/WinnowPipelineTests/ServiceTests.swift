@@ -37,9 +37,11 @@ import Glibc
         let daemon = try start(try config(folder, feeds: ["harbour-gazette"]),
                                environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "400000"])
         var messages: [String] = []
+        // Read until the first cycle's STATUS and two watchdog pings are in (on a slow machine both
+        // pings may come before the cycle ends).
         while let message = await socket.receive(timeout: 10) {
             messages.append(message)
-            if messages.filter({ $0 == "WATCHDOG=1" }).count >= 2 { break }
+            if messages.filter({ $0 == "WATCHDOG=1" }).count >= 2, messages.contains(where: { $0.hasPrefix("STATUS=") }) { break }
         }
         kill(daemon.processIdentifier, SIGTERM)
         while let message = await socket.receive(timeout: 10) {
