@@ -63,8 +63,7 @@ public struct FeedPoller: Sendable {
             // Local feeds named by the configuration (the bundled samples): the file's modification time
             // plays the part of Last-Modified.
             let path = URL(string: feed.url)?.path ?? String(feed.url.dropFirst(7))
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-                  let data = FileManager.default.contents(atPath: path) else {
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
                 outcome.errorClass = "file"
                 outcome.error = "cannot read \(path): check the path in the feed's url"
                 return outcome
@@ -74,9 +73,15 @@ public struct FeedPoller: Sendable {
                 outcome.httpStatus = 304
                 return outcome
             }
-            guard data.count <= fetcher.limits.maxBodyBytes else {
+            // The cap is checked before reading, so an oversized file is never loaded.
+            guard ((attributes[.size] as? NSNumber)?.intValue ?? 0) <= fetcher.limits.maxBodyBytes else {
                 outcome.errorClass = "too-large"
                 outcome.error = FetchError.bodyTooLarge(limit: fetcher.limits.maxBodyBytes).description
+                return outcome
+            }
+            guard let data = FileManager.default.contents(atPath: path) else {
+                outcome.errorClass = "file"
+                outcome.error = "cannot read \(path): check the file's permissions"
                 return outcome
             }
             outcome.httpStatus = 200

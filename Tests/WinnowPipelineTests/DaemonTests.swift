@@ -128,6 +128,24 @@ import Glibc
         #expect(try store.scalar("SELECT count(*) FROM fetch_log WHERE error_class = 'parse'") == 1)
     }
 
+    @Test func oversizedAndMissingLocalFeedsMarkThoseFeeds() async throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let big = folder.appendingPathComponent("big.xml")
+        FileManager.default.createFile(atPath: big.path, contents: Data(repeating: 0x20, count: 2_000_000))
+        try """
+            {"fetch": {"max_body_bytes": 1000000},
+             "feeds": [{"name": "big", "url": "file:big.xml"}, {"name": "gone", "url": "file:missing.xml"}]}
+            """.write(to: folder.appendingPathComponent("pipeline.json"), atomically: true, encoding: .utf8)
+        let run = try await runProcess(try TestPaths.binary("winnowd"), ["--config", folder.appendingPathComponent("pipeline.json").path, "--once"])
+        #expect(run.status == 0)
+        let feeds = Dictionary(uniqueKeysWithValues: try ArticleStore.openReadOnly(path: folder.appendingPathComponent("state/winnow.sqlite").path)
+            .feeds().map { ($0.name, $0) })
+        #expect(feeds["big"]?.lastError?.contains("larger than the limit of 1000000 bytes") == true)
+        #expect(feeds["gone"]?.lastError?.contains("missing.xml") == true)
+        #expect(feeds["gone"]?.consecutiveErrors == 1)
+    }
+
     @Test func invalidConfigurationIsRefusedWithItsFieldPath() async throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
