@@ -84,7 +84,8 @@ public struct Cleaner: Sendable {
     /// Cleans paragraphs that are already text. `title` and `author` are known metadata (from the feed);
     /// when missing they are taken from the text.
     public func clean(paragraphs input: [String], title knownTitle: String? = nil, author knownAuthor: String? = nil) -> CleanedDocument {
-        var paragraphs = input.map(TextNormalizer.normalizeParagraph).filter { !$0.isEmpty }
+        let normalized = input.map(TextNormalizer.normalizeParagraph)
+        var paragraphs = normalized.filter { !$0.isEmpty }
         var removed: [Removal] = []
         var author = knownAuthor
         var title = knownTitle.map(TextNormalizer.normalizeParagraph)
@@ -129,7 +130,7 @@ public struct Cleaner: Sendable {
         paragraphs = zip(paragraphs, keep).filter(\.1).map(\.0)
 
         // Captions: a short heading line directly above a caption belongs to the caption.
-        paragraphs = removeCaptionHeadings(paragraphs, original: input.map(TextNormalizer.normalizeParagraph), removed: &removed)
+        paragraphs = removeCaptionHeadings(paragraphs, original: normalized, removed: &removed)
 
         // Section label and title at the top: "Defense" above "China tells US ...".
         if paragraphs.count >= 2, Self.isLabel(paragraphs[0]), Self.isHeadline(paragraphs[1]) {

@@ -52,7 +52,7 @@ public struct Deduplicator: Sendable {
     }
 
     /// The lowest similarity the banding must find with probability 0.95.
-    static func searchFloor(_ parameters: DedupParameters) -> Double {
+    public static func searchFloor(_ parameters: DedupParameters) -> Double {
         parameters.containment > 0 ? min(parameters.threshold, containmentSearchFloor) : parameters.threshold
     }
 

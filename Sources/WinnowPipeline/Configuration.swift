@@ -166,6 +166,19 @@ extension PipelineConfiguration {
             cleaningRules: globalRules, dedup: dedup, canonical: canonical, retentionDays: retention)
     }
 
+    /// Seconds in a duration written like "90s", "15m", "2h" or "1d"; nil when it is not one.
+    public static func seconds(inDuration text: String) -> Double? {
+        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        guard let unit = t.last, let number = Double(t.dropLast()), number > 0, number.isFinite else { return nil }
+        switch unit {
+        case "s": return number
+        case "m": return number * 60
+        case "h": return number * 3600
+        case "d": return number * 86_400
+        default: return nil
+        }
+    }
+
     static func resolve(_ path: String, base: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: base).appendingPathComponent(path).standardizedFileURL.path
     }
@@ -293,7 +306,7 @@ struct JSONObject {
     func duration(_ name: String) throws -> Double? {
         guard let value = values[name] else { return nil }
         if let number = value as? NSNumber, !Self.isBoolean(number), number.doubleValue > 0 { return number.doubleValue }
-        guard let text = value as? String, let seconds = Self.parseDuration(text) else {
+        guard let text = value as? String, let seconds = PipelineConfiguration.seconds(inDuration: text) else {
             throw ConfigurationError(path: key(name), reason: "\(Self.describe(value)) is not a duration like \"15m\" (units: s, m, h, d)")
         }
         return seconds
@@ -303,18 +316,6 @@ struct JSONObject {
     /// are the ones with the C `char` type.
     static func isBoolean(_ number: NSNumber) -> Bool {
         String(cString: number.objCType) == "c"
-    }
-
-    static func parseDuration(_ text: String) -> Double? {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
-        guard let unit = t.last, let number = Double(t.dropLast()), number > 0, number.isFinite else { return nil }
-        switch unit {
-        case "s": return number
-        case "m": return number * 60
-        case "h": return number * 3600
-        case "d": return number * 86_400
-        default: return nil
-        }
     }
 
     static func describe(_ value: Any) -> String {

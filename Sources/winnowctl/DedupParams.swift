@@ -31,7 +31,7 @@ struct DedupParams: ParsableCommand {
         let parameters = try config.map { try PipelineConfiguration.load(path: $0).dedup } ?? DedupParameters()
         let dedup = Deduplicator(parameters: parameters)
         let banding = dedup.banding
-        let floor = parameters.containment > 0 ? min(parameters.threshold, Deduplicator.containmentSearchFloor) : parameters.threshold
+        let floor = Deduplicator.searchFloor(parameters)
         let points = stride(from: 0.1, through: 1.0001, by: 0.05).map { s in
             Output.Point(similarity: (s * 100).rounded() / 100, probability: banding.probability(similarity: s))
         }

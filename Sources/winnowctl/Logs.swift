@@ -68,15 +68,7 @@ struct Logs: ParsableCommand {
     /// The earliest time shown, as an RFC 3339 string (they compare as text).
     static func cutoff(_ since: String) -> String? {
         if since.contains("T"), since.count >= 20 { return since }
-        guard let unit = since.last, let amount = Double(since.dropLast()), amount > 0 else { return nil }
-        let seconds: Double
-        switch unit {
-        case "s": seconds = amount
-        case "m": seconds = amount * 60
-        case "h": seconds = amount * 3600
-        case "d": seconds = amount * 86_400
-        default: return nil
-        }
+        guard let seconds = PipelineConfiguration.seconds(inDuration: since) else { return nil }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         return formatter.string(from: Date().addingTimeInterval(-seconds))
