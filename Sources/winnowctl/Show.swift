@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WinnowDedup
+import WinnowPipeline
 import WinnowStore
 
 /// `winnowctl show ID [--similar]`: one stored article, and with --similar its cluster's members.
@@ -38,8 +39,11 @@ struct Show: ParsableCommand {
         guard let article = try store.article(id: id) else { throw ValidationError("no article \(id) in this database") }
         var similarList: [Similar]?
         if similar {
-            // Exact similarities, from the stored cleaned texts.
-            let dedup = Deduplicator()
+            // Exact similarities, from the stored cleaned texts, with the shingling the verdicts used
+            // (the configuration's, when there is one).
+            let configured = FileManager.default.fileExists(atPath: database.config)
+                ? try PipelineConfiguration.load(path: database.config).dedup : nil
+            let dedup = Deduplicator(parameters: configured ?? DedupParameters())
             let own = dedup.shingleSet(of: article.text)
             similarList = try store.clusterMembers(article.clusterID).filter { $0.articleID != article.id }.map { member in
                 var entry = Similar(articleID: member.articleID, feed: member.feed, title: member.title, status: member.status.rawValue,
