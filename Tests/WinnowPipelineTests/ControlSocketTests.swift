@@ -18,11 +18,7 @@ import Glibc
             {"feeds": [{"name": "harbour", "url": "file:\(samples.path)/harbour-gazette.xml", "interval": "1h"},
                        {"name": "wire", "url": "file:\(samples.path)/wire-digest.xml", "interval": "1h"}]}
             """.write(to: config, atomically: true, encoding: .utf8)
-        let daemon = Process()
-        daemon.executableURL = try TestPaths.binary("winnowd")
-        daemon.arguments = ["--config", config.path]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try startDaemon(config)
         defer { daemon.terminate() }
         let database = folder.appendingPathComponent("state/winnow.sqlite").path
         try await waitUntil(timeout: 20) { (try? ArticleStore.openReadOnly(path: database).counts().articles) == 5 }

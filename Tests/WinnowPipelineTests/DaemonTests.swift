@@ -191,11 +191,7 @@ import Glibc
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = try Self.writeConfig(in: folder, feeds: [("harbour", server.baseURL + "/harbour-gazette.xml")])
-        let daemon = Process()
-        daemon.executableURL = try TestPaths.binary("winnowd")
-        daemon.arguments = ["--config", config.path]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try startDaemon(config)
         let database = folder.appendingPathComponent("state/winnow.sqlite").path
         try await waitUntil(timeout: 20) { (try? ArticleStore.openReadOnly(path: database).counts().articles) == 3 }
         let sent = Date()
@@ -222,11 +218,7 @@ import Glibc
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let config = try Self.writeConfig(in: folder, feeds: (0..<feedCount).map { ("feed-\($0)", server.baseURL + "/feed-\($0)") })
-        let daemon = Process()
-        daemon.executableURL = try TestPaths.binary("winnowd")
-        daemon.arguments = ["--config", config.path]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try startDaemon(config)
         let database = folder.appendingPathComponent("state/winnow.sqlite").path
         try await waitUntil(timeout: 20) { ((try? ArticleStore.openReadOnly(path: database).counts().raw) ?? 0) > 0 }
         let sent = Date()
@@ -264,11 +256,7 @@ import Glibc
         var kills = 0, interrupted = 0
         var delays = SplitMixDelays(seed: 7)
         for round in 0..<6 {
-            let daemon = Process()
-            daemon.executableURL = winnowd
-            daemon.arguments = ["--config", config.path]
-            daemon.standardError = FileHandle.nullDevice
-            try daemon.run()
+            let daemon = try startDaemon(config)
             try await Task.sleep(for: .seconds(round == 0 ? 0.25 : delays.next()))
             kill(daemon.processIdentifier, SIGKILL)
             await waitForExit(daemon)

@@ -16,16 +16,6 @@ import Glibc
         return url
     }
 
-    func start(_ config: URL, environment: [String: String] = [:]) throws -> Process {
-        let daemon = Process()
-        daemon.executableURL = try TestPaths.binary("winnowd")
-        daemon.arguments = ["--config", config.path]
-        daemon.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
-        return daemon
-    }
-
     func log(_ folder: URL) -> String {
         (try? String(contentsOf: folder.appendingPathComponent("logs/winnowd.log"), encoding: .utf8)) ?? ""
     }
@@ -34,7 +24,7 @@ import Glibc
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let socket = try NotifySocket()
-        let daemon = try start(try config(folder, feeds: ["harbour-gazette"]),
+        let daemon = try startDaemon(try config(folder, feeds: ["harbour-gazette"]),
                                environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "400000"])
         var messages: [String] = []
         // Read until the first cycle's STATUS and two watchdog pings are in (on a slow machine both
@@ -62,7 +52,7 @@ import Glibc
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let configURL = try config(folder, feeds: ["harbour-gazette"])
-        let daemon = try start(configURL)
+        let daemon = try startDaemon(configURL)
         defer { daemon.terminate() }
         let database = folder.appendingPathComponent("state/winnow.sqlite").path
         try await waitUntil(timeout: 20) { (try? ArticleStore.openReadOnly(path: database).counts().articles) == 3 }

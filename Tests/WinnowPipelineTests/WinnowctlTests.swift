@@ -145,11 +145,7 @@ import WinnowTestSupport
         #expect((json["article"] as? [String: Any])?["id"] as? Int == 1)
 
         // While a daemon runs on the database, reprocess refuses instead of racing it.
-        let daemon = Process()
-        daemon.executableURL = winnowd
-        daemon.arguments = ["--config", config.path]
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try startDaemon(config)
         defer { daemon.terminate() }
         let lockPath = folder.appendingPathComponent("state/winnow.sqlite.lock").path
         let log = folder.appendingPathComponent("logs/winnowd.log")

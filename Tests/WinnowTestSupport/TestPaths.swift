@@ -55,6 +55,18 @@ public func runProcess(_ executable: URL, _ arguments: [String], environment: [S
     }
 }
 
+/// Starts the built winnowd on a configuration in the background (stderr silenced; the log file
+/// holds the same lines). `environment` adds to this process's environment.
+public func startDaemon(_ config: URL, environment: [String: String] = [:]) throws -> Process {
+    let daemon = Process()
+    daemon.executableURL = try TestPaths.binary("winnowd")
+    daemon.arguments = ["--config", config.path]
+    daemon.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    daemon.standardError = FileHandle.nullDevice
+    try daemon.run()
+    return daemon
+}
+
 /// Waits for a process to exit without blocking the cooperative pool.
 public func waitForExit(_ process: Process) async {
     await withCheckedContinuation { continuation in
