@@ -52,9 +52,9 @@ public enum WordHashes {
         return t.result
     }
 
-    /// The tokenizer: its hot state (the word hasher, the run) lives in locals of `run` so it stays in
-    /// registers; a nested function capturing locals, or state behind `self`, would go through memory
-    /// on every byte.
+    /// The tokenizer. Its hot state (the word hash being built, the run) lives in locals of `run` so it
+    /// stays in registers, and ASCII, the common case, has an inner loop of its own: state behind
+    /// `self`, or state passed `inout` to a call, would go through memory on every byte.
     struct Tokenizer {
         let bytes: UnsafeBufferPointer<UInt8>
         let seed: UInt64
@@ -67,17 +67,18 @@ public enum WordHashes {
             result.reserveCapacity(bytes.count / 5)
         }
 
-        /// Ends the run `[runStart, end)`: its word hash, or its words through the matching key.
-        mutating func endRun(at end: Int, runStart: inout Int, slow: inout Bool, hasher: inout StableHash.Incremental) {
-            if slow {
-                let raw = String(decoding: UnsafeBufferPointer(rebasing: bytes[runStart..<end]), as: UTF8.self)
-                for word in MatchingKey.key(raw).split(separator: " ") { result.append(StableHash.hash(word.utf8, seed: seed)) }
-            } else if hasher.length > 0 {
-                result.append(hasher.finish())
-            }
-            hasher = StableHash.Incremental(seed: seed)
-            runStart = -1
-            slow = false
+        /// The words of a run that holds a scalar no table knows, through the matching key.
+        static func appendSlowRun(_ run: UnsafeBufferPointer<UInt8>, seed: UInt64, to result: inout [UInt64]) {
+            let raw = String(decoding: run, as: UTF8.self)
+            for word in MatchingKey.key(raw).split(separator: " ") { result.append(StableHash.hash(word.utf8, seed: seed)) }
+        }
+
+        /// `StableHash.Incremental.finish` over unrolled state.
+        @inline(__always)
+        static func finish(_ h: UInt64, _ word: UInt64, _ shift: UInt64, _ length: UInt64) -> UInt64 {
+            var h = h
+            if shift > 0 { h = StableHash.mix(h ^ word) &* 0x9e37_79b9_7f4a_7c15 }
+            return StableHash.mix(h ^ length)
         }
 
         /// CJK ideographs, precomposed Hangul syllables and kana. A conjoining jamo or combining voiced
@@ -90,57 +91,95 @@ public enum WordHashes {
         }
 
         mutating func run() {
-            var hasher = StableHash.Incremental(seed: seed)
-            var runStart = -1
-            var slow = false
+            // `StableHash.Incremental`, unrolled into locals.
+            let initial = seed ^ 0x9e37_79b9_7f4a_7c15
+            var h = initial, word: UInt64 = 0, shift: UInt64 = 0, length: UInt64 = 0
+            var runStart = -1  // where the current run began; -1 between runs
+            var slow = false   // the run holds a scalar only the matching key knows
             let asciiClass = table.asciiClass
             let bytes = self.bytes
+            let seed = self.seed
+            var result = self.result
             var i = 0
             let n = bytes.count
+            var atBreak = false  // a word break ends the run at `breakAt` (set by both paths, acted on once below)
+            var breakAt = 0
             while i < n {
-                let b = bytes[i]
+                var b = bytes[i]
                 if b < 0x80 {
-                    let c = asciiClass[Int(b)]
-                    if c > 1 {
+                    // ASCII: letters and digits (lower-cased) build the word, other punctuation vanishes
+                    // inside it, whitespace and '-' end it.
+                    while true {
+                        let c = asciiClass[Int(b)]
+                        if c == 1 { atBreak = true; breakAt = i; break }
                         if runStart < 0 { runStart = i }
-                        hasher.add(c)
-                    } else if c == 1 {
-                        if runStart >= 0 { endRun(at: i, runStart: &runStart, slow: &slow, hasher: &hasher) }
-                    } else if runStart < 0 {
-                        runStart = i  // punctuation vanishes, but belongs to the run
+                        if c > 1 {
+                            word |= UInt64(c) << shift
+                            shift += 8
+                            length += 1
+                            if shift == 64 {
+                                h = StableHash.mix(h ^ word) &* 0x9e37_79b9_7f4a_7c15
+                                word = 0
+                                shift = 0
+                            }
+                        }
+                        i += 1
+                        if i == n { break }
+                        b = bytes[i]
+                        if b >= 0x80 { break }
                     }
-                    i += 1
-                    continue
-                }
-                let (scalar, length) = decode(bytes, at: i)
-                var wordBreak = false
-                if scalar < 0x800 {
-                    // Two-byte scalars: the table knows what the matching key makes of each.
-                    let entry = table.entries[Int(scalar) - 0x80]
-                    switch entry.kind {
-                    case .skip: break
-                    case .wordBreak: wordBreak = true
-                    case .letters:
-                        for k in 0..<Int(entry.length) { hasher.add(table.bytes[Int(entry.offset) + k]) }
-                    case .slow: slow = true
-                    }
-                } else if Self.isIdentityLetter(scalar) {
-                    for k in 0..<length { hasher.add(bytes[i + k]) }
+                    if atBreak { i += 1 }
                 } else {
-                    switch fastAction(scalar) {
-                    case .wordBreak?: wordBreak = true
-                    case .skip?: break
-                    case nil: slow = true
+                    let (scalar, scalarLength) = decode(bytes, at: i)
+                    var letters = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+                    if scalar < 0x800 {
+                        // Two-byte scalars: the table knows what the matching key makes of each.
+                        let entry = table.entries[Int(scalar) - 0x80]
+                        switch entry.kind {
+                        case .skip: break
+                        case .wordBreak: atBreak = true; breakAt = i
+                        case .letters: letters = UnsafeBufferPointer(rebasing: table.bytes[Int(entry.offset)..<Int(entry.offset) + Int(entry.length)])
+                        case .slow: slow = true
+                        }
+                    } else if Self.isIdentityLetter(scalar) {
+                        letters = UnsafeBufferPointer(rebasing: bytes[i..<i + scalarLength])
+                    } else {
+                        switch fastAction(scalar) {
+                        case .wordBreak?: atBreak = true; breakAt = i
+                        case .skip?: break
+                        case nil: slow = true
+                        }
                     }
+                    if !atBreak, runStart < 0 { runStart = i }
+                    for byte in letters {
+                        word |= UInt64(byte) << shift
+                        shift += 8
+                        length += 1
+                        if shift == 64 {
+                            h = StableHash.mix(h ^ word) &* 0x9e37_79b9_7f4a_7c15
+                            word = 0
+                            shift = 0
+                        }
+                    }
+                    i += scalarLength
                 }
-                if wordBreak {
-                    if runStart >= 0 { endRun(at: i, runStart: &runStart, slow: &slow, hasher: &hasher) }
-                } else if runStart < 0 {
-                    runStart = i
+                if atBreak || i == n {
+                    // The run ends before the break (or at the end): its word hash, or its words through the matching key.
+                    if runStart >= 0 {
+                        let end = atBreak ? breakAt : n
+                        if slow {
+                            Self.appendSlowRun(UnsafeBufferPointer(rebasing: bytes[runStart..<end]), seed: seed, to: &result)
+                        } else if length > 0 {
+                            result.append(Self.finish(h, word, shift, length))
+                        }
+                        h = initial; word = 0; shift = 0; length = 0
+                        runStart = -1
+                        slow = false
+                    }
+                    atBreak = false
                 }
-                i += length
             }
-            if runStart >= 0 { endRun(at: n, runStart: &runStart, slow: &slow, hasher: &hasher) }
+            self.result = result
         }
     }
 }
@@ -148,13 +187,13 @@ public enum WordHashes {
 /// What the matching key makes of each scalar from U+0080 to U+07FF, learned once from `MatchingKey.key`
 /// itself: the scalar between two letters either vanishes, breaks the word, or becomes letters.
 /// Scalars that combine with their neighbours (combining marks) are left to the slow path.
-/// Immutable after init (the ASCII table is written once there and never freed), so sharing it is safe.
+/// Immutable after init (its buffers are written once there and never freed), so sharing it is safe.
 final class ScalarTable: @unchecked Sendable {
     enum Kind: UInt8 { case skip, wordBreak, letters, slow }
     struct Entry { var kind: Kind; var offset: UInt16; var length: UInt8 }
 
     let entries: [Entry]
-    let bytes: [UInt8]
+    let bytes: UnsafeBufferPointer<UInt8>
     /// For each ASCII byte: its lower-case form when it is a letter or digit, 1 when it breaks words
     /// (whitespace, '-'), 0 when it vanishes (other punctuation).
     let asciiClass: UnsafeBufferPointer<UInt8>
@@ -189,7 +228,9 @@ final class ScalarTable: @unchecked Sendable {
             }
         }
         self.entries = entries
-        self.bytes = bytes
+        let letters = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: bytes.count)  // lives as long as the process
+        _ = letters.initialize(from: bytes)
+        self.bytes = UnsafeBufferPointer(letters)
         let ascii = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 128)  // lives as long as the process
         for b in 0..<128 {
             let c = UInt8(b)

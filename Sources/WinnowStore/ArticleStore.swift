@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import WinnowClean
 import WinnowDedup
 import WinnowFeeds
@@ -8,13 +9,20 @@ import WinnowFeeds
 /// wholly in one stage and the next start resumes from there.
 public final class ArticleStore: Sendable {
     let db: any DatabaseWriter
+    /// Bucket rows in `lsh_recent` beyond which they are merged into `lsh_buckets`: the bound on the
+    /// memory the recent index takes (about 40 bytes a row, so 10 MB by default; see BucketIndex.swift).
+    let recentBucketLimit: Int
+    let recentBuckets = Mutex(RecentBuckets())
 
-    init(_ db: any DatabaseWriter) throws {
+    public static let defaultRecentBucketLimit = 262_144
+
+    init(_ db: any DatabaseWriter, recentBucketLimit: Int = ArticleStore.defaultRecentBucketLimit) throws {
         self.db = db
+        self.recentBucketLimit = recentBucketLimit
     }
 
     /// Opens (creating when missing) the database file in WAL mode and runs pending migrations.
-    public static func open(path: String) throws -> ArticleStore {
+    public static func open(path: String, recentBucketLimit: Int = defaultRecentBucketLimit) throws -> ArticleStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var config = Configuration()
@@ -26,7 +34,7 @@ public final class ArticleStore: Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: config)
         try Schema.migrator.migrate(pool)
-        return try ArticleStore(pool)
+        return try ArticleStore(pool, recentBucketLimit: recentBucketLimit)
     }
 
     /// Opens an existing database for reading only (what `winnowctl` does while the daemon writes).
@@ -39,10 +47,10 @@ public final class ArticleStore: Sendable {
     }
 
     /// A private in-memory database, for tests.
-    public static func inMemory() throws -> ArticleStore {
+    public static func inMemory(recentBucketLimit: Int = defaultRecentBucketLimit) throws -> ArticleStore {
         let queue = try DatabaseQueue()
         try Schema.migrator.migrate(queue)
-        return try ArticleStore(queue)
+        return try ArticleStore(queue, recentBucketLimit: recentBucketLimit)
     }
 
     public func integrityCheck() throws -> String {
@@ -301,20 +309,54 @@ public final class ArticleStore: Sendable {
 
     /// Moves a batch of articles to stage 3 in one transaction (all or none of the batch): exact
     /// duplicates first (same text hash, URL or guid), else MinHash signature, LSH candidates verified by
-    /// estimated similarity and containment, and the best match's cluster joined. Signatures are
-    /// computed before the transaction: they are the expensive part.
+    /// estimated similarity and containment, and the best match's cluster joined.
+    ///
+    /// Signatures are the expensive part, and need no database: another core computes them a slice
+    /// ahead of the transaction, which waits only for the first slice. Each slice reads the buckets of
+    /// all its keys in one sorted pass; the batch appends its own bucket rows at the end, and articles
+    /// within the batch find each other through an in-memory index of the batch's keys.
     public func deduplicate(_ articles: [CleanArticle], with dedup: Deduplicator, policy: CanonicalPolicy = CanonicalPolicy(),
                             at time: Double = Date().timeIntervalSince1970) throws -> [DedupResult] {
-        let prepared = articles.map { article -> (CleanArticle, Fingerprint?, [Int64]) in
-            let fingerprint = dedup.fingerprint(of: article.text)
-            return (article, fingerprint, fingerprint.map { dedup.bucketKeys($0.signature) } ?? [])
-        }
-        return try db.write { db in
-            let preferred = try Self.feedRanks(db, names: policy.preferredFeeds)
-            return try prepared.map { article, fingerprint, keys in
-                try Self.deduplicate(db, article, fingerprint: fingerprint, keys: keys, dedup: dedup, policy: policy,
-                                     preferred: preferred, time: time)
+        let fingerprints = FingerprintSlices(articles, with: dedup)
+        return try recentBuckets.withLock { recent in
+            var appended: (rows: [(key: Int64, article: Int64)], lastRowID: Int64)?
+            let results = try db.write { db in
+                try recent.refresh(db)
+                let preferred = try Self.feedRanks(db, names: policy.preferredFeeds)
+                var buckets = BatchBuckets()
+                var results: [DedupResult] = []
+                results.reserveCapacity(articles.count)
+                for slice in fingerprints.slices.indices {
+                    let ready = fingerprints.wait(slice)
+                    try buckets.prefetch(db, keys: ready.flatMap(\.keys))
+                    for (i, prepared) in zip(fingerprints.slices[slice], ready) {
+                        let result = try Self.deduplicate(db, articles[i], fingerprint: prepared.fingerprint, keys: prepared.keys,
+                                                          candidates: { buckets.candidates($0, recent: recent.chains) }, dedup: dedup,
+                                                          policy: policy, preferred: preferred, time: time)
+                        // Exact duplicates add nothing to the index: their signature equals their original's.
+                        if result.status != .exactDuplicate, prepared.fingerprint != nil { buckets.add(prepared.keys, article: result.articleID) }
+                        results.append(result)
+                    }
+                }
+                try buckets.write(db)
+                if recent.chains.count + buckets.newRows.count >= recentBucketLimit {
+                    try Self.mergeRecentBuckets(db)
+                } else if !buckets.newRows.isEmpty {
+                    appended = (buckets.newRows, db.lastInsertedRowID)
+                }
+                let duplicates = results.count { $0.status != .new }
+                try Self.count(db, "articles", by: results.count)
+                try Self.count(db, "duplicates", by: duplicates)
+                try Self.count(db, "clusters", by: results.count - duplicates)
+                try db.cachedStatement(sql: """
+                    INSERT INTO daily_counts (day, articles, duplicates) VALUES (?, ?, ?)
+                    ON CONFLICT(day) DO UPDATE SET articles = articles + excluded.articles, duplicates = duplicates + excluded.duplicates
+                    """).execute(arguments: [Int64((time / 86_400).rounded(.down)), results.count, duplicates])
+                return results
             }
+            // Committed: the batch's rows join the in-memory copy without being read back.
+            if let appended { recent.appendCommitted(appended.rows, lastRowID: appended.lastRowID) }
+            return results
         }
     }
 
@@ -331,9 +373,12 @@ public final class ArticleStore: Sendable {
         return ranks
     }
 
-    static func deduplicate(_ db: Database, _ article: CleanArticle, fingerprint: Fingerprint?, keys: [Int64], dedup: Deduplicator,
+    /// Moves one article to stage 3 within the batch's transaction; the caller indexes its bucket
+    /// keys and maintains the counts.
+    static func deduplicate(_ db: Database, _ article: CleanArticle, fingerprint: Fingerprint?, keys: [Int64],
+                            candidates: ([Int64]) throws -> [Int64], dedup: Deduplicator,
                             policy: CanonicalPolicy, preferred: [Int64: Int], time: Double) throws -> DedupResult {
-        var (result, clusterID) = try lookup(db, article, fingerprint: fingerprint, keys: keys, dedup: dedup)
+        var (result, clusterID) = try lookup(db, article, fingerprint: fingerprint, keys: keys, candidates: candidates, dedup: dedup)
         let guid = globallyUnique(article.guid)  // stored only when it names the article everywhere
 
         // A new cluster takes the id of its first article, which is its canonical one until another wins.
@@ -355,29 +400,13 @@ public final class ArticleStore: Sendable {
         result.articleID = articleID
         result.clusterID = clusterID!
         try db.cachedStatement(sql: "DELETE FROM dedup_queue WHERE clean_article_id = ?").execute(arguments: [article.id])
-        let duplicate = result.status != .new
-        try count(db, "articles", by: 1)
-        try count(db, duplicate ? "duplicates" : "clusters", by: 1)
-        try db.cachedStatement(sql: """
-            INSERT INTO daily_counts (day, articles, duplicates) VALUES (?, 1, ?)
-            ON CONFLICT(day) DO UPDATE SET articles = articles + 1, duplicates = duplicates + excluded.duplicates
-            """).execute(arguments: [Int64((time / 86_400).rounded(.down)), duplicate ? 1 : 0])
         if result.status != .new {
             try updateCanonical(db, cluster: clusterID!, newArticle: articleID, feedID: article.feedID,
                                 length: article.text.utf8.count, policy: policy, preferred: preferred, time: time)
         }
-
-        // Exact duplicates add nothing to the index: their signature equals their original's.
         if result.status != .exactDuplicate, let signature = fingerprint?.signature {
             try db.cachedStatement(sql: "INSERT INTO signatures (article_id, shingle_count, signature) VALUES (?, ?, ?)")
                 .execute(arguments: [result.articleID, signature.shingleCount, encodeSignature(signature.values)])
-            // One statement writes every band's row.
-            let rows = Array(repeating: "(?, ?)", count: keys.count).joined(separator: ",")
-            var arguments: [Int64] = []
-            arguments.reserveCapacity(keys.count * 2)
-            for key in keys { arguments.append(key); arguments.append(result.articleID) }
-            try db.cachedStatement(sql: "INSERT OR IGNORE INTO lsh_buckets (key, article_id) VALUES \(rows)")
-                .execute(arguments: StatementArguments(arguments))
         }
         return result
     }
@@ -385,7 +414,7 @@ public final class ArticleStore: Sendable {
     /// The read half of dedup: exact duplicates first, then LSH candidates verified. Returns the verdict
     /// (article id still 0) and the cluster to join (nil: a new one).
     static func lookup(_ db: Database, _ article: CleanArticle, fingerprint: Fingerprint?, keys: [Int64],
-                       dedup: Deduplicator) throws -> (DedupResult, Int64?) {
+                       candidates: ([Int64]) throws -> [Int64], dedup: Deduplicator) throws -> (DedupResult, Int64?) {
         var result = DedupResult(articleID: 0, status: .new, clusterID: 0)
         var clusterID: Int64?
         // Only a guid that names the article everywhere can match across feeds.
@@ -405,20 +434,16 @@ public final class ArticleStore: Sendable {
             result.matchKind = exact["kind"]
             clusterID = exact["cluster_id"]
         } else if let fingerprint, !keys.isEmpty {
-            // One statement looks up every band's bucket.
-            let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
-            let lookup = try db.cachedStatement(sql: "SELECT DISTINCT article_id FROM lsh_buckets WHERE key IN (\(placeholders))")
-            let candidateIDs = try Int64.fetchAll(lookup, arguments: StatementArguments(keys))
             let load = try db.cachedStatement(sql: "SELECT shingle_count, signature FROM signatures WHERE article_id = ?")
-            var candidates: [(id: Int64, signature: Signature)] = []
-            for id in candidateIDs {
+            var found: [(id: Int64, signature: Signature)] = []
+            for id in try candidates(keys) {
                 if let row = try Row.fetchOne(load, arguments: [id]) {
-                    candidates.append((id, Signature(values: decodeSignature(row["signature"]), shingleCount: row["shingle_count"])))
+                    found.append((id, Signature(values: decodeSignature(row["signature"]), shingleCount: row["shingle_count"])))
                 }
             }
             // Exact verification reads the candidate's cleaned text; only candidates the estimate cannot rule out get here.
             let text = try db.cachedStatement(sql: "SELECT c.text FROM articles a JOIN clean_articles c ON c.id = a.clean_article_id WHERE a.id = ?")
-            let best = try dedup.bestMatch(for: fingerprint, among: candidates) { id in
+            let best = try dedup.bestMatch(for: fingerprint, among: found) { id in
                 try String.fetchOne(text, arguments: [id]).map(dedup.shingleSet)
             }
             if let best {
@@ -439,7 +464,10 @@ public final class ArticleStore: Sendable {
     public func match(_ article: CleanArticle, with dedup: Deduplicator) throws -> DedupResult {
         let fingerprint = dedup.fingerprint(of: article.text)
         let keys = fingerprint.map { dedup.bucketKeys($0.signature) } ?? []
-        return try db.read { db in try Self.lookup(db, article, fingerprint: fingerprint, keys: keys, dedup: dedup).0 }
+        return try db.read { db in
+            try Self.lookup(db, article, fingerprint: fingerprint, keys: keys, candidates: { try Self.storedCandidates(db, keys: $0) },
+                            dedup: dedup).0
+        }
     }
 
     /// A guid that names the article everywhere (a URL, a tag: or urn: URI). Short guids such as "123"
@@ -476,8 +504,10 @@ public final class ArticleStore: Sendable {
 
     /// Signatures are stored as little-endian 32-bit values (see `MinHasher.signature(shingles:)`).
     static func encodeSignature(_ signature: [UInt64]) -> Data {
-        var data = Data(capacity: signature.count * 4)
-        for value in signature { withUnsafeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian) { data.append(contentsOf: $0) } }
+        var data = Data(count: signature.count * 4)
+        data.withUnsafeMutableBytes { raw in
+            for (i, value) in signature.enumerated() { raw.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, toByteOffset: i * 4, as: UInt32.self) }
+        }
         return data
     }
 
@@ -500,6 +530,8 @@ public final class ArticleStore: Sendable {
     /// many articles left the index.
     @discardableResult
     public func pruneIndex(createdBefore cutoff: Double, with dedup: Deduplicator, batch: Int = 1000) throws -> Int {
+        // Keys are deleted from the keyed table only, so the recent rows go there first.
+        try db.write { try Self.mergeRecentBuckets($0) }
         var pruned = 0
         while true {
             let done = try db.write { db -> Int in
@@ -531,8 +563,10 @@ public final class ArticleStore: Sendable {
     public func resetStages(includingClean: Bool) throws {
         try db.write { db in
             try db.execute(sql: """
-                DELETE FROM lsh_buckets; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
+                DELETE FROM lsh_buckets; DELETE FROM lsh_recent; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
                 DELETE FROM settings WHERE key IN ('dedup.fingerprint', 'dedup.pruned_through');
+                INSERT INTO settings (key, value) VALUES ('dedup.recent_generation', '1')
+                    ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
                 DELETE FROM dedup_queue;
                 DELETE FROM daily_counts;
                 UPDATE stage_counts SET value = 0 WHERE name IN ('articles', 'clusters', 'duplicates');

@@ -144,6 +144,16 @@ enum Schema {
                     SELECT CAST(created_at / 86400 AS INTEGER), count(*), sum(status != 'new') FROM articles GROUP BY 1;
                 """)
         }
+        migrator.registerMigration("v3: recent bucket rows") { db in
+            // New bucket rows are appended here and merged into lsh_buckets in key order in bulk
+            // (see BucketIndex.swift); no index, the writer holds these rows in memory.
+            try db.execute(sql: """
+                CREATE TABLE lsh_recent (
+                    key INTEGER NOT NULL,
+                    article_id INTEGER NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

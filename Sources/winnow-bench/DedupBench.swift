@@ -230,6 +230,6 @@ struct DedupBench: ParsableCommand {
         print("end to end into SQLite (stage 3: read stage 2, exact check, signature, LSH lookup in SQLite, verify, write article + signature + buckets, commit every \(commitEvery)):")
         print("  \(done) documents in \(format(elapsed, 2)) s: \(format(Double(done) / elapsed)) docs/s, \(duplicates) duplicates")
         let size = (try? FileManager.default.attributesOfItem(atPath: folder.appendingPathComponent("bench.sqlite").path)[.size] as? NSNumber)?.doubleValue ?? 0
-        print("  database: \(format(size / 1e6)) MB, \(try store.scalar("SELECT count(*) FROM lsh_buckets")) bucket rows")
+        print("  database: \(format(size / 1e6)) MB, \(try store.bucketRowCount()) bucket rows")
     }
 }

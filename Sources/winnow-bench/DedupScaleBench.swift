@@ -50,7 +50,7 @@ struct DedupScaleBench: ParsableCommand {
                 FileHandle.standardError.write(Data("filled \(have)/\(articles) (\(format(Double(have) / elapsed)) articles/s)\n".utf8))
             }
         }
-        print("indexed articles: \(try store.counts().articles), bucket rows: \(try store.scalar("SELECT count(*) FROM lsh_buckets"))")
+        print("indexed articles: \(try store.counts().articles), bucket rows: \(try store.bucketRowCount())")
 
         // Probes: half new articles (from a seed the fill never uses), half edited copies of indexed
         // ones, one transaction each.

@@ -91,7 +91,7 @@ import WinnowFeeds
         #expect(clusters[0].members.count == 3)
         // Exact duplicates are not indexed a second time.
         #expect(try store.scalar("SELECT count(*) FROM signatures") == 3)
-        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 3)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_recent") == 3)
         #expect(try store.countsAreConsistent())
         #expect(try store.today() == (articles: 4, duplicates: 2))
     }
@@ -144,7 +144,8 @@ import GRDB
 @Suite struct DedupStoreTests {
     /// Stores cleaned texts for the given feeds and deduplicates them in order.
     func ingest(_ store: ArticleStore, _ entries: [(feed: String, guid: String, url: String?, text: String)],
-                dedup: Deduplicator = Deduplicator(), policy: CanonicalPolicy = CanonicalPolicy(), at time: Double = 1000) throws -> [DedupResult] {
+                dedup: Deduplicator = Deduplicator(), policy: CanonicalPolicy = CanonicalPolicy(), at time: Double = 1000,
+                oneBatch: Bool = false) throws -> [DedupResult] {
         let feeds = try store.register(feeds: Set(entries.map(\.feed)).sorted().map { FeedRegistration(name: $0, url: "https://\($0).example/rss") })
         var results: [DedupResult] = []
         for e in entries {
@@ -154,8 +155,10 @@ import GRDB
             let raw = try store.pendingClean().first!
             let id = try store.saveClean(rawItemID: raw.id, document: CleanedDocument(title: e.guid, author: nil, text: e.text, removed: []),
                                          textHash: dedup.textHash(e.text))
+            if oneBatch { continue }
             results.append(try store.deduplicate(try #require(try store.cleanArticle(id: id)), with: dedup, policy: policy, at: time))
         }
+        if oneBatch { results = try store.deduplicate(store.pendingDedup(limit: entries.count), with: dedup, policy: policy, at: time) }
         return results
     }
 
@@ -215,7 +218,7 @@ import GRDB
         let dedup = Deduplicator()
         _ = try ingest(store, [("a", "1", nil, Self.story(21)), ("a", "2", nil, Self.story(22))], at: 100)
         _ = try ingest(store, [("a", "3", nil, Self.story(23))], at: 10_000)
-        #expect(try store.scalar("SELECT count(*) FROM lsh_buckets") == 3 * 32)
+        #expect(try store.bucketRowCount() == 3 * 32)
         #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 2)
         #expect(try store.scalar("SELECT count(*) FROM lsh_buckets") == 32)
         #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 1)
@@ -230,13 +233,52 @@ import GRDB
         #expect(near[0].status == .new)  // outside the retention window
     }
 
+    /// Bucket rows go to `lsh_recent` first and are merged into `lsh_buckets` at the limit; matches are
+    /// found in either table, within a batch, and by a second store that merged behind the first's back.
+    @Test func recentBucketsMergeAndMatchesAreFoundInEitherTable() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-store-\(UUID().uuidString)/db.sqlite").path
+        let store = try ArticleStore.open(path: path, recentBucketLimit: 3 * 32)
+        let dedup = Deduplicator()
+        func edited(_ seed: Int, _ word: Int) -> String {
+            var words = Self.story(seed).split(separator: " ")
+            words[word] = "changed"
+            return words.joined(separator: " ")
+        }
+        // Two originals, then (in the same batch) a near copy of the second, found through the batch's own keys.
+        let first = try ingest(store, [("a", "1", nil, Self.story(41)), ("a", "2", nil, Self.story(42)), ("b", "3", nil, edited(42, 5))],
+                               oneBatch: true)
+        #expect(first.map(\.status) == [DedupStatus.new, .new, .duplicate])
+        #expect(first[2].duplicateOf == first[1].articleID)
+        // Three rows' worth reached the limit: merged into the keyed table, generation bumped.
+        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 3)
+        // A near copy of a merged article is found in the keyed table; a new one goes to the recent table.
+        let second = try ingest(store, [("c", "4", nil, edited(41, 7)), ("c", "5", nil, Self.story(43))])
+        #expect(second[0].status == .duplicate && second[0].duplicateOf == first[0].articleID)
+        #expect(second[1].status == .new)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_recent") == 2)
+        // Another store (another process) merges; the first store's in-memory copy must notice.
+        let other = try ArticleStore.open(path: path)
+        try other.pruneIndex(createdBefore: 0, with: dedup)  // merges first, prunes nothing
+        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0)
+        let third = try ingest(store, [("d", "6", nil, edited(43, 9))])
+        #expect(third[0].status == .duplicate && third[0].duplicateOf == second[1].articleID)
+        // `match` (read-only) sees both tables too.
+        var probe = try #require(try store.cleanArticle(id: 1))
+        probe.text = edited(42, 11)
+        probe.textHash = dedup.textHash(probe.text)
+        #expect(try store.match(probe, with: dedup).status == .duplicate)
+        #expect(try store.integrityCheck() == "ok")
+        #expect(try store.countsAreConsistent())
+    }
+
     @Test func resetEmptiesLaterStagesForReprocessing() throws {
         let store = try ArticleStore.inMemory()
         _ = try ingest(store, [("a", "1", nil, Self.story(31)), ("a", "2", nil, Self.story(31))])
         try store.resetStages(includingClean: false)
         var counts = try store.counts()
         #expect(counts.articles == 0 && counts.clusters == 0 && counts.clean == 2 && counts.pendingDedup == 2)
-        #expect(try store.scalar("SELECT count(*) FROM lsh_buckets") == 0)
+        #expect(try store.bucketRowCount() == 0)
         try store.checkDedupParameters(Deduplicator(parameters: DedupParameters(permutations: 64)))  // new parameters accepted
         try store.resetStages(includingClean: true)
         counts = try store.counts()

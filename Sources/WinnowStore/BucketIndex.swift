@@ -1,0 +1,173 @@
+import Foundation
+import GRDB
+import WinnowDedup
+
+// The LSH bucket rows live in two tables, log-structured: an article's rows are first appended to
+// `lsh_recent` (a plain rowid table, so appending is sequential), which the writer also holds in memory
+// as `RecentBuckets`; when it reaches `recentBucketLimit` rows it is merged into `lsh_buckets` (keyed by
+// bucket) in one sorted pass. Inserting 32 random keys an article straight into the keyed B-tree
+// dirtied a page per key, and every commit rewrote most of the table's leaves into the WAL.
+
+/// The committed rows of `lsh_recent`, in memory, for the process that writes stage 3. It is refreshed at
+/// the start of every stage-3 transaction from what is committed (the rows appended since, or all of them
+/// after a merge, which bumps `dedup.recent_generation`), so a rolled-back batch or another writer
+/// process never leaves it wrong.
+struct RecentBuckets: Sendable {
+    var chains = BucketChains()
+    var generation: Int64 = -1
+    var loadedThrough: Int64 = 0
+
+    mutating func refresh(_ db: Database) throws {
+        let current = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.recent_generation'") ?? 0
+        if current != generation { self = RecentBuckets(generation: current) }
+        let rows = try Row.fetchCursor(db, sql: "SELECT rowid, key, article_id FROM lsh_recent WHERE rowid > ? ORDER BY rowid",
+                                       arguments: [loadedThrough])
+        while let row = try rows.next() {
+            chains.add(row[1], id: row[2])
+            loadedThrough = row[0]
+        }
+    }
+
+    init(generation: Int64 = -1) { self.generation = generation }
+
+    /// Adds rows this process has just committed to `lsh_recent` (the last of them at `lastRowID`;
+    /// one multi-row insert after another in one transaction gives them consecutive rowids). When
+    /// other rows came between, they are read at the next refresh instead.
+    mutating func appendCommitted(_ rows: [(key: Int64, article: Int64)], lastRowID: Int64) {
+        guard loadedThrough == lastRowID - Int64(rows.count) else { return }
+        for row in rows { chains.add(row.key, id: row.article) }
+        loadedThrough = lastRowID
+    }
+}
+
+/// The bucket rows one stage-3 batch needs: those of `lsh_buckets` for its keys, read slice by slice
+/// in key order; the recent ones; and the batch's own, indexed in memory as its articles are decided
+/// and appended to `lsh_recent` at the end.
+struct BatchBuckets {
+    var stored: [Int64: [Int64]] = [:]
+    var added = BucketChains()
+    var newRows: [(key: Int64, article: Int64)] = []
+
+    /// Rows per statement: two variables each, well inside SQLite's limit of 32,766.
+    static let chunk = 500
+
+    /// Reads the keyed table's rows for these keys, in key order.
+    mutating func prefetch(_ db: Database, keys: [Int64]) throws {
+        let sorted = Array(Set(keys)).sorted()
+        for start in stride(from: 0, to: sorted.count, by: Self.chunk) {
+            let part = sorted[start..<min(start + Self.chunk, sorted.count)]
+            let sql = "SELECT key, article_id FROM lsh_buckets WHERE key IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))"
+            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(part.map(\.databaseValue)))
+            while let row = try rows.next() { stored[row[0], default: []].append(row[1]) }
+        }
+    }
+
+    /// Articles sharing at least one bucket with these keys, each once, in id order.
+    func candidates(_ keys: [Int64], recent: BucketChains) -> [Int64] {
+        var ids: [Int64] = []
+        for key in keys {
+            if let found = stored[key] { ids.append(contentsOf: found) }
+            recent.forEach(key) { ids.append($0) }
+            added.forEach(key) { ids.append($0) }
+        }
+        ids.sort()
+        var unique = 0
+        for i in ids.indices where i == 0 || ids[i] != ids[unique - 1] {
+            ids[unique] = ids[i]
+            unique += 1
+        }
+        ids.removeLast(ids.count - unique)
+        return ids
+    }
+
+    mutating func add(_ keys: [Int64], article: Int64) {
+        for key in keys {
+            added.add(key, id: article)
+            newRows.append((key, article))
+        }
+    }
+
+    /// Appends the batch's rows to `lsh_recent`.
+    func write(_ db: Database) throws {
+        for start in stride(from: 0, to: newRows.count, by: Self.chunk) {
+            let part = newRows[start..<min(start + Self.chunk, newRows.count)]
+            var values: [DatabaseValue] = []
+            values.reserveCapacity(part.count * 2)
+            for row in part { values.append(row.key.databaseValue); values.append(row.article.databaseValue) }
+            let sql = "INSERT INTO lsh_recent (key, article_id) VALUES \(Array(repeating: "(?, ?)", count: part.count).joined(separator: ","))"
+            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+        }
+    }
+}
+
+extension ArticleStore {
+    /// Moves every `lsh_recent` row into `lsh_buckets` in key order, in the caller's transaction, and
+    /// bumps the generation so every in-memory copy reloads.
+    static func mergeRecentBuckets(_ db: Database) throws {
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO lsh_buckets (key, article_id) SELECT key, article_id FROM lsh_recent ORDER BY key, article_id;
+            DELETE FROM lsh_recent;
+            INSERT INTO settings (key, value) VALUES ('dedup.recent_generation', '1')
+                ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
+            """)
+    }
+
+    /// Articles sharing a bucket with these keys, from both tables (for one-off lookups; the recent
+    /// table is small and read whole).
+    static func storedCandidates(_ db: Database, keys: [Int64]) throws -> [Int64] {
+        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
+        let lookup = try db.cachedStatement(sql: """
+            SELECT article_id FROM lsh_buckets WHERE key IN (\(placeholders))
+            UNION SELECT article_id FROM lsh_recent WHERE key IN (\(placeholders))
+            """)
+        let values = keys.map(\.databaseValue)
+        return try Int64.fetchAll(lookup, arguments: StatementArguments(values + values))
+    }
+
+    /// All bucket rows, in both tables (for tools and tests).
+    public func bucketRowCount() throws -> Int {
+        try db.read { try Int.fetchOne($0, sql: "SELECT (SELECT count(*) FROM lsh_buckets) + (SELECT count(*) FROM lsh_recent)") ?? 0 }
+    }
+}
+
+/// A batch's fingerprints and bucket keys, computed on a worker thread slice by slice while the
+/// transaction consumes the slices before it. Each slice is written once by the worker and read only
+/// after its semaphore is signalled.
+final class FingerprintSlices: @unchecked Sendable {
+    struct Prepared {
+        var fingerprint: Fingerprint?
+        var keys: [Int64]
+    }
+
+    let slices: [Range<Int>]
+    private let prepared: UnsafeMutableBufferPointer<[Prepared]>  // not an Array: the worker writes while the reader reads
+    private let ready: [DispatchSemaphore]
+
+    init(_ articles: [CleanArticle], with dedup: Deduplicator, sliceSize: Int = 50) {
+        slices = stride(from: 0, to: articles.count, by: sliceSize).map { $0..<min($0 + sliceSize, articles.count) }
+        prepared = .allocate(capacity: slices.count)
+        prepared.initialize(repeating: [])
+        ready = slices.map { _ in DispatchSemaphore(value: 0) }
+        let texts = articles.map(\.text)
+        DispatchQueue.global().async { [self] in
+            for (index, slice) in slices.enumerated() {
+                prepared[index] = slice.map { i in
+                    let fingerprint = dedup.fingerprint(of: texts[i])
+                    return Prepared(fingerprint: fingerprint, keys: fingerprint.map { dedup.bucketKeys($0.signature) } ?? [])
+                }
+                ready[index].signal()
+            }
+        }
+    }
+
+    deinit {  // the worker holds `self` until it is done
+        prepared.deinitialize()
+        prepared.deallocate()
+    }
+
+    /// The slice's fingerprints, once the worker has made them.
+    func wait(_ slice: Int) -> [Prepared] {
+        ready[slice].wait()
+        return prepared[slice]
+    }
+}
