@@ -1,9 +1,12 @@
 import Foundation
 
-/// The syndication format a document was recognised as.
-public enum FeedFormat: String, Sendable, Codable {
-    case rss20 = "rss20"
-    case atom10 = "atom10"
+/// The syndication format a document was recognised as, named as feedparser's `version` names it.
+public enum FeedFormat: String, Sendable, Codable, CaseIterable {
+    case rss090, rss091u, rss091n, rss092, rss093, rss094, rss20, rss10
+    case atom01, atom02, atom03, atom10
+    case json1, json11
+    /// RSS, Atom or JSON Feed of a version not known.
+    case rss, atom, json
 }
 
 /// A parsed feed: its own metadata and its entries, whatever the wire format was.

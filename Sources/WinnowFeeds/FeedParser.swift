@@ -1,91 +1,67 @@
 import Foundation
 
-/// Reads RSS 2.0 and Atom 1.0 documents into `Feed`. The format is detected from the root element,
-/// never from the URL or Content-Type.
+/// Reads feeds: RSS 0.90 to 2.0, RSS 1.0 (RDF), Atom 0.3 and 1.0, JSON Feed 1.0 and 1.1. The format is
+/// detected from the content, never from the URL or Content-Type. The result follows Python
+/// feedparser's (`FeedDocument`), and the pipeline's `Feed` is read from it.
 public enum FeedParser {
-    static let atomNS = "http://www.w3.org/2005/Atom"
-    static let contentNS = "http://purl.org/rss/1.0/modules/content/"
-    static let dcNS = "http://purl.org/dc/elements/1.1/"
-
     /// The result of a parse: the feed, and a reason when the document was broken and only partly read
     /// (feedparser's "bozo").
     public struct Result: Sendable {
         public var feed: Feed
         public var bozoReason: String?
+        public var document: FeedDocument
     }
 
-    public static func parse(_ data: Data) throws -> Result {
-        let (root, bozo) = try XMLTreeBuilder.parse(data)
-        switch root.name {
-        case "rss":
-            return Result(feed: rss(root), bozoReason: bozo)
-        case "feed":
-            return Result(feed: atom(root), bozoReason: bozo)
-        default:
-            throw FeedError.unknownFormat(root: root.name)
+    /// Parses a document. `contentType` (HTTP Content-Type) takes part in choosing the encoding;
+    /// `url` (the document's URL, or its Content-Location) is the base for relative links.
+    public static func parse(_ data: Data, contentType: String? = nil, url: String? = nil, language: String? = nil) throws -> Result {
+        let document = try self.document(data, contentType: contentType, url: url, language: language)
+        return Result(feed: feed(from: document), bozoReason: document.bozoReason, document: document)
+    }
+
+    /// The feedparser-shaped document. Throws only when nothing feed-like can be read at all.
+    public static func document(_ data: Data, contentType: String? = nil, url: String? = nil, language: String? = nil) throws -> FeedDocument {
+        let decoded = FeedEncoding.decode(data, contentType: contentType)
+        let first = decoded.bytes.first { !(0x20 == $0 || 0x09 == $0 || 0x0A == $0 || 0x0D == $0) }
+        if first == UInt8(ascii: "{") {
+            var document = try JSONFeed.document(decoded.bytes)
+            document.encoding = decoded.encoding
+            return document
         }
+        let (root, problem) = XMLTreeParser.parse(decoded.bytes)
+        guard let root else { throw FeedError.notXML(reason: problem ?? "empty document") }
+        return try FeedDocumentBuilder.build(root: root, encoding: decoded.encoding, problem: decoded.problem ?? problem,
+                                             baseURL: url ?? "", language: language)
     }
 
-    // MARK: RSS 2.0
-
-    static func rss(_ root: XMLElement) -> Feed {
-        let channel = root.child("channel") ?? root
-        var feed = Feed(format: .rss20)
-        feed.title = channel.value("title")
-        feed.link = channel.all("link").first { $0.namespace.isEmpty }?.trimmedText
-        feed.description = channel.value("description")
-        feed.language = channel.value("language")
-        feed.updated = (channel.value("lastbuilddate") ?? channel.value("pubdate")).flatMap(FeedDate.parse)
-        feed.ttlMinutes = channel.value("ttl").flatMap { Int($0) }
-        feed.items = channel.all("item").map(rssItem)
+    /// The pipeline's model, read from the document.
+    static func feed(from document: FeedDocument) -> Feed {
+        let f = document.feed
+        var feed = Feed(format: FeedFormat(rawValue: document.version) ?? .rss)
+        feed.title = f["title"]?.string.flatMap(nonEmpty)
+        feed.link = f["link"]?.string.flatMap(nonEmpty)
+        feed.description = f["subtitle"]?.string.flatMap(nonEmpty)
+        feed.language = f["language"]?.string.flatMap(nonEmpty)
+        feed.updated = (f["updated"] ?? f["published"])?.string.flatMap(FeedDate.parse)
+        feed.ttlMinutes = f["ttl"]?.string.flatMap { Int($0) }
+        feed.items = document.entries.map(item)
         return feed
     }
 
-    static func rssItem(_ item: XMLElement) -> FeedItem {
-        let link = item.all("link").first { $0.namespace.isEmpty }?.trimmedText
-        let title = item.value("title")
-        let summary = item.value("description")
-        let content = item.value("encoded", namespace: contentNS)
-        let dateText = item.value("pubdate") ?? item.value("date", namespace: dcNS)
-        let author = item.value("creator", namespace: dcNS) ?? item.value("author")
-        let guid = item.value("guid") ?? fallbackID(link: link, title: title, text: content ?? summary)
+    static func item(_ e: [String: FeedValue]) -> FeedItem {
+        let link = e["link"]?.string.flatMap(nonEmpty)
+        let title = e["title"]?.string.flatMap(nonEmpty)
+        let summary = e["summary"]?.string.flatMap(nonEmpty)
+        let content = e["content"]?.list?.compactMap { $0.object?["value"]?.string }.first.flatMap(nonEmpty)
+        let dateText = (e["published"] ?? e["updated"] ?? e["created"])?.string.flatMap(nonEmpty)
+        let author = (e["author_detail"]?.object?["name"] ?? e["author"])?.string.flatMap(nonEmpty)
+        let guid = e["id"]?.string.flatMap(nonEmpty) ?? fallbackID(link: link, title: title, text: content ?? summary)
         return FeedItem(guid: guid, link: link, title: title, author: author,
                         published: dateText.flatMap(FeedDate.parse), publishedRaw: dateText,
                         summary: summary, content: content)
     }
 
-    // MARK: Atom 1.0
-
-    static func atom(_ root: XMLElement) -> Feed {
-        var feed = Feed(format: .atom10)
-        feed.title = root.value("title")
-        feed.link = alternateLink(root)
-        feed.description = root.value("subtitle")
-        feed.language = root.attributes["xml:lang"] ?? root.attributes["lang"]
-        feed.updated = root.value("updated").flatMap(FeedDate.parse)
-        feed.items = root.all("entry").map(atomEntry)
-        return feed
-    }
-
-    static func atomEntry(_ entry: XMLElement) -> FeedItem {
-        let link = alternateLink(entry)
-        let title = entry.value("title")
-        let summary = entry.value("summary")
-        let content = entry.value("content")
-        let dateText = entry.value("published") ?? entry.value("updated")
-        let author = entry.child("author")?.value("name")
-        let guid = entry.value("id") ?? fallbackID(link: link, title: title, text: content ?? summary)
-        return FeedItem(guid: guid, link: link, title: title, author: author,
-                        published: dateText.flatMap(FeedDate.parse), publishedRaw: dateText,
-                        summary: summary, content: content)
-    }
-
-    /// The `alternate` link (or the link without rel), preferred over other relations.
-    static func alternateLink(_ element: XMLElement) -> String? {
-        let links = element.all("link")
-        let alternate = links.first { ($0.attributes["rel"] ?? "alternate") == "alternate" } ?? links.first
-        return alternate?.attributes["href"]?.trimmingCharacters(in: .whitespacesAndNewlines)
-    }
+    static func nonEmpty(_ s: String) -> String? { s.isEmpty ? nil : s }
 
     /// A stable id for entries without one: the link, or a hash of title and text, so that a re-poll
     /// of the same entry maps to the same row.

@@ -1,20 +1,40 @@
-import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
-
-/// A small element tree built from XMLParser events; the format adapters read feeds from it.
+/// An element of a parsed document. Names are kept as written (`qualifiedName`) and resolved
+/// (`name`: local name, lower-cased; `namespace`: the URI, "" when none).
 final class XMLElement {
-    let name: String        // local name, lowercased
-    let namespace: String   // namespace URI, "" when none
+    let qualifiedName: String
+    let name: String
+    let namespace: String
+    /// Attributes by name as written ("href", "xml:base", "rdf:resource").
     let attributes: [String: String]
-    var children: [XMLElement] = []
-    var text = ""
+    /// Attributes in document order, with their resolved namespace (for serializing xhtml content).
+    let orderedAttributes: [(name: String, value: String)]
+    /// Text and child elements in document order.
+    var content: [Node] = []
 
-    init(name: String, namespace: String, attributes: [String: String]) {
+    enum Node {
+        case text(String)
+        case element(XMLElement)
+    }
+
+    init(qualifiedName: String, name: String, namespace: String, attributes: [(name: String, value: String)]) {
+        self.qualifiedName = qualifiedName
         self.name = name
         self.namespace = namespace
-        self.attributes = attributes
+        self.orderedAttributes = attributes
+        var map: [String: String] = [:]
+        for (key, value) in attributes where map[key] == nil { map[key] = value }
+        self.attributes = map
+    }
+
+    var children: [XMLElement] {
+        content.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
+    }
+
+    /// The element's own text (its text nodes, not its children's).
+    var text: String {
+        var result = ""
+        for node in content { if case .text(let t) = node { result += t } }
+        return result
     }
 
     func child(_ name: String, namespace: String? = nil) -> XMLElement? {
@@ -34,56 +54,340 @@ final class XMLElement {
         let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
         return t.isEmpty ? nil : t
     }
-}
 
-/// Builds an `XMLElement` tree. External entities are never resolved.
-final class XMLTreeBuilder: NSObject, XMLParserDelegate {
-    private(set) var root: XMLElement?
-    private var stack: [XMLElement] = []
-    /// Guards against hostile depth: a feed never needs more than this.
-    let maxDepth = 512
-    private(set) var depthExceeded = false
-
-    /// Parses `data`; returns the tree and, when the XML broke part way, the reason (what was read before the break is kept).
-    static func parse(_ data: Data) throws -> (root: XMLElement, brokenReason: String?) {
-        let builder = XMLTreeBuilder()
-        let parser = XMLParser(data: data)
-        parser.shouldProcessNamespaces = true
-        parser.shouldResolveExternalEntities = false
-        parser.delegate = builder
-        let ok = parser.parse()
-        // XMLParser reports success on some broken documents: check parserError as well.
-        if !ok || parser.parserError != nil {
-            let reason = parser.parserError.map { "\($0.localizedDescription) at line \(parser.lineNumber)" } ?? "unknown XML error"
-            if builder.depthExceeded { throw FeedError.notXML(reason: "elements nested deeper than \(builder.maxDepth) levels") }
-            if let root = builder.root, !root.children.isEmpty { return (root, reason) }
-            throw FeedError.notXML(reason: reason)
+    /// The content serialized back to markup (text escaped), for xhtml and inline XML content.
+    /// Prefixes of the XHTML namespace are dropped, as feedparser does.
+    func innerXML() -> String {
+        var out = ""
+        for node in content {
+            switch node {
+            case .text(let t): out += XMLEscape.text(t)
+            case .element(let e): e.serialize(into: &out)
+            }
         }
-        guard let root = builder.root else { throw FeedError.notXML(reason: "empty document") }
-        return (root, nil)
+        return out
     }
 
-    func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?,
-                qualifiedName qName: String?, attributes attributeDict: [String: String] = [:]) {
-        guard stack.count < maxDepth else {
-            depthExceeded = true
-            parser.abortParsing()
+    func serialize(into out: inout String) {
+        let tag = namespace == XMLNamespaces.xhtml ? name : qualifiedName
+        out += "<" + tag
+        for (key, value) in orderedAttributes where !(namespace == XMLNamespaces.xhtml && (key == "xmlns" || key.hasPrefix("xmlns:"))) {
+            out += " \(key)=\"\(XMLEscape.attribute(value))\""
+        }
+        if content.isEmpty, XMLEscape.voidElements.contains(name) || namespace != XMLNamespaces.xhtml {
+            out += " />"
             return
         }
-        let element = XMLElement(name: elementName.lowercased(), namespace: namespaceURI ?? "", attributes: attributeDict)
-        if let parent = stack.last { parent.children.append(element) } else if root == nil { root = element }
-        stack.append(element)
+        out += ">" + innerXML() + "</\(tag)>"
+    }
+}
+
+enum XMLNamespaces {
+    static let xhtml = "http://www.w3.org/1999/xhtml"
+    static let xml = "http://www.w3.org/XML/1998/namespace"
+}
+
+enum XMLEscape {
+    static let voidElements: Set<String> = ["br", "hr", "img", "input", "meta", "link", "area", "base", "col", "param", "source", "wbr"]
+
+    static func text(_ s: String) -> String {
+        guard s.contains(where: { $0 == "&" || $0 == "<" || $0 == ">" }) else { return s }
+        return s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
     }
 
-    func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName qName: String?) {
-        _ = stack.popLast()
+    static func attribute(_ s: String) -> String {
+        text(s).replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}
+
+/// A forgiving XML parser written for feeds: it reads well-formed XML exactly, and from ill-formed
+/// XML (unclosed or mismatched tags, undefined entities, a bare `&`, text or garbage after the root)
+/// it recovers what a reader would see, recording the first problem as the bozo reason.
+///
+/// It never fetches anything: a DOCTYPE is skipped whole, so no external entity or DTD is read and
+/// no declared entity is expanded (billion laughs and quadratic blow-up have nothing to expand).
+/// Depth and attribute counts are bounded; the work is linear in the input.
+struct XMLTreeParser {
+    /// A feed never needs more; deeper documents are cut there.
+    static let maxDepth = 512
+
+    private let bytes: [UInt8]
+    private var i = 0
+    private var stack: [XMLElement] = []
+    private var scopes: [[String: String]] = [["xml": XMLNamespaces.xml]]
+    private(set) var root: XMLElement?
+    private(set) var problem: String?
+    private var rootClosed = false
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Parses UTF-8 bytes; returns the root element (nil when there is none) and the first problem.
+    static func parse(_ bytes: [UInt8]) -> (root: XMLElement?, problem: String?) {
+        var parser = XMLTreeParser(bytes)
+        parser.run()
+        return (parser.root, parser.problem)
     }
 
-    func parser(_ parser: XMLParser, foundCharacters string: String) {
-        stack.last?.text += string
+    private mutating func report(_ message: String) {
+        if problem == nil { problem = message + " (at byte \(i))" }
     }
 
-    func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
-        stack.last?.text += String(decoding: CDATABlock, as: UTF8.self)
+    private mutating func run() {
+        let n = bytes.count
+        while i < n {
+            let textStart = i
+            while i < n, bytes[i] != UInt8(ascii: "<") { i += 1 }
+            if i > textStart { addText(textStart, i, decodeEntities: true) }
+            guard i < n else { break }
+            if starts(with: "<!--") {
+                guard let end = find("-->", from: i + 4) else { report("unclosed comment"); i = n; break }
+                i = end + 3
+            } else if starts(with: "<![CDATA[") {
+                let start = i + 9
+                if let end = find("]]>", from: start) {
+                    addText(start, end, decodeEntities: false)
+                    i = end + 3
+                } else {
+                    report("unclosed CDATA section")
+                    addText(start, n, decodeEntities: false)
+                    i = n
+                }
+            } else if starts(with: "<!") {
+                skipDeclaration()
+            } else if starts(with: "<?") {
+                guard let end = find("?>", from: i + 2) else { report("unclosed processing instruction"); i = n; break }
+                i = end + 2
+            } else if starts(with: "</") {
+                endTag()
+            } else {
+                startTag()
+            }
+        }
+        if root == nil { report("no root element") } else if !stack.isEmpty { report("unclosed element <\(stack.last!.qualifiedName)>") }
+    }
+
+    private func starts(with prefix: StaticString) -> Bool {
+        let count = prefix.utf8CodeUnitCount
+        guard i + count <= bytes.count else { return false }
+        return prefix.withUTF8Buffer { p in
+            for k in 0..<count where bytes[i + k] != p[k] { return false }
+            return true
+        }
+    }
+
+    private func find(_ needle: StaticString, from start: Int) -> Int? {
+        needle.withUTF8Buffer { p in
+            let count = p.count
+            var j = start
+            while j + count <= bytes.count {
+                if bytes[j] == p[0] {
+                    var k = 1
+                    while k < count, bytes[j + k] == p[k] { k += 1 }
+                    if k == count { return j }
+                }
+                j += 1
+            }
+            return nil
+        }
+    }
+
+    /// `<!DOCTYPE ...>` with an optional internal subset in brackets: skipped, never interpreted.
+    private mutating func skipDeclaration() {
+        var depth = 0
+        var quote: UInt8 = 0
+        i += 2
+        while i < bytes.count {
+            let b = bytes[i]
+            i += 1
+            if quote != 0 { if b == quote { quote = 0 }; continue }
+            switch b {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"): quote = b
+            case UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "]"): depth -= 1
+            case UInt8(ascii: ">") where depth <= 0: return
+            default: break
+            }
+        }
+        report("unclosed declaration")
+    }
+
+    private static func isNameByte(_ b: UInt8) -> Bool {
+        b >= 0x80 || (b >= UInt8(ascii: "a") && b <= UInt8(ascii: "z")) || (b >= UInt8(ascii: "A") && b <= UInt8(ascii: "Z"))
+            || (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "_") || b == UInt8(ascii: ":")
+            || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
+    }
+
+    private static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+
+    private mutating func readName() -> String {
+        let start = i
+        while i < bytes.count, Self.isNameByte(bytes[i]) { i += 1 }
+        return String(decoding: bytes[start..<i], as: UTF8.self)
+    }
+
+    private mutating func skipSpace() { while i < bytes.count, Self.isSpace(bytes[i]) { i += 1 } }
+
+    private mutating func startTag() {
+        let tagStart = i
+        i += 1
+        guard i < bytes.count, Self.isNameByte(bytes[i]), bytes[i] != UInt8(ascii: "-"), bytes[i] != UInt8(ascii: ".") else {
+            report("'<' not starting a tag")
+            addText(tagStart, tagStart + 1, decodeEntities: false)
+            return
+        }
+        let qualifiedName = readName()
+        var attributes: [(name: String, value: String)] = []
+        var selfClosing = false
+        while i < bytes.count {
+            skipSpace()
+            guard i < bytes.count else { break }
+            let b = bytes[i]
+            if b == UInt8(ascii: ">") { i += 1; break }
+            if b == UInt8(ascii: "/"), i + 1 < bytes.count, bytes[i + 1] == UInt8(ascii: ">") { selfClosing = true; i += 2; break }
+            guard Self.isNameByte(b) else { report("unexpected character in <\(qualifiedName)>"); i += 1; continue }
+            let name = readName()
+            skipSpace()
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "=") else {
+                report("attribute \(name) without a value")
+                attributes.append((name, name))
+                continue
+            }
+            i += 1
+            skipSpace()
+            var value = ""
+            if i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") {
+                let quote = bytes[i]
+                let start = i + 1
+                var end = start
+                while end < bytes.count, bytes[end] != quote { end += 1 }
+                if end == bytes.count { report("unclosed attribute value") }
+                value = decode(start, end, entities: true, attribute: true)
+                i = min(end + 1, bytes.count)
+            } else {
+                report("unquoted attribute value")
+                let start = i
+                while i < bytes.count, !Self.isSpace(bytes[i]), bytes[i] != UInt8(ascii: ">") { i += 1 }
+                value = decode(start, i, entities: true, attribute: true)
+            }
+            if attributes.count < 256, !attributes.contains(where: { $0.name == name }) { attributes.append((name, value)) }
+        }
+        if i >= bytes.count, bytes.last != UInt8(ascii: ">") { report("unclosed tag <\(qualifiedName)>") }
+        open(qualifiedName, attributes, selfClosing: selfClosing)
+    }
+
+    private mutating func open(_ qualifiedName: String, _ attributes: [(name: String, value: String)], selfClosing: Bool) {
+        if rootClosed { report("content after the root element"); return }
+        guard stack.count < Self.maxDepth else {
+            report("elements nested deeper than \(Self.maxDepth) levels")
+            i = bytes.count
+            return
+        }
+        var scope = scopes.last!
+        var declared = false
+        for (name, value) in attributes {
+            if name == "xmlns" { scope[""] = value; declared = true } else if name.hasPrefix("xmlns:") { scope[String(name.dropFirst(6))] = value; declared = true }
+        }
+        let (prefix, local) = Self.split(qualifiedName)
+        var namespace = scope[prefix ?? ""] ?? ""
+        if let prefix, scope[prefix] == nil {
+            report("undeclared namespace prefix \(prefix)")
+            namespace = ""
+        }
+        let element = XMLElement(qualifiedName: qualifiedName, name: local.lowercased(), namespace: namespace, attributes: attributes)
+        if let parent = stack.last { parent.content.append(.element(element)) } else { root = element }
+        if !selfClosing {
+            stack.append(element)
+            scopes.append(declared ? scope : scopes.last!)
+        } else if stack.isEmpty {
+            rootClosed = true
+        }
+    }
+
+    static func split(_ qualifiedName: String) -> (prefix: String?, local: String) {
+        guard let colon = qualifiedName.firstIndex(of: ":") else { return (nil, qualifiedName) }
+        return (String(qualifiedName[..<colon]), String(qualifiedName[qualifiedName.index(after: colon)...]))
+    }
+
+    private mutating func endTag() {
+        i += 2
+        let name = readName()
+        skipSpace()
+        if i < bytes.count, bytes[i] == UInt8(ascii: ">") { i += 1 } else { report("malformed end tag </\(name)>"); while i < bytes.count, bytes[i] != UInt8(ascii: ">") { i += 1 }; i += 1 }
+        guard let index = stack.lastIndex(where: { $0.qualifiedName == name }) else {
+            report("end tag </\(name)> without a start tag")
+            return
+        }
+        if index != stack.count - 1 { report("mismatched tag: </\(name)> closes <\(stack.last!.qualifiedName)>") }
+        stack.removeSubrange(index...)
+        scopes.removeSubrange((index + 1)...)
+        if stack.isEmpty { rootClosed = true }
+    }
+
+    private mutating func addText(_ start: Int, _ end: Int, decodeEntities: Bool) {
+        guard let parent = stack.last else {
+            if bytes[start..<end].contains(where: { !Self.isSpace($0) }) {
+                report(root == nil ? "text before the root element" : "text after the root element")
+            }
+            return
+        }
+        let text = decodeEntities ? decode(start, end, entities: true, attribute: false) : String(decoding: bytes[start..<end], as: UTF8.self)
+        if case .text(let previous)? = parent.content.last {
+            parent.content[parent.content.count - 1] = .text(previous + text)
+        } else {
+            parent.content.append(.text(text))
+        }
+    }
+
+    /// Decodes character and entity references: the XML five, numeric ones and HTML's named ones (which
+    /// feeds use undeclared: a problem, but the character a reader expects). A bare `&` stays.
+    private mutating func decode(_ start: Int, _ end: Int, entities: Bool, attribute: Bool) -> String {
+        guard bytes[start..<end].contains(UInt8(ascii: "&")) || attribute else { return String(decoding: bytes[start..<end], as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(end - start)
+        var j = start
+        while j < end {
+            let b = bytes[j]
+            if attribute, b == 0x09 || b == 0x0A || b == 0x0D { out.append(0x20); j += 1; continue }
+            guard b == UInt8(ascii: "&") else { out.append(b); j += 1; continue }
+            var k = j + 1
+            while k < end, k - j < 40, bytes[k] != UInt8(ascii: ";"), bytes[k] != UInt8(ascii: "&"), !Self.isSpace(bytes[k]) { k += 1 }
+            guard k < end, bytes[k] == UInt8(ascii: ";"), k > j + 1 else {
+                report("unescaped '&'")
+                out.append(b)
+                j += 1
+                continue
+            }
+            let name = String(decoding: bytes[(j + 1)..<k], as: UTF8.self)
+            if let scalar = Self.reference(name) {
+                out.append(contentsOf: Array(String(Character(scalar)).utf8))
+                if !["lt", "gt", "amp", "quot", "apos"].contains(name), !name.hasPrefix("#") { report("undefined entity &\(name);") }
+            } else {
+                report("undefined entity &\(name);")
+                out.append(contentsOf: bytes[j...k])
+            }
+            j = k + 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func reference(_ name: String) -> Unicode.Scalar? {
+        switch name {
+        case "lt": return "<"
+        case "gt": return ">"
+        case "amp": return "&"
+        case "quot": return "\""
+        case "apos": return "'"
+        default: break
+        }
+        if name.hasPrefix("#x") || name.hasPrefix("#X") {
+            return UInt32(name.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).flatMap(allowed)
+        }
+        if name.hasPrefix("#") { return UInt32(name.dropFirst()).flatMap(Unicode.Scalar.init).flatMap(allowed) }
+        return HTMLEntities.codepoints[name].flatMap(Unicode.Scalar.init)
+    }
+
+    /// Characters XML allows (NUL and most C0 controls are not).
+    static func allowed(_ s: Unicode.Scalar) -> Unicode.Scalar? {
+        s.value >= 0x20 || s.value == 0x09 || s.value == 0x0A || s.value == 0x0D ? s : nil
     }
 }

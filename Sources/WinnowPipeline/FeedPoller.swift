@@ -59,6 +59,7 @@ public struct FeedPoller: Sendable {
     func fetchAndParse(_ feed: FeedState, startedAt: Double) async -> FetchOutcome {
         var outcome = FetchOutcome(startedAt: startedAt, durationMS: 0, httpStatus: nil, bytes: 0, nextFetchAt: 0)
         let body: Data
+        var contentType: String?, baseURL = feed.url  // for the encoding decision and relative links
         if feed.url.hasPrefix("file:") {
             // Local feeds named by the configuration (the bundled samples): the file's modification time
             // plays the part of Last-Modified.
@@ -101,6 +102,8 @@ public struct FeedPoller: Sendable {
                 outcome.etag = response.etag
                 outcome.lastModified = response.lastModified
                 body = response.body
+                contentType = response.contentType
+                baseURL = response.effectiveURL
             } catch let error as FetchError {
                 outcome.errorClass = error.errorClass
                 outcome.error = error.description
@@ -113,7 +116,7 @@ public struct FeedPoller: Sendable {
         }
         outcome.bytes = body.count
         do {
-            let result = try FeedParser.parse(body)
+            let result = try FeedParser.parse(body, contentType: contentType, url: baseURL)
             outcome.items = result.feed.items
             if let reason = result.bozoReason {
                 logger.notice("feed is malformed; items read before the error were kept",

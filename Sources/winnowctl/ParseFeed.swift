@@ -3,51 +3,65 @@ import Foundation
 import WinnowFeeds
 import WinnowFetch
 
-/// `winnowctl parse-feed FILE|URL`: prints the parsed feed, shaped like Python feedparser's result with --json.
+/// `winnowctl parse-feed FILE|URL...`: prints the parsed feed; with --json, shaped like Python
+/// feedparser's result (one JSON object per line when given several sources).
 struct ParseFeed: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "parse-feed", abstract: "Parse a feed file or URL and print the feed and its entries.")
+    static let configuration = CommandConfiguration(commandName: "parse-feed", abstract: "Parse feed files or URLs and print the feed and its entries.")
 
-    @Argument(help: "A feed file, or an http(s) URL.")
-    var source: String
+    @Argument(help: "Feed files, or http(s) URLs.")
+    var sources: [String]
 
     @Flag(name: .long, help: "Print JSON shaped like feedparser's result.")
     var json = false
 
+    @Option(name: .long, help: "For files: the Content-Type the document would have been served with (it can decide the encoding).")
+    var contentType: String?
+
+    @Option(name: .long, help: "For files: the URL relative links are resolved against.")
+    var base: String?
+
     func run() async throws {
-        let data: Data
+        var failed = false
+        for source in sources {
+            do {
+                try await parse(source)
+            } catch let error as ValidationError where sources.count > 1 {
+                FileHandle.standardError.write(Data("\(error)\n".utf8))
+                failed = true
+            }
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    func parse(_ source: String) async throws {
+        var data: Data
+        var type = contentType, url = base
         if source.hasPrefix("http://") || source.hasPrefix("https://") {
             let response = try await Fetcher().fetch(FetchRequest(url: source))
             guard response.isSuccess else { throw ValidationError("\(source) answered HTTP \(response.status)") }
             data = response.body
+            type = type ?? response.contentType
+            url = url ?? response.headers["content-location"].map { URLResolverShim.resolve($0, against: response.effectiveURL) } ?? response.effectiveURL
         } else {
             guard let contents = FileManager.default.contents(atPath: source) else {
                 throw ValidationError("cannot read \(source): check that the file exists")
             }
             data = contents
         }
-        let result: FeedParser.Result
+        let document: FeedDocument
         do {
-            result = try FeedParser.parse(data)
+            document = try FeedParser.document(data, contentType: type, url: url)
         } catch {
             if json {
-                try printJSON(FeedJSON(bozo: true, bozoException: "\(error)", version: "", feed: .init(), entries: []))
-                return
+                let failure: FeedValue = .object(["bozo": .bool(true), "bozo_exception": .string("\(error)"), "version": .string(""),
+                                                  "encoding": .string(""), "feed": .object([:]), "entries": .list([])])
+                return try emit(failure)
             }
             throw ValidationError("\(source): \(error)")
         }
-        let feed = result.feed
-        if json {
-            return try printJSON(FeedJSON(
-                bozo: result.bozoReason != nil, bozoException: result.bozoReason, version: feed.format.rawValue,
-                feed: .init(title: feed.title, link: feed.link, subtitle: feed.description, language: feed.language,
-                            updated: feed.updated.map(iso8601)),
-                entries: feed.items.map { item in
-                    .init(id: item.guid, link: item.link, title: item.title, author: item.author,
-                          published: item.publishedRaw, publishedParsed: item.published.map(iso8601),
-                          summary: item.summary, content: item.content.map { [.init(value: $0)] })
-                }))
-        }
-        print("\(feed.title ?? "(untitled)")  [\(feed.format.rawValue)]\(result.bozoReason.map { "  malformed: \($0)" } ?? "")")
+        if json { return try emit(document.value) }
+        let feed = try FeedParser.parse(data, contentType: type, url: url).feed
+        print("\(feed.title ?? "(untitled)")  [\(document.version)]\(document.bozoReason.map { "  malformed: \($0)" } ?? "")")
         if let link = feed.link { print(link) }
         print("\(feed.items.count) entries")
         for item in feed.items {
@@ -59,40 +73,20 @@ struct ParseFeed: AsyncParsableCommand {
             if let date = item.published { print("  published: \(iso8601(date))") } else if let raw = item.publishedRaw { print("  published: \(raw) (unparsed)") }
         }
     }
+
+    /// One source: pretty JSON; several: one compact object a line, in order.
+    func emit(_ value: FeedValue) throws {
+        guard sources.count > 1 else { return try printJSON(value) }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
 }
 
-/// The subset of feedparser's result that Winnow fills.
-struct FeedJSON: Encodable {
-    struct FeedInfo: Encodable {
-        var title: String?
-        var link: String?
-        var subtitle: String?
-        var language: String?
-        var updated: String?
-    }
-    struct Content: Encodable { var value: String }
-    struct Entry: Encodable {
-        var id: String
-        var link: String?
-        var title: String?
-        var author: String?
-        var published: String?
-        var publishedParsed: String?
-        var summary: String?
-        var content: [Content]?
-        enum CodingKeys: String, CodingKey {
-            case id, link, title, author, published, summary, content
-            case publishedParsed = "published_parsed"
-        }
-    }
-    var bozo: Bool
-    var bozoException: String?
-    var version: String
-    var feed: FeedInfo
-    var entries: [Entry]
-    enum CodingKeys: String, CodingKey {
-        case bozo, version, feed, entries
-        case bozoException = "bozo_exception"
+/// Content-Location is relative to the URL that answered.
+enum URLResolverShim {
+    static func resolve(_ reference: String, against base: String) -> String {
+        URL(string: reference, relativeTo: URL(string: base))?.absoluteString ?? reference
     }
 }
 

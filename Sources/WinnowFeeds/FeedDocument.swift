@@ -1,0 +1,543 @@
+import Foundation
+
+/// A value in a feedparser-shaped result: strings, numbers, lists and dictionaries, as JSON.
+public indirect enum FeedValue: Sendable, Equatable, Encodable {
+    case string(String)
+    case number(Int)
+    case bool(Bool)
+    case list([FeedValue])
+    case object([String: FeedValue])
+    case null
+
+    public func encode(to encoder: Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let s): try container.encode(s)
+        case .number(let n): try container.encode(n)
+        case .bool(let b): try container.encode(b)
+        case .list(let l): try container.encode(l)
+        case .object(let o): try container.encode(o)
+        case .null: try container.encodeNil()
+        }
+    }
+
+    public var string: String? { if case .string(let s) = self { return s } else { return nil } }
+    public var object: [String: FeedValue]? { if case .object(let o) = self { return o } else { return nil } }
+    public var list: [FeedValue]? { if case .list(let l) = self { return l } else { return nil } }
+
+    /// A date as feedparser's `*_parsed` 9-tuple (UTC): year, month, day, hour, minute, second,
+    /// weekday (Monday 0), day of the year, DST flag 0.
+    static func timeTuple(_ date: Date) -> FeedValue {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
+        let yday = calendar.ordinality(of: .day, in: .year, for: date) ?? 1
+        return .list([c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, (c.weekday! + 5) % 7, yday, 0].map(FeedValue.number))
+    }
+}
+
+/// The feed as feedparser would give it: `bozo`, `bozo_exception`, `encoding`, `version`, `feed`,
+/// `entries` (with `*_detail`, `links`, `*_parsed`...), built from the parsed tree by the rules of
+/// feedparser's element handlers. `Feed`, the pipeline's model, is read from it.
+public struct FeedDocument: Sendable {
+    public var bozoReason: String?
+    public var encoding: String
+    public var version: String
+    public var feed: [String: FeedValue]
+    public var entries: [[String: FeedValue]]
+    public var namespaces: [String: String]
+
+    /// The whole result as one value (what `winnowctl parse-feed --json` prints).
+    public var value: FeedValue {
+        var result: [String: FeedValue] = [
+            "bozo": .bool(bozoReason != nil), "encoding": .string(encoding), "version": .string(version),
+            "feed": .object(feed), "entries": .list(entries.map(FeedValue.object)),
+            "namespaces": .object(namespaces.mapValues(FeedValue.string)),
+        ]
+        if let bozoReason { result["bozo_exception"] = .string(bozoReason) }
+        return .object(result)
+    }
+}
+
+/// Namespace URIs and the prefixes feedparser gives their elements ("" for the core formats).
+enum FeedNamespaces {
+    static let prefixes: [String: String] = [
+        "": "", "http://backend.userland.com/rss": "", "http://blogs.law.harvard.edu/tech/rss": "", "http://purl.org/rss/1.0/": "",
+        "http://my.netscape.com/rdf/simple/0.9/": "", "http://example.com/newformat#": "", "http://example.com/necho": "",
+        "http://purl.org/echo/": "", "uri/of/echo/namespace#": "", "http://purl.org/pie/": "", "http://purl.org/atom/ns#": "",
+        "http://www.w3.org/2005/Atom": "", "http://purl.org/rss/1.0/modules/rss091#": "",
+        "http://webns.net/mvcb/": "admin", "http://purl.org/rss/1.0/modules/aggregation/": "ag",
+        "http://purl.org/rss/1.0/modules/annotate/": "annotate", "http://media.tangent.org/rss/1.0/": "audio",
+        "http://backend.userland.com/blogChannelModule": "blogChannel", "http://creativecommons.org/ns#license": "cc",
+        "http://web.resource.org/cc/": "cc", "http://cyber.law.harvard.edu/rss/creativeCommonsRssModule.html": "creativeCommons",
+        "http://backend.userland.com/creativeCommonsRssModule": "creativeCommons", "http://purl.org/rss/1.0/modules/company": "co",
+        "http://purl.org/rss/1.0/modules/content/": "content", "http://my.theinfo.org/changed/1.0/rss/": "cp",
+        "http://purl.org/dc/elements/1.1/": "dc", "http://purl.org/dc/terms/": "dcterms", "http://purl.org/rss/1.0/modules/email/": "email",
+        "http://purl.org/rss/1.0/modules/event/": "ev", "http://rssnamespace.org/feedburner/ext/1.0": "feedburner",
+        "http://freshmeat.net/rss/fm/": "fm", "http://xmlns.com/foaf/0.1/": "foaf", "http://www.w3.org/2003/01/geo/wgs84_pos#": "geo",
+        "http://www.georss.org/georss": "georss", "http://www.opengis.net/gml": "gml", "http://postneo.com/icbm/": "icbm",
+        "http://purl.org/rss/1.0/modules/image/": "image", "http://www.itunes.com/DTDs/PodCast-1.0.dtd": "itunes",
+        "http://example.com/DTDs/PodCast-1.0.dtd": "itunes", "http://purl.org/rss/1.0/modules/link/": "l",
+        "http://search.yahoo.com/mrss": "media", "http://search.yahoo.com/mrss/": "media",
+        "http://madskills.com/public/xml/rss/module/pingback/": "pingback", "http://prismstandard.org/namespaces/1.2/basic/": "prism",
+        "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf", "http://www.w3.org/2000/01/rdf-schema#": "rdfs",
+        "http://purl.org/rss/1.0/modules/reference/": "ref", "http://purl.org/rss/1.0/modules/richequiv/": "reqv",
+        "http://purl.org/rss/1.0/modules/search/": "search", "http://purl.org/rss/1.0/modules/slash/": "slash",
+        "http://schemas.xmlsoap.org/soap/envelope/": "soap", "http://purl.org/rss/1.0/modules/servicestatus/": "ss",
+        "http://hacks.benhammersley.com/rss/streaming/": "str", "http://purl.org/rss/1.0/modules/subscription/": "sub",
+        "http://purl.org/rss/1.0/modules/syndication/": "sy", "http://schemas.pocketsoap.com/rss/myDescModule/": "szf",
+        "http://purl.org/rss/1.0/modules/taxonomy/": "taxo", "http://purl.org/rss/1.0/modules/threading/": "thr",
+        "http://purl.org/rss/1.0/modules/textinput/": "ti", "http://madskills.com/public/xml/rss/module/trackback/": "trackback",
+        "http://wellformedweb.org/commentAPI/": "wfw", "http://purl.org/rss/1.0/modules/wiki/": "wiki",
+        "http://www.w3.org/1999/xhtml": "xhtml", "http://www.w3.org/1999/xlink": "xlink", "http://www.w3.org/XML/1998/namespace": "xml",
+        "http://podlove.org/simple-chapters": "psc",
+    ]
+}
+
+/// Builds a `FeedDocument` from a parsed tree, following feedparser's element handlers.
+struct FeedDocumentBuilder {
+    let atom: Bool
+    let atom03: Bool
+
+    /// Where an element is read: its base URI and language, inherited down the tree.
+    struct Scope {
+        var base: String
+        var language: String?
+
+        func entering(_ element: XMLElement) -> Scope {
+            var scope = self
+            if let base = element.attributes["xml:base"] { scope.base = URLResolver.resolve(base, against: self.base) }
+            if let lang = element.attributes["xml:lang"] { scope.language = lang.isEmpty ? nil : lang }
+            return scope
+        }
+    }
+
+    static func build(root: XMLElement, encoding: String, problem: String?, baseURL: String, language: String?) throws -> FeedDocument {
+        let rootScope = Scope(base: baseURL, language: language).entering(root)
+        let version: String
+        var builder: FeedDocumentBuilder
+        var container: XMLElement
+        var itemParent: XMLElement
+        switch root.name {
+        case "rss":
+            switch root.attributes["version"]?.trimmingCharacters(in: .whitespaces) {
+            case "0.91": version = "rss091u"
+            case "0.92": version = "rss092"
+            case "0.93": version = "rss093"
+            case "0.94": version = "rss094"
+            case "2.0", "2": version = "rss20"
+            default: version = "rss"
+            }
+            builder = FeedDocumentBuilder(atom: false, atom03: false)
+            container = root.child("channel") ?? root
+            itemParent = container.all("item").isEmpty ? root : container
+        case "rdf":
+            let rss090 = root.children.contains { $0.namespace == "http://my.netscape.com/rdf/simple/0.9/" }
+            version = rss090 ? "rss090" : "rss10"
+            builder = FeedDocumentBuilder(atom: false, atom03: false)
+            container = root.child("channel") ?? root
+            itemParent = root
+        case "feed":
+            if root.namespace == "http://www.w3.org/2005/Atom" {
+                version = "atom10"
+            } else {
+                switch root.attributes["version"] {
+                case "0.1": version = "atom01"
+                case "0.2": version = "atom02"
+                case "0.3": version = "atom03"
+                default: version = "atom"
+                }
+            }
+            builder = FeedDocumentBuilder(atom: true, atom03: version != "atom10")
+            container = root
+            itemParent = root
+        case "channel":
+            version = "rss"
+            builder = FeedDocumentBuilder(atom: false, atom03: false)
+            container = root
+            itemParent = root
+        default:
+            throw FeedError.unknownFormat(root: root.qualifiedName)
+        }
+        let channelScope = container === root ? rootScope : rootScope.entering(container)
+        var feed: [String: FeedValue] = [:]
+        builder.fill(&feed, from: container, scope: channelScope, level: .feed)
+        if root.name == "rdf" {
+            // RSS 1.0 keeps image and textinput beside the channel.
+            for element in root.children where element.name == "image" || element.name == "textinput" {
+                builder.handle(element, into: &feed, scope: rootScope.entering(element), level: .feed)
+            }
+        }
+        let itemName = builder.atom ? "entry" : "item"
+        let itemScope = itemParent === container ? channelScope : rootScope
+        var entries = itemParent.all(itemName).map { item -> [String: FeedValue] in
+            var entry: [String: FeedValue] = [:]
+            builder.fill(&entry, from: item, scope: itemScope.entering(item), level: .entry)
+            builder.finishEntry(&entry)
+            return entry
+        }
+        if !builder.atom, itemParent !== root {
+            for item in root.all("item") {  // items outside the channel, as some 0.9x feeds have
+                var entry: [String: FeedValue] = [:]
+                builder.fill(&entry, from: item, scope: rootScope.entering(item), level: .entry)
+                builder.finishEntry(&entry)
+                entries.append(entry)
+            }
+        }
+        if feed["language"] == nil, let language = channelScope.language { feed["language"] = .string(language) }
+        var namespaces: [String: String] = [:]
+        for (key, value) in root.attributes where key.hasPrefix("xmlns") {
+            namespaces[key == "xmlns" ? "" : String(key.dropFirst(6))] = value
+        }
+        return FeedDocument(bozoReason: problem, encoding: encoding, version: version, feed: feed, entries: entries, namespaces: namespaces)
+    }
+
+    enum Level { case feed, entry, source, image, textinput }
+
+    func fill(_ target: inout [String: FeedValue], from parent: XMLElement, scope: Scope, level: Level) {
+        for element in parent.children {
+            handle(element, into: &target, scope: scope.entering(element), level: level)
+        }
+    }
+
+    /// The key feedparser gives an element: its local name, prefixed with its namespace's prefix.
+    func key(_ element: XMLElement) -> String {
+        let prefix = FeedNamespaces.prefixes[element.namespace] ?? XMLTreeParser.split(element.qualifiedName).prefix?.lowercased() ?? ""
+        return prefix.isEmpty ? element.name : prefix + "_" + element.name
+    }
+
+    func handle(_ element: XMLElement, into target: inout [String: FeedValue], scope: Scope, level: Level) {
+        let key = key(element)
+        switch key {
+        case "item", "entry" where level == .feed, "items", "rdf_seq":
+            return
+        case "title", "dc_title":
+            setText(&target, "title", element, scope: scope, defaultType: "text/plain")
+        case "description":
+            let name = level == .entry ? "summary" : (level == .feed || level == .source ? "subtitle" : "description")
+            setText(&target, name, element, scope: scope, defaultType: "text/html")
+        case "dc_description":
+            setText(&target, level == .entry ? "summary" : "subtitle", element, scope: scope, defaultType: "text/plain")
+        case "subtitle", "tagline", "itunes_subtitle" where key != "itunes_subtitle" || target["subtitle"] == nil:
+            setText(&target, "subtitle", element, scope: scope, defaultType: "text/plain")
+        case "summary", "itunes_summary" where key == "summary" || target["summary"] == nil:
+            setText(&target, "summary", element, scope: scope, defaultType: "text/plain")
+        case "info":
+            setText(&target, "info", element, scope: scope, defaultType: "text/plain")
+        case "rights", "copyright", "dc_rights":
+            setText(&target, "rights", element, scope: scope, defaultType: "text/plain")
+        case "content", "content_encoded", "xhtml_body", "body", "fullitem":
+            let (value, detail) = text(element, scope: scope, defaultType: key == "content" ? "text/plain" : (key == "xhtml_body" || key == "body" ? "application/xhtml+xml" : "text/html"))
+            var list = target["content"]?.list ?? []
+            list.append(.object(detail))
+            target["content"] = .list(list)
+            if level == .entry, target["summary"] == nil, key == "content" || key == "content_encoded", false { target["summary"] = .string(value) }
+        case "link" where atom || !element.orderedAttributes.filter({ $0.name == "href" }).isEmpty:
+            addAtomLink(&target, element, scope: scope)
+        case "link":
+            guard let href = element.trimmedText else { return }
+            let resolved = URLResolver.resolve(href, against: scope.base)
+            if level == .image || level == .textinput { target["link"] = .string(resolved); target["href"] = target["href"] ?? .string(resolved); return }
+            target["link"] = .string(resolved)
+            var links = target["links"]?.list ?? []
+            links.append(.object(["rel": .string("alternate"), "type": .string("text/html"), "href": .string(resolved)]))
+            target["links"] = .list(links)
+        case "id", "guid":
+            let value = element.trimmedText ?? ""
+            target["id"] = .string(value)
+            if key == "guid" {
+                let permalink = (element.attributes["isPermaLink"] ?? "true").lowercased() == "true"
+                target["guidislink"] = .bool(permalink && target["link"] == nil)
+                if permalink, target["link"] == nil, !value.isEmpty { target["link"] = .string(URLResolver.resolve(value, against: scope.base)) }
+            }
+        case "author", "managingeditor", "dc_creator", "itunes_author", "dc_author":
+            if atom || !element.children.isEmpty {
+                setPerson(&target, "author", element, scope: scope)
+            } else if let text = element.trimmedText {
+                if key == "itunes_author", target["author"] != nil { return }
+                setPersonText(&target, "author", text)
+            }
+        case "webmaster", "dc_publisher", "publisher":
+            if !element.children.isEmpty { setPerson(&target, "publisher", element, scope: scope) }
+            else if let text = element.trimmedText { setPersonText(&target, "publisher", text) }
+        case "contributor", "dc_contributor":
+            var people = target["contributors"]?.list ?? []
+            if !element.children.isEmpty {
+                people.append(.object(person(element, scope: scope)))
+            } else if let text = element.trimmedText {
+                people.append(.object(["name": .string(text)]))
+            }
+            target["contributors"] = .list(people)
+        case "pubdate", "issued", "published", "dcterms_issued":
+            setDate(&target, "published", element)
+        case "lastbuilddate", "updated", "modified", "dc_date", "dcterms_modified":
+            setDate(&target, "updated", element)
+        case "created", "dcterms_created":
+            setDate(&target, "created", element)
+        case "expirationdate":
+            setDate(&target, "expired", element)
+        case "dcterms_valid":
+            let text = element.trimmedText ?? ""
+            for part in text.split(separator: ";") {
+                let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard pair.count == 2, pair[0] == "start" || pair[0] == "end" else { continue }
+                target["validity_" + pair[0]] = .string(pair[1])
+                if let date = FeedDate.parse(pair[1]) { target["validity_\(pair[0])_parsed"] = FeedValue.timeTuple(date) }
+            }
+        case "category", "dc_subject", "itunes_category", "itunes_keywords":
+            addTags(&target, element, key: key)
+        case "enclosure":
+            var enclosure: [String: FeedValue] = ["rel": .string("enclosure")]
+            if let url = element.attributes["url"] ?? element.attributes["href"] { enclosure["href"] = .string(URLResolver.resolve(url, against: scope.base)) }
+            if let length = element.attributes["length"] { enclosure["length"] = .string(length) }
+            if let type = element.attributes["type"] { enclosure["type"] = .string(type) }
+            var links = target["links"]?.list ?? []
+            links.append(.object(enclosure))
+            target["links"] = .list(links)
+            var enclosures = target["enclosures"]?.list ?? []
+            enclosures.append(.object(enclosure.filter { $0.key != "rel" }))
+            target["enclosures"] = .list(enclosures)
+        case "comments":
+            target["comments"] = .string(URLResolver.resolve(element.trimmedText ?? "", against: scope.base))
+        case "generator":
+            let name = element.trimmedText ?? ""
+            target["generator"] = .string(name)
+            var detail: [String: FeedValue] = ["name": .string(name)]
+            if let uri = element.attributes["uri"] ?? element.attributes["url"] { detail["href"] = .string(URLResolver.resolve(uri, against: scope.base)) }
+            if let version = element.attributes["version"] { detail["version"] = .string(version) }
+            target["generator_detail"] = .object(detail)
+        case "admin_generatoragent":
+            if let resource = element.attributes["rdf:resource"] {
+                target["generator"] = .string(resource)
+                target["generator_detail"] = .object(["href": .string(resource)])
+            }
+        case "language", "dc_language":
+            if let text = element.trimmedText { target["language"] = .string(text) }
+        case "image", "textinput", "ti_textinput" where level == .feed:
+            var inner: [String: FeedValue] = [:]
+            let innerLevel: Level = key == "image" ? .image : .textinput
+            fill(&inner, from: element, scope: scope, level: innerLevel)
+            let name = key == "image" ? "image" : "textinput"
+            if let existing = target[name]?.object { inner.merge(existing) { new, _ in new } }
+            target[name] = .object(inner)
+        case "url" where level == .image:
+            if let text = element.trimmedText { target["url"] = .string(URLResolver.resolve(text, against: scope.base)); target["href"] = .string(URLResolver.resolve(text, against: scope.base)) }
+        case "width", "height" where level == .image:
+            if let value = element.trimmedText.flatMap({ Int($0) }) { target[key] = .number(value) }
+        case "name" where level == .textinput:
+            if let text = element.trimmedText { target["name"] = .string(text) }
+        case "source":
+            var source: [String: FeedValue] = [:]
+            if atom { fill(&source, from: element, scope: scope, level: .source) } else {
+                if let url = element.attributes["url"] { source["href"] = .string(URLResolver.resolve(url, against: scope.base)) }
+                if let text = element.trimmedText { source["title"] = .string(text) }
+            }
+            target["source"] = .object(source)
+        case "logo", "icon":
+            if let text = element.trimmedText { target[key] = .string(URLResolver.resolve(text, against: scope.base)) }
+        case "ttl":
+            if let text = element.trimmedText { target["ttl"] = .string(text) }
+        case "cloud":
+            target["cloud"] = .object(element.attributes.mapValues(FeedValue.string))
+        case "wfw_comment", "wfw_commentrss":
+            if let text = element.trimmedText { target[key] = .string(URLResolver.resolve(text, against: scope.base)) }
+        default:
+            if !element.children.isEmpty || target[key] != nil { return }
+            target[key] = .string(element.trimmedText ?? "")
+        }
+    }
+
+    func finishEntry(_ entry: inout [String: FeedValue]) {
+        if entry["id"] == nil, let link = entry["link"]?.string { entry["id"] = .string(link) }
+        if entry["guidislink"] == nil { entry["guidislink"] = .bool(false) }
+    }
+
+    // MARK: Text constructs
+
+    func setText(_ target: inout [String: FeedValue], _ name: String, _ element: XMLElement, scope: Scope, defaultType: String) {
+        let (value, detail) = text(element, scope: scope, defaultType: defaultType)
+        target[name] = .string(value)
+        target[name + "_detail"] = .object(detail)
+    }
+
+    /// Value and detail of a text construct, type-aware: Atom `type` (text, html, xhtml or a MIME type)
+    /// and 0.3 `mode` (xml, escaped, base64); inline XHTML serialized; HTML's relative URIs resolved.
+    func text(_ element: XMLElement, scope: Scope, defaultType: String) -> (String, [String: FeedValue]) {
+        var type = (element.attributes["type"] ?? defaultType).lowercased()
+        switch type {
+        case "text", "plain": type = "text/plain"
+        case "html": type = "text/html"
+        case "xhtml": type = "application/xhtml+xml"
+        default: break
+        }
+        let mode = element.attributes["mode"]?.lowercased()
+        var value: String
+        if type == "application/xhtml+xml" || ((mode == nil || mode == "xml") && !element.children.isEmpty && atom) {
+            let div = element.children.count == 1 && element.children[0].name == "div" && element.trimmedText == nil ? element.children[0] : element
+            value = div.innerXML()
+            if type == "text/plain" { type = "application/xhtml+xml" }
+        } else if mode == "base64", let data = Data(base64Encoded: element.text.trimmingCharacters(in: .whitespacesAndNewlines), options: .ignoreUnknownCharacters) {
+            value = String(decoding: data, as: UTF8.self)
+        } else if !element.children.isEmpty {
+            value = element.innerXML()
+            if type == "text/plain" { type = "text/html" }
+        } else {
+            value = element.text
+        }
+        value = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        if type == "text/plain", !atom || defaultType != "text/plain", HTMLSniffer.looksLikeHTML(value) { type = "text/html" }
+        if type == "text/html" || type == "application/xhtml+xml" { value = URLResolver.resolveHTML(value, against: scope.base) }
+        var detail: [String: FeedValue] = ["type": .string(type), "value": .string(value), "base": .string(scope.base)]
+        detail["language"] = scope.language.map(FeedValue.string) ?? .null
+        return (value, detail)
+    }
+
+    // MARK: Links, people, dates, tags
+
+    func addAtomLink(_ target: inout [String: FeedValue], _ element: XMLElement, scope: Scope) {
+        var link: [String: FeedValue] = [:]
+        let rel = element.attributes["rel"] ?? "alternate"
+        link["rel"] = .string(rel)
+        if let type = element.attributes["type"] { link["type"] = .string(type) }
+        if let href = element.attributes["href"] { link["href"] = .string(URLResolver.resolve(href, against: scope.base)) }
+        if let title = element.attributes["title"] { link["title"] = .string(title) }
+        if let length = element.attributes["length"] { link["length"] = .string(length) }
+        var links = target["links"]?.list ?? []
+        links.append(.object(link))
+        target["links"] = .list(links)
+        if rel == "enclosure" {
+            var enclosures = target["enclosures"]?.list ?? []
+            enclosures.append(.object(link.filter { $0.key != "rel" }))
+            target["enclosures"] = .list(enclosures)
+        }
+        if rel == "license", let href = link["href"] { target["license"] = href }
+        if rel == "alternate", target["link"] == nil || (link["type"]?.string ?? "text/html").contains("html") && !(target["linkIsHTML"] == .bool(true)) {
+            if let href = link["href"] { target["link"] = href }
+        }
+    }
+
+    func person(_ element: XMLElement, scope: Scope) -> [String: FeedValue] {
+        var detail: [String: FeedValue] = [:]
+        for child in element.children {
+            guard let text = child.trimmedText else { continue }
+            switch child.name {
+            case "name": detail["name"] = .string(text)
+            case "email": detail["email"] = .string(text)
+            case "uri", "url", "homepage": detail["href"] = .string(URLResolver.resolve(text, against: scope.entering(child).base))
+            default: break
+            }
+        }
+        if detail.isEmpty, let text = element.trimmedText { detail["name"] = .string(text) }
+        return detail
+    }
+
+    func setPerson(_ target: inout [String: FeedValue], _ name: String, _ element: XMLElement, scope: Scope) {
+        let detail = person(element, scope: scope)
+        target[name + "_detail"] = .object(detail)
+        let display: String
+        switch (detail["name"]?.string, detail["email"]?.string) {
+        case let (n?, e?): display = "\(n) (\(e))"
+        case let (n?, nil): display = n
+        case let (nil, e?): display = e
+        default: display = ""
+        }
+        target[name] = .string(display)
+        if name == "author" {
+            var authors = target["authors"]?.list ?? []
+            authors.append(.object(detail))
+            target["authors"] = .list(authors)
+        }
+    }
+
+    /// "Name (email)", "email (Name)", or either alone, as RSS writes people.
+    func setPersonText(_ target: inout [String: FeedValue], _ name: String, _ text: String) {
+        target[name] = .string(text)
+        var detail: [String: FeedValue] = [:]
+        var rest = text
+        if let match = text.range(of: #"[\w.+-]+@[\w-]+(\.[\w-]+)+"#, options: .regularExpression) {
+            detail["email"] = .string(String(text[match]))
+            rest.removeSubrange(match)
+            if let mailto = rest.range(of: "mailto:") { rest.removeSubrange(mailto) }
+        }
+        rest = rest.replacingOccurrences(of: "()", with: "").trimmingCharacters(in: .whitespaces)
+        if rest.hasPrefix("("), rest.hasSuffix(")") { rest = String(rest.dropFirst().dropLast()) }
+        rest = rest.trimmingCharacters(in: .whitespaces)
+        if !rest.isEmpty { detail["name"] = .string(rest) }
+        target[name + "_detail"] = .object(detail)
+        if name == "author" {
+            var authors = target["authors"]?.list ?? []
+            authors.append(.object(detail))
+            target["authors"] = .list(authors)
+        }
+    }
+
+    func setDate(_ target: inout [String: FeedValue], _ name: String, _ element: XMLElement) {
+        let text = element.trimmedText ?? ""
+        target[name] = .string(text)
+        target[name + "_parsed"] = FeedDate.parse(text).map(FeedValue.timeTuple) ?? .null
+    }
+
+    func addTags(_ target: inout [String: FeedValue], _ element: XMLElement, key: String) {
+        var tags = target["tags"]?.list ?? []
+        if key == "itunes_keywords" {
+            for word in (element.trimmedText ?? "").split(whereSeparator: { $0 == "," || $0 == " " }) {
+                tags.append(.object(["term": .string(String(word)), "scheme": .string("http://www.itunes.com/"), "label": .null]))
+            }
+        } else if atom || element.attributes["term"] != nil || key == "itunes_category" {
+            let term = element.attributes["term"] ?? element.attributes["text"] ?? element.trimmedText
+            tags.append(.object(["term": term.map(FeedValue.string) ?? .null,
+                                 "scheme": (element.attributes["scheme"] ?? (key == "itunes_category" ? "http://www.itunes.com/" : nil)).map(FeedValue.string) ?? .null,
+                                 "label": element.attributes["label"].map(FeedValue.string) ?? .null]))
+        } else {
+            tags.append(.object(["term": .string(element.trimmedText ?? ""),
+                                 "scheme": (element.attributes["domain"]).map(FeedValue.string) ?? .null, "label": .null]))
+        }
+        target["tags"] = .list(tags)
+        if let first = tags.first?.object?["term"], key == "category" || key == "dc_subject" { target["category"] = first }
+    }
+}
+
+/// Whether plain text is really HTML (feedparser's test: a known tag or an entity).
+enum HTMLSniffer {
+    static func looksLikeHTML(_ s: String) -> Bool {
+        guard s.contains("<") || s.contains("&") else { return false }
+        if s.range(of: #"</?(a|abbr|acronym|address|b|big|blockquote|br|cite|code|dd|del|dfn|div|dl|dt|em|font|h[1-6]|hr|i|img|ins|kbd|li|ol|p|pre|q|s|samp|small|span|strike|strong|sub|sup|table|tbody|td|tfoot|th|thead|tr|tt|u|ul|var)\b"#,
+                        options: [.regularExpression, .caseInsensitive]) != nil { return true }
+        return s.range(of: #"&(#\d+|#x[0-9a-fA-F]+|\w+);"#, options: .regularExpression) != nil
+    }
+}
+
+/// Relative references resolved as RFC 3986 says (Foundation's URL does it), against xml:base, the
+/// document URL or Content-Location.
+enum URLResolver {
+    static func resolve(_ reference: String, against base: String) -> String {
+        let reference = reference.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !base.isEmpty else { return reference }
+        if reference.isEmpty { return base }
+        if let scheme = reference.split(separator: ":", maxSplits: 1).first, reference.contains(":"),
+           scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) {
+            return reference  // already absolute
+        }
+        guard let baseURL = URL(string: base), let url = URL(string: reference, relativeTo: baseURL) else { return reference }
+        return url.absoluteString
+    }
+
+    /// Resolves href and src attributes in an HTML fragment.
+    static func resolveHTML(_ html: String, against base: String) -> String {
+        guard !base.isEmpty, html.contains("href") || html.contains("src") else { return html }
+        let pattern = #"(\s(?:href|src)\s*=\s*)(["'])(.*?)\2"#
+        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { return html }
+        let ns = html as NSString
+        var result = ""
+        var last = 0
+        for match in regex.matches(in: html, range: NSRange(location: 0, length: ns.length)) {
+            result += ns.substring(with: NSRange(location: last, length: match.range.location - last))
+            let value = ns.substring(with: match.range(at: 3))
+            result += ns.substring(with: match.range(at: 1)) + ns.substring(with: match.range(at: 2))
+                + resolve(value, against: base) + ns.substring(with: match.range(at: 2))
+            last = match.range.location + match.range.length
+        }
+        result += ns.substring(from: last)
+        return result
+    }
+}

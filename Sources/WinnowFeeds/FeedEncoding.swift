@@ -1,0 +1,115 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Decides a feed's character encoding and converts it to UTF-8, as feedparser does (RFC 3023):
+/// a byte-order mark wins; an HTTP charset on an XML or text media type comes next; `text/*` without
+/// one means US-ASCII; then the XML declaration; then UTF-8. When the chosen encoding cannot decode
+/// the bytes, the others are tried in turn and the document is flagged. Conversion is iconv's, so
+/// every encoding glibc knows (ISO-8859-x, windows-125x, KOI8-R, Shift_JIS, GB2312, Big5, EUC-*...) works.
+enum FeedEncoding {
+    struct Decision {
+        var bytes: [UInt8]        // the document as UTF-8, without a BOM
+        var encoding: String      // what was used, lower-cased
+        var problem: String?      // why the document is flagged, when it is
+    }
+
+    static func decode(_ data: Data, contentType: String? = nil) -> Decision {
+        var bytes = [UInt8](data)
+        var bomEncoding: String?
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bomEncoding = "utf-8"; bytes.removeFirst(3) }
+        else if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { bomEncoding = "utf-32be"; bytes.removeFirst(4) }
+        else if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { bomEncoding = "utf-32le"; bytes.removeFirst(4) }
+        else if bytes.starts(with: [0xFE, 0xFF]) { bomEncoding = "utf-16be"; bytes.removeFirst(2) }
+        else if bytes.starts(with: [0xFF, 0xFE]) { bomEncoding = "utf-16le"; bytes.removeFirst(2) }
+        // Without a BOM, UTF-16/32 still show in how "<?xml" is spelled.
+        if bomEncoding == nil {
+            if bytes.starts(with: [0x00, 0x3C, 0x00, 0x3F]) { bomEncoding = "utf-16be" }
+            else if bytes.starts(with: [0x3C, 0x00, 0x3F, 0x00]) { bomEncoding = "utf-16le" }
+            else if bytes.starts(with: [0x00, 0x00, 0x00, 0x3C]) { bomEncoding = "utf-32be" }
+            else if bytes.starts(with: [0x3C, 0x00, 0x00, 0x00]) { bomEncoding = "utf-32le" }
+        }
+        let declared = bomEncoding == nil ? declaredEncoding(bytes) : nil
+        let (mediaType, httpCharset) = parseContentType(contentType)
+        var problem: String?
+        var chosen: String
+        if let bomEncoding {
+            chosen = bomEncoding
+        } else if let httpCharset, mediaType.hasSuffix("xml") || mediaType.hasPrefix("text/") || mediaType.hasSuffix("json") {
+            chosen = httpCharset
+        } else if mediaType.hasPrefix("text/") {
+            chosen = "us-ascii"
+        } else {
+            chosen = declared ?? "utf-8"
+        }
+        if !mediaType.isEmpty, !(mediaType.hasSuffix("xml") || mediaType.hasPrefix("text/") || mediaType.hasSuffix("json")) {
+            problem = "served as \(mediaType), not an XML media type"
+        }
+        if chosen == "utf-16" || chosen == "utf-32" { chosen += "be" }
+        var candidates = [chosen]
+        for fallback in [declared, "utf-8", "windows-1252", "iso-8859-1"].compactMap({ $0 }) where !candidates.contains(fallback) {
+            candidates.append(fallback)
+        }
+        for (index, encoding) in candidates.enumerated() {
+            if let utf8 = convert(bytes, from: encoding) {
+                if index > 0, problem == nil { problem = "document declared as \(chosen) but could not be decoded as such; decoded as \(encoding)" }
+                return Decision(bytes: utf8, encoding: encoding, problem: problem)
+            }
+        }
+        // iso-8859-1 decodes anything; this is not reached.
+        return Decision(bytes: bytes, encoding: "utf-8", problem: "undecodable bytes")
+    }
+
+    /// `encoding="..."` from an ASCII-compatible XML declaration.
+    static func declaredEncoding(_ bytes: [UInt8]) -> String? {
+        guard bytes.starts(with: Array("<?xml".utf8)) else { return nil }
+        let head = bytes.prefix(200)
+        guard let end = head.firstIndex(of: UInt8(ascii: ">")) else { return nil }
+        let declaration = String(decoding: head[..<end], as: UTF8.self)
+        guard let range = declaration.range(of: "encoding") else { return nil }
+        let rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "=" }
+        guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
+        let value = rest.dropFirst().prefix { $0 != quote }
+        return value.isEmpty ? nil : value.lowercased()
+    }
+
+    static func parseContentType(_ contentType: String?) -> (mediaType: String, charset: String?) {
+        guard let contentType else { return ("", nil) }
+        let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        let mediaType = parts.first?.lowercased() ?? ""
+        var charset: String?
+        for part in parts.dropFirst() where part.lowercased().hasPrefix("charset=") {
+            charset = part.dropFirst(8).trimmingCharacters(in: CharacterSet(charactersIn: "\"' ")).lowercased()
+        }
+        return (mediaType, charset?.isEmpty == false ? charset : nil)
+    }
+
+    /// Converts to UTF-8 with iconv; nil when the encoding is unknown or the bytes are invalid in it.
+    static func convert(_ bytes: [UInt8], from encoding: String) -> [UInt8]? {
+        let name = encoding.lowercased()
+        if name == "utf-8" || name == "utf8" {
+            return String(validating: bytes, as: UTF8.self) != nil ? bytes : nil
+        }
+        if name == "us-ascii" || name == "ascii" {
+            return bytes.allSatisfy({ $0 < 0x80 }) ? bytes : nil
+        }
+        let cd = iconv_open("UTF-8", name)
+        guard cd != iconv_t(bitPattern: -1) else { return nil }
+        defer { iconv_close(cd) }
+        var output = [UInt8](repeating: 0, count: bytes.count * 4 + 16)
+        var input = bytes
+        let ok = input.withUnsafeMutableBufferPointer { inBuffer -> Int? in
+            output.withUnsafeMutableBufferPointer { outBuffer -> Int? in
+                var inPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(inBuffer.baseAddress).map { $0.assumingMemoryBound(to: CChar.self) }
+                var inLeft = inBuffer.count
+                var outPointer: UnsafeMutablePointer<CChar>? = UnsafeMutableRawPointer(outBuffer.baseAddress!).assumingMemoryBound(to: CChar.self)
+                var outLeft = outBuffer.count
+                if inLeft > 0, iconv(cd, &inPointer, &inLeft, &outPointer, &outLeft) == -1 { return nil }
+                return outBuffer.count - outLeft
+            }
+        }
+        guard let length = ok else { return nil }
+        return Array(output.prefix(length))
+    }
+}
