@@ -6,13 +6,14 @@ PREFIX    ?= /usr/local
 DESTDIR   ?=
 CONFIG    ?= pipeline.json
 APT_DEPS  := libcurl4-openssl-dev libsqlite3-dev
+TEST_DEPS := python3
 BIN       := .build/debug
 SUDO      := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps build release run once status test install clean bench-dedup
+.PHONY: deps test-deps build release run once status test install clean bench-dedup feed-conformance
 
 deps:
-	@missing=""; for p in $(APT_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(APT_DEPS) $(EXTRA_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -33,8 +34,14 @@ once: build
 status: build
 	$(BIN)/winnowctl status --config $(CONFIG)
 
+test: EXTRA_DEPS := $(TEST_DEPS)
 test: build
 	$(SWIFT) test
+	python3 bench/feeds/conformance.py --subset bench/feeds/ci-subset.txt --require-all --show-failures 100
+
+# The full feedparser conformance report (a report, not a gate).
+feed-conformance: build
+	python3 bench/feeds/conformance.py
 
 bench-dedup:
 	bench/dedup/run.sh

@@ -112,7 +112,8 @@ struct FeedDocumentBuilder {
         }
     }
 
-    static func build(root: XMLElement, encoding: String, problem: String?, baseURL: String, language: String?) throws -> FeedDocument {
+    static func build(root: XMLElement, encoding: String, problem: String?, baseURL: String, language: String?,
+                      netscape: Bool = false) throws -> FeedDocument {
         let rootScope = Scope(base: baseURL, language: language).entering(root)
         let version: String
         var builder: FeedDocumentBuilder
@@ -120,19 +121,21 @@ struct FeedDocumentBuilder {
         var itemParent: XMLElement
         switch root.name {
         case "rss":
-            switch root.attributes["version"]?.trimmingCharacters(in: .whitespaces) {
-            case "0.91": version = "rss091u"
+            let declared = root.attributes["version"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            switch declared {
+            case "0.90": version = "rss090"
+            case "0.91": version = netscape ? "rss091n" : "rss091u"
             case "0.92": version = "rss092"
             case "0.93": version = "rss093"
             case "0.94": version = "rss094"
-            case "2.0", "2": version = "rss20"
-            default: version = "rss"
+            default: version = declared.hasPrefix("2") ? "rss20" : "rss"
             }
             builder = FeedDocumentBuilder(atom: false, atom03: false)
             container = root.child("channel") ?? root
             itemParent = container.all("item").isEmpty ? root : container
         case "rdf":
-            let rss090 = root.children.contains { $0.namespace == "http://my.netscape.com/rdf/simple/0.9/" }
+            let rss090 = root.attributes["xmlns"] == "http://my.netscape.com/rdf/simple/0.9/"
+                || root.children.contains { $0.namespace == "http://my.netscape.com/rdf/simple/0.9/" }
             version = rss090 ? "rss090" : "rss10"
             builder = FeedDocumentBuilder(atom: false, atom03: false)
             container = root.child("channel") ?? root
@@ -168,10 +171,12 @@ struct FeedDocumentBuilder {
                 builder.handle(element, into: &feed, scope: rootScope.entering(element), level: .feed)
             }
         }
-        let itemName = builder.atom ? "entry" : "item"
         let itemScope = itemParent === container ? channelScope : rootScope
-        var entries = itemParent.all(itemName).map { item -> [String: FeedValue] in
+        // Early Atom drafts (and some generators) call entries "item".
+        let items = builder.atom ? itemParent.children.filter { $0.name == "entry" || $0.name == "item" } : itemParent.all("item")
+        var entries = items.map { item -> [String: FeedValue] in
             var entry: [String: FeedValue] = [:]
+            if let about = item.attributes["rdf:about"] { entry["id"] = .string(about) }
             builder.fill(&entry, from: item, scope: itemScope.entering(item), level: .entry)
             builder.finishEntry(&entry)
             return entry
@@ -213,6 +218,13 @@ struct FeedDocumentBuilder {
             return
         case "title", "dc_title":
             setText(&target, "title", element, scope: scope, defaultType: "text/plain")
+        case "description" where level == .entry && !atom && target["summary"] != nil,
+             "summary" where level == .entry && !atom && target["summary"] != nil:
+            // An RSS item with both: the second is the content.
+            let (_, detail) = text(element, scope: scope, defaultType: "text/html")
+            var list = target["content"]?.list ?? []
+            list.append(.object(detail))
+            target["content"] = .list(list)
         case "description":
             let name = level == .entry ? "summary" : (level == .feed || level == .source ? "subtitle" : "description")
             setText(&target, name, element, scope: scope, defaultType: "text/html")
@@ -243,7 +255,8 @@ struct FeedDocumentBuilder {
             links.append(.object(["rel": .string("alternate"), "type": .string("text/html"), "href": .string(resolved)]))
             target["links"] = .list(links)
         case "id", "guid":
-            let value = element.trimmedText ?? ""
+            var value = element.trimmedText ?? ""
+            if atom, !value.isEmpty { value = URLResolver.resolve(value, against: scope.base) }
             target["id"] = .string(value)
             if key == "guid" {
                 let permalink = (element.attributes["isPermaLink"] ?? "true").lowercased() == "true"
@@ -313,7 +326,7 @@ struct FeedDocumentBuilder {
             }
         case "language", "dc_language":
             if let text = element.trimmedText { target["language"] = .string(text) }
-        case "image", "textinput", "ti_textinput" where level == .feed:
+        case "image" where level == .feed, "textinput" where level == .feed, "ti_textinput" where level == .feed:
             var inner: [String: FeedValue] = [:]
             let innerLevel: Level = key == "image" ? .image : .textinput
             fill(&inner, from: element, scope: scope, level: innerLevel)
@@ -338,8 +351,14 @@ struct FeedDocumentBuilder {
         case "ttl":
             if let text = element.trimmedText { target["ttl"] = .string(text) }
         case "cloud":
-            target["cloud"] = .object(element.attributes.mapValues(FeedValue.string))
-        case "wfw_comment", "wfw_commentrss":
+            target["cloud"] = .object(Dictionary(element.orderedAttributes.map { ($0.name.lowercased(), FeedValue.string($0.value)) }) { a, _ in a })
+        case "cc_license", "creativeCommons_license":
+            guard let href = element.attributes["rdf:resource"] ?? element.trimmedText else { return }
+            var links = target["links"]?.list ?? []
+            links.append(.object(["rel": .string("license"), "href": .string(href)]))
+            target["links"] = .list(links)
+            target["license"] = .string(href)
+        case "wfw_comment", "wfw_commentrss", "docs":
             if let text = element.trimmedText { target[key] = .string(URLResolver.resolve(text, against: scope.base)) }
         default:
             if !element.children.isEmpty || target[key] != nil { return }
@@ -371,12 +390,15 @@ struct FeedDocumentBuilder {
         default: break
         }
         let mode = element.attributes["mode"]?.lowercased()
+        // Atom 1.0: a MIME type that is neither text nor XML means base64.
+        let base64 = mode == "base64" || (atom && !atom03 && !type.hasPrefix("text/") && !type.hasSuffix("xml") && type != "application/xhtml+xml")
         var value: String
         if type == "application/xhtml+xml" || ((mode == nil || mode == "xml") && !element.children.isEmpty && atom) {
-            let div = element.children.count == 1 && element.children[0].name == "div" && element.trimmedText == nil ? element.children[0] : element
-            value = div.innerXML()
+            // Atom 1.0's type="xhtml" wraps the content in a div that is not part of it.
+            let strip = element.attributes["type"] == "xhtml" && element.children.count == 1 && element.children[0].name == "div" && element.trimmedText == nil
+            value = strip ? element.children[0].innerXML() : element.innerXML()
             if type == "text/plain" { type = "application/xhtml+xml" }
-        } else if mode == "base64", let data = Data(base64Encoded: element.text.trimmingCharacters(in: .whitespacesAndNewlines), options: .ignoreUnknownCharacters) {
+        } else if base64, let data = Data(base64Encoded: element.text.trimmingCharacters(in: .whitespacesAndNewlines), options: .ignoreUnknownCharacters) {
             value = String(decoding: data, as: UTF8.self)
         } else if !element.children.isEmpty {
             value = element.innerXML()
@@ -399,8 +421,10 @@ struct FeedDocumentBuilder {
         let rel = element.attributes["rel"] ?? "alternate"
         link["rel"] = .string(rel)
         if let type = element.attributes["type"] { link["type"] = .string(type) }
-        if let href = element.attributes["href"] { link["href"] = .string(URLResolver.resolve(href, against: scope.base)) }
+        link["href"] = .string(URLResolver.resolve(element.attributes["href"] ?? "", against: scope.base))
+        if link["type"] == nil, rel == "self" { link["type"] = .string("application/atom+xml") }
         if let title = element.attributes["title"] { link["title"] = .string(title) }
+        if let hreflang = element.attributes["hreflang"] { link["hreflang"] = .string(hreflang) }
         if let length = element.attributes["length"] { link["length"] = .string(length) }
         var links = target["links"]?.list ?? []
         links.append(.object(link))
@@ -459,7 +483,7 @@ struct FeedDocumentBuilder {
             rest.removeSubrange(match)
             if let mailto = rest.range(of: "mailto:") { rest.removeSubrange(mailto) }
         }
-        rest = rest.replacingOccurrences(of: "()", with: "").trimmingCharacters(in: .whitespaces)
+        rest = rest.replacingOccurrences(of: "()", with: "").replacingOccurrences(of: "<>", with: "").trimmingCharacters(in: .whitespaces)
         if rest.hasPrefix("("), rest.hasSuffix(")") { rest = String(rest.dropFirst().dropLast()) }
         rest = rest.trimmingCharacters(in: .whitespaces)
         if !rest.isEmpty { detail["name"] = .string(rest) }

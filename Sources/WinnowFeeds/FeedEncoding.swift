@@ -36,17 +36,18 @@ enum FeedEncoding {
         var chosen: String
         if let bomEncoding {
             chosen = bomEncoding
-        } else if let httpCharset, mediaType.hasSuffix("xml") || mediaType.hasPrefix("text/") || mediaType.hasSuffix("json") {
+        } else if let httpCharset, isXML(mediaType) || mediaType.hasPrefix("text/") || mediaType.hasSuffix("json") {
             chosen = httpCharset
-        } else if mediaType.hasPrefix("text/") {
+        } else if mediaType.hasPrefix("text/"), isXML(mediaType) {
             chosen = "us-ascii"
         } else {
             chosen = declared ?? "utf-8"
         }
-        if !mediaType.isEmpty, !(mediaType.hasSuffix("xml") || mediaType.hasPrefix("text/") || mediaType.hasSuffix("json")) {
+        if !mediaType.isEmpty, !isXML(mediaType), !mediaType.hasSuffix("json") {
             problem = "served as \(mediaType), not an XML media type"
         }
         if chosen == "utf-16" || chosen == "utf-32" { chosen += "be" }
+        if chosen == "gb2312" || chosen == "gbk" { chosen = "gb18030" }  // its superset, as browsers and feedparser read it
         var candidates = [chosen]
         for fallback in [declared, "utf-8", "windows-1252", "iso-8859-1"].compactMap({ $0 }) where !candidates.contains(fallback) {
             candidates.append(fallback)
@@ -59,6 +60,11 @@ enum FeedEncoding {
         }
         // iso-8859-1 decodes anything; this is not reached.
         return Decision(bytes: bytes, encoding: "utf-8", problem: "undecodable bytes")
+    }
+
+    /// XML media types: */xml, *+xml, and application/xml-dtd or xml-external-parsed-entity.
+    static func isXML(_ mediaType: String) -> Bool {
+        mediaType.hasSuffix("/xml") || mediaType.hasSuffix("+xml") || mediaType.hasPrefix("application/xml")
     }
 
     /// `encoding="..."` from an ASCII-compatible XML declaration.

@@ -31,7 +31,13 @@ public enum FeedParser {
         let (root, problem) = XMLTreeParser.parse(decoded.bytes)
         guard let root else { throw FeedError.notXML(reason: problem ?? "empty document") }
         return try FeedDocumentBuilder.build(root: root, encoding: decoded.encoding, problem: decoded.problem ?? problem,
-                                             baseURL: url ?? "", language: language)
+                                             baseURL: url ?? "", language: language, netscape: doctypeIsNetscape(decoded.bytes))
+    }
+
+    /// RSS 0.91 comes in Netscape's flavour (with its DTD) and UserLand's.
+    static func doctypeIsNetscape(_ bytes: [UInt8]) -> Bool {
+        let head = String(decoding: bytes.prefix(1024), as: UTF8.self)
+        return head.range(of: "<!DOCTYPE rss PUBLIC \"-//Netscape", options: .caseInsensitive) != nil
     }
 
     /// The pipeline's model, read from the document.

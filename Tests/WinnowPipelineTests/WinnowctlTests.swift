@@ -97,7 +97,8 @@ import WinnowTestSupport
         let entries = try #require(json["entries"] as? [[String: Any]])
         #expect(entries.count == 3)
         #expect(entries[0]["id"] as? String == "urn:valley-courier:2026:4471")
-        #expect(entries[0]["published_parsed"] as? String == "2026-11-22T09:30:00Z")
+        // feedparser's time tuple: 2026-11-22 09:30:00 UTC, a Sunday (6), day 326 of the year.
+        #expect(entries[0]["published_parsed"] as? [Int] == [2026, 11, 22, 9, 30, 0, 6, 326, 0])
     }
 
     @Test func statusOnAMissingDatabaseSaysWhatToDo() async throws {
