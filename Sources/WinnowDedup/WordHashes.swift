@@ -54,7 +54,7 @@ public enum WordHashes {
 
     /// The tokenizer. Its hot state (the word hash being built, the run) lives in locals of `run` so it
     /// stays in registers, and ASCII, the common case, has an inner loop of its own: state behind
-    /// `self`, or state passed `inout` to a call, would go through memory on every byte.
+    /// `self`, or state passed `inout` to a call that does not inline, would go through memory on every byte.
     struct Tokenizer {
         let bytes: UnsafeBufferPointer<UInt8>
         let seed: UInt64
@@ -73,14 +73,6 @@ public enum WordHashes {
             for word in MatchingKey.key(raw).split(separator: " ") { result.append(StableHash.hash(word.utf8, seed: seed)) }
         }
 
-        /// `StableHash.Incremental.finish` over unrolled state.
-        @inline(__always)
-        static func finish(_ h: UInt64, _ word: UInt64, _ shift: UInt64, _ length: UInt64) -> UInt64 {
-            var h = h
-            if shift > 0 { h = StableHash.mix(h ^ word) &* 0x9e37_79b9_7f4a_7c15 }
-            return StableHash.mix(h ^ length)
-        }
-
         /// CJK ideographs, precomposed Hangul syllables and kana. A conjoining jamo or combining voiced
         /// mark after one would change it under NFKC, but those are slow-path scalars themselves, so
         /// their run is keyed as a whole.
@@ -91,9 +83,8 @@ public enum WordHashes {
         }
 
         mutating func run() {
-            // `StableHash.Incremental`, unrolled into locals.
-            let initial = seed ^ 0x9e37_79b9_7f4a_7c15
-            var h = initial, word: UInt64 = 0, shift: UInt64 = 0, length: UInt64 = 0
+            // A local value whose methods inline, so it lives in registers.
+            var hasher = StableHash.Incremental(seed: seed)
             var runStart = -1  // where the current run began; -1 between runs
             var slow = false   // the run holds a scalar only the matching key knows
             let asciiClass = table.asciiClass
@@ -113,16 +104,7 @@ public enum WordHashes {
                         let c = asciiClass[Int(b)]
                         if c == 1 { atBreak = true; breakAt = i; break }
                         if runStart < 0 { runStart = i }
-                        if c > 1 {
-                            word |= UInt64(c) << shift
-                            shift += 8
-                            length += 1
-                            if shift == 64 {
-                                h = StableHash.mix(h ^ word) &* 0x9e37_79b9_7f4a_7c15
-                                word = 0
-                                shift = 0
-                            }
-                        }
+                        if c > 1 { hasher.add(c) }
                         i += 1
                         if i == n { break }
                         b = bytes[i]
@@ -151,16 +133,7 @@ public enum WordHashes {
                         }
                     }
                     if !atBreak, runStart < 0 { runStart = i }
-                    for byte in letters {
-                        word |= UInt64(byte) << shift
-                        shift += 8
-                        length += 1
-                        if shift == 64 {
-                            h = StableHash.mix(h ^ word) &* 0x9e37_79b9_7f4a_7c15
-                            word = 0
-                            shift = 0
-                        }
-                    }
+                    for byte in letters { hasher.add(byte) }
                     i += scalarLength
                 }
                 if atBreak || i == n {
@@ -169,10 +142,10 @@ public enum WordHashes {
                         let end = atBreak ? breakAt : n
                         if slow {
                             Self.appendSlowRun(UnsafeBufferPointer(rebasing: bytes[runStart..<end]), seed: seed, to: &result)
-                        } else if length > 0 {
-                            result.append(Self.finish(h, word, shift, length))
+                        } else if hasher.length > 0 {
+                            result.append(hasher.finish())
                         }
-                        h = initial; word = 0; shift = 0; length = 0
+                        hasher = StableHash.Incremental(seed: seed)
                         runStart = -1
                         slow = false
                     }
