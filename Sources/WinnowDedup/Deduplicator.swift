@@ -72,7 +72,9 @@ public struct Deduplicator: Sendable {
         Self.sortedUnique(Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed))
     }
 
-    static func sortedUnique(_ values: [UInt64]) -> [UInt64] {
+    /// The values sorted, each once (shingle sets, bucket keys, candidate ids).
+    @inlinable  // specialized at each caller: other modules sort Int64 ids and keys with it
+    public static func sortedUnique<Value: Comparable>(_ values: [Value]) -> [Value] {
         var values = values
         values.sort()
         var unique = 0

@@ -14,13 +14,9 @@ public struct LSHIndex {
     public func query(_ fingerprint: Fingerprint, keys: [Int64]? = nil, shingles: (Int) -> [UInt64]? = { _ in nil }) -> [Match] {
         var candidates: [Int64] = []
         for key in keys ?? deduplicator.bucketKeys(fingerprint.signature) { buckets.forEach(key) { candidates.append($0) } }
-        guard !candidates.isEmpty else { return [] }
-        candidates.sort()
         var matches: [Match] = []
         var querySet: [UInt64]?
-        var previous: Int64 = -1
-        for id in candidates where id != previous {
-            previous = id
+        for id in Deduplicator.sortedUnique(candidates) {
             if let m = deduplicator.verify(fingerprint, against: signatures[Int(id)], id: id, querySet: &querySet,
                                            shingles: { shingles(Int(id)) }) {
                 matches.append(m)

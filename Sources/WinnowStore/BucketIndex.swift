@@ -53,7 +53,7 @@ struct BatchBuckets {
 
     /// Reads the keyed table's rows for these keys, in key order.
     mutating func prefetch(_ db: Database, keys: [Int64]) throws {
-        let sorted = Array(Set(keys)).sorted()
+        let sorted = Deduplicator.sortedUnique(keys)
         for start in stride(from: 0, to: sorted.count, by: Self.chunk) {
             let part = sorted[start..<min(start + Self.chunk, sorted.count)]
             let sql = "SELECT key, article_id FROM lsh_buckets WHERE key IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))"
@@ -70,14 +70,7 @@ struct BatchBuckets {
             recent.forEach(key) { ids.append($0) }
             added.forEach(key) { ids.append($0) }
         }
-        ids.sort()
-        var unique = 0
-        for i in ids.indices where i == 0 || ids[i] != ids[unique - 1] {
-            ids[unique] = ids[i]
-            unique += 1
-        }
-        ids.removeLast(ids.count - unique)
-        return ids
+        return Deduplicator.sortedUnique(ids)
     }
 
     mutating func add(_ keys: [Int64], article: Int64) {
