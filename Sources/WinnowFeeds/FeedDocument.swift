@@ -533,8 +533,8 @@ enum HTMLSniffer {
 
 /// Relative references resolved as RFC 3986 says (Foundation's URL does it), against xml:base, the
 /// document URL or Content-Location.
-enum URLResolver {
-    static func resolve(_ reference: String, against base: String) -> String {
+public enum URLResolver {
+    public static func resolve(_ reference: String, against base: String) -> String {
         let reference = reference.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !base.isEmpty else { return reference }
         if reference.isEmpty { return base }

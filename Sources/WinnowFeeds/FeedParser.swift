@@ -41,7 +41,7 @@ public enum FeedParser {
     }
 
     /// The pipeline's model, read from the document.
-    static func feed(from document: FeedDocument) -> Feed {
+    public static func feed(from document: FeedDocument) -> Feed {
         let f = document.feed
         var feed = Feed(format: FeedFormat(rawValue: document.version) ?? .rss)
         feed.title = f["title"]?.string.flatMap(nonEmpty)

@@ -34,14 +34,14 @@ struct ParseFeed: AsyncParsableCommand {
     }
 
     func parse(_ source: String) async throws {
-        var data: Data
+        let data: Data
         var type = contentType, url = base
         if source.hasPrefix("http://") || source.hasPrefix("https://") {
             let response = try await Fetcher().fetch(FetchRequest(url: source))
             guard response.isSuccess else { throw ValidationError("\(source) answered HTTP \(response.status)") }
             data = response.body
             type = type ?? response.contentType
-            url = url ?? response.headers["content-location"].map { URLResolverShim.resolve($0, against: response.effectiveURL) } ?? response.effectiveURL
+            url = url ?? response.headers["content-location"].map { URLResolver.resolve($0, against: response.effectiveURL) } ?? response.effectiveURL
         } else {
             guard let contents = FileManager.default.contents(atPath: source) else {
                 throw ValidationError("cannot read \(source): check that the file exists")
@@ -60,7 +60,7 @@ struct ParseFeed: AsyncParsableCommand {
             throw ValidationError("\(source): \(error)")
         }
         if json { return try emit(document.value) }
-        let feed = try FeedParser.parse(data, contentType: type, url: url).feed
+        let feed = FeedParser.feed(from: document)
         print("\(feed.title ?? "(untitled)")  [\(document.version)]\(document.bozoReason.map { "  malformed: \($0)" } ?? "")")
         if let link = feed.link { print(link) }
         print("\(feed.items.count) entries")
@@ -80,13 +80,6 @@ struct ParseFeed: AsyncParsableCommand {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
-    }
-}
-
-/// Content-Location is relative to the URL that answered.
-enum URLResolverShim {
-    static func resolve(_ reference: String, against base: String) -> String {
-        URL(string: reference, relativeTo: URL(string: base))?.absoluteString ?? reference
     }
 }
 
