@@ -214,7 +214,8 @@ struct FeedDocumentBuilder {
     func handle(_ element: XMLElement, into target: inout [String: FeedValue], scope: Scope, level: Level) {
         let key = key(element)
         switch key {
-        case "item", "entry" where level == .feed, "items", "rdf_seq":
+        case "item", "items", "rdf_seq",
+             "entry" where level == .feed:  // entries are read on their own
             return
         case "title", "dc_title":
             setText(&target, "title", element, scope: scope, defaultType: "text/plain")
@@ -230,20 +231,21 @@ struct FeedDocumentBuilder {
             setText(&target, name, element, scope: scope, defaultType: "text/html")
         case "dc_description":
             setText(&target, level == .entry ? "summary" : "subtitle", element, scope: scope, defaultType: "text/plain")
-        case "subtitle", "tagline", "itunes_subtitle" where key != "itunes_subtitle" || target["subtitle"] == nil:
+        case "subtitle", "tagline",
+             "itunes_subtitle" where target["subtitle"] == nil:
             setText(&target, "subtitle", element, scope: scope, defaultType: "text/plain")
-        case "summary", "itunes_summary" where key == "summary" || target["summary"] == nil:
+        case "summary",
+             "itunes_summary" where target["summary"] == nil:
             setText(&target, "summary", element, scope: scope, defaultType: "text/plain")
         case "info":
             setText(&target, "info", element, scope: scope, defaultType: "text/plain")
         case "rights", "copyright", "dc_rights":
             setText(&target, "rights", element, scope: scope, defaultType: "text/plain")
         case "content", "content_encoded", "xhtml_body", "body", "fullitem":
-            let (value, detail) = text(element, scope: scope, defaultType: key == "content" ? "text/plain" : (key == "xhtml_body" || key == "body" ? "application/xhtml+xml" : "text/html"))
+            let (_, detail) = text(element, scope: scope, defaultType: key == "content" ? "text/plain" : (key == "xhtml_body" || key == "body" ? "application/xhtml+xml" : "text/html"))
             var list = target["content"]?.list ?? []
             list.append(.object(detail))
             target["content"] = .list(list)
-            if level == .entry, target["summary"] == nil, key == "content" || key == "content_encoded", false { target["summary"] = .string(value) }
         case "link" where atom || !element.orderedAttributes.filter({ $0.name == "href" }).isEmpty:
             addAtomLink(&target, element, scope: scope)
         case "link":
@@ -334,7 +336,7 @@ struct FeedDocumentBuilder {
             if let existing = target[name]?.object { inner.merge(existing) { new, _ in new } }
             target[name] = .object(inner)
         case "url" where level == .image:
-            if let text = element.trimmedText { target["url"] = .string(URLResolver.resolve(text, against: scope.base)); target["href"] = .string(URLResolver.resolve(text, against: scope.base)) }
+            if let text = element.trimmedText { target["url"] = .string(URLResolver.resolve(text, against: scope.base)); target["href"] = target["url"] }
         case "width", "height" where level == .image:
             if let value = element.trimmedText.flatMap({ Int($0) }) { target[key] = .number(value) }
         case "name" where level == .textinput:
@@ -435,8 +437,9 @@ struct FeedDocumentBuilder {
             target["enclosures"] = .list(enclosures)
         }
         if rel == "license", let href = link["href"] { target["license"] = href }
-        if rel == "alternate", target["link"] == nil || (link["type"]?.string ?? "text/html").contains("html") && !(target["linkIsHTML"] == .bool(true)) {
-            if let href = link["href"] { target["link"] = href }
+        // The entry's link: the first alternate, or a later one that is HTML.
+        if rel == "alternate", target["link"] == nil || (link["type"]?.string ?? "text/html").contains("html") {
+            target["link"] = link["href"]
         }
     }
 

@@ -261,13 +261,13 @@ struct XMLTreeParser {
                 var end = start
                 while end < bytes.count, bytes[end] != quote { end += 1 }
                 if end == bytes.count { report("unclosed attribute value") }
-                value = decode(start, end, entities: true, attribute: true)
+                value = decode(start, end, attribute: true)
                 i = min(end + 1, bytes.count)
             } else {
                 report("unquoted attribute value")
                 let start = i
                 while i < bytes.count, !Self.isSpace(bytes[i]), bytes[i] != UInt8(ascii: ">") { i += 1 }
-                value = decode(start, i, entities: true, attribute: true)
+                value = decode(start, i, attribute: true)
             }
             if attributes.count < 256, !attributes.contains(where: { $0.name == name }) { attributes.append((name, value)) }
         }
@@ -330,7 +330,7 @@ struct XMLTreeParser {
             }
             return
         }
-        let text = decodeEntities ? decode(start, end, entities: true, attribute: false) : String(decoding: bytes[start..<end], as: UTF8.self)
+        let text = decodeEntities ? decode(start, end, attribute: false) : String(decoding: bytes[start..<end], as: UTF8.self)
         if case .text(let previous)? = parent.content.last {
             parent.content[parent.content.count - 1] = .text(previous + text)
         } else {
@@ -340,7 +340,7 @@ struct XMLTreeParser {
 
     /// Decodes character and entity references: the XML five, numeric ones and HTML's named ones (which
     /// feeds use undeclared: a problem, but the character a reader expects). A bare `&` stays.
-    private mutating func decode(_ start: Int, _ end: Int, entities: Bool, attribute: Bool) -> String {
+    private mutating func decode(_ start: Int, _ end: Int, attribute: Bool) -> String {
         guard bytes[start..<end].contains(UInt8(ascii: "&")) || attribute else { return String(decoding: bytes[start..<end], as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
