@@ -337,7 +337,7 @@ struct FeedDocumentBuilder {
             target[name] = .object(inner)
         case "url" where level == .image:
             if let text = element.trimmedText { target["url"] = .string(URLResolver.resolve(text, against: scope.base)); target["href"] = target["url"] }
-        case "width", "height" where level == .image:
+        case "width" where level == .image, "height" where level == .image:
             if let value = element.trimmedText.flatMap({ Int($0) }) { target[key] = .number(value) }
         case "name" where level == .textinput:
             if let text = element.trimmedText { target["name"] = .string(text) }
