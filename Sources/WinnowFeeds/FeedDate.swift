@@ -6,7 +6,7 @@ public enum FeedDate {
     /// Parses RFC 822/1123 dates (and their common mistakes) or ISO 8601/RFC 3339/W3C-DTF dates.
     /// Returns nil when the string is not a date this parser understands; callers keep the raw string then.
     public static func parse(_ string: String) -> Date? {
-        let text = string.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = string.trimmed
         guard let first = text.unicodeScalars.first else { return nil }
         if first.properties.numericType != nil, let date = parseISO8601(text) { return date }
         return parseRFC822(text) ?? parseISO8601(text)

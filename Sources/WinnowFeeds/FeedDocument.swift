@@ -400,7 +400,7 @@ struct FeedDocumentBuilder {
             let strip = element.attributes["type"] == "xhtml" && element.children.count == 1 && element.children[0].name == "div" && element.trimmedText == nil
             value = strip ? element.children[0].innerXML() : element.innerXML()
             if type == "text/plain" { type = "application/xhtml+xml" }
-        } else if base64, let data = Data(base64Encoded: element.text.trimmingCharacters(in: .whitespacesAndNewlines), options: .ignoreUnknownCharacters) {
+        } else if base64, let data = Data(base64Encoded: element.text.trimmed, options: .ignoreUnknownCharacters) {
             value = String(decoding: data, as: UTF8.self)
         } else if !element.children.isEmpty {
             value = element.innerXML()
@@ -408,7 +408,7 @@ struct FeedDocumentBuilder {
         } else {
             value = element.text
         }
-        value = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        value = value.trimmed
         if type == "text/plain", !atom || defaultType != "text/plain", HTMLSniffer.looksLikeHTML(value) { type = "text/html" }
         if type == "text/html" || type == "application/xhtml+xml" { value = URLResolver.resolveHTML(value, against: scope.base) }
         var detail: [String: FeedValue] = ["type": .string(type), "value": .string(value), "base": .string(scope.base)]
@@ -524,47 +524,194 @@ struct FeedDocumentBuilder {
     }
 }
 
-/// Whether plain text is really HTML (feedparser's test: a known tag or an entity).
+/// Whether plain text is really HTML: a known tag (`<p`, `</b`, ... followed by a word boundary) or
+/// an entity reference (`&amp;`, `&#38;`, `&#x26;`).
 enum HTMLSniffer {
+    static let tags: Set<String> = ["a", "abbr", "acronym", "address", "b", "big", "blockquote", "br", "cite", "code", "dd", "del",
+                                    "dfn", "div", "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
+                                    "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strike", "strong",
+                                    "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var"]
+
     static func looksLikeHTML(_ s: String) -> Bool {
-        guard s.contains("<") || s.contains("&") else { return false }
-        if s.range(of: #"</?(a|abbr|acronym|address|b|big|blockquote|br|cite|code|dd|del|dfn|div|dl|dt|em|font|h[1-6]|hr|i|img|ins|kbd|li|ol|p|pre|q|s|samp|small|span|strike|strong|sub|sup|table|tbody|td|tfoot|th|thead|tr|tt|u|ul|var)\b"#,
-                        options: [.regularExpression, .caseInsensitive]) != nil { return true }
-        return s.range(of: #"&(#\d+|#x[0-9a-fA-F]+|\w+);"#, options: .regularExpression) != nil
+        var s = s
+        return s.withUTF8 { bytes in
+            let n = bytes.count
+            var i = 0
+            while i < n {
+                let b = bytes[i]
+                if b == UInt8(ascii: "<") {
+                    var j = i + 1
+                    if j < n, bytes[j] == UInt8(ascii: "/") { j += 1 }
+                    let nameStart = j
+                    while j < n, ASCIIScan.isWord(bytes[j]), j - nameStart < 12 { j += 1 }
+                    if j > nameStart, j == n || !ASCIIScan.isWord(bytes[j]),
+                       tags.contains(String(decoding: bytes[nameStart..<j].map(ASCIIScan.lower), as: UTF8.self)) { return true }
+                } else if b == UInt8(ascii: "&") {
+                    var j = i + 1
+                    if j < n, bytes[j] == UInt8(ascii: "#") {
+                        j += 1
+                        let hex = j < n && (bytes[j] == UInt8(ascii: "x") || bytes[j] == UInt8(ascii: "X"))
+                        if hex { j += 1 }
+                        let digitsStart = j
+                        while j < n, hex ? bytes[j].isHexDigit : (bytes[j] >= 0x30 && bytes[j] <= 0x39) { j += 1 }
+                        if j > digitsStart, j < n, bytes[j] == UInt8(ascii: ";") { return true }
+                        // "&#x" with no hex digits may still be "&#" + word: not an entity either way.
+                    } else {
+                        let nameStart = j
+                        while j < n, ASCIIScan.isWord(bytes[j]) { j += 1 }
+                        if j > nameStart, j < n, bytes[j] == UInt8(ascii: ";") { return true }
+                    }
+                }
+                i += 1
+            }
+            return false
+        }
     }
 }
 
-/// Relative references resolved as RFC 3986 says (Foundation's URL does it), against xml:base, the
-/// document URL or Content-Location.
+extension UInt8 {
+    var isHexDigit: Bool { (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x46) || (self >= 0x61 && self <= 0x66) }
+}
+
+/// Relative references resolved as RFC 3986 section 5.2 says (as Python's `urljoin`, which feedparser
+/// uses), against xml:base, the document URL or Content-Location.
 public enum URLResolver {
     public static func resolve(_ reference: String, against base: String) -> String {
-        let reference = reference.trimmingCharacters(in: .whitespacesAndNewlines)
+        let reference = reference.trimmed
         guard !base.isEmpty else { return reference }
         if reference.isEmpty { return base }
-        if let scheme = reference.split(separator: ":", maxSplits: 1).first, reference.contains(":"),
-           scheme.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }) {
-            return reference  // already absolute
+        if scheme(of: reference) != nil { return reference }  // already absolute
+        // As urljoin: only hierarchical schemes take relative references.
+        guard let b = Parts(base), let baseScheme = b.scheme, relativeSchemes.contains(baseScheme.lowercased()) else { return reference }
+        if reference.hasPrefix("//") { return b.scheme! + ":" + removeDotSegmentsInAuthorityForm(reference) }
+        let r = Parts(reference)!
+        var path: Substring, query: Substring?
+        if r.path.isEmpty {
+            path = b.path
+            query = r.query ?? b.query
+        } else {
+            query = r.query
+            if r.path.hasPrefix("/") {
+                path = Substring(removeDotSegments(r.path))
+            } else if b.authority != nil, b.path.isEmpty {
+                path = Substring(removeDotSegments("/" + r.path))
+            } else {
+                let directory = b.path.lastIndex(of: "/").map { b.path[...$0] } ?? ""
+                path = Substring(removeDotSegments(directory + r.path))
+            }
         }
-        guard let baseURL = URL(string: base), let url = URL(string: reference, relativeTo: baseURL) else { return reference }
-        return url.absoluteString
+        var out = b.scheme! + ":"
+        if let authority = b.authority { out += "//" + authority }
+        out += path
+        if let query { out += "?" + query }
+        if let fragment = r.fragment { out += "#" + fragment }
+        return out
     }
 
-    /// Resolves href and src attributes in an HTML fragment.
-    static func resolveHTML(_ html: String, against base: String) -> String {
-        guard !base.isEmpty, html.contains("href") || html.contains("src") else { return html }
-        let pattern = #"(\s(?:href|src)\s*=\s*)(["'])(.*?)\2"#
-        guard let regex = try? NSRegularExpression(pattern: pattern, options: [.caseInsensitive]) else { return html }
-        let ns = html as NSString
-        var result = ""
-        var last = 0
-        for match in regex.matches(in: html, range: NSRange(location: 0, length: ns.length)) {
-            result += ns.substring(with: NSRange(location: last, length: match.range.location - last))
-            let value = ns.substring(with: match.range(at: 3))
-            result += ns.substring(with: match.range(at: 1)) + ns.substring(with: match.range(at: 2))
-                + resolve(value, against: base) + ns.substring(with: match.range(at: 2))
-            last = match.range.location + match.range.length
+    static let relativeSchemes: Set<String> = ["http", "https", "ftp", "file", "gopher", "nntp", "imap", "wais", "shttp", "mms",
+                                               "prospero", "rtsp", "rtspu", "sftp", "svn", "svn+ssh", "ws", "wss"]
+
+    /// `scheme:` at the start (a letter, then letters, digits, `+`, `-`, `.`), without the colon.
+    static func scheme<S: StringProtocol>(of s: S) -> Substring? where S.SubSequence == Substring {
+        guard let colon = s.firstIndex(of: ":"), colon > s.startIndex else { return nil }
+        let name = s[s.startIndex..<colon]
+        guard name.unicodeScalars.first!.properties.isAlphabetic,
+              name.unicodeScalars.allSatisfy({ $0.isASCII && (($0.properties.isAlphabetic || ("0"..."9").contains($0)) || "+-.".unicodeScalars.contains($0)) })
+        else { return nil }
+        return name
+    }
+
+    /// A reference split into its RFC 3986 components (`scheme:` `//authority` path `?query` `#fragment`).
+    struct Parts {
+        var scheme: String?
+        var authority: Substring?
+        var path: Substring
+        var query: Substring?
+        var fragment: Substring?
+
+        init?(_ s: String) {
+            var rest = Substring(s)
+            if let hash = rest.firstIndex(of: "#") { fragment = rest[rest.index(after: hash)...]; rest = rest[..<hash] }
+            if let mark = rest.firstIndex(of: "?") { query = rest[rest.index(after: mark)...]; rest = rest[..<mark] }
+            if let name = URLResolver.scheme(of: rest) {
+                scheme = String(name)
+                rest = rest[rest.index(after: name.endIndex)...]
+            }
+            if rest.hasPrefix("//") {
+                rest = rest.dropFirst(2)
+                let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+                authority = rest[..<slash]
+                rest = rest[slash...]
+            }
+            path = rest
         }
-        result += ns.substring(from: last)
-        return result
+    }
+
+    /// `//host/path` with the path's dot segments removed.
+    static func removeDotSegmentsInAuthorityForm(_ reference: String) -> String {
+        let afterSlashes = reference.index(reference.startIndex, offsetBy: 2)
+        let tail = reference[afterSlashes...]
+        let stop = tail.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? tail.endIndex
+        guard stop < tail.endIndex, tail[stop] == "/" else { return reference }
+        let pathEnd = tail[stop...].firstIndex { $0 == "?" || $0 == "#" } ?? tail.endIndex
+        return "//" + tail[..<stop] + removeDotSegments(tail[stop..<pathEnd]) + tail[pathEnd...]
+    }
+
+    /// RFC 3986 5.2.4: `.` and `..` segments taken out of a path.
+    static func removeDotSegments<S: StringProtocol>(_ path: S) -> String {
+        guard path.contains(".") else { return String(path) }
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        var output: [S.SubSequence] = []
+        for (index, segment) in segments.enumerated() {
+            let last = index == segments.count - 1
+            if segment == "." {
+                if last { output.append("") }
+            } else if segment == ".." {
+                if output.count > 1 || (output.count == 1 && !output[0].isEmpty) { output.removeLast() }
+                if last { output.append("") }
+            } else {
+                output.append(segment)
+            }
+        }
+        if path.hasPrefix("/"), output.first.map({ !$0.isEmpty }) ?? true { output.insert("", at: 0) }
+        return output.joined(separator: "/")
+    }
+
+    /// Resolves href and src attributes (`href="..."`, `src='...'`, after white space, any case) in an
+    /// HTML fragment.
+    static func resolveHTML(_ html: String, against base: String) -> String {
+        guard !base.isEmpty else { return html }
+        var html = html
+        return html.withUTF8 { bytes -> String in
+            let n = bytes.count
+            var out: [UInt8] = []
+            var copied = 0
+            var i = 1
+            while i < n {
+                defer { i += 1 }
+                guard ASCIIScan.isSpace(bytes[i - 1]) else { continue }
+                let nameLength: Int
+                if ASCIIScan.hasPrefix(bytes, at: i, "href") { nameLength = 4 } else if ASCIIScan.hasPrefix(bytes, at: i, "src") { nameLength = 3 } else { continue }
+                var j = i + nameLength
+                while j < n, ASCIIScan.isSpace(bytes[j]) { j += 1 }
+                guard j < n, bytes[j] == UInt8(ascii: "=") else { continue }
+                j += 1
+                while j < n, ASCIIScan.isSpace(bytes[j]) { j += 1 }
+                guard j < n, bytes[j] == UInt8(ascii: "\"") || bytes[j] == UInt8(ascii: "'") else { continue }
+                let quote = bytes[j]
+                let valueStart = j + 1
+                var valueEnd = valueStart
+                while valueEnd < n, bytes[valueEnd] != quote { valueEnd += 1 }
+                guard valueEnd < n else { continue }
+                let value = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
+                out.append(contentsOf: bytes[copied..<valueStart])
+                out.append(contentsOf: resolve(value, against: base).utf8)
+                copied = valueEnd
+                i = valueEnd
+            }
+            guard copied > 0 else { return String(decoding: bytes, as: UTF8.self) }
+            out.append(contentsOf: bytes[copied..<n])
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 }

@@ -36,8 +36,7 @@ public enum FeedParser {
 
     /// RSS 0.91 comes in Netscape's flavour (with its DTD) and UserLand's.
     static func doctypeIsNetscape(_ bytes: [UInt8]) -> Bool {
-        let head = String(decoding: bytes.prefix(1024), as: UTF8.self)
-        return head.range(of: "<!DOCTYPE rss PUBLIC \"-//Netscape", options: .caseInsensitive) != nil
+        ASCIIScan.contains(bytes.prefix(1024), "<!doctype rss public \"-//netscape")
     }
 
     /// The pipeline's model, read from the document.

@@ -51,7 +51,7 @@ final class XMLElement {
     }
 
     var trimmedText: String? {
-        let t = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let t = text.trimmed
         return t.isEmpty ? nil : t
     }
 

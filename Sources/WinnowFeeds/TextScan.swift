@@ -1,0 +1,58 @@
+/// Small string scans on UTF-8, for the parser's hot path: Foundation's trimming, `range(of:)` and
+/// NSRegularExpression go through UTF-16 and cost more than the whole XML parse of a feed.
+
+extension StringProtocol where SubSequence == Substring {
+    /// The string without leading and trailing white space (Unicode's, as Python's `str.strip()` and
+    /// Foundation's `.whitespacesAndNewlines`).
+    var trimmed: String {
+        let scalars = unicodeScalars
+        var start = scalars.startIndex, end = scalars.endIndex
+        while start < end, scalars[start].isSpace { start = scalars.index(after: start) }
+        while end > start, scalars[scalars.index(before: end)].isSpace { end = scalars.index(before: end) }
+        return String(self[start..<end])
+    }
+}
+
+extension Unicode.Scalar {
+    /// White space or a line break, ASCII checked without looking up Unicode properties.
+    var isSpace: Bool {
+        if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
+        return properties.isWhitespace || value == 0x85
+    }
+}
+
+/// Byte-level helpers over UTF-8.
+enum ASCIIScan {
+    /// Lower-cases an ASCII letter; other bytes unchanged.
+    @inline(__always) static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+
+    @inline(__always) static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
+
+    /// A byte that continues a word (`\w`: ASCII letters, digits, underscore, and any non-ASCII byte).
+    @inline(__always) static func isWord(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x5F || b >= 0x80
+    }
+
+    /// Whether `bytes` at `index` starts with `lowercaseNeedle` (ASCII), ignoring case.
+    static func hasPrefix<C: RandomAccessCollection>(_ bytes: C, at index: C.Index, _ lowercaseNeedle: String) -> Bool
+    where C.Element == UInt8, C.Index == Int {
+        var j = index
+        for n in lowercaseNeedle.utf8 {
+            guard j < bytes.endIndex, lower(bytes[j]) == n else { return false }
+            j += 1
+        }
+        return true
+    }
+
+    /// Whether `bytes` contains `lowercaseNeedle` (ASCII), ignoring case.
+    static func contains<C: RandomAccessCollection>(_ bytes: C, _ lowercaseNeedle: String) -> Bool
+    where C.Element == UInt8, C.Index == Int {
+        guard let first = lowercaseNeedle.utf8.first else { return true }
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            if lower(bytes[i]) == first, hasPrefix(bytes, at: i, lowercaseNeedle) { return true }
+            i += 1
+        }
+        return false
+    }
+}
