@@ -613,12 +613,16 @@ public enum URLResolver {
 
     /// `scheme:` at the start (a letter, then letters, digits, `+`, `-`, `.`), without the colon.
     static func scheme<S: StringProtocol>(of s: S) -> Substring? where S.SubSequence == Substring {
-        guard let colon = s.firstIndex(of: ":"), colon > s.startIndex else { return nil }
-        let name = s[s.startIndex..<colon]
-        guard name.unicodeScalars.first!.properties.isAlphabetic,
-              name.unicodeScalars.allSatisfy({ $0.isASCII && (($0.properties.isAlphabetic || ("0"..."9").contains($0)) || "+-.".unicodeScalars.contains($0)) })
-        else { return nil }
-        return name
+        var count = 0
+        for b in s.utf8 {
+            if b == UInt8(ascii: ":") { break }
+            let letter = (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")
+            guard letter || (count > 0 && ((b >= 48 && b <= 57) || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") || b == UInt8(ascii: "."))) else { return nil }
+            count += 1
+        }
+        guard count > 0, count < s.utf8.count else { return nil }
+        let colon = s.utf8.index(s.startIndex, offsetBy: count)
+        return s[s.startIndex..<colon]
     }
 
     /// A reference split into its RFC 3986 components (`scheme:` `//authority` path `?query` `#fragment`).
@@ -681,37 +685,44 @@ public enum URLResolver {
     /// HTML fragment.
     static func resolveHTML(_ html: String, against base: String) -> String {
         guard !base.isEmpty else { return html }
-        var html = html
-        return html.withUTF8 { bytes -> String in
+        var copy = html
+        let resolved = copy.withUTF8 { bytes -> String? in
             let n = bytes.count
             var out: [UInt8] = []
             var copied = 0
-            var i = 1
-            while i < n {
-                defer { i += 1 }
-                guard ASCIIScan.isSpace(bytes[i - 1]) else { continue }
-                let nameLength: Int
-                if ASCIIScan.hasPrefix(bytes, at: i, "href") { nameLength = 4 } else if ASCIIScan.hasPrefix(bytes, at: i, "src") { nameLength = 3 } else { continue }
-                var j = i + nameLength
-                while j < n, ASCIIScan.isSpace(bytes[j]) { j += 1 }
-                guard j < n, bytes[j] == UInt8(ascii: "=") else { continue }
-                j += 1
+            var equals = 0
+            // From each "=", look back for the attribute name and forward for the quoted value.
+            while let found = nextByte(UInt8(ascii: "="), in: bytes, from: equals) {
+                equals = found + 1
+                var nameEnd = found
+                while nameEnd > copied, ASCIIScan.isSpace(bytes[nameEnd - 1]) { nameEnd -= 1 }
+                let nameStart: Int
+                if nameEnd >= 5, ASCIIScan.hasPrefix(bytes, at: nameEnd - 4, "href") { nameStart = nameEnd - 4 }
+                else if nameEnd >= 4, ASCIIScan.hasPrefix(bytes, at: nameEnd - 3, "src") { nameStart = nameEnd - 3 }
+                else { continue }
+                guard nameStart > copied, ASCIIScan.isSpace(bytes[nameStart - 1]) else { continue }
+                var j = found + 1
                 while j < n, ASCIIScan.isSpace(bytes[j]) { j += 1 }
                 guard j < n, bytes[j] == UInt8(ascii: "\"") || bytes[j] == UInt8(ascii: "'") else { continue }
-                let quote = bytes[j]
                 let valueStart = j + 1
-                var valueEnd = valueStart
-                while valueEnd < n, bytes[valueEnd] != quote { valueEnd += 1 }
-                guard valueEnd < n else { continue }
+                guard let valueEnd = nextByte(bytes[j], in: bytes, from: valueStart) else { continue }
                 let value = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
                 out.append(contentsOf: bytes[copied..<valueStart])
                 out.append(contentsOf: resolve(value, against: base).utf8)
                 copied = valueEnd
-                i = valueEnd
+                equals = valueEnd
             }
-            guard copied > 0 else { return String(decoding: bytes, as: UTF8.self) }
+            guard copied > 0 else { return nil }
             out.append(contentsOf: bytes[copied..<n])
             return String(decoding: out, as: UTF8.self)
         }
+        return resolved ?? html
+    }
+
+    /// The index of the next `byte` at or after `start` (memchr).
+    static func nextByte(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress,
+              let found = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 }

@@ -91,11 +91,43 @@ enum FeedEncoding {
         return (mediaType, charset?.isEmpty == false ? charset : nil)
     }
 
+    /// Strict UTF-8 (no overlong forms, surrogates or values past U+10FFFF), checked without making a
+    /// String; runs of ASCII are skipped eight bytes at a time.
+    static func isValidUTF8(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { p in
+            let n = p.count
+            var i = 0
+            while i < n {
+                if i + 8 <= n, UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+                    i += 8
+                    continue
+                }
+                let b = p[i]
+                if b < 0x80 { i += 1; continue }
+                let length: Int, low: UInt8, high: UInt8  // the allowed range of the second byte
+                switch b {
+                case 0xC2...0xDF: length = 2; low = 0x80; high = 0xBF
+                case 0xE0: length = 3; low = 0xA0; high = 0xBF
+                case 0xE1...0xEC, 0xEE...0xEF: length = 3; low = 0x80; high = 0xBF
+                case 0xED: length = 3; low = 0x80; high = 0x9F
+                case 0xF0: length = 4; low = 0x90; high = 0xBF
+                case 0xF1...0xF3: length = 4; low = 0x80; high = 0xBF
+                case 0xF4: length = 4; low = 0x80; high = 0x8F
+                default: return false
+                }
+                guard i + length <= n, (low...high).contains(p[i + 1]) else { return false }
+                for k in 2..<max(2, length) where p[i + k] & 0xC0 != 0x80 { return false }
+                i += length
+            }
+            return true
+        }
+    }
+
     /// Converts to UTF-8 with iconv; nil when the encoding is unknown or the bytes are invalid in it.
     static func convert(_ bytes: [UInt8], from encoding: String) -> [UInt8]? {
         let name = encoding.lowercased()
         if name == "utf-8" || name == "utf8" {
-            return String(validating: bytes, as: UTF8.self) != nil ? bytes : nil
+            return isValidUTF8(bytes) ? bytes : nil
         }
         if name == "us-ascii" || name == "ascii" {
             return bytes.allSatisfy({ $0 < 0x80 }) ? bytes : nil
