@@ -27,12 +27,23 @@ public indirect enum FeedValue: Sendable, Equatable, Encodable {
 
     /// A date as feedparser's `*_parsed` 9-tuple (UTC): year, month, day, hour, minute, second,
     /// weekday (Monday 0), day of the year, DST flag 0.
+    /// Counted in the proleptic Gregorian calendar, as Python's datetime counts.
     static func timeTuple(_ date: Date) -> FeedValue {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second, .weekday], from: date)
-        let yday = calendar.ordinality(of: .day, in: .year, for: date) ?? 1
-        return .list([c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!, (c.weekday! + 5) % 7, yday, 0].map(FeedValue.number))
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds.floorDivided(by: 86_400), clock = seconds - days * 86_400
+        let (year, month, day) = FeedDate.civil(fromSeconds: seconds)
+        let weekday = (days + 3).floorModulo(7)  // 1970-01-01 was a Thursday; Monday is 0
+        let yday = days - FeedDate.daysFromCivil(year: year, month: 1, day: 1) + 1
+        return .list([year, month, day, clock / 3600, clock / 60 % 60, clock % 60, weekday, yday, 0].map(FeedValue.number))
+    }
+
+    /// The date of a `*_parsed` tuple (the inverse of `timeTuple`).
+    var date: Date? {
+        guard case .list(let fields) = self, fields.count >= 6 else { return nil }
+        let n = fields.prefix(6).compactMap { if case .number(let v) = $0 { return v } else { return nil } }
+        guard n.count == 6 else { return nil }
+        let seconds = FeedDate.daysFromCivil(year: n[0], month: n[1], day: n[2]) * 86_400 + n[3] * 3600 + n[4] * 60 + n[5]
+        return Date(timeIntervalSince1970: Double(seconds))
     }
 }
 

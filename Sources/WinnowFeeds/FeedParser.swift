@@ -31,7 +31,7 @@ public enum FeedParser {
         let (root, problem) = XMLTreeParser.parse(decoded.bytes)
         guard let root else { throw FeedError.notXML(reason: problem ?? "empty document") }
         return try FeedDocumentBuilder.build(root: root, encoding: decoded.encoding, problem: decoded.problem ?? problem,
-                                             baseURL: url ?? "", language: language, netscape: doctypeIsNetscape(decoded.bytes))
+                                             baseURL: url ?? "", language: language, netscape: root.name == "rss" && doctypeIsNetscape(decoded.bytes))
     }
 
     /// RSS 0.91 comes in Netscape's flavour (with its DTD) and UserLand's.
@@ -47,7 +47,7 @@ public enum FeedParser {
         feed.link = f["link"]?.string.flatMap(nonEmpty)
         feed.description = f["subtitle"]?.string.flatMap(nonEmpty)
         feed.language = f["language"]?.string.flatMap(nonEmpty)
-        feed.updated = (f["updated"] ?? f["published"])?.string.flatMap(FeedDate.parse)
+        feed.updated = (f["updated_parsed"]?.date ?? f["published_parsed"]?.date)
         feed.ttlMinutes = f["ttl"]?.string.flatMap { Int($0) }
         feed.items = document.entries.map(item)
         return feed
@@ -58,11 +58,13 @@ public enum FeedParser {
         let title = e["title"]?.string.flatMap(nonEmpty)
         let summary = e["summary"]?.string.flatMap(nonEmpty)
         let content = e["content"]?.list?.compactMap { $0.object?["value"]?.string }.first.flatMap(nonEmpty)
-        let dateText = (e["published"] ?? e["updated"] ?? e["created"])?.string.flatMap(nonEmpty)
+        // The date already read into the *_parsed tuple of the field the text comes from.
+        let dateField = ["published", "updated", "created"].first { e[$0] != nil }
+        let dateText = dateField.flatMap { e[$0]?.string }.flatMap(nonEmpty)
         let author = (e["author_detail"]?.object?["name"] ?? e["author"])?.string.flatMap(nonEmpty)
         let guid = e["id"]?.string.flatMap(nonEmpty) ?? fallbackID(link: link, title: title, text: content ?? summary)
         return FeedItem(guid: guid, link: link, title: title, author: author,
-                        published: dateText.flatMap(FeedDate.parse), publishedRaw: dateText,
+                        published: dateField.flatMap { e[$0 + "_parsed"]?.date }, publishedRaw: dateText,
                         summary: summary, content: content)
     }
 

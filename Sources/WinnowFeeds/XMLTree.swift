@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An element of a parsed document. Names are kept as written (`qualifiedName`) and resolved
 /// (`name`: local name, lower-cased; `namespace`: the URI, "" when none).
 final class XMLElement {
@@ -177,17 +181,20 @@ struct XMLTreeParser {
 
     private func find(_ needle: StaticString, from start: Int) -> Int? {
         needle.withUTF8Buffer { p in
-            let count = p.count
-            var j = start
-            while j + count <= bytes.count {
-                if bytes[j] == p[0] {
+            bytes.withUnsafeBufferPointer { b in
+                let count = p.count
+                var j = start
+                // memchr to each candidate first byte, then compare the rest.
+                while j + count <= b.count, let hit = memchr(b.baseAddress! + j, Int32(p[0]), b.count - j) {
+                    j = b.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    guard j + count <= b.count else { return nil }
                     var k = 1
-                    while k < count, bytes[j + k] == p[k] { k += 1 }
+                    while k < count, b[j + k] == p[k] { k += 1 }
                     if k == count { return j }
+                    j += 1
                 }
-                j += 1
+                return nil
             }
-            return nil
         }
     }
 
@@ -293,7 +300,8 @@ struct XMLTreeParser {
             report("undeclared namespace prefix \(prefix)")
             namespace = ""
         }
-        let element = XMLElement(qualifiedName: qualifiedName, name: local.lowercased(), namespace: namespace, attributes: attributes)
+        let lowerName = local.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }) ? local.lowercased() : local
+        let element = XMLElement(qualifiedName: qualifiedName, name: lowerName, namespace: namespace, attributes: attributes)
         if let parent = stack.last { parent.content.append(.element(element)) } else { root = element }
         if !selfClosing {
             stack.append(element)
@@ -341,7 +349,10 @@ struct XMLTreeParser {
     /// Decodes character and entity references: the XML five, numeric ones and HTML's named ones (which
     /// feeds use undeclared: a problem, but the character a reader expects). A bare `&` stays.
     private mutating func decode(_ start: Int, _ end: Int, attribute: Bool) -> String {
-        guard bytes[start..<end].contains(UInt8(ascii: "&")) || attribute else { return String(decoding: bytes[start..<end], as: UTF8.self) }
+        // Most text and attribute values have nothing to decode.
+        guard bytes[start..<end].contains(where: { $0 == UInt8(ascii: "&") || (attribute && ($0 == 0x09 || $0 == 0x0A || $0 == 0x0D)) }) else {
+            return String(decoding: bytes[start..<end], as: UTF8.self)
+        }
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
         var j = start
