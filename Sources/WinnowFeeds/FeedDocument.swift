@@ -109,6 +109,14 @@ enum FeedNamespaces {
 struct FeedDocumentBuilder {
     let atom: Bool
     let atom03: Bool
+    /// The last namespace looked up and its prefix: elements come in runs of one namespace, and the
+    /// same String storage compares equal without reading the URI.
+    private let lastPrefix = PrefixCache()
+
+    final class PrefixCache {
+        var namespace = ""
+        var prefix: String? = ""
+    }
 
     /// Where an element is read: its base URI and language, inherited down the tree.
     struct Scope {
@@ -117,8 +125,8 @@ struct FeedDocumentBuilder {
 
         func entering(_ element: XMLElement) -> Scope {
             var scope = self
-            if let base = element.attributes["xml:base"] { scope.base = URLResolver.resolve(base, against: self.base) }
-            if let lang = element.attributes["xml:lang"] { scope.language = lang.isEmpty ? nil : lang }
+            if let base = element.attribute("xml:base") { scope.base = URLResolver.resolve(base, against: self.base) }
+            if let lang = element.attribute("xml:lang") { scope.language = lang.isEmpty ? nil : lang }
             return scope
         }
     }
@@ -132,7 +140,7 @@ struct FeedDocumentBuilder {
         var itemParent: XMLElement
         switch root.name {
         case "rss":
-            let declared = root.attributes["version"]?.trimmingCharacters(in: .whitespaces) ?? ""
+            let declared = root.attribute("version")?.trimmed ?? ""
             switch declared {
             case "0.90": version = "rss090"
             case "0.91": version = netscape ? "rss091n" : "rss091u"
@@ -145,7 +153,7 @@ struct FeedDocumentBuilder {
             container = root.child("channel") ?? root
             itemParent = container.all("item").isEmpty ? root : container
         case "rdf":
-            let rss090 = root.attributes["xmlns"] == "http://my.netscape.com/rdf/simple/0.9/"
+            let rss090 = root.attribute("xmlns") == "http://my.netscape.com/rdf/simple/0.9/"
                 || root.children.contains { $0.namespace == "http://my.netscape.com/rdf/simple/0.9/" }
             version = rss090 ? "rss090" : "rss10"
             builder = FeedDocumentBuilder(atom: false, atom03: false)
@@ -155,7 +163,7 @@ struct FeedDocumentBuilder {
             if root.namespace == "http://www.w3.org/2005/Atom" {
                 version = "atom10"
             } else {
-                switch root.attributes["version"] {
+                switch root.attribute("version") {
                 case "0.1": version = "atom01"
                 case "0.2": version = "atom02"
                 case "0.3": version = "atom03"
@@ -187,7 +195,7 @@ struct FeedDocumentBuilder {
         let items = builder.atom ? itemParent.children.filter { $0.name == "entry" || $0.name == "item" } : itemParent.all("item")
         var entries = items.map { item -> [String: FeedValue] in
             var entry: [String: FeedValue] = [:]
-            if let about = item.attributes["rdf:about"] { entry["id"] = .string(about) }
+            if let about = item.attribute("rdf:about") { entry["id"] = .string(about) }
             builder.fill(&entry, from: item, scope: itemScope.entering(item), level: .entry)
             builder.finishEntry(&entry)
             return entry
@@ -218,7 +226,15 @@ struct FeedDocumentBuilder {
 
     /// The key feedparser gives an element: its local name, prefixed with its namespace's prefix.
     func key(_ element: XMLElement) -> String {
-        let prefix = FeedNamespaces.prefixes[element.namespace] ?? XMLTreeParser.split(element.qualifiedName).prefix?.lowercased() ?? ""
+        let known: String?
+        if element.namespace == lastPrefix.namespace {
+            known = lastPrefix.prefix
+        } else {
+            known = FeedNamespaces.prefixes[element.namespace]
+            lastPrefix.namespace = element.namespace
+            lastPrefix.prefix = known
+        }
+        let prefix = known ?? XMLTreeParser.split(element.qualifiedName).prefix?.lowercased() ?? ""
         return prefix.isEmpty ? element.name : prefix + "_" + element.name
     }
 
@@ -272,7 +288,7 @@ struct FeedDocumentBuilder {
             if atom, !value.isEmpty { value = URLResolver.resolve(value, against: scope.base) }
             target["id"] = .string(value)
             if key == "guid" {
-                let permalink = (element.attributes["isPermaLink"] ?? "true").lowercased() == "true"
+                let permalink = (element.attribute("isPermaLink") ?? "true").lowercased() == "true"
                 target["guidislink"] = .bool(permalink && target["link"] == nil)
                 if permalink, target["link"] == nil, !value.isEmpty { target["link"] = .string(URLResolver.resolve(value, against: scope.base)) }
             }
@@ -305,7 +321,7 @@ struct FeedDocumentBuilder {
         case "dcterms_valid":
             let text = element.trimmedText ?? ""
             for part in text.split(separator: ";") {
-                let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmed }
                 guard pair.count == 2, pair[0] == "start" || pair[0] == "end" else { continue }
                 target["validity_" + pair[0]] = .string(pair[1])
                 if let date = FeedDate.parse(pair[1]) { target["validity_\(pair[0])_parsed"] = FeedValue.timeTuple(date) }
@@ -314,9 +330,9 @@ struct FeedDocumentBuilder {
             addTags(&target, element, key: key)
         case "enclosure":
             var enclosure: [String: FeedValue] = ["rel": .string("enclosure")]
-            if let url = element.attributes["url"] ?? element.attributes["href"] { enclosure["href"] = .string(URLResolver.resolve(url, against: scope.base)) }
-            if let length = element.attributes["length"] { enclosure["length"] = .string(length) }
-            if let type = element.attributes["type"] { enclosure["type"] = .string(type) }
+            if let url = element.attribute("url") ?? element.attribute("href") { enclosure["href"] = .string(URLResolver.resolve(url, against: scope.base)) }
+            if let length = element.attribute("length") { enclosure["length"] = .string(length) }
+            if let type = element.attribute("type") { enclosure["type"] = .string(type) }
             var links = target["links"]?.list ?? []
             links.append(.object(enclosure))
             target["links"] = .list(links)
@@ -329,11 +345,11 @@ struct FeedDocumentBuilder {
             let name = element.trimmedText ?? ""
             target["generator"] = .string(name)
             var detail: [String: FeedValue] = ["name": .string(name)]
-            if let uri = element.attributes["uri"] ?? element.attributes["url"] { detail["href"] = .string(URLResolver.resolve(uri, against: scope.base)) }
-            if let version = element.attributes["version"] { detail["version"] = .string(version) }
+            if let uri = element.attribute("uri") ?? element.attribute("url") { detail["href"] = .string(URLResolver.resolve(uri, against: scope.base)) }
+            if let version = element.attribute("version") { detail["version"] = .string(version) }
             target["generator_detail"] = .object(detail)
         case "admin_generatoragent":
-            if let resource = element.attributes["rdf:resource"] {
+            if let resource = element.attribute("rdf:resource") {
                 target["generator"] = .string(resource)
                 target["generator_detail"] = .object(["href": .string(resource)])
             }
@@ -355,7 +371,7 @@ struct FeedDocumentBuilder {
         case "source":
             var source: [String: FeedValue] = [:]
             if atom { fill(&source, from: element, scope: scope, level: .source) } else {
-                if let url = element.attributes["url"] { source["href"] = .string(URLResolver.resolve(url, against: scope.base)) }
+                if let url = element.attribute("url") { source["href"] = .string(URLResolver.resolve(url, against: scope.base)) }
                 if let text = element.trimmedText { source["title"] = .string(text) }
             }
             target["source"] = .object(source)
@@ -366,7 +382,7 @@ struct FeedDocumentBuilder {
         case "cloud":
             target["cloud"] = .object(Dictionary(element.orderedAttributes.map { ($0.name.lowercased(), FeedValue.string($0.value)) }) { a, _ in a })
         case "cc_license", "creativeCommons_license":
-            guard let href = element.attributes["rdf:resource"] ?? element.trimmedText else { return }
+            guard let href = element.attribute("rdf:resource") ?? element.trimmedText else { return }
             var links = target["links"]?.list ?? []
             links.append(.object(["rel": .string("license"), "href": .string(href)]))
             target["links"] = .list(links)
@@ -395,20 +411,20 @@ struct FeedDocumentBuilder {
     /// Value and detail of a text construct, type-aware: Atom `type` (text, html, xhtml or a MIME type)
     /// and 0.3 `mode` (xml, escaped, base64); inline XHTML serialized; HTML's relative URIs resolved.
     func text(_ element: XMLElement, scope: Scope, defaultType: String) -> (String, [String: FeedValue]) {
-        var type = (element.attributes["type"] ?? defaultType).lowercased()
+        var type = (element.attribute("type") ?? defaultType).lowercased()
         switch type {
         case "text", "plain": type = "text/plain"
         case "html": type = "text/html"
         case "xhtml": type = "application/xhtml+xml"
         default: break
         }
-        let mode = element.attributes["mode"]?.lowercased()
+        let mode = element.attribute("mode")?.lowercased()
         // Atom 1.0: a MIME type that is neither text nor XML means base64.
         let base64 = mode == "base64" || (atom && !atom03 && !type.hasPrefix("text/") && !type.hasSuffix("xml") && type != "application/xhtml+xml")
         var value: String
         if type == "application/xhtml+xml" || ((mode == nil || mode == "xml") && !element.children.isEmpty && atom) {
             // Atom 1.0's type="xhtml" wraps the content in a div that is not part of it.
-            let strip = element.attributes["type"] == "xhtml" && element.children.count == 1 && element.children[0].name == "div" && element.trimmedText == nil
+            let strip = element.attribute("type") == "xhtml" && element.children.count == 1 && element.children[0].name == "div" && element.trimmedText == nil
             value = strip ? element.children[0].innerXML() : element.innerXML()
             if type == "text/plain" { type = "application/xhtml+xml" }
         } else if base64, let data = Data(base64Encoded: element.text.trimmed, options: .ignoreUnknownCharacters) {
@@ -431,14 +447,14 @@ struct FeedDocumentBuilder {
 
     func addAtomLink(_ target: inout [String: FeedValue], _ element: XMLElement, scope: Scope) {
         var link: [String: FeedValue] = [:]
-        let rel = element.attributes["rel"] ?? "alternate"
+        let rel = element.attribute("rel") ?? "alternate"
         link["rel"] = .string(rel)
-        if let type = element.attributes["type"] { link["type"] = .string(type) }
-        link["href"] = .string(URLResolver.resolve(element.attributes["href"] ?? "", against: scope.base))
+        if let type = element.attribute("type") { link["type"] = .string(type) }
+        link["href"] = .string(URLResolver.resolve(element.attribute("href") ?? "", against: scope.base))
         if link["type"] == nil, rel == "self" { link["type"] = .string("application/atom+xml") }
-        if let title = element.attributes["title"] { link["title"] = .string(title) }
-        if let hreflang = element.attributes["hreflang"] { link["hreflang"] = .string(hreflang) }
-        if let length = element.attributes["length"] { link["length"] = .string(length) }
+        if let title = element.attribute("title") { link["title"] = .string(title) }
+        if let hreflang = element.attribute("hreflang") { link["hreflang"] = .string(hreflang) }
+        if let length = element.attribute("length") { link["length"] = .string(length) }
         var links = target["links"]?.list ?? []
         links.append(.object(link))
         target["links"] = .list(links)
@@ -491,22 +507,60 @@ struct FeedDocumentBuilder {
     func setPersonText(_ target: inout [String: FeedValue], _ name: String, _ text: String) {
         target[name] = .string(text)
         var detail: [String: FeedValue] = [:]
-        var rest = text
-        if let match = text.range(of: #"[\w.+-]+@[\w-]+(\.[\w-]+)+"#, options: .regularExpression) {
-            detail["email"] = .string(String(text[match]))
-            rest.removeSubrange(match)
-            if let mailto = rest.range(of: "mailto:") { rest.removeSubrange(mailto) }
+        var rest = Array(text.utf8)
+        if let (start, end) = Self.emailRange(rest) {
+            detail["email"] = .string(String(decoding: rest[start..<end], as: UTF8.self))
+            rest.removeSubrange(start..<end)
+            if let mailto = Self.firstRange(of: Array("mailto:".utf8), in: rest) { rest.removeSubrange(mailto) }
         }
-        rest = rest.replacingOccurrences(of: "()", with: "").replacingOccurrences(of: "<>", with: "").trimmingCharacters(in: .whitespaces)
-        if rest.hasPrefix("("), rest.hasSuffix(")") { rest = String(rest.dropFirst().dropLast()) }
-        rest = rest.trimmingCharacters(in: .whitespaces)
-        if !rest.isEmpty { detail["name"] = .string(rest) }
+        // "Name ()" and "<>" left where the address was, then the parentheses around the name.
+        for pair in [(UInt8(ascii: "("), UInt8(ascii: ")")), (UInt8(ascii: "<"), UInt8(ascii: ">"))] {
+            var cleaned: [UInt8] = []
+            cleaned.reserveCapacity(rest.count)
+            var k = 0
+            while k < rest.count {
+                if k + 1 < rest.count, rest[k] == pair.0, rest[k + 1] == pair.1 { k += 2; continue }
+                cleaned.append(rest[k])
+                k += 1
+            }
+            rest = cleaned
+        }
+        var display = String(decoding: rest, as: UTF8.self).trimmed
+        if display.count >= 2, display.hasPrefix("("), display.hasSuffix(")") { display = String(display.dropFirst().dropLast()).trimmed }
+        if !display.isEmpty { detail["name"] = .string(display) }
         target[name + "_detail"] = .object(detail)
         if name == "author" {
             var authors = target["authors"]?.list ?? []
             authors.append(.object(detail))
             target["authors"] = .list(authors)
         }
+    }
+
+    /// The first e-mail address (`[\\w.+-]+@[\\w-]+(\\.[\\w-]+)+`, non-ASCII counted as word characters).
+    static func emailRange(_ bytes: [UInt8]) -> (Int, Int)? {
+        func isLabel(_ b: UInt8) -> Bool { ASCIIScan.isWord(b) || b == UInt8(ascii: "-") }
+        for at in bytes.indices where bytes[at] == UInt8(ascii: "@") {
+            var start = at
+            while start > 0, isLabel(bytes[start - 1]) || bytes[start - 1] == UInt8(ascii: ".") || bytes[start - 1] == UInt8(ascii: "+") { start -= 1 }
+            guard start < at else { continue }
+            var end = at + 1
+            while end < bytes.count, isLabel(bytes[end]) { end += 1 }
+            guard end > at + 1 else { continue }
+            var labels = 0
+            while end + 1 < bytes.count, bytes[end] == UInt8(ascii: "."), isLabel(bytes[end + 1]) {
+                end += 1
+                while end < bytes.count, isLabel(bytes[end]) { end += 1 }
+                labels += 1
+            }
+            if labels > 0 { return (start, end) }
+        }
+        return nil
+    }
+
+    static func firstRange(of needle: [UInt8], in bytes: [UInt8]) -> Range<Int>? {
+        guard needle.count <= bytes.count else { return nil }
+        for i in 0...(bytes.count - needle.count) where bytes[i..<(i + needle.count)].elementsEqual(needle) { return i..<(i + needle.count) }
+        return nil
     }
 
     func setDate(_ target: inout [String: FeedValue], _ name: String, _ element: XMLElement) {
@@ -521,14 +575,14 @@ struct FeedDocumentBuilder {
             for word in (element.trimmedText ?? "").split(whereSeparator: { $0 == "," || $0 == " " }) {
                 tags.append(.object(["term": .string(String(word)), "scheme": .string("http://www.itunes.com/"), "label": .null]))
             }
-        } else if atom || element.attributes["term"] != nil || key == "itunes_category" {
-            let term = element.attributes["term"] ?? element.attributes["text"] ?? element.trimmedText
+        } else if atom || element.attribute("term") != nil || key == "itunes_category" {
+            let term = element.attribute("term") ?? element.attribute("text") ?? element.trimmedText
             tags.append(.object(["term": term.map(FeedValue.string) ?? .null,
-                                 "scheme": (element.attributes["scheme"] ?? (key == "itunes_category" ? "http://www.itunes.com/" : nil)).map(FeedValue.string) ?? .null,
-                                 "label": element.attributes["label"].map(FeedValue.string) ?? .null]))
+                                 "scheme": (element.attribute("scheme") ?? (key == "itunes_category" ? "http://www.itunes.com/" : nil)).map(FeedValue.string) ?? .null,
+                                 "label": element.attribute("label").map(FeedValue.string) ?? .null]))
         } else {
             tags.append(.object(["term": .string(element.trimmedText ?? ""),
-                                 "scheme": (element.attributes["domain"]).map(FeedValue.string) ?? .null, "label": .null]))
+                                 "scheme": (element.attribute("domain")).map(FeedValue.string) ?? .null, "label": .null]))
         }
         target["tags"] = .list(tags)
         if let first = tags.first?.object?["term"], key == "category" || key == "dc_subject" { target["category"] = first }

@@ -31,6 +31,10 @@ enum FeedEncoding {
             else if bytes.starts(with: [0x3C, 0x00, 0x00, 0x00]) { bomEncoding = "utf-32le" }
         }
         let declared = bomEncoding == nil ? declaredEncoding(bytes) : nil
+        // The common case: UTF-8 by every account.
+        if bomEncoding == nil, contentType == nil, declared == nil || declared == "utf-8", isValidUTF8(bytes) {
+            return Decision(bytes: bytes, encoding: "utf-8", problem: nil)
+        }
         let (mediaType, httpCharset) = parseContentType(contentType)
         var problem: String?
         var chosen: String
@@ -72,9 +76,9 @@ enum FeedEncoding {
         guard bytes.starts(with: Array("<?xml".utf8)) else { return nil }
         let head = bytes.prefix(200)
         guard let end = head.firstIndex(of: UInt8(ascii: ">")) else { return nil }
-        let declaration = String(decoding: head[..<end], as: UTF8.self)
-        guard let range = declaration.range(of: "encoding") else { return nil }
-        let rest = declaration[range.upperBound...].drop { $0 == " " || $0 == "=" }
+        let declaration = head[..<end]
+        guard let at = declaration.indices.first(where: { ASCIIScan.hasPrefix(declaration, at: $0, "encoding") }) else { return nil }
+        let rest = String(decoding: declaration[(at + 8)...], as: UTF8.self).drop { $0 == " " || $0 == "=" }
         guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
         let value = rest.dropFirst().prefix { $0 != quote }
         return value.isEmpty ? nil : value.lowercased()

@@ -8,7 +8,7 @@ enum JSONFeed {
             throw FeedError.notXML(reason: "a JSON document that is not a JSON Feed object")
         }
         var feed: [String: FeedValue] = [:]
-        let versionString = (object["version"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let versionString = (object["version"] as? String)?.trimmed
         let version = versionString == "https://jsonfeed.org/version/1" ? "json1" : versionString == "https://jsonfeed.org/version/1.1" ? "json11" : "json"
         let title = string(object["title"])
         if let title { setText(&feed, "title", title) }
@@ -47,7 +47,7 @@ enum JSONFeed {
         var entry: [String: FeedValue] = [:]
         if let id = item["id"] {
             guard let text = scalarString(id) else { return nil }
-            entry["id"] = .string(text.trimmingCharacters(in: .whitespacesAndNewlines))
+            entry["id"] = .string(text.trimmed)
         }
         let title = string(item["title"])
         if let title { setText(&entry, "title", title) }
@@ -126,7 +126,7 @@ enum JSONFeed {
 
     static func string(_ value: Any?) -> String? {
         guard let s = value as? String else { return nil }
-        return s.trimmingCharacters(in: .whitespacesAndNewlines)
+        return s.trimmed
     }
 
     /// JSON true and false arrive as NSNumber; their type code tells them from 1 and 0.

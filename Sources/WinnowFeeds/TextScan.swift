@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Small string scans on UTF-8, for the parser's hot path: Foundation's trimming, `range(of:)` and
 /// NSRegularExpression go through UTF-16 and cost more than the whole XML parse of a feed.
 
@@ -45,14 +49,23 @@ enum ASCIIScan {
     }
 
     /// Whether `bytes` contains `lowercaseNeedle` (ASCII), ignoring case.
-    static func contains<C: RandomAccessCollection>(_ bytes: C, _ lowercaseNeedle: String) -> Bool
-    where C.Element == UInt8, C.Index == Int {
+    static func contains(_ bytes: ArraySlice<UInt8>, _ lowercaseNeedle: String) -> Bool {
         guard let first = lowercaseNeedle.utf8.first else { return true }
-        var i = bytes.startIndex
-        while i < bytes.endIndex {
-            if lower(bytes[i]) == first, hasPrefix(bytes, at: i, lowercaseNeedle) { return true }
-            i += 1
+        let letter = first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z")
+        return bytes.withUnsafeBufferPointer { b in
+            var i = 0
+            while i < b.count {
+                if letter {
+                    guard lower(b[i]) == first else { i += 1; continue }
+                } else {
+                    // Not a letter: memchr finds each candidate.
+                    guard let hit = memchr(b.baseAddress! + i, Int32(first), b.count - i) else { return false }
+                    i = b.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                }
+                if hasPrefix(b, at: i, lowercaseNeedle) { return true }
+                i += 1
+            }
+            return false
         }
-        return false
     }
 }

@@ -30,6 +30,11 @@ final class XMLElement {
         self.attributes = map
     }
 
+    /// An attribute's value by name as written; most elements have none, and then no key is hashed.
+    @inline(__always) func attribute(_ name: String) -> String? {
+        attributes.isEmpty ? nil : attributes[name]
+    }
+
     var children: [XMLElement] {
         content.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
     }
@@ -94,13 +99,25 @@ enum XMLNamespaces {
 enum XMLEscape {
     static let voidElements: Set<String> = ["br", "hr", "img", "input", "meta", "link", "area", "base", "col", "param", "source", "wbr"]
 
-    static func text(_ s: String) -> String {
-        guard s.contains(where: { $0 == "&" || $0 == "<" || $0 == ">" }) else { return s }
-        return s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-    }
+    static func text(_ s: String) -> String { escape(s, quotes: false) }
 
-    static func attribute(_ s: String) -> String {
-        text(s).replacingOccurrences(of: "\"", with: "&quot;")
+    static func attribute(_ s: String) -> String { escape(s, quotes: true) }
+
+    private static func escape(_ s: String, quotes: Bool) -> String {
+        func special(_ b: UInt8) -> Bool { b == UInt8(ascii: "&") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || (quotes && b == UInt8(ascii: "\"")) }
+        guard s.utf8.contains(where: special) else { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(s.utf8.count + 16)
+        for b in s.utf8 {
+            switch b {
+            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
+            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
+            case UInt8(ascii: ">"): out += Array("&gt;".utf8)
+            case UInt8(ascii: "\"") where quotes: out += Array("&quot;".utf8)
+            default: out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
@@ -289,23 +306,25 @@ struct XMLTreeParser {
             i = bytes.count
             return
         }
-        var scope = scopes.last!
-        var declared = false
-        for (name, value) in attributes {
-            if name == "xmlns" { scope[""] = value; declared = true } else if name.hasPrefix("xmlns:") { scope[String(name.dropFirst(6))] = value; declared = true }
+        // Most elements declare nothing: they share their parent's scope without copying it.
+        var scope: [String: String]? = nil
+        for (name, value) in attributes where name.utf8.starts(with: "xmlns".utf8) {
+            if name == "xmlns" { scope = scope ?? scopes.last!; scope![""] = value } else if name.hasPrefix("xmlns:") { scope = scope ?? scopes.last!; scope![String(name.dropFirst(6))] = value }
         }
         let (prefix, local) = Self.split(qualifiedName)
-        var namespace = scope[prefix ?? ""] ?? ""
-        if let prefix, scope[prefix] == nil {
-            report("undeclared namespace prefix \(prefix)")
-            namespace = ""
+        var namespace: String
+        if let prefix {
+            namespace = (scope ?? scopes.last!)[prefix] ?? ""
+            if namespace.isEmpty, (scope ?? scopes.last!)[prefix] == nil { report("undeclared namespace prefix \(prefix)") }
+        } else {
+            namespace = (scope ?? scopes.last!)[""] ?? ""
         }
         let lowerName = local.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }) ? local.lowercased() : local
         let element = XMLElement(qualifiedName: qualifiedName, name: lowerName, namespace: namespace, attributes: attributes)
         if let parent = stack.last { parent.content.append(.element(element)) } else { root = element }
         if !selfClosing {
             stack.append(element)
-            scopes.append(declared ? scope : scopes.last!)
+            scopes.append(scope ?? scopes.last!)
         } else if stack.isEmpty {
             rootClosed = true
         }
