@@ -72,7 +72,7 @@ public enum FeedDate {
         // clock; the zone is whatever then stands third.
         if parts[1].hasSuffix("z") { parts[1] = parts[1].dropLast(); parts.append("z") }
         let clock = parts[1]
-        let sign = clock.firstIndex(of: "-") ?? clock.firstIndex(of: "+") ?? clock.endIndex
+        let sign = clock.utf8.firstIndex(of: UInt8(ascii: "-")) ?? clock.utf8.firstIndex(of: UInt8(ascii: "+")) ?? clock.endIndex
         parts.append(clock[sign...])
         parts[1] = clock[..<sign]
         let zone = parts[2]
@@ -352,16 +352,16 @@ public enum FeedDate {
         guard parts.count == 3, parts[0].count == 4, let month = hungarianMonths[String(parts[1])],
               let t = parts[2].firstIndex(of: "T") else { return nil }
         let day = parts[2][..<t], clock = parts[2][parts[2].index(after: t)...]
-        guard let colon = clock.firstIndex(of: ":"), day.count <= 2, day.allSatisfy(\.isASCII) else { return nil }
+        guard let colon = clock.utf8.firstIndex(of: UInt8(ascii: ":")), day.count <= 2, day.allSatisfy(\.isASCII) else { return nil }
         let hour = clock[..<colon]
-        let rest = clock[clock.index(after: colon)...]
+        let rest = clock[clock.utf8.index(after: colon)...]
         return w3dtf("\(parts[0])-\(month)-\(day.count == 1 ? "0" : "")\(day)T\(hour.count == 1 ? "0" : "")\(hour):\(rest)")
     }
 
     /// `Κυρ, 11 Ιούλ 2004 12:00:00 EST`: Greek weekday and month names.
     static func greek(_ string: String) -> Int? {
-        guard let comma = string.firstIndex(of: ",") else { return nil }
-        let words = string[string.index(after: comma)...].split(whereSeparator: \.isWhitespace)
+        guard let comma = string.utf8.firstIndex(of: UInt8(ascii: ",")) else { return nil }
+        let words = string[string.utf8.index(after: comma)...].split(whereSeparator: \.isWhitespace)
         guard words.count >= 5, let weekday = greekWeekdays[String(string[..<comma])], let month = greekMonths[String(words[1])] else { return nil }
         return rfc822("\(weekday), \(words[0]) \(month) \(words[2]) \(words[3]) \(words[4])")
     }

@@ -661,7 +661,7 @@ public enum URLResolver {
             } else if b.authority != nil, b.path.isEmpty {
                 path = Substring(removeDotSegments("/" + r.path))
             } else {
-                let directory = b.path.lastIndex(of: "/").map { b.path[...$0] } ?? ""
+                let directory = b.path.utf8.lastIndex(of: UInt8(ascii: "/")).map { b.path[...$0] } ?? ""
                 path = Substring(removeDotSegments(directory + r.path))
             }
         }
@@ -700,15 +700,15 @@ public enum URLResolver {
 
         init?(_ s: String) {
             var rest = Substring(s)
-            if let hash = rest.firstIndex(of: "#") { fragment = rest[rest.index(after: hash)...]; rest = rest[..<hash] }
-            if let mark = rest.firstIndex(of: "?") { query = rest[rest.index(after: mark)...]; rest = rest[..<mark] }
+            if let hash = rest.utf8.firstIndex(of: UInt8(ascii: "#")) { fragment = rest[rest.utf8.index(after: hash)...]; rest = rest[..<hash] }
+            if let mark = rest.utf8.firstIndex(of: UInt8(ascii: "?")) { query = rest[rest.utf8.index(after: mark)...]; rest = rest[..<mark] }
             if let name = URLResolver.scheme(of: rest) {
                 scheme = String(name)
                 rest = rest[rest.index(after: name.endIndex)...]
             }
             if rest.hasPrefix("//") {
                 rest = rest.dropFirst(2)
-                let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+                let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
                 authority = rest[..<slash]
                 rest = rest[slash...]
             }

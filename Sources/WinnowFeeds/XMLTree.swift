@@ -35,8 +35,12 @@ final class XMLElement {
         attributes.isEmpty ? nil : attributes[name]
     }
 
-    var children: [XMLElement] {
-        content.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
+    /// The child elements (also in `content`), kept apart because the builder walks them many times.
+    private(set) var children: [XMLElement] = []
+
+    func append(_ child: XMLElement) {
+        content.append(.element(child))
+        children.append(child)
     }
 
     /// The element's own text (its text nodes, not its children's).
@@ -321,7 +325,7 @@ struct XMLTreeParser {
         }
         let lowerName = local.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }) ? local.lowercased() : local
         let element = XMLElement(qualifiedName: qualifiedName, name: lowerName, namespace: namespace, attributes: attributes)
-        if let parent = stack.last { parent.content.append(.element(element)) } else { root = element }
+        if let parent = stack.last { parent.append(element) } else { root = element }
         if !selfClosing {
             stack.append(element)
             scopes.append(scope ?? scopes.last!)
@@ -331,16 +335,21 @@ struct XMLTreeParser {
     }
 
     static func split(_ qualifiedName: String) -> (prefix: String?, local: String) {
-        guard let colon = qualifiedName.firstIndex(of: ":") else { return (nil, qualifiedName) }
-        return (String(qualifiedName[..<colon]), String(qualifiedName[qualifiedName.index(after: colon)...]))
+        guard let colon = qualifiedName.utf8.firstIndex(of: UInt8(ascii: ":")) else { return (nil, qualifiedName) }
+        return (String(qualifiedName[..<colon]), String(qualifiedName[qualifiedName.utf8.index(after: colon)...]))
     }
 
     private mutating func endTag() {
         i += 2
-        let name = readName()
+        let nameStart = i
+        while i < bytes.count, Self.isNameByte(bytes[i]) { i += 1 }
+        let nameBytes = bytes[nameStart..<i]
+        // The usual case, the innermost open element, is matched on its bytes without making a String.
+        let closesInnermost = stack.last.map { $0.qualifiedName.utf8.elementsEqual(nameBytes) } ?? false
+        let name = closesInnermost ? stack.last!.qualifiedName : String(decoding: nameBytes, as: UTF8.self)
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: ">") { i += 1 } else { report("malformed end tag </\(name)>"); while i < bytes.count, bytes[i] != UInt8(ascii: ">") { i += 1 }; i += 1 }
-        guard let index = stack.lastIndex(where: { $0.qualifiedName == name }) else {
+        guard let index = closesInnermost ? stack.count - 1 : stack.lastIndex(where: { $0.qualifiedName == name }) else {
             report("end tag </\(name)> without a start tag")
             return
         }
