@@ -66,9 +66,9 @@ enum FeedEncoding {
         return Decision(bytes: bytes, encoding: "utf-8", problem: "undecodable bytes")
     }
 
-    /// XML media types: */xml, *+xml, and application/xml-dtd or xml-external-parsed-entity.
+    /// XML media types: */xml, *+xml, and application/xml-dtd or (text or application) xml-external-parsed-entity.
     static func isXML(_ mediaType: String) -> Bool {
-        mediaType.hasSuffix("/xml") || mediaType.hasSuffix("+xml") || mediaType.hasPrefix("application/xml")
+        mediaType.hasSuffix("/xml") || mediaType.hasSuffix("+xml") || mediaType.hasPrefix("application/xml") || mediaType.hasPrefix("text/xml")
     }
 
     /// `encoding="..."` from an ASCII-compatible XML declaration.
@@ -89,8 +89,11 @@ enum FeedEncoding {
         let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
         let mediaType = parts.first?.lowercased() ?? ""
         var charset: String?
-        for part in parts.dropFirst() where part.lowercased().hasPrefix("charset=") {
-            charset = part.dropFirst(8).trimmingCharacters(in: CharacterSet(charactersIn: "\"' ")).lowercased()
+        for part in parts.dropFirst() {
+            // "charset=utf-8", also written "charset = utf-8" or quoted.
+            let pair = part.split(separator: "=", maxSplits: 1).map { $0.trimmed }
+            guard pair.count == 2, pair[0].lowercased() == "charset" else { continue }
+            charset = pair[1].trimmingCharacters(in: CharacterSet(charactersIn: "\"' ")).lowercased()
         }
         return (mediaType, charset?.isEmpty == false ? charset : nil)
     }

@@ -28,7 +28,7 @@ public enum FeedParser {
             document.encoding = decoded.encoding
             return document
         }
-        let (root, problem) = XMLTreeParser.parse(decoded.bytes)
+        let (root, problem) = XMLTreeParser.parse(decoded.bytes, utf8Document: decoded.encoding == "utf-8")
         guard let root else { throw FeedError.notXML(reason: problem ?? "empty document") }
         return try FeedDocumentBuilder.build(root: root, encoding: decoded.encoding, problem: decoded.problem ?? problem,
                                              baseURL: url ?? "", language: language, netscape: root.name == "rss" && doctypeIsNetscape(decoded.bytes))

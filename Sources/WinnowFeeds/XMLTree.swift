@@ -144,11 +144,17 @@ struct XMLTreeParser {
     private(set) var problem: String?
     private var rootClosed = false
 
-    init(_ bytes: [UInt8]) { self.bytes = bytes }
+    /// Whether the document was UTF-8, for undoing double encoding in text (see `Windows1252Repair`).
+    private let utf8Document: Bool
+
+    init(_ bytes: [UInt8], utf8Document: Bool = true) {
+        self.bytes = bytes
+        self.utf8Document = utf8Document
+    }
 
     /// Parses UTF-8 bytes; returns the root element (nil when there is none) and the first problem.
-    static func parse(_ bytes: [UInt8]) -> (root: XMLElement?, problem: String?) {
-        var parser = XMLTreeParser(bytes)
+    static func parse(_ bytes: [UInt8], utf8Document: Bool = true) -> (root: XMLElement?, problem: String?) {
+        var parser = XMLTreeParser(bytes, utf8Document: utf8Document)
         parser.run()
         return (parser.root, parser.problem)
     }
@@ -366,7 +372,8 @@ struct XMLTreeParser {
             }
             return
         }
-        let text = decodeEntities ? decode(start, end, attribute: false) : String(decoding: bytes[start..<end], as: UTF8.self)
+        let decoded = decodeEntities ? decode(start, end, attribute: false) : String(decoding: bytes[start..<end], as: UTF8.self)
+        let text = Windows1252Repair.repair(decoded, utf8Document: utf8Document)
         if case .text(let previous)? = parent.content.last {
             parent.content[parent.content.count - 1] = .text(previous + text)
         } else {
@@ -429,4 +436,32 @@ struct XMLTreeParser {
     static func allowed(_ s: Unicode.Scalar) -> Unicode.Scalar? {
         s.value >= 0x20 || s.value == 0x09 || s.value == 0x0A || s.value == 0x0D ? s : nil
     }
+}
+
+/// Two repairs feedparser makes to element text, for text that went through Windows code pages:
+/// UTF-8 that was read as Latin-1 and encoded again ("â€¦" for "…", undone in UTF-8 documents when
+/// the text is all Latin-1 and its bytes are valid UTF-8), and the C1 control characters U+0080 to
+/// U+009F, which are never meant and stand for the Windows-1252 characters of those bytes.
+enum Windows1252Repair {
+    static func repair(_ text: String, utf8Document: Bool) -> String {
+        // Both need a character from U+0080 to U+00FF, whose UTF-8 starts with C2 or C3.
+        guard text.utf8.contains(where: { $0 == 0xC2 || $0 == 0xC3 }) else { return text }
+        var result = text
+        if utf8Document, text.unicodeScalars.allSatisfy({ $0.value <= 0xFF }) {
+            let latin1 = text.unicodeScalars.map { UInt8($0.value) }
+            if FeedEncoding.isValidUTF8(latin1) { result = String(decoding: latin1, as: UTF8.self) }
+        }
+        guard result.unicodeScalars.contains(where: { (0x80...0x9F).contains($0.value) }) else { return result }
+        var scalars = String.UnicodeScalarView()
+        for scalar in result.unicodeScalars {
+            if (0x80...0x9F).contains(scalar.value), let mapped = windows1252[Int(scalar.value - 0x80)] { scalars.append(mapped) } else { scalars.append(scalar) }
+        }
+        return String(scalars)
+    }
+
+    /// Windows-1252's characters for bytes 0x80 to 0x9F (nil where it has none).
+    static let windows1252: [Unicode.Scalar?] = [
+        0x20AC, nil, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, nil, 0x017D, nil,
+        nil, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, nil, 0x017E, 0x0178,
+    ].map { $0.flatMap(Unicode.Scalar.init) }
 }

@@ -156,6 +156,34 @@ func fixture(_ name: String) throws -> Data {
         try FeedParser.document(Data(xml.utf8), contentType: contentType, url: url)
     }
 
+    /// Windows-1252 in disguise, repaired as feedparser repairs it: C1 controls (raw or as character
+    /// references) are the Windows-1252 characters of those bytes, and UTF-8 read as Latin-1 and
+    /// encoded again is undone in UTF-8 documents only.
+    @Test func windows1252MistakesInTextAreRepaired() throws {
+        func description(_ body: String, declaration: String = "") throws -> String? {
+            let xml = "<?xml version=\"1.0\"\(declaration)?><rss version=\"2.0\"><channel><item><description>\(body)</description></item></channel></rss>"
+            return try document(xml).entries.first?["summary"]?.string
+        }
+        #expect(try description("don\u{92}t") == "don\u{2019}t")
+        #expect(try description("don&#146;t") == "don\u{2019}t")
+        #expect(try description("&#226;&#128;&#166;") == "\u{2026}")
+        #expect(try description("caf\u{E9}") == "caf\u{E9}")  // Latin-1 that is not UTF-8 stays
+        // In a Latin-1 document the same characters are what was written.
+        let latin1 = Data("<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\"><channel><item><description>\u{E2}&#128;\u{A6}</description></item></channel></rss>".utf8.map { $0 })
+        let bytes = try #require(String(data: latin1, encoding: .utf8)).unicodeScalars.map { UInt8(truncatingIfNeeded: $0.value) }
+        #expect(try FeedParser.document(Data(bytes)).entries.first?["summary"]?.string == "\u{E2}\u{20AC}\u{A6}")
+    }
+
+    /// The HTTP charset is found however the parameter is spaced, and the XML external parsed entity
+    /// types are XML (text/* without a charset meaning US-ASCII).
+    @Test func httpCharsetParametersAndXMLEntityTypes() throws {
+        let xml = "<?xml version=\"1.0\" encoding=\"iso-8859-1\"?><rss version=\"2.0\"></rss>"
+        #expect(try document(xml, contentType: "application/xml;charset = us-ascii").encoding == "us-ascii")
+        let entity = try document(xml, contentType: "text/xml-external-parsed-entity")
+        #expect(entity.encoding == "us-ascii")
+        #expect(entity.bozoReason == nil)
+    }
+
     @Test func illFormedFeedsAreReadAsFarAsPossibleAndFlagged() throws {
         // Unclosed item, an undefined entity, a bare ampersand, garbage after the root.
         let doc = try document("<rss version=\"2.0\"><channel><title>A &amp; B &nbsp;&bogus; & C</title><item><title>one</title></item><item><title>two</title></channel></rss> junk")
