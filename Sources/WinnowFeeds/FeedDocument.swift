@@ -273,7 +273,7 @@ struct FeedDocumentBuilder {
             var list = target["content"]?.list ?? []
             list.append(.object(detail))
             target["content"] = .list(list)
-        case "link" where atom || !element.orderedAttributes.filter({ $0.name == "href" }).isEmpty:
+        case "link" where atom || element.attribute("href") != nil:
             addAtomLink(&target, element, scope: scope)
         case "link":
             guard let href = element.trimmedText else { return }
@@ -380,7 +380,7 @@ struct FeedDocumentBuilder {
         case "ttl":
             if let text = element.trimmedText { target["ttl"] = .string(text) }
         case "cloud":
-            target["cloud"] = .object(Dictionary(element.orderedAttributes.map { ($0.name.lowercased(), FeedValue.string($0.value)) }) { a, _ in a })
+            target["cloud"] = .object(Dictionary(element.attributes.map { ($0.name.lowercased(), FeedValue.string($0.value)) }) { a, _ in a })
         case "cc_license", "creativeCommons_license":
             guard let href = element.attribute("rdf:resource") ?? element.trimmedText else { return }
             var links = target["links"]?.list ?? []

@@ -8,10 +8,9 @@ final class XMLElement {
     let qualifiedName: String
     let name: String
     let namespace: String
-    /// Attributes by name as written ("href", "xml:base", "rdf:resource").
-    let attributes: [String: String]
-    /// Attributes in document order, with their resolved namespace (for serializing xhtml content).
-    let orderedAttributes: [(name: String, value: String)]
+    /// Attributes in document order, names as written ("href", "xml:base", "rdf:resource"), each
+    /// name once. Elements have few: a search beats hashing.
+    let attributes: [(name: String, value: String)]
     /// Text and child elements in document order.
     var content: [Node] = []
 
@@ -24,15 +23,13 @@ final class XMLElement {
         self.qualifiedName = qualifiedName
         self.name = name
         self.namespace = namespace
-        self.orderedAttributes = attributes
-        var map: [String: String] = [:]
-        for (key, value) in attributes where map[key] == nil { map[key] = value }
-        self.attributes = map
+        self.attributes = attributes
     }
 
-    /// An attribute's value by name as written; most elements have none, and then no key is hashed.
-    @inline(__always) func attribute(_ name: String) -> String? {
-        attributes.isEmpty ? nil : attributes[name]
+    /// An attribute's value by name as written.
+    func attribute(_ name: String) -> String? {
+        for attribute in attributes where attribute.name == name { return attribute.value }
+        return nil
     }
 
     /// The child elements (also in `content`), kept apart because the builder walks them many times.
@@ -84,7 +81,7 @@ final class XMLElement {
     func serialize(into out: inout String) {
         let tag = namespace == XMLNamespaces.xhtml ? name : qualifiedName
         out += "<" + tag
-        for (key, value) in orderedAttributes where !(namespace == XMLNamespaces.xhtml && (key == "xmlns" || key.hasPrefix("xmlns:"))) {
+        for (key, value) in attributes where !(namespace == XMLNamespaces.xhtml && (key == "xmlns" || key.hasPrefix("xmlns:"))) {
             out += " \(key)=\"\(XMLEscape.attribute(value))\""
         }
         if content.isEmpty, XMLEscape.voidElements.contains(name) || namespace != XMLNamespaces.xhtml {
@@ -444,8 +441,7 @@ struct XMLTreeParser {
 /// U+009F, which are never meant and stand for the Windows-1252 characters of those bytes.
 enum Windows1252Repair {
     static func repair(_ text: String, utf8Document: Bool) -> String {
-        // Both need a character from U+0080 to U+00FF, whose UTF-8 starts with C2 or C3.
-        guard text.utf8.contains(where: { $0 == 0xC2 || $0 == 0xC3 }) else { return text }
+        guard mayNeedRepair(text) else { return text }
         var result = text
         if utf8Document, text.unicodeScalars.allSatisfy({ $0.value <= 0xFF }) {
             let latin1 = text.unicodeScalars.map { UInt8($0.value) }
@@ -457,6 +453,22 @@ enum Windows1252Repair {
             if (0x80...0x9F).contains(scalar.value), let mapped = windows1252[Int(scalar.value - 0x80)] { scalars.append(mapped) } else { scalars.append(scalar) }
         }
         return String(scalars)
+    }
+
+    /// Both repairs need a character from U+0080 to U+00FF, whose UTF-8 starts with C2 or C3. Runs of
+    /// ASCII are skipped eight bytes at a time: this runs on every text node.
+    static func mayNeedRepair(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { b in
+            let n = b.count
+            var i = 0
+            while i + 8 <= n, UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+            while i < n {
+                if b[i] == 0xC2 || b[i] == 0xC3 { return true }
+                i += 1
+            }
+            return false
+        }
     }
 
     /// Windows-1252's characters for bytes 0x80 to 0x9F (nil where it has none).
