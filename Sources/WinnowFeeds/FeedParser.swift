@@ -74,15 +74,21 @@ public enum FeedParser {
     /// of the same entry maps to the same row.
     static func fallbackID(link: String?, title: String?, text: String?) -> String {
         if let link, !link.isEmpty { return link }
-        return "winnow:fnv1a64:" + String(fnv1a64((title ?? "") + "\u{1F}" + (text ?? "")), radix: 16)
+        // FNV-1a of title, U+001F, text: the same as hashing the joined string, without joining it.
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        fnv1a64(title ?? "", into: &hash)
+        fnv1a64("\u{1F}", into: &hash)
+        fnv1a64(text ?? "", into: &hash)
+        return "winnow:fnv1a64:" + String(hash, radix: 16)
     }
 
-    static func fnv1a64(_ string: String) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in string.utf8 {
-            hash ^= UInt64(byte)
-            hash &*= 0x0000_0100_0000_01b3
+    static func fnv1a64(_ string: String, into hash: inout UInt64) {
+        var string = string
+        string.withUTF8 { bytes in
+            for byte in bytes {
+                hash ^= UInt64(byte)
+                hash &*= 0x0000_0100_0000_01b3
+            }
         }
-        return hash
     }
 }

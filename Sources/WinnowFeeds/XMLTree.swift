@@ -156,8 +156,9 @@ struct XMLTreeParser {
         return (parser.root, parser.problem)
     }
 
-    private mutating func report(_ message: String) {
-        if problem == nil { problem = message + " (at byte \(i))" }
+    /// Records the first problem; later ones are not even formatted (ill-formed HTML in a feed makes many).
+    private mutating func report(_ message: @autoclosure () -> String) {
+        if problem == nil { problem = message() + " (at byte \(i))" }
     }
 
     private mutating func run() {
@@ -167,7 +168,11 @@ struct XMLTreeParser {
             while i < n, bytes[i] != UInt8(ascii: "<") { i += 1 }
             if i > textStart { addText(textStart, i, decodeEntities: true) }
             guard i < n else { break }
-            if starts(with: "<!--") {
+            let next = i + 1 < n ? bytes[i + 1] : 0
+            if next != UInt8(ascii: "!"), next != UInt8(ascii: "?") {
+                // Most markup is a tag: decided on one byte.
+                if next == UInt8(ascii: "/") { endTag() } else { startTag() }
+            } else if starts(with: "<!--") {
                 guard let end = find("-->", from: i + 4) else { report("unclosed comment"); i = n; break }
                 i = end + 3
             } else if starts(with: "<![CDATA[") {
@@ -191,7 +196,7 @@ struct XMLTreeParser {
                 startTag()
             }
         }
-        if root == nil { report("no root element") } else if !stack.isEmpty { report("unclosed element <\(stack.last!.qualifiedName)>") }
+        if root == nil { report("no root element") } else if let unclosed = stack.last?.qualifiedName { report("unclosed element <\(unclosed)>") }
     }
 
     private func starts(with prefix: StaticString) -> Bool {
@@ -348,7 +353,10 @@ struct XMLTreeParser {
         while i < bytes.count, Self.isNameByte(bytes[i]) { i += 1 }
         let nameBytes = bytes[nameStart..<i]
         // The usual case, the innermost open element, is matched on its bytes without making a String.
-        let closesInnermost = stack.last.map { $0.qualifiedName.utf8.elementsEqual(nameBytes) } ?? false
+        let closesInnermost = stack.last.map { element in
+            var open = element.qualifiedName
+            return open.withUTF8 { o in nameBytes.withUnsafeBufferPointer { c in o.count == c.count && memcmp(o.baseAddress!, c.baseAddress!, c.count) == 0 } }
+        } ?? false
         let name = closesInnermost ? stack.last!.qualifiedName : String(decoding: nameBytes, as: UTF8.self)
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: ">") { i += 1 } else { report("malformed end tag </\(name)>"); while i < bytes.count, bytes[i] != UInt8(ascii: ">") { i += 1 }; i += 1 }
@@ -356,7 +364,7 @@ struct XMLTreeParser {
             report("end tag </\(name)> without a start tag")
             return
         }
-        if index != stack.count - 1 { report("mismatched tag: </\(name)> closes <\(stack.last!.qualifiedName)>") }
+        if index != stack.count - 1, let innermost = stack.last?.qualifiedName { report("mismatched tag: </\(name)> closes <\(innermost)>") }
         stack.removeSubrange(index...)
         scopes.removeSubrange((index + 1)...)
         if stack.isEmpty { rootClosed = true }
@@ -365,12 +373,18 @@ struct XMLTreeParser {
     private mutating func addText(_ start: Int, _ end: Int, decodeEntities: Bool) {
         guard let parent = stack.last else {
             if bytes[start..<end].contains(where: { !Self.isSpace($0) }) {
-                report(root == nil ? "text before the root element" : "text after the root element")
+                let where_ = root == nil ? "before" : "after"
+                report("text \(where_) the root element")
             }
             return
         }
-        let decoded = decodeEntities ? decode(start, end, attribute: false) : String(decoding: bytes[start..<end], as: UTF8.self)
-        let text = Windows1252Repair.repair(decoded, utf8Document: utf8Document)
+        let text: String
+        if let indentation = Self.indentation(bytes[start..<end]) {
+            text = indentation
+        } else {
+            let decoded = decodeEntities ? decode(start, end, attribute: false) : String(decoding: bytes[start..<end], as: UTF8.self)
+            text = Windows1252Repair.repair(decoded, utf8Document: utf8Document)
+        }
         if case .text(let previous)? = parent.content.last {
             parent.content[parent.content.count - 1] = .text(previous + text)
         } else {
@@ -378,13 +392,27 @@ struct XMLTreeParser {
         }
     }
 
+    /// The white space between elements, a line break then spaces or tabs, comes as one of these
+    /// instead of a new string: most text nodes of a feed are such indentation.
+    private static let indentations: (spaces: [String], tabs: [String]) = (
+        (0..<64).map { "\n" + String(repeating: " ", count: $0) }, (0..<16).map { "\n" + String(repeating: "\t", count: $0) })
+
+    private static func indentation(_ run: ArraySlice<UInt8>) -> String? {
+        guard run.first == 0x0A, let pad = run.dropFirst().first else { return run.count == 1 && run.first == 0x0A ? indentations.spaces[0] : nil }
+        guard pad == 0x20 || pad == 0x09, run.dropFirst().allSatisfy({ $0 == pad }) else { return nil }
+        let table = pad == 0x20 ? indentations.spaces : indentations.tabs
+        return run.count - 1 < table.count ? table[run.count - 1] : nil
+    }
+
     /// Decodes character and entity references: the XML five, numeric ones and HTML's named ones (which
     /// feeds use undeclared: a problem, but the character a reader expects). A bare `&` stays.
     private mutating func decode(_ start: Int, _ end: Int, attribute: Bool) -> String {
         // Most text and attribute values have nothing to decode.
-        guard bytes[start..<end].contains(where: { $0 == UInt8(ascii: "&") || (attribute && ($0 == 0x09 || $0 == 0x0A || $0 == 0x0D)) }) else {
-            return String(decoding: bytes[start..<end], as: UTF8.self)
+        let plain = bytes.withUnsafeBufferPointer { b in
+            attribute ? !b[start..<end].contains { $0 == UInt8(ascii: "&") || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
+                : memchr(b.baseAddress! + start, Int32(UInt8(ascii: "&")), end - start) == nil
         }
+        guard !plain else { return String(decoding: bytes[start..<end], as: UTF8.self) }
         var out: [UInt8] = []
         out.reserveCapacity(end - start)
         var j = start
