@@ -182,7 +182,8 @@ struct FeedDocumentBuilder {
             throw FeedError.unknownFormat(root: root.qualifiedName)
         }
         let channelScope = container === root ? rootScope : rootScope.entering(container)
-        var feed: [String: FeedValue] = [:]
+        // Sized for the usual count of keys: growing a dictionary rehashes all it holds.
+        var feed = [String: FeedValue](minimumCapacity: 16)
         builder.fill(&feed, from: container, scope: channelScope, level: .feed)
         if root.name == "rdf" {
             // RSS 1.0 keeps image and textinput beside the channel.
@@ -194,7 +195,7 @@ struct FeedDocumentBuilder {
         // Early Atom drafts (and some generators) call entries "item".
         let items = builder.atom ? itemParent.children.filter { $0.name == "entry" || $0.name == "item" } : itemParent.all("item")
         var entries = items.map { item -> [String: FeedValue] in
-            var entry: [String: FeedValue] = [:]
+            var entry = [String: FeedValue](minimumCapacity: 16)
             if let about = item.attribute("rdf:about") { entry["id"] = .string(about) }
             builder.fill(&entry, from: item, scope: itemScope.entering(item), level: .entry)
             builder.finishEntry(&entry)

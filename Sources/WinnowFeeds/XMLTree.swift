@@ -32,12 +32,12 @@ final class XMLElement {
         return nil
     }
 
-    /// The child elements (also in `content`), kept apart because the builder walks them many times.
-    private(set) var children: [XMLElement] = []
+    /// The child elements, collected once (the tree does not change after parsing, and the builder
+    /// walks them many times).
+    lazy var children: [XMLElement] = content.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
 
     func append(_ child: XMLElement) {
         content.append(.element(child))
-        children.append(child)
     }
 
     /// The element's own text (its text nodes, not its children's).

@@ -8,16 +8,16 @@ cd "$(dirname "$0")/../.."
 corpus=${WINNOW_FEED_CORPUS:-../shared/corpus/feedparser}
 venv=${WINNOW_PEERS_VENV:-/tmp/winnow-peers}
 list=$(mktemp)
-trap 'rm -f "$list"' EXIT
+trap 'rm -f "$list" "$list.winnow"' EXIT
 make deps >/dev/null
 swift build -c release --product winnow-bench >/dev/null
 find "$corpus" -type f \( -name '*.xml' -o -name '*.json' -o -name '*.rdf' \) | sort >"$list"
-.build/release/winnow-bench feeds --list "$list" --rounds 15 --large-bytes 100000
+.build/release/winnow-bench feeds --list "$list" --rounds 50 --large-bytes 100000 | tee "$list.winnow"
 if [ "${1:-}" != "--no-peer" ]; then
   [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
   "$venv/bin/python" -c "import feedparser" 2>/dev/null || "$venv/bin/pip" install --quiet feedparser
-  "$venv/bin/python" - "$list" <<'PY'
-import sys, time, feedparser
+  "$venv/bin/python" - "$list" "$list.winnow" <<'PY'
+import re, sys, time, feedparser
 data = [open(f, 'rb').read() for f in open(sys.argv[1]).read().split()]
 def report(label, docs, rounds):
     best = float('inf')
@@ -28,9 +28,13 @@ def report(label, docs, rounds):
     size = sum(map(len, docs))
     print("feedparser %s, %s: %d bytes, %d entries: %.1f ms, %.0f feeds/s, %.1f MB/s (best of %d)"
           % (feedparser.__version__, label, size, entries, best * 1000, len(docs) / best, size / 1e6 / best, rounds))
-report("all %d documents" % len(data), data, 3)
+    return best
+ours = [float(m) for m in re.findall(r": ([0-9.]+) ms,", open(sys.argv[2]).read())]
+theirs = [report("all %d documents" % len(data), data, 5)]
 large = [d for d in data if len(d) >= 100000]
 if large:
-    report("the %d large document(s) (>= 100000 bytes)" % len(large), large, 10)
+    theirs.append(report("the %d large document(s) (>= 100000 bytes)" % len(large), large, 10))
+for label, w, f in zip(["all documents", "large documents"], ours, theirs):
+    print("winnow / feedparser, %s: %.0fx" % (label, f * 1000 / w))
 PY
 fi
