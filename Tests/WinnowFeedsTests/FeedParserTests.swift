@@ -102,6 +102,17 @@ func fixture(_ name: String) throws -> Data {
         #expect(wrong.isEmpty, "\(wrong.count) wrong: \(wrong.joined(separator: "; "))")
     }
 
+    /// `*_parsed` is feedparser's UTC 9-tuple, weekday counted from Monday and the day of the year
+    /// from 1, proleptic Gregorian before 1582 too; and it reads back to the same date.
+    @Test func parsedTuplesAreFeedparsers() throws {
+        // 2004-02-29 was a Sunday, day 60 of a leap year; 0099-12-31 a Thursday (Python's datetime).
+        let leapDay = try #require(FeedDate.parse("Sun, 29 Feb 2004 23:59:59 GMT"))
+        #expect(FeedValue.timeTuple(leapDay) == .list([2004, 2, 29, 23, 59, 59, 6, 60, 0].map(FeedValue.number)))
+        let old = try #require(FeedDate.parse("Thu, 01 Jan 0100 00:00:01 +0100"))
+        #expect(FeedValue.timeTuple(old) == .list([99, 12, 31, 23, 0, 1, 3, 365, 0].map(FeedValue.number)))
+        #expect(FeedValue.timeTuple(leapDay).date == leapDay)
+    }
+
     /// Seconds since 1970 of "YYYY-MM-DDTHH:MM:SSZ" in the proleptic Gregorian calendar (as Python's
     /// datetime counts; Foundation's calendar turns Julian before 1582), counted day by day.
     static func secondsSince1970(_ utc: String) -> Int {
