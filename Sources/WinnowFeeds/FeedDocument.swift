@@ -203,7 +203,7 @@ struct FeedDocumentBuilder {
         }
         if !builder.atom, itemParent !== root {
             for item in root.all("item") {  // items outside the channel, as some 0.9x feeds have
-                var entry: [String: FeedValue] = [:]
+                var entry = [String: FeedValue](minimumCapacity: 16)
                 builder.fill(&entry, from: item, scope: rootScope.entering(item), level: .entry)
                 builder.finishEntry(&entry)
                 entries.append(entry)
@@ -439,15 +439,16 @@ struct FeedDocumentBuilder {
         value = value.trimmed
         if type == "text/plain", !atom || defaultType != "text/plain", HTMLSniffer.looksLikeHTML(value) { type = "text/html" }
         if type == "text/html" || type == "application/xhtml+xml" { value = URLResolver.resolveHTML(value, against: scope.base) }
-        var detail: [String: FeedValue] = ["type": .string(type), "value": .string(value), "base": .string(scope.base)]
-        detail["language"] = scope.language.map(FeedValue.string) ?? .null
+        // One literal: a dictionary built of three and grown to four would be hashed twice.
+        let detail: [String: FeedValue] = ["type": .string(type), "value": .string(value), "base": .string(scope.base),
+                                           "language": scope.language.map(FeedValue.string) ?? .null]
         return (value, detail)
     }
 
     // MARK: Links, people, dates, tags
 
     func addAtomLink(_ target: inout [String: FeedValue], _ element: XMLElement, scope: Scope) {
-        var link: [String: FeedValue] = [:]
+        var link = [String: FeedValue](minimumCapacity: 6)
         let rel = element.attribute("rel") ?? "alternate"
         link["rel"] = .string(rel)
         if let type = element.attribute("type") { link["type"] = .string(type) }

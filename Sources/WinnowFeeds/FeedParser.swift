@@ -57,9 +57,9 @@ public enum FeedParser {
         let link = e["link"]?.string.flatMap(nonEmpty)
         let title = e["title"]?.string.flatMap(nonEmpty)
         let summary = e["summary"]?.string.flatMap(nonEmpty)
-        let content = e["content"]?.list?.compactMap { $0.object?["value"]?.string }.first.flatMap(nonEmpty)
+        let content = e["content"]?.list?.lazy.compactMap { $0.object?["value"]?.string }.first.flatMap(nonEmpty)
         // The date already read into the *_parsed tuple of the field the text comes from.
-        let dateField = ["published", "updated", "created"].first { e[$0] != nil }
+        let dateField = e["published"] != nil ? "published" : e["updated"] != nil ? "updated" : e["created"] != nil ? "created" : nil
         let dateText = dateField.flatMap { e[$0]?.string }.flatMap(nonEmpty)
         let author = (e["author_detail"]?.object?["name"] ?? e["author"])?.string.flatMap(nonEmpty)
         let guid = e["id"]?.string.flatMap(nonEmpty) ?? fallbackID(link: link, title: title, text: content ?? summary)

@@ -7,7 +7,7 @@ enum JSONFeed {
         guard let object = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) as? [String: Any] else {
             throw FeedError.notXML(reason: "a JSON document that is not a JSON Feed object")
         }
-        var feed: [String: FeedValue] = [:]
+        var feed = [String: FeedValue](minimumCapacity: 16)
         let versionString = (object["version"] as? String)?.trimmed
         let version = versionString == "https://jsonfeed.org/version/1" ? "json1" : versionString == "https://jsonfeed.org/version/1.1" ? "json11" : "json"
         let title = string(object["title"])
@@ -44,7 +44,7 @@ enum JSONFeed {
 
     static func entry(_ value: Any) -> [String: FeedValue]? {
         guard let item = value as? [String: Any] else { return nil }
-        var entry: [String: FeedValue] = [:]
+        var entry = [String: FeedValue](minimumCapacity: 16)
         if let id = item["id"] {
             guard let text = scalarString(id) else { return nil }
             entry["id"] = .string(text.trimmed)
