@@ -17,19 +17,19 @@ enum FeedEncoding {
 
     static func decode(_ data: Data, contentType: String? = nil) -> Decision {
         var bytes = [UInt8](data)
+        // The first four bytes, big-endian in one word: the byte-order mark or how "<?xml" is spelled.
+        let head = bytes.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } << (8 * UInt32(4 - min(4, bytes.count)))
         var bomEncoding: String?
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bomEncoding = "utf-8"; bytes.removeFirst(3) }
-        else if bytes.starts(with: [0x00, 0x00, 0xFE, 0xFF]) { bomEncoding = "utf-32be"; bytes.removeFirst(4) }
-        else if bytes.starts(with: [0xFF, 0xFE, 0x00, 0x00]) { bomEncoding = "utf-32le"; bytes.removeFirst(4) }
-        else if bytes.starts(with: [0xFE, 0xFF]) { bomEncoding = "utf-16be"; bytes.removeFirst(2) }
-        else if bytes.starts(with: [0xFF, 0xFE]) { bomEncoding = "utf-16le"; bytes.removeFirst(2) }
+        if head >> 8 == 0xEF_BBBF { bomEncoding = "utf-8"; bytes.removeFirst(3) }
+        else if head == 0x0000_FEFF { bomEncoding = "utf-32be"; bytes.removeFirst(4) }
+        else if head == 0xFFFE_0000 { bomEncoding = "utf-32le"; bytes.removeFirst(4) }
+        else if head >> 16 == 0xFEFF { bomEncoding = "utf-16be"; bytes.removeFirst(2) }
+        else if head >> 16 == 0xFFFE { bomEncoding = "utf-16le"; bytes.removeFirst(2) }
         // Without a BOM, UTF-16/32 still show in how "<?xml" is spelled.
-        if bomEncoding == nil {
-            if bytes.starts(with: [0x00, 0x3C, 0x00, 0x3F]) { bomEncoding = "utf-16be" }
-            else if bytes.starts(with: [0x3C, 0x00, 0x3F, 0x00]) { bomEncoding = "utf-16le" }
-            else if bytes.starts(with: [0x00, 0x00, 0x00, 0x3C]) { bomEncoding = "utf-32be" }
-            else if bytes.starts(with: [0x3C, 0x00, 0x00, 0x00]) { bomEncoding = "utf-32le" }
-        }
+        else if head == 0x003C_003F { bomEncoding = "utf-16be" }
+        else if head == 0x3C00_3F00 { bomEncoding = "utf-16le" }
+        else if head == 0x0000_003C { bomEncoding = "utf-32be" }
+        else if head == 0x3C00_0000 { bomEncoding = "utf-32le" }
         let declared = bomEncoding == nil ? declaredEncoding(bytes) : nil
         // The common case: UTF-8 by every account.
         if bomEncoding == nil, contentType == nil, declared == nil || declared == "utf-8", isValidUTF8(bytes) {
@@ -73,11 +73,12 @@ enum FeedEncoding {
 
     /// `encoding="..."` from an ASCII-compatible XML declaration.
     static func declaredEncoding(_ bytes: [UInt8]) -> String? {
-        guard bytes.starts(with: Array("<?xml".utf8)) else { return nil }
+        guard bytes.count >= 5, bytes[0] == UInt8(ascii: "<"), bytes[1] == UInt8(ascii: "?"), bytes[2] == UInt8(ascii: "x"),
+              bytes[3] == UInt8(ascii: "m"), bytes[4] == UInt8(ascii: "l") else { return nil }
         let head = bytes.prefix(200)
         guard let end = head.firstIndex(of: UInt8(ascii: ">")) else { return nil }
         let declaration = head[..<end]
-        guard let at = declaration.indices.first(where: { ASCIIScan.hasPrefix(declaration, at: $0, "encoding") }) else { return nil }
+        guard let at = declaration.indices.first(where: { declaration[$0] == UInt8(ascii: "e") && ASCIIScan.hasPrefix(declaration, at: $0, "encoding") }) else { return nil }
         let rest = String(decoding: declaration[(at + 8)...], as: UTF8.self).drop { $0 == " " || $0 == "=" }
         guard let quote = rest.first, quote == "\"" || quote == "'" else { return nil }
         let value = rest.dropFirst().prefix { $0 != quote }
