@@ -456,9 +456,14 @@ public enum FeedDate {
         return era * 146_097 + doe - 719_468
     }
 
-    /// The proleptic Gregorian date of a time (the inverse of `daysFromCivil`).
+    /// The proleptic Gregorian date of a time in seconds since 1970.
     static func civil(fromSeconds seconds: Int) -> (year: Int, month: Int, day: Int) {
-        let z = seconds.floorDivided(by: 86_400) + 719_468
+        civil(fromDays: seconds.floorDivided(by: 86_400))
+    }
+
+    /// The proleptic Gregorian date of a day counted from 1970-01-01 (the inverse of `daysFromCivil`).
+    public static func civil(fromDays days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
         let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Synchronization
+import WinnowFeeds
 
 /// Where JSON log lines go: stderr (which journald keeps) and a size-rotated file in the log folder.
 /// One sink is shared by every logger of the process, so lines never interleave.
@@ -114,24 +115,11 @@ public struct JSONLogHandler: LogHandler {
         let millis = Int(ms % 1000)
         let days = Int(seconds / 86_400)
         seconds %= 86_400
-        let (y, m, d) = civil(fromDays: days)
+        let (y, m, d) = FeedDate.civil(fromDays: days)
         func pad(_ v: Int, _ width: Int = 2) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
         return "\(pad(y, 4))-\(pad(m))-\(pad(d))T\(pad(Int(seconds / 3600))):\(pad(Int(seconds % 3600 / 60))):\(pad(Int(seconds % 60))).\(pad(millis, 3))Z"
-    }
-
-    /// Inverse of days-from-civil (Howard Hinnant).
-    static func civil(fromDays z0: Int) -> (Int, Int, Int) {
-        let z = z0 + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
     }
 }
