@@ -1,7 +1,7 @@
 import Foundation
 
 /// A value in a feedparser-shaped result: strings, numbers, lists and dictionaries, as JSON.
-public indirect enum FeedValue: Sendable, Equatable, Encodable {
+public enum FeedValue: Sendable, Equatable, Encodable {
     case string(String)
     case number(Int)
     case bool(Bool)
