@@ -11,8 +11,11 @@ final class XMLElement {
     /// Attributes in document order, names as written ("href", "xml:base", "rdf:resource"), each
     /// name once. Elements have few: a search beats hashing.
     let attributes: [(name: String, value: String)]
-    /// Text and child elements in document order.
-    var content: [Node] = []
+    /// Text and child elements in document order. Most elements hold one text and nothing else: that
+    /// text is kept alone, without an array.
+    var content: [Node] { onlyText.map { [.text($0)] } ?? nodes }
+    private var nodes: [Node] = []
+    private var onlyText: String?
 
     enum Node {
         case text(String)
@@ -34,16 +37,32 @@ final class XMLElement {
 
     /// The child elements, collected once (the tree does not change after parsing, and the builder
     /// walks them many times).
-    lazy var children: [XMLElement] = content.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
+    lazy var children: [XMLElement] = nodes.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
 
     func append(_ child: XMLElement) {
-        content.append(.element(child))
+        if let text = onlyText {
+            nodes.append(.text(text))
+            onlyText = nil
+        }
+        nodes.append(.element(child))
+    }
+
+    /// Adds text, joined to the text before it when there is no element between.
+    func append(text: String) {
+        if nodes.isEmpty {
+            onlyText = onlyText.map { $0 + text } ?? text
+        } else if case .text(let previous)? = nodes.last {
+            nodes[nodes.count - 1] = .text(previous + text)
+        } else {
+            nodes.append(.text(text))
+        }
     }
 
     /// The element's own text (its text nodes, not its children's).
     var text: String {
         var result = ""
-        for node in content { if case .text(let t) = node { result += t } }
+        if let onlyText { return onlyText }
+        for node in nodes { if case .text(let t) = node { result += t } }
         return result
     }
 
@@ -84,7 +103,7 @@ final class XMLElement {
         for (key, value) in attributes where !(namespace == XMLNamespaces.xhtml && (key == "xmlns" || key.hasPrefix("xmlns:"))) {
             out += " \(key)=\"\(XMLEscape.attribute(value))\""
         }
-        if content.isEmpty, XMLEscape.voidElements.contains(name) || namespace != XMLNamespaces.xhtml {
+        if nodes.isEmpty, onlyText == nil, XMLEscape.voidElements.contains(name) || namespace != XMLNamespaces.xhtml {
             out += " />"
             return
         }
@@ -385,11 +404,7 @@ struct XMLTreeParser {
             let decoded = decodeEntities ? decode(start, end, attribute: false) : String(decoding: bytes[start..<end], as: UTF8.self)
             text = Windows1252Repair.repair(decoded, utf8Document: utf8Document)
         }
-        if case .text(let previous)? = parent.content.last {
-            parent.content[parent.content.count - 1] = .text(previous + text)
-        } else {
-            parent.content.append(.text(text))
-        }
+        parent.append(text: text)
     }
 
     /// The white space between elements, a line break then spaces or tabs, comes as one of these
