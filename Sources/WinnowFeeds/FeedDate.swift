@@ -229,7 +229,9 @@ public enum FeedDate {
         let dayLimit = fields.day == nil && fields.ordinal != nil ? (daysIn(month: 2, year: year) == 29 ? 366 : 365) : daysIn(month: month, year: year)
         guard (1...12).contains(month), (1...dayLimit).contains(day), hour <= 23, minute <= 59, second <= 59 else { return nil }
         let days = daysFromCivil(year: year, month: month, day: 1) + day - 1
-        return days * 86_400 + hour * 3600 + (minute + zoneMinutes) * 60 + second
+        let seconds = days * 86_400 + hour * 3600 + (minute + zoneMinutes) * 60 + second
+        // Years 1 to 9999, as Python's datetime holds them ("0000" and century "00" are not dates).
+        return (yearOneSeconds..<yearTenThousandSeconds).contains(seconds) ? seconds : nil
     }
 
     /// The optional time after an ISO 8601 date: `T?hh:mm[:ss][.f][±hh[:mm]|Z]`, all zeros when it
@@ -441,9 +443,11 @@ public enum FeedDate {
         guard (1...9999).contains(year), (1...12).contains(month), day >= 1, day <= daysIn(month: month, year: year),
               (0...23).contains(hour), (0...59).contains(minute), (0...59).contains(second) else { return nil }
         let seconds = daysFromCivil(year: year, month: month, day: day) * 86_400 + hour * 3600 + minute * 60 + second - offset
-        let earliest = daysFromCivil(year: 1, month: 1, day: 1) * 86_400, latest = daysFromCivil(year: 10_000, month: 1, day: 1) * 86_400
-        return (earliest..<latest).contains(seconds) ? seconds : nil
+        return (yearOneSeconds..<yearTenThousandSeconds).contains(seconds) ? seconds : nil
     }
+
+    static let yearOneSeconds = daysFromCivil(year: 1, month: 1, day: 1) * 86_400
+    static let yearTenThousandSeconds = daysFromCivil(year: 10_000, month: 1, day: 1) * 86_400
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
