@@ -205,7 +205,7 @@ struct DedupBench: ParsableCommand {
         while true {
             let raw = try store.pendingClean(limit: 1000)
             if raw.isEmpty { break }
-            try store.saveClean(raw.map { r in
+            _ = try store.saveClean(raw.map { r in
                 let text = r.item.content ?? ""
                 return (r.id, CleanedDocument(title: nil, author: nil, text: text, removed: []), dedup.textHash(text))
             })

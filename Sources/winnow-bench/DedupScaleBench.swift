@@ -34,7 +34,7 @@ struct DedupScaleBench: ParsableCommand {
             let items = (0..<count).map { i in FeedItem(guid: "a-\(have + i)", content: generator.article()) }
             try store.record(feedID: feed.id, outcome: FetchOutcome(startedAt: 0, durationMS: 0, httpStatus: 200, bytes: 0, nextFetchAt: 0, items: items))
             let raw = try store.pendingClean(limit: count)
-            try store.saveClean(raw.map { r in
+            _ = try store.saveClean(raw.map { r in
                 let text = r.item.content ?? ""
                 return (r.id, CleanedDocument(title: nil, author: nil, text: text, removed: []), dedup.textHash(text))
             })
@@ -62,7 +62,7 @@ struct DedupScaleBench: ParsableCommand {
             try store.record(feedID: feed.id, outcome: FetchOutcome(startedAt: 0, durationMS: 0, httpStatus: 200, bytes: 0, nextFetchAt: 0,
                                                                    items: [FeedItem(guid: "probe-\(UUID().uuidString)", content: text)]))
             let raw = try store.pendingClean(limit: 1)
-            try store.saveClean(raw.map { ($0.id, CleanedDocument(title: nil, author: nil, text: text, removed: []), dedup.textHash(text)) })
+            _ = try store.saveClean(raw.map { ($0.id, CleanedDocument(title: nil, author: nil, text: text, removed: []), dedup.textHash(text)) })
             let article = try store.pendingDedup(limit: 1)[0]
             let queryStart = DispatchTime.now()
             _ = try store.match(article, with: dedup)
