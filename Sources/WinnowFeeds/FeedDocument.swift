@@ -109,14 +109,6 @@ enum FeedNamespaces {
 struct FeedDocumentBuilder {
     let atom: Bool
     let atom03: Bool
-    /// The last namespace looked up and its prefix: elements come in runs of one namespace, and the
-    /// same String storage compares equal without reading the URI.
-    private let lastPrefix = PrefixCache()
-
-    final class PrefixCache {
-        var namespace = ""
-        var prefix: String? = ""
-    }
 
     /// Where an element is read: its base URI and language, inherited down the tree.
     struct Scope {
@@ -227,15 +219,7 @@ struct FeedDocumentBuilder {
 
     /// The key feedparser gives an element: its local name, prefixed with its namespace's prefix.
     func key(_ element: XMLElement) -> String {
-        let known: String?
-        if element.namespace == lastPrefix.namespace {
-            known = lastPrefix.prefix
-        } else {
-            known = FeedNamespaces.prefixes[element.namespace]
-            lastPrefix.namespace = element.namespace
-            lastPrefix.prefix = known
-        }
-        let prefix = known ?? XMLTreeParser.split(element.qualifiedName).prefix?.lowercased() ?? ""
+        let prefix = FeedNamespaces.prefixes[element.namespace] ?? XMLTreeParser.split(element.qualifiedName).prefix?.lowercased() ?? ""
         return prefix.isEmpty ? element.name : prefix + "_" + element.name
     }
 
