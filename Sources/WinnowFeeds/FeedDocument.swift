@@ -743,7 +743,7 @@ public enum URLResolver {
             var copied = 0
             var equals = 0
             // From each "=", look back for the attribute name and forward for the quoted value.
-            while let found = nextByte(UInt8(ascii: "="), in: bytes, from: equals) {
+            while let found = ASCIIScan.index(of: UInt8(ascii: "="), in: bytes, from: equals) {
                 equals = found + 1
                 var nameEnd = found
                 while nameEnd > copied, ASCIIScan.isSpace(bytes[nameEnd - 1]) { nameEnd -= 1 }
@@ -756,7 +756,7 @@ public enum URLResolver {
                 while j < n, ASCIIScan.isSpace(bytes[j]) { j += 1 }
                 guard j < n, bytes[j] == UInt8(ascii: "\"") || bytes[j] == UInt8(ascii: "'") else { continue }
                 let valueStart = j + 1
-                guard let valueEnd = nextByte(bytes[j], in: bytes, from: valueStart) else { continue }
+                guard let valueEnd = ASCIIScan.index(of: bytes[j], in: bytes, from: valueStart) else { continue }
                 let value = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
                 out.append(contentsOf: bytes[copied..<valueStart])
                 out.append(contentsOf: resolve(value, against: base).utf8)
@@ -768,12 +768,5 @@ public enum URLResolver {
             return String(decoding: out, as: UTF8.self)
         }
         return resolved ?? html
-    }
-
-    /// The index of the next `byte` at or after `start` (memchr).
-    static func nextByte(_ byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        guard start < bytes.count, let base = bytes.baseAddress,
-              let found = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
-        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 }

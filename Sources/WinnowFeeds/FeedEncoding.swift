@@ -106,12 +106,9 @@ enum FeedEncoding {
             let n = p.count
             var i = 0
             while i < n {
-                if i + 8 <= n, UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
-                    i += 8
-                    continue
-                }
+                i = ASCIIScan.endOfASCII(in: p, from: i)
+                guard i < n else { break }
                 let b = p[i]
-                if b < 0x80 { i += 1; continue }
                 let length: Int, low: UInt8, high: UInt8  // the allowed range of the second byte
                 switch b {
                 case 0xC2...0xDF: length = 2; low = 0x80; high = 0xBF

@@ -48,24 +48,32 @@ enum ASCIIScan {
         return true
     }
 
-    /// Whether `bytes` contains `lowercaseNeedle` (ASCII), ignoring case.
+    /// Whether `bytes` contains `lowercaseNeedle` (ASCII, starting with a byte that is not a letter,
+    /// which memchr finds), ignoring the case of the rest.
     static func contains(_ bytes: ArraySlice<UInt8>, _ lowercaseNeedle: String) -> Bool {
         guard let first = lowercaseNeedle.utf8.first else { return true }
-        let letter = first >= UInt8(ascii: "a") && first <= UInt8(ascii: "z")
         return bytes.withUnsafeBufferPointer { b in
             var i = 0
-            while i < b.count {
-                if letter {
-                    guard lower(b[i]) == first else { i += 1; continue }
-                } else {
-                    // Not a letter: memchr finds each candidate.
-                    guard let hit = memchr(b.baseAddress! + i, Int32(first), b.count - i) else { return false }
-                    i = b.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                }
-                if hasPrefix(b, at: i, lowercaseNeedle) { return true }
-                i += 1
+            while let hit = index(of: first, in: b, from: i) {
+                if hasPrefix(b, at: hit, lowercaseNeedle) { return true }
+                i = hit + 1
             }
             return false
         }
+    }
+
+    /// The index of the first `byte` in `bytes[start..<end]` (memchr); `end` defaults to the end.
+    static func index(of byte: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int? = nil) -> Int? {
+        let end = end ?? bytes.count
+        guard start < end, let base = bytes.baseAddress, let found = memchr(base + start, Int32(byte), end - start) else { return nil }
+        return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// Where the run of ASCII starting at `start` ends, read eight bytes at a time.
+    static func endOfASCII(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var i = start
+        while i + 8 <= bytes.count, UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
+        while i < bytes.count, bytes[i] < 0x80 { i += 1 }
+        return i
     }
 }

@@ -233,8 +233,8 @@ struct XMLTreeParser {
                 let count = p.count
                 var j = start
                 // memchr to each candidate first byte, then compare the rest.
-                while j + count <= b.count, let hit = memchr(b.baseAddress! + j, Int32(p[0]), b.count - j) {
-                    j = b.baseAddress!.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                while let hit = ASCIIScan.index(of: p[0], in: b, from: j) {
+                    j = hit
                     guard j + count <= b.count else { return nil }
                     var k = 1
                     while k < count, b[j + k] == p[k] { k += 1 }
@@ -425,7 +425,7 @@ struct XMLTreeParser {
         // Most text and attribute values have nothing to decode.
         let plain = bytes.withUnsafeBufferPointer { b in
             attribute ? !b[start..<end].contains { $0 == UInt8(ascii: "&") || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }
-                : memchr(b.baseAddress! + start, Int32(UInt8(ascii: "&")), end - start) == nil
+                : ASCIIScan.index(of: UInt8(ascii: "&"), in: b, from: start, to: end) == nil
         }
         guard !plain else { return String(decoding: bytes[start..<end], as: UTF8.self) }
         var out: [UInt8] = []
@@ -503,12 +503,10 @@ enum Windows1252Repair {
     static func mayNeedRepair(_ text: String) -> Bool {
         var text = text
         return text.withUTF8 { b in
-            let n = b.count
-            var i = 0
-            while i + 8 <= n, UnsafeRawPointer(b.baseAddress! + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 { i += 8 }
-            while i < n {
+            var i = ASCIIScan.endOfASCII(in: b, from: 0)
+            while i < b.count {
                 if b[i] == 0xC2 || b[i] == 0xC3 { return true }
-                i += 1
+                i = ASCIIScan.endOfASCII(in: b, from: i + 1)
             }
             return false
         }
