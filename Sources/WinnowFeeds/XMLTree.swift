@@ -60,8 +60,8 @@ final class XMLElement {
 
     /// The element's own text (its text nodes, not its children's).
     var text: String {
-        var result = ""
         if let onlyText { return onlyText }
+        var result = ""
         for node in nodes { if case .text(let t) = node { result += t } }
         return result
     }
@@ -204,15 +204,11 @@ struct XMLTreeParser {
                     addText(start, n, decodeEntities: false)
                     i = n
                 }
-            } else if starts(with: "<!") {
+            } else if next == UInt8(ascii: "!") {
                 skipDeclaration()
-            } else if starts(with: "<?") {
+            } else {  // "<?"
                 guard let end = find("?>", from: i + 2) else { report("unclosed processing instruction"); i = n; break }
                 i = end + 2
-            } else if starts(with: "</") {
-                endTag()
-            } else {
-                startTag()
             }
         }
         if root == nil { report("no root element") } else if let unclosed = stack.last?.qualifiedName { report("unclosed element <\(unclosed)>") }
@@ -338,24 +334,24 @@ struct XMLTreeParser {
             return
         }
         // Most elements declare nothing: they share their parent's scope without copying it.
-        var scope: [String: String]? = nil
+        var scope = scopes.last!
         for (name, value) in attributes where name.utf8.starts(with: "xmlns".utf8) {
-            if name == "xmlns" { scope = scope ?? scopes.last!; scope![""] = value } else if name.hasPrefix("xmlns:") { scope = scope ?? scopes.last!; scope![String(name.dropFirst(6))] = value }
+            if name == "xmlns" { scope[""] = value } else if name.hasPrefix("xmlns:") { scope[String(name.dropFirst(6))] = value }
         }
         let (prefix, local) = Self.split(qualifiedName)
-        var namespace: String
-        if let prefix {
-            namespace = (scope ?? scopes.last!)[prefix] ?? ""
-            if namespace.isEmpty, (scope ?? scopes.last!)[prefix] == nil { report("undeclared namespace prefix \(prefix)") }
+        let namespace: String
+        if let uri = scope[prefix ?? ""] {
+            namespace = uri
         } else {
-            namespace = (scope ?? scopes.last!)[""] ?? ""
+            if let prefix { report("undeclared namespace prefix \(prefix)") }
+            namespace = ""
         }
         let lowerName = local.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }) ? local.lowercased() : local
         let element = XMLElement(qualifiedName: qualifiedName, name: lowerName, namespace: namespace, attributes: attributes)
         if let parent = stack.last { parent.append(element) } else { root = element }
         if !selfClosing {
             stack.append(element)
-            scopes.append(scope ?? scopes.last!)
+            scopes.append(scope)
         } else if stack.isEmpty {
             rootClosed = true
         }
