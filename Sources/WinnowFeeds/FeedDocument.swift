@@ -186,20 +186,10 @@ struct FeedDocumentBuilder {
         let itemScope = itemParent === container ? channelScope : rootScope
         // Early Atom drafts (and some generators) call entries "item".
         let items = builder.atom ? itemParent.children.filter { $0.name == "entry" || $0.name == "item" } : itemParent.all("item")
-        var entries = items.map { item -> [String: FeedValue] in
-            var entry = [String: FeedValue](minimumCapacity: 16)
-            if let about = item.attribute("rdf:about") { entry["id"] = .string(about) }
-            builder.fill(&entry, from: item, scope: itemScope.entering(item), level: .entry)
-            builder.finishEntry(&entry)
-            return entry
-        }
+        var entries = items.map { builder.entry($0, scope: itemScope) }
         if !builder.atom, itemParent !== root {
-            for item in root.all("item") {  // items outside the channel, as some 0.9x feeds have
-                var entry = [String: FeedValue](minimumCapacity: 16)
-                builder.fill(&entry, from: item, scope: rootScope.entering(item), level: .entry)
-                builder.finishEntry(&entry)
-                entries.append(entry)
-            }
+            // Items outside the channel, as some 0.9x feeds have.
+            entries += root.all("item").map { builder.entry($0, scope: rootScope) }
         }
         if feed["language"] == nil, let language = channelScope.language { feed["language"] = .string(language) }
         var namespaces: [String: String] = [:]
@@ -380,6 +370,14 @@ struct FeedDocumentBuilder {
         }
     }
 
+    func entry(_ item: XMLElement, scope: Scope) -> [String: FeedValue] {
+        var entry = [String: FeedValue](minimumCapacity: 16)
+        if let about = item.attribute("rdf:about") { entry["id"] = .string(about) }
+        fill(&entry, from: item, scope: scope.entering(item), level: .entry)
+        finishEntry(&entry)
+        return entry
+    }
+
     func finishEntry(_ entry: inout [String: FeedValue]) {
         if entry["id"] == nil, let link = entry["link"]?.string { entry["id"] = .string(link) }
         if entry["guidislink"] == nil { entry["guidislink"] = .bool(false) }
@@ -473,7 +471,6 @@ struct FeedDocumentBuilder {
 
     func setPerson(_ target: inout [String: FeedValue], _ name: String, _ element: XMLElement, scope: Scope) {
         let detail = person(element, scope: scope)
-        target[name + "_detail"] = .object(detail)
         let display: String
         switch (detail["name"]?.string, detail["email"]?.string) {
         case let (n?, e?): display = "\(n) (\(e))"
@@ -481,7 +478,13 @@ struct FeedDocumentBuilder {
         case let (nil, e?): display = e
         default: display = ""
         }
+        setPerson(&target, name, display: display, detail: detail)
+    }
+
+    /// `<name>`, `<name>_detail` and, for the author, one more of `authors`.
+    func setPerson(_ target: inout [String: FeedValue], _ name: String, display: String, detail: [String: FeedValue]) {
         target[name] = .string(display)
+        target[name + "_detail"] = .object(detail)
         if name == "author" {
             var authors = target["authors"]?.list ?? []
             authors.append(.object(detail))
@@ -491,7 +494,6 @@ struct FeedDocumentBuilder {
 
     /// "Name (email)", "email (Name)", or either alone, as RSS writes people.
     func setPersonText(_ target: inout [String: FeedValue], _ name: String, _ text: String) {
-        target[name] = .string(text)
         var detail: [String: FeedValue] = [:]
         var rest = Array(text.utf8)
         if let (start, end) = Self.emailRange(rest) {
@@ -514,12 +516,7 @@ struct FeedDocumentBuilder {
         var display = String(decoding: rest, as: UTF8.self).trimmed
         if display.count >= 2, display.hasPrefix("("), display.hasSuffix(")") { display = String(display.dropFirst().dropLast()).trimmed }
         if !display.isEmpty { detail["name"] = .string(display) }
-        target[name + "_detail"] = .object(detail)
-        if name == "author" {
-            var authors = target["authors"]?.list ?? []
-            authors.append(.object(detail))
-            target["authors"] = .list(authors)
-        }
+        setPerson(&target, name, display: text, detail: detail)
     }
 
     /// The first e-mail address (`[\\w.+-]+@[\\w-]+(\\.[\\w-]+)+`, non-ASCII counted as word characters).
@@ -633,9 +630,10 @@ public enum URLResolver {
         if reference.isEmpty { return base }
         if scheme(of: reference) != nil { return reference }  // already absolute
         // As urljoin: only hierarchical schemes take relative references.
-        guard let b = Parts(base), let baseScheme = b.scheme, relativeSchemes.contains(baseScheme.lowercased()) else { return reference }
-        if reference.hasPrefix("//") { return b.scheme! + ":" + removeDotSegmentsInAuthorityForm(reference) }
-        let r = Parts(reference)!
+        let b = Parts(base)
+        guard let baseScheme = b.scheme, relativeSchemes.contains(baseScheme.lowercased()) else { return reference }
+        if reference.hasPrefix("//") { return baseScheme + ":" + removeDotSegmentsInAuthorityForm(reference) }
+        let r = Parts(reference)
         var path: Substring, query: Substring?
         if r.path.isEmpty {
             path = b.path
@@ -651,7 +649,7 @@ public enum URLResolver {
                 path = Substring(removeDotSegments(directory + r.path))
             }
         }
-        var out = b.scheme! + ":"
+        var out = baseScheme + ":"
         if let authority = b.authority { out += "//" + authority }
         out += path
         if let query { out += "?" + query }
@@ -684,13 +682,13 @@ public enum URLResolver {
         var query: Substring?
         var fragment: Substring?
 
-        init?(_ s: String) {
+        init(_ s: String) {
             var rest = Substring(s)
             if let hash = rest.utf8.firstIndex(of: UInt8(ascii: "#")) { fragment = rest[rest.utf8.index(after: hash)...]; rest = rest[..<hash] }
             if let mark = rest.utf8.firstIndex(of: UInt8(ascii: "?")) { query = rest[rest.utf8.index(after: mark)...]; rest = rest[..<mark] }
             if let name = URLResolver.scheme(of: rest) {
                 scheme = String(name)
-                rest = rest[rest.index(after: name.endIndex)...]
+                rest = rest[rest.utf8.index(after: name.endIndex)...]
             }
             if rest.hasPrefix("//") {
                 rest = rest.dropFirst(2)
