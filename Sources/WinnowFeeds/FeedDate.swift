@@ -98,14 +98,7 @@ public enum FeedDate {
         var string = string
         return string.withUTF8 { b -> Int? in
             guard b.count >= 20, b[4] == 45, b[7] == 45, b[10] == 84 || b[10] == 116, b[13] == 58, b[16] == 58 else { return nil }
-            func number(_ at: Int, _ count: Int) -> Int? {
-                var value = 0
-                for k in at..<(at + count) {
-                    guard b[k] >= 48, b[k] <= 57 else { return nil }
-                    value = value * 10 + Int(b[k] - 48)
-                }
-                return value
-            }
+            func number(_ at: Int, _ count: Int) -> Int? { digits(b, at: at, count: count) }
             guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), let hour = number(11, 2),
                   let minute = number(14, 2), let second = number(17, 2) else { return nil }
             var i = 19
@@ -239,9 +232,9 @@ public enum FeedDate {
     private static func isoTime(_ bytes: [UInt8], from start: Int) -> (hour: Int, minute: Int, second: Int, zoneMinutes: Int) {
         var i = start
         func digits(_ count: Int) -> Int? {
-            guard i + count <= bytes.count, bytes[i..<(i + count)].allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return nil }
-            defer { i += count }
-            return bytes[i..<(i + count)].reduce(0) { $0 * 10 + Int($1 - 48) }
+            guard let value = FeedDate.digits(bytes, at: i, count: count) else { return nil }
+            i += count
+            return value
         }
         func skip(_ byte: UInt8) -> Bool {
             guard i < bytes.count, bytes[i] == byte else { return false }
@@ -280,15 +273,8 @@ public enum FeedDate {
     private static func match(_ pieces: ArraySlice<Piece>, _ bytes: [UInt8], _ i: Int, _ fields: inout ISOFields) -> Int? {
         guard let piece = pieces.first else { return i }
         let rest = pieces.dropFirst()
-        func digit(_ k: Int, _ allowed: ClosedRange<UInt8> = 48...57) -> Int? {
-            guard k < bytes.count, allowed.contains(bytes[k]) else { return nil }
-            return Int(bytes[k] - 48)
-        }
         func number(_ count: Int, firstIn first: ClosedRange<UInt8> = 48...57) -> Int? {
-            guard let head = digit(i, first) else { return nil }
-            var value = head
-            for k in 1..<count { guard let d = digit(i + k) else { return nil }; value = value * 10 + d }
-            return value
+            digits(bytes, at: i, count: count, firstIn: first)
         }
         var saved = fields
         switch piece {
@@ -412,6 +398,19 @@ public enum FeedDate {
     static let greekWeekdays: [String: String] = ["Κυρ": "Sun", "Δευ": "Mon", "Τρι": "Tue", "Τετ": "Wed", "Πεμ": "Thu", "Παρ": "Fri", "Σαβ": "Sat"]
 
     // MARK: Arithmetic
+
+    /// The number written by `count` ASCII digits at `at`, the first of them within `first` (for
+    /// feedparser's `[01]\d` months and `[0123]\d` days); nil when the bytes are not that.
+    static func digits<C: RandomAccessCollection>(_ bytes: C, at: Int, count: Int, firstIn first: ClosedRange<UInt8> = 48...57) -> Int?
+    where C.Element == UInt8, C.Index == Int {
+        guard at >= bytes.startIndex, at + count <= bytes.endIndex, first.contains(bytes[at]) else { return nil }
+        var value = 0
+        for k in at..<(at + count) {
+            guard bytes[k] >= 48, bytes[k] <= 57 else { return nil }
+            value = value * 10 + Int(bytes[k] - 48)
+        }
+        return value
+    }
 
     /// Python's `int()` on ASCII: optional sign, digits, nothing else (at most 9 digits).
     static func pythonInt<S: StringProtocol>(_ s: S) -> Int? {
