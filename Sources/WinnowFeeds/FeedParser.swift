@@ -13,14 +13,18 @@ public enum FeedParser {
     }
 
     /// Parses a document. `contentType` (HTTP Content-Type) takes part in choosing the encoding;
-    /// `url` (the document's URL, or its Content-Location) is the base for relative links.
-    public static func parse(_ data: Data, contentType: String? = nil, url: String? = nil, language: String? = nil) throws -> Result {
-        let document = try self.document(data, contentType: contentType, url: url, language: language)
+    /// `url` (the document's URL), or `contentLocation` (HTTP Content-Location, resolved against it)
+    /// when there is one, is the base for relative links.
+    public static func parse(_ data: Data, contentType: String? = nil, url: String? = nil, contentLocation: String? = nil,
+                             language: String? = nil) throws -> Result {
+        let document = try self.document(data, contentType: contentType, url: url, contentLocation: contentLocation, language: language)
         return Result(feed: feed(from: document), bozoReason: document.bozoReason, document: document)
     }
 
     /// The feedparser-shaped document. Throws only when nothing feed-like can be read at all.
-    public static func document(_ data: Data, contentType: String? = nil, url: String? = nil, language: String? = nil) throws -> FeedDocument {
+    public static func document(_ data: Data, contentType: String? = nil, url: String? = nil, contentLocation: String? = nil,
+                                language: String? = nil) throws -> FeedDocument {
+        let base = contentLocation.map { URLResolver.resolve($0, against: url ?? "") } ?? url
         let decoded = FeedEncoding.decode(data, contentType: contentType)
         let first = decoded.bytes.first { !(0x20 == $0 || 0x09 == $0 || 0x0A == $0 || 0x0D == $0) }
         if first == UInt8(ascii: "{") {
@@ -31,7 +35,7 @@ public enum FeedParser {
         let (root, problem) = XMLTreeParser.parse(decoded.bytes, utf8Document: decoded.encoding == "utf-8")
         guard let root else { throw FeedError.notXML(reason: problem ?? "empty document") }
         return try FeedDocumentBuilder.build(root: root, encoding: decoded.encoding, problem: decoded.problem ?? problem,
-                                             baseURL: url ?? "", language: language, netscape: root.name == "rss" && doctypeIsNetscape(decoded.bytes))
+                                             baseURL: base ?? "", language: language, netscape: root.name == "rss" && doctypeIsNetscape(decoded.bytes))
     }
 
     /// RSS 0.91 comes in Netscape's flavour (with its DTD) and UserLand's.

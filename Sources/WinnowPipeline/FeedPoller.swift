@@ -59,7 +59,8 @@ public struct FeedPoller: Sendable {
     func fetchAndParse(_ feed: FeedState, startedAt: Double) async -> FetchOutcome {
         var outcome = FetchOutcome(startedAt: startedAt, durationMS: 0, httpStatus: nil, bytes: 0, nextFetchAt: 0)
         let body: Data
-        var contentType: String?, baseURL = feed.url  // for the encoding decision and relative links
+        // For the encoding decision and relative links.
+        var contentType: String?, baseURL = feed.url, contentLocation: String?
         if feed.url.hasPrefix("file:") {
             // Local feeds named by the configuration (the bundled samples): the file's modification time
             // plays the part of Last-Modified.
@@ -104,6 +105,7 @@ public struct FeedPoller: Sendable {
                 body = response.body
                 contentType = response.contentType
                 baseURL = response.effectiveURL
+                contentLocation = response.headers["content-location"]
             } catch let error as FetchError {
                 outcome.errorClass = error.errorClass
                 outcome.error = error.description
@@ -116,7 +118,7 @@ public struct FeedPoller: Sendable {
         }
         outcome.bytes = body.count
         do {
-            let result = try FeedParser.parse(body, contentType: contentType, url: baseURL)
+            let result = try FeedParser.parse(body, contentType: contentType, url: baseURL, contentLocation: contentLocation)
             outcome.items = result.feed.items
             if let reason = result.bozoReason {
                 logger.notice("feed is malformed; items read before the error were kept",

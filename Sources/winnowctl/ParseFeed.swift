@@ -35,13 +35,14 @@ struct ParseFeed: AsyncParsableCommand {
 
     func parse(_ source: String) async throws {
         let data: Data
-        var type = contentType, url = base
+        var type = contentType, url = base, contentLocation: String?
         if source.hasPrefix("http://") || source.hasPrefix("https://") {
             let response = try await Fetcher().fetch(FetchRequest(url: source))
             guard response.isSuccess else { throw ValidationError("\(source) answered HTTP \(response.status)") }
             data = response.body
             type = type ?? response.contentType
-            url = url ?? response.headers["content-location"].map { URLResolver.resolve($0, against: response.effectiveURL) } ?? response.effectiveURL
+            url = url ?? response.effectiveURL
+            contentLocation = response.headers["content-location"]
         } else {
             guard let contents = FileManager.default.contents(atPath: source) else {
                 throw ValidationError("cannot read \(source): check that the file exists")
@@ -50,7 +51,7 @@ struct ParseFeed: AsyncParsableCommand {
         }
         let document: FeedDocument
         do {
-            document = try FeedParser.document(data, contentType: type, url: url)
+            document = try FeedParser.document(data, contentType: type, url: url, contentLocation: contentLocation)
         } catch {
             if json {
                 let failure: FeedValue = .object(["bozo": .bool(true), "bozo_exception": .string("\(error)"), "version": .string(""),

@@ -296,6 +296,11 @@ func fixture(_ name: String) throws -> Data {
         #expect(doc.entries[0]["content"]?.list?.first?.object?["value"]?.string == "<a href=\"http://example.com/news/img/a.png\">a</a>")
         let rss = try document("<rss version=\"2.0\"><channel><item><link>/a</link></item></channel></rss>", url: "http://host.example/feed.xml")
         #expect(rss.entries[0]["link"]?.string == "http://host.example/a")
+        // HTTP Content-Location, itself relative to the document URL, is the base when there is one:
+        // the same in the daemon (FeedPoller) and in `winnowctl parse-feed`, which both pass it here.
+        let moved = try FeedParser.parse(Data("<rss version=\"2.0\"><channel><item><link>b</link></item></channel></rss>".utf8),
+                                         url: "http://host.example/feeds/feed.xml", contentLocation: "/archive/2026/feed.xml")
+        #expect(moved.feed.items.first?.link == "http://host.example/archive/2026/b")
     }
 
     @Test func encodingsComeFromBOMHTTPAndTheDeclaration() throws {
