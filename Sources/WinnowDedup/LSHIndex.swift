@@ -51,6 +51,9 @@ public struct BucketChains: Sendable {
         heads[key] = Int32(entries.count - 1)
     }
 
+    /// Calls `body` once with each key that has a bucket.
+    public func forEachKey(_ body: (Int64) -> Void) { heads.forEachKey(body) }
+
     /// Calls `body` with each id in the bucket, newest first.
     @inline(__always)
     public func forEach(_ key: Int64, _ body: (Int64) -> Void) {
@@ -99,6 +102,10 @@ struct BucketHeads: Sendable {
             values[slot] = newValue
             count += 1
         }
+    }
+
+    func forEachKey(_ body: (Int64) -> Void) {
+        for slot in keys.indices where values[slot] >= 0 { body(keys[slot]) }
     }
 
     private mutating func grow() {

@@ -264,9 +264,9 @@ public final class ArticleStore: Sendable {
     /// Stage-2 articles not yet deduplicated, oldest first.
     public func pendingDedup(limit: Int = 100) throws -> [CleanArticle] {
         try db.read { db in
-            try Row.fetchAll(db, sql: Self.cleanArticleQuery + " JOIN dedup_queue q ON q.clean_article_id = c.id ORDER BY q.clean_article_id LIMIT ?",
-                             arguments: [limit])
-                .map(Self.cleanArticle)
+            // A cursor reads each row's values straight from the statement; fetchAll would copy every row first.
+            try Array(Row.fetchCursor(db, sql: Self.cleanArticleQuery + " JOIN dedup_queue q ON q.clean_article_id = c.id ORDER BY q.clean_article_id LIMIT ?",
+                                      arguments: [limit]).map(Self.cleanArticle))
         }
     }
 
@@ -283,9 +283,9 @@ public final class ArticleStore: Sendable {
         """
 
     static func cleanArticle(_ row: Row) -> CleanArticle {
-        CleanArticle(id: row["id"], rawItemID: row["raw_item_id"], feedID: row["feed_id"], guid: row["guid"], url: row["link"],
-                     title: row["title"], author: row["author"], publishedAt: row["published_at"],
-                     text: row["text"], textHash: row["text_hash"])
+        // By position, in `cleanArticleQuery`'s order: a lookup by name compares every column name.
+        CleanArticle(id: row[0], rawItemID: row[1], feedID: row[2], guid: row[3], url: row[4], title: row[5], author: row[6],
+                     publishedAt: row[7], text: row[8], textHash: row[9])
     }
 
     /// Refuses to mix signatures made with other parameters; records the parameters on first use.
@@ -328,7 +328,7 @@ public final class ArticleStore: Sendable {
                 results.reserveCapacity(articles.count)
                 for slice in fingerprints.slices.indices {
                     let ready = fingerprints.wait(slice)
-                    try buckets.prefetch(db, keys: ready.flatMap(\.keys))
+                    try buckets.prefetch(db, keys: ready.flatMap(\.keys), filter: recent.stored)
                     for (i, prepared) in zip(fingerprints.slices[slice], ready) {
                         let result = try Self.deduplicate(db, articles[i], fingerprint: prepared.fingerprint, keys: prepared.keys,
                                                           candidates: { buckets.candidates($0, recent: recent.chains) }, dedup: dedup,
@@ -340,7 +340,7 @@ public final class ArticleStore: Sendable {
                 }
                 try buckets.write(db)
                 if recent.chains.count + buckets.newRows.count >= recentBucketLimit {
-                    try Self.mergeRecentBuckets(db)
+                    try recent.merge(db, batchRows: buckets.newRows)
                 } else if !buckets.newRows.isEmpty {
                     appended = (buckets.newRows, db.lastInsertedRowID)
                 }
@@ -429,16 +429,16 @@ public final class ArticleStore: Sendable {
             """), arguments: [article.textHash, article.url, guid, article.feedID])
         if let exact {
             result.status = .exactDuplicate
-            result.duplicateOf = exact["id"]
+            result.duplicateOf = exact[0]
             result.similarity = 1
-            result.matchKind = exact["kind"]
-            clusterID = exact["cluster_id"]
+            result.matchKind = exact[2]
+            clusterID = exact[1]
         } else if let fingerprint, !keys.isEmpty {
             let load = try db.cachedStatement(sql: "SELECT shingle_count, signature FROM signatures WHERE article_id = ?")
             var found: [(id: Int64, signature: Signature)] = []
             for id in try candidates(keys) {
                 if let row = try Row.fetchOne(load, arguments: [id]) {
-                    found.append((id, Signature(values: decodeSignature(row["signature"]), shingleCount: row["shingle_count"])))
+                    found.append((id, Signature(values: decodeSignature(row[1]), shingleCount: row[0])))
                 }
             }
             // Exact verification reads the candidate's cleaned text; only candidates the estimate cannot rule out get here.
