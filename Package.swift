@@ -69,7 +69,9 @@ let package = Package(
         .testTarget(name: "WinnowCleanTests", dependencies: ["WinnowClean"]),
         .testTarget(name: "WinnowDedupTests", dependencies: ["WinnowDedup"]),
         .testTarget(name: "WinnowStoreTests", dependencies: ["WinnowStore"]),
-        .testTarget(name: "WinnowPipelineTests", dependencies: ["WinnowPipeline", "WinnowStore", "WinnowTestSupport"]),
+        .testTarget(name: "WinnowPipelineTests", dependencies: [
+            "WinnowPipeline", "WinnowStore", "WinnowFetch", "WinnowTestSupport", .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -10,8 +10,6 @@ public struct FeedPoller: Sendable {
     let fetcher: Fetcher
     let store: ArticleStore
     let logger: Logger
-    /// The longest a failing feed waits before it is tried again: errors slow a feed down, never stop it.
-    static let maxBackoff: Double = 6 * 3600
 
     public init(fetcher: Fetcher, store: ArticleStore, logger: Logger) {
         self.fetcher = fetcher
@@ -23,10 +21,10 @@ public struct FeedPoller: Sendable {
     @discardableResult
     public func poll(_ feed: FeedState, interval: Double) async -> Int {
         let started = Date().timeIntervalSince1970
-        var outcome = await fetchAndParse(feed, startedAt: started)
+        var (outcome, hints) = await fetchAndParse(feed, startedAt: started)
         outcome.durationMS = Int((Date().timeIntervalSince1970 - started) * 1000)
-        outcome.nextFetchAt = Self.nextFetch(after: started, interval: interval, succeeded: outcome.succeeded,
-                                             consecutiveErrors: feed.consecutiveErrors + 1)
+        outcome.nextFetchAt = PollSchedule.next(after: started, interval: interval, succeeded: outcome.succeeded,
+                                                consecutiveErrors: feed.consecutiveErrors + 1, hints: hints)
         var log = logger
         log[metadataKey: "feed.name"] = "\(feed.name)"
         log[metadataKey: "feed.url"] = "\(feed.url)"
@@ -56,8 +54,10 @@ public struct FeedPoller: Sendable {
         }
     }
 
-    func fetchAndParse(_ feed: FeedState, startedAt: Double) async -> FetchOutcome {
+    /// The fetch's outcome, and what its response and feed ask of the scheduler.
+    func fetchAndParse(_ feed: FeedState, startedAt: Double) async -> (FetchOutcome, PollSchedule.Hints) {
         var outcome = FetchOutcome(startedAt: startedAt, durationMS: 0, httpStatus: nil, bytes: 0, nextFetchAt: 0)
+        var hints = PollSchedule.Hints()
         let body: Data
         // For the encoding decision and relative links.
         var contentType: String?, baseURL = feed.url, contentLocation: String?
@@ -68,23 +68,23 @@ public struct FeedPoller: Sendable {
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
                 outcome.errorClass = "file"
                 outcome.error = "cannot read \(path): check the path in the feed's url"
-                return outcome
+                return (outcome, hints)
             }
             let modified = (attributes[.modificationDate] as? Date).map { String($0.timeIntervalSince1970) }
             if let modified, modified == feed.lastModified {
                 outcome.httpStatus = 304
-                return outcome
+                return (outcome, hints)
             }
             // The cap is checked before reading, so an oversized file is never loaded.
             guard ((attributes[.size] as? NSNumber)?.intValue ?? 0) <= fetcher.limits.maxBodyBytes else {
                 outcome.errorClass = "too-large"
                 outcome.error = FetchError.bodyTooLarge(limit: fetcher.limits.maxBodyBytes).description
-                return outcome
+                return (outcome, hints)
             }
             guard let data = FileManager.default.contents(atPath: path) else {
                 outcome.errorClass = "file"
                 outcome.error = "cannot read \(path): check the file's permissions"
-                return outcome
+                return (outcome, hints)
             }
             outcome.httpStatus = 200
             outcome.lastModified = modified
@@ -94,11 +94,12 @@ public struct FeedPoller: Sendable {
                 let response = try await fetcher.fetch(FetchRequest(url: feed.url, etag: feed.etag, lastModified: feed.lastModified))
                 outcome.httpStatus = response.status
                 outcome.bytes = response.body.count
-                if response.isNotModified { return outcome }
+                hints = PollSchedule.hints(headers: response.headers, now: startedAt)
+                if response.isNotModified { return (outcome, hints) }
                 guard response.isSuccess else {
                     outcome.errorClass = "http-\(response.status / 100)xx"
                     outcome.error = "HTTP \(response.status) from \(response.effectiveURL)"
-                    return outcome
+                    return (outcome, hints)
                 }
                 outcome.etag = response.etag
                 outcome.lastModified = response.lastModified
@@ -109,17 +110,18 @@ public struct FeedPoller: Sendable {
             } catch let error as FetchError {
                 outcome.errorClass = error.errorClass
                 outcome.error = error.description
-                return outcome
+                return (outcome, hints)
             } catch {
                 outcome.errorClass = "transport"
                 outcome.error = "\(error)"
-                return outcome
+                return (outcome, hints)
             }
         }
         outcome.bytes = body.count
         do {
             let result = try FeedParser.parse(body, contentType: contentType, url: baseURL, contentLocation: contentLocation)
             outcome.items = result.feed.items
+            hints.ttl = result.feed.ttlMinutes.map { Double(max(0, $0)) * 60 }
             if let reason = result.bozoReason {
                 logger.notice("feed is malformed; items read before the error were kept",
                               metadata: ["feed.name": "\(feed.name)", "feed.bozo": "\(reason)"])
@@ -131,14 +133,6 @@ public struct FeedPoller: Sendable {
             outcome.errorClass = "parse"
             outcome.error = "\(error)"
         }
-        return outcome
-    }
-
-    /// Next poll: one interval after a success; after failures, doubling per consecutive error up to `maxBackoff`,
-    /// with up to 10% jitter so feeds that failed together do not retry together.
-    static func nextFetch(after now: Double, interval: Double, succeeded: Bool, consecutiveErrors: Int) -> Double {
-        guard !succeeded else { return now + interval }
-        let backoff = min(maxBackoff, max(interval, 60) * pow(2, Double(min(consecutiveErrors - 1, 20))))
-        return now + backoff * Double.random(in: 0.9...1.0)
+        return (outcome, hints)
     }
 }

@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import WinnowPipeline
+import WinnowFetch
+import WinnowStore
+import WinnowTestSupport
+
+/// The next due time a real poll stores, for each kind of answer a real server on 127.0.0.1 gives.
+@Suite struct PollScheduleTests {
+    static let rss = """
+        <?xml version="1.0"?><rss version="2.0"><channel><title>t</title>TTL<item><guid>g1</guid><title>one</title>
+        <description>The first item.</description></item></channel></rss>
+        """
+
+    /// Polls one feed on a fresh store once per response, in order, its server answering that response
+    /// each time; returns the stored state after each poll and when that poll started.
+    func polls(_ responses: [HTTPResponse], interval: Double = 900) async throws -> [(FeedState, Double)] {
+        let next = Mutex(0)
+        let server = try LoopbackHTTPServer { _ in responses[next.withLock { $0 }] }
+        defer { server.stop() }
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try ArticleStore.open(path: folder.appendingPathComponent("db.sqlite").path)
+        var feed = try store.register(feeds: [FeedRegistration(name: "f", url: server.baseURL + "/feed.xml")])[0]
+        let poller = FeedPoller(fetcher: Fetcher(limits: FetchLimits(totalTimeout: 5, connectTimeout: 2)), store: store,
+                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        var states: [(FeedState, Double)] = []
+        for index in responses.indices {
+            next.withLock { $0 = index }
+            let started = Date().timeIntervalSince1970
+            await poller.poll(feed, interval: interval)
+            feed = try #require(try store.feeds().first { $0.name == "f" })
+            states.append((feed, started))
+        }
+        return states
+    }
+
+    func poll(_ response: HTTPResponse, interval: Double = 900) async throws -> (FeedState, Double) {
+        try await polls([response], interval: interval)[0]
+    }
+
+    func feed(ttl: Int? = nil) -> String { Self.rss.replacingOccurrences(of: "TTL", with: ttl.map { "<ttl>\($0)</ttl>" } ?? "") }
+
+    /// The stored delay lies within [low, high] seconds of the poll's start (a second of slack for the poll itself).
+    func expectDelay(_ state: FeedState, _ started: Double, _ low: Double, _ high: Double, sourceLocation: SourceLocation = #_sourceLocation) {
+        let delay = state.nextFetchAt - started
+        #expect(delay >= low - 1 && delay <= high + 1, "next poll in \(delay) s, expected \(low)...\(high)", sourceLocation: sourceLocation)
+    }
+
+    @Test func aSuccessWaitsItsIntervalWithJitterAndNoLess() async throws {
+        let (state, started) = try await poll(HTTPResponse(headers: ["Cache-Control": "max-age=60"], text: feed()))
+        #expect(state.consecutiveErrors == 0 && state.lastStatus == 200)
+        expectDelay(state, started, 900, 900 * 1.05)  // a shorter max-age never shortens the interval
+    }
+
+    @Test func maxAgeExpiresAndTTLLengthenTheIntervalUpToADay() async throws {
+        var (state, started) = try await poll(HTTPResponse(headers: ["Cache-Control": "public, max-age=7200"], text: feed()))
+        expectDelay(state, started, 7200, 7200 * 1.05)
+        (state, started) = try await poll(HTTPResponse(text: feed(ttl: 120)))
+        expectDelay(state, started, 7200, 7200 * 1.05)
+        let inThreeHours = Date(timeIntervalSinceNow: 3 * 3600)
+        (state, started) = try await poll(HTTPResponse(headers: ["Expires": Self.httpDate(inThreeHours)], text: feed()))
+        expectDelay(state, started, 3 * 3600 - 1, 3 * 3600 * 1.05)
+        (state, started) = try await poll(HTTPResponse(headers: ["Cache-Control": "max-age=31536000"], text: feed(ttl: 525_600)))
+        expectDelay(state, started, 24 * 3600, 24 * 3600 * 1.05)  // a year is capped at a day
+    }
+
+    @Test func retryAfterInSecondsAndAsADateOutlastsTheBackoff() async throws {
+        var (state, started) = try await poll(HTTPResponse(status: 429, headers: ["Retry-After": "3600"], text: "slow down"))
+        #expect(state.consecutiveErrors == 1 && state.lastStatus == 429)
+        expectDelay(state, started, 3600, 3600)
+        let inTwoHours = Date(timeIntervalSinceNow: 2 * 3600)
+        (state, started) = try await poll(HTTPResponse(status: 503, headers: ["Retry-After": Self.httpDate(inTwoHours)], text: "down"))
+        #expect(state.lastStatus == 503)
+        expectDelay(state, started, 2 * 3600 - 1, 2 * 3600)
+        // A Retry-After shorter than the backoff leaves the backoff; a week is capped at a day.
+        (state, started) = try await poll(HTTPResponse(status: 503, headers: ["Retry-After": "5"], text: "down"))
+        expectDelay(state, started, 900 * 0.9, 900)
+        (state, started) = try await poll(HTTPResponse(status: 429, headers: ["Retry-After": "604800"], text: "go away"))
+        expectDelay(state, started, 24 * 3600, 24 * 3600)
+    }
+
+    @Test func failuresBackOffExponentiallyToACapAndARecoveryResetsTheInterval() async throws {
+        let failure = HTTPResponse(status: 500, text: "oops")
+        let states = try await polls(Array(repeating: failure, count: 7) + [HTTPResponse(text: feed())])
+        for (n, (state, started)) in states.prefix(7).enumerated() {
+            #expect(state.consecutiveErrors == n + 1 && state.lastStatus == 500 && state.active)
+            let backoff = min(6 * 3600, 900 * pow(2, Double(n)))  // doubling from the interval, capped at 6 h, never disabled
+            expectDelay(state, started, backoff * 0.9, backoff)
+        }
+        let (recovered, started) = states[7]
+        #expect(recovered.consecutiveErrors == 0 && recovered.lastStatus == 200)
+        expectDelay(recovered, started, 900, 900 * 1.05)
+    }
+
+    @Test func hintsAreReadFromHeaders() {
+        let now = 1_700_000_000.0
+        #expect(PollSchedule.hints(headers: ["retry-after": "120"], now: now).retryAfter == 120)
+        #expect(PollSchedule.hints(headers: ["retry-after": "Tue, 14 Nov 2023 22:46:40 GMT"], now: now).retryAfter == 2000)
+        #expect(PollSchedule.hints(headers: ["retry-after": "soon"], now: now).retryAfter == nil)
+        #expect(PollSchedule.hints(headers: ["cache-control": "no-cache, max-age=\"300\""], now: now).freshFor == 300)
+        // max-age wins over Expires; an invalid Expires means already expired.
+        #expect(PollSchedule.hints(headers: ["cache-control": "max-age=10", "expires": "Tue, 14 Nov 2023 22:15:20 GMT"], now: now).freshFor == 10)
+        #expect(PollSchedule.hints(headers: ["expires": "0"], now: now).freshFor == 0)
+        // Jitter only lengthens a success's delay, only shortens a failure's backoff.
+        let hints = PollSchedule.Hints()
+        #expect(PollSchedule.next(after: 0, interval: 100, succeeded: true, consecutiveErrors: 0, hints: hints, random: 0) == 100)
+        #expect(PollSchedule.next(after: 0, interval: 100, succeeded: true, consecutiveErrors: 0, hints: hints, random: 1) == 105)
+        #expect(PollSchedule.next(after: 0, interval: 100, succeeded: false, consecutiveErrors: 1, hints: hints, random: 1) == 100)
+        #expect(PollSchedule.next(after: 0, interval: 100, succeeded: false, consecutiveErrors: 2, hints: hints, random: 0) == 180)
+    }
+
+    static func httpDate(_ date: Date) -> String {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+        return formatter.string(from: date)
+    }
+}
