@@ -27,6 +27,10 @@ public struct PipelineConfiguration: Sendable {
     public var logLevel: String
     public var fetch: FetchLimits
     public var concurrency: Int
+    /// Requests in flight to one host at most (`fetch.per_host_connections`).
+    public var perHostConnections: Int
+    /// Least time between the starts of two requests to one host (`fetch.per_host_gap`).
+    public var perHostGap: Double
     public var feeds: [Feed]
     public var cleaningRules: [BoilerplateRule]
     public var dedup: DedupParameters
@@ -71,7 +75,8 @@ extension PipelineConfiguration {
         }
 
         let fetch = try root.object("fetch") ?? JSONObject(empty: "fetch")
-        try fetch.allowOnly(["timeout", "connect_timeout", "max_body_bytes", "max_redirects", "user_agent", "concurrency"])
+        try fetch.allowOnly(["timeout", "connect_timeout", "max_body_bytes", "max_redirects", "user_agent", "concurrency",
+                            "per_host_connections", "per_host_gap"])
         var limits = FetchLimits()
         limits.totalTimeout = try fetch.duration("timeout") ?? limits.totalTimeout
         limits.connectTimeout = try fetch.duration("connect_timeout") ?? limits.connectTimeout
@@ -79,6 +84,8 @@ extension PipelineConfiguration {
         limits.maxRedirects = try fetch.int("max_redirects", in: 0...20) ?? limits.maxRedirects
         limits.userAgent = try fetch.string("user_agent") ?? limits.userAgent
         let concurrency = try fetch.int("concurrency", in: 1...256) ?? 8
+        let perHostConnections = try fetch.int("per_host_connections", in: 1...64) ?? 2
+        let perHostGap = try fetch.duration("per_host_gap") ?? 0.25
 
         let defaults = try root.object("defaults") ?? JSONObject(empty: "defaults")
         try defaults.allowOnly(["interval"])
@@ -162,7 +169,8 @@ extension PipelineConfiguration {
             metricsTextfile: textfile.isEmpty ? nil : resolve(textfile, base: base),
             shutdownTimeout: shutdownTimeout,
             logFolder: resolve(try logs.string("folder") ?? "logs", base: base),
-            logLevel: level, fetch: limits, concurrency: concurrency, feeds: feeds,
+            logLevel: level, fetch: limits, concurrency: concurrency,
+            perHostConnections: perHostConnections, perHostGap: perHostGap, feeds: feeds,
             cleaningRules: globalRules, dedup: dedup, canonical: canonical, retentionDays: retention)
     }
 

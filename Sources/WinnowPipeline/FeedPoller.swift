@@ -17,9 +17,35 @@ public struct FeedPoller: Sendable {
         self.logger = logger
     }
 
-    /// Polls `feed` now; returns how many new items were stored.
+    /// Polls `feed` now; returns how many new items were stored. With a gate, waits for the host's turn
+    /// first, and only postpones the feed (no fetch, no error) while its host rests after a 429 or 503.
+    @discardableResult
+    func poll(_ feed: FeedState, interval: Double, gate: HostGate?) async -> Int {
+        guard let gate, !feed.url.hasPrefix("file:") else { return await poll(feed, interval: interval) }
+        let host = HostGate.key(for: feed.url)
+        if let until = await gate.enter(host) {
+            do {
+                try store.postpone(feedID: feed.id, until: until)
+                logger.info("feed postponed: its host asked for a rest", metadata: [
+                    "feed.name": "\(feed.name)", "feed.host": "\(host)", "feed.next_fetch_in_s": .stringConvertible(Int(until - Date().timeIntervalSince1970)),
+                ])
+            } catch {
+                logger.error("could not postpone the feed; it is polled again next cycle", metadata: ["feed.name": "\(feed.name)", "error": "\(error)"])
+            }
+            return 0
+        }
+        let (new, status, hints) = await pollOnce(feed, interval: interval)
+        await gate.leave(host, status: status, retryAfter: hints.retryAfter)
+        return new
+    }
+
+    /// Polls `feed` now, whatever its host's state; returns how many new items were stored.
     @discardableResult
     public func poll(_ feed: FeedState, interval: Double) async -> Int {
+        await pollOnce(feed, interval: interval).new
+    }
+
+    func pollOnce(_ feed: FeedState, interval: Double) async -> (new: Int, status: Int?, hints: PollSchedule.Hints) {
         let started = Date().timeIntervalSince1970
         var (outcome, hints) = await fetchAndParse(feed, startedAt: started)
         outcome.durationMS = Int((Date().timeIntervalSince1970 - started) * 1000)
@@ -47,10 +73,10 @@ public struct FeedPoller: Sendable {
                     "http.bytes": .stringConvertible(outcome.bytes), "duration_ms": .stringConvertible(outcome.durationMS),
                 ])
             }
-            return new
+            return (new, outcome.httpStatus, hints)
         } catch {
             log.error("could not record the fetch; the items stay unfetched and the feed is polled again", metadata: ["error": "\(error)"])
-            return 0
+            return (0, outcome.httpStatus, hints)
         }
     }
 

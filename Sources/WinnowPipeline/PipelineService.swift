@@ -31,6 +31,8 @@ public final class PipelineService: Service {
         var configuration: PipelineConfiguration
         var poller: FeedPoller
         var stages: StageRunner
+        /// Per-host limits; a reload starts a fresh one (any rest a host asked for is kept by its feeds' next poll times).
+        var hosts: HostGate
     }
 
     /// Shared with the signal and watchdog tasks: whether the loop is idle (and since when its current
@@ -58,7 +60,8 @@ public final class PipelineService: Service {
     static func runtime(for configuration: PipelineConfiguration, store: ArticleStore, logger: Logger) throws -> Runtime {
         Runtime(configuration: configuration,
                 poller: FeedPoller(fetcher: Fetcher(limits: configuration.fetch), store: store, logger: logger),
-                stages: try StageRunner(configuration: configuration, store: store, logger: logger))
+                stages: try StageRunner(configuration: configuration, store: store, logger: logger),
+                hosts: HostGate(connections: configuration.perHostConnections, gap: configuration.perHostGap))
     }
 
     public func run() async throws {
@@ -246,10 +249,10 @@ public final class PipelineService: Service {
 
     func pollAll(_ feeds: [FeedState], runtime: Runtime) async {
         let intervals = Dictionary(runtime.configuration.feeds.map { ($0.name, $0.interval) }, uniquingKeysWith: { a, _ in a })
-        let poller = runtime.poller
+        let poller = runtime.poller, hosts = runtime.hosts
         await withTaskGroup(of: Void.self) { group in
             var running = 0
-            for feed in feeds {
+            for feed in Self.interleavedByHost(feeds, url: \.url) {
                 if running >= runtime.configuration.concurrency {
                     await group.next()
                     running -= 1
@@ -260,11 +263,30 @@ public final class PipelineService: Service {
                 group.addTask {
                     health.inFlightFetches.add(1, ordering: .relaxed)
                     defer { health.inFlightFetches.subtract(1, ordering: .relaxed) }
-                    await poller.poll(feed, interval: interval)
+                    await poller.poll(feed, interval: interval, gate: hosts)
                 }
                 running += 1
             }
         }
+    }
+
+    /// The due feeds taken one host at a time in turn, so the global slots are spread over hosts instead
+    /// of queueing behind one host's limit.
+    static func interleavedByHost<Feed>(_ feeds: [Feed], url: (Feed) -> String) -> [Feed] {
+        var byHost: [String: [Feed]] = [:], order: [String] = []
+        for feed in feeds {
+            let host = HostGate.key(for: url(feed))
+            if byHost[host] == nil { order.append(host) }
+            byHost[host, default: []].append(feed)
+        }
+        var result: [Feed] = []
+        result.reserveCapacity(feeds.count)
+        var round = 0
+        while result.count < feeds.count {
+            for host in order where round < byHost[host]!.count { result.append(byHost[host]![round]) }
+            round += 1
+        }
+        return result
     }
 
     /// Keeps the LSH index to the retention window, so its size follows the news rate, not the archive.

@@ -117,6 +117,13 @@ public final class ArticleStore: Sendable {
     }
 
     /// Pauses or resumes a feed by name; false when no configured feed has that name.
+    /// Moves a feed's next poll out to `time` (never earlier), without counting an error: its host asked for a rest.
+    public func postpone(feedID: Int64, until time: Double) throws {
+        try db.write { db in
+            try db.execute(sql: "UPDATE feeds SET next_fetch_at = max(next_fetch_at, ?) WHERE id = ?", arguments: [time, feedID])
+        }
+    }
+
     public func setPaused(_ name: String, _ paused: Bool) throws -> Bool {
         try db.write { db in
             try db.execute(sql: "UPDATE feeds SET paused = ? WHERE name = ? AND active = 1", arguments: [paused, name])

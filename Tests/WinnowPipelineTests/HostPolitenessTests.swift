@@ -1,0 +1,76 @@
+import Foundation
+import Logging
+import Synchronization
+import Testing
+@testable import WinnowPipeline
+import WinnowFetch
+import WinnowStore
+import WinnowTestSupport
+
+/// Per-host limits, measured by a real server on 127.0.0.1 that counts what it is sent.
+@Suite struct HostPolitenessTests {
+    static let rss = #"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><guid>g</guid><title>one</title></item></channel></rss>"#
+
+    func setUp(_ urls: [String]) throws -> (ArticleStore, FeedPoller, [FeedState], URL) {
+        let folder = try TestPaths.temporaryFolder()
+        let store = try ArticleStore.open(path: folder.appendingPathComponent("db.sqlite").path)
+        let feeds = try store.register(feeds: urls.enumerated().map { FeedRegistration(name: "f\($0.offset)", url: $0.element) })
+        let poller = FeedPoller(fetcher: Fetcher(limits: FetchLimits(totalTimeout: 5, connectTimeout: 2)), store: store,
+                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        return (store, poller, feeds, folder)
+    }
+
+    @Test func oneHostGetsAtMostItsConnectionsAndItsGap() async throws {
+        struct Load { var inFlight = 0, peak = 0, starts: [Double] = [] }
+        let load = Mutex(Load())
+        let server = try LoopbackHTTPServer { _ in
+            load.withLock { $0.inFlight += 1; $0.peak = max($0.peak, $0.inFlight); $0.starts.append(Date().timeIntervalSince1970) }
+            Thread.sleep(forTimeInterval: 0.2)  // a slow server, so requests would overlap if let
+            load.withLock { $0.inFlight -= 1 }
+            return HTTPResponse(text: Self.rss)
+        }
+        defer { server.stop() }
+        let (_, poller, feeds, folder) = try setUp((0..<6).map { server.baseURL + "/feed\($0).xml" })
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let gate = HostGate(connections: 2, gap: 0.05)
+        await withTaskGroup(of: Void.self) { group in
+            for feed in feeds { group.addTask { await poller.poll(feed, interval: 900, gate: gate) } }
+        }
+        let seen = load.withLock { $0 }
+        #expect(seen.starts.count == 6)
+        #expect(seen.peak == 2)  // concurrent, but never more than the limit
+        let gaps = zip(seen.starts.dropFirst(), seen.starts).map { $0 - $1 }
+        #expect(gaps.allSatisfy { $0 >= 0.045 }, "gaps between request starts: \(gaps)")
+    }
+
+    @Test func aHostThatAnswers429RestsWhileOtherHostsGoOn() async throws {
+        let server = try LoopbackHTTPServer { request in
+            request.path == "/busy.xml" ? HTTPResponse(status: 429, headers: ["Retry-After": "600"], text: "slow down") : HTTPResponse(text: Self.rss)
+        }
+        defer { server.stop() }
+        // Two names for one server: 127.0.0.1 and localhost are two hosts to the gate.
+        let other = "http://localhost:\(server.port)/other.xml"
+        let (store, poller, feeds, folder) = try setUp([server.baseURL + "/busy.xml", server.baseURL + "/sibling.xml", other])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let gate = HostGate(connections: 2, gap: 0.01)
+        let started = Date().timeIntervalSince1970
+        for feed in feeds { await poller.poll(feed, interval: 900, gate: gate) }
+        #expect(server.requests.map(\.path) == ["/busy.xml", "/other.xml"])  // the sibling was not sent
+        let states = Dictionary(uniqueKeysWithValues: try store.feeds().map { ($0.name, $0) })
+        let busy = try #require(states["f0"]), sibling = try #require(states["f1"]), elsewhere = try #require(states["f2"])
+        #expect(busy.lastStatus == 429 && busy.consecutiveErrors == 1)
+        // The sibling waits out the host's rest without an error against it; the other host was polled.
+        #expect(sibling.lastStatus == nil && sibling.consecutiveErrors == 0)
+        #expect(sibling.nextFetchAt >= started + 599 && sibling.nextFetchAt <= Date().timeIntervalSince1970 + 601)
+        #expect(elsewhere.lastStatus == 200)
+    }
+
+    @Test func dueFeedsAreTakenOneHostAtATime() {
+        let urls = ["https://a.example/1", "https://a.example/2", "https://A.example/3", "https://b.example/1",
+                    "https://c.example:8080/1", "https://b.example/2", "https://c.example/1"]
+        #expect(PipelineService.interleavedByHost(urls, url: { $0 }) == [
+            "https://a.example/1", "https://b.example/1", "https://c.example:8080/1", "https://c.example/1",
+            "https://a.example/2", "https://b.example/2", "https://A.example/3",
+        ])
+    }
+}
