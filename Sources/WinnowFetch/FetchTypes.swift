@@ -38,6 +38,8 @@ public struct FetchResponse: Sendable {
     public var headers: [String: String]
     public var body: Data
     public var effectiveURL: String
+    /// The final URL when every redirect on the way was permanent (301 or 308): the feed's new address.
+    public var permanentURL: String?
     public var duration: Double
 
     public var etag: String? { headers["etag"] }

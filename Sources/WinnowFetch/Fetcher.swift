@@ -39,6 +39,8 @@ private final class Transfer: @unchecked Sendable {
     // Written only by the performing thread; `cancelled` is the one cross-thread flag.
     var body = Data()
     var headers: [String: String] = [:]
+    /// The status of each response in the redirect chain, the final one last.
+    var statuses: [Int] = []
     var overLimit = false
     let limit: Int
     let cancelled = Atomic<Bool>(false)
@@ -95,8 +97,11 @@ private final class Transfer: @unchecked Sendable {
         winnow_curl_get_long(handle, CURLINFO_RESPONSE_CODE, &status)
         var effective: UnsafeMutablePointer<CChar>?
         winnow_curl_get_string(handle, CURLINFO_EFFECTIVE_URL, &effective)
-        return FetchResponse(status: status, headers: headers, body: body,
-                             effectiveURL: effective.map { String(cString: $0) } ?? request.url, duration: duration)
+        let effectiveURL = effective.map { String(cString: $0) } ?? request.url
+        // Moved for good only when every hop said so (301, 308); one temporary hop keeps the old URL.
+        let moved = statuses.count > 1 && statuses.dropLast().allSatisfy { $0 == 301 || $0 == 308 } && effectiveURL != request.url
+        return FetchResponse(status: status, headers: headers, body: body, effectiveURL: effectiveURL,
+                             permanentURL: moved ? effectiveURL : nil, duration: duration)
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
@@ -108,7 +113,12 @@ private final class Transfer: @unchecked Sendable {
 
     func header(_ line: String) {
         let trimmed = line.trimmingCharacters(in: .whitespacesAndNewlines)
-        if trimmed.hasPrefix("HTTP/") { headers = [:]; return }  // a new response (redirect hop) starts
+        if trimmed.hasPrefix("HTTP/") {  // a new response (redirect hop) starts
+            headers = [:]
+            let code = trimmed.split(separator: " ", maxSplits: 2).dropFirst().first.flatMap { Int($0) } ?? 0
+            if code >= 200 { statuses.append(code) }  // 1xx interim responses are not hops
+            return
+        }
         guard let colon = trimmed.firstIndex(of: ":") else { return }
         let name = trimmed[..<colon].lowercased()
         headers[name] = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)

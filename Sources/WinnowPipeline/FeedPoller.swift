@@ -129,6 +129,12 @@ public struct FeedPoller: Sendable {
                 }
                 outcome.etag = response.etag
                 outcome.lastModified = response.lastModified
+                if let moved = response.permanentURL {
+                    outcome.newURL = moved
+                    logger.notice("feed moved permanently; polling its new URL from now on", metadata: [
+                        "feed.name": "\(feed.name)", "feed.url": "\(feed.url)", "feed.new_url": "\(moved)",
+                    ])
+                }
                 body = response.body
                 contentType = response.contentType
                 baseURL = response.effectiveURL

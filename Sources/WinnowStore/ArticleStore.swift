@@ -66,15 +66,17 @@ public final class ArticleStore: Sendable {
         try db.write { db in
             try db.execute(sql: "UPDATE feeds SET active = 0 WHERE name != 'local'")
             for feed in feeds {
+                // `url` is where the feed is polled: the configured URL, or where a permanent redirect moved
+                // it. Only a change in the configuration replaces it (and drops validators and backoff).
                 try db.execute(sql: """
-                    INSERT INTO feeds (name, url, active) VALUES (?, ?, 1)
+                    INSERT INTO feeds (name, url, configured_url, active) VALUES (?1, ?2, ?2, 1)
                     ON CONFLICT(name) DO UPDATE SET
                         active = 1,
-                        url = excluded.url,
-                        -- a new URL means old validators and backoff no longer apply
-                        etag = CASE WHEN feeds.url = excluded.url THEN feeds.etag END,
-                        last_modified = CASE WHEN feeds.url = excluded.url THEN feeds.last_modified END,
-                        next_fetch_at = CASE WHEN feeds.url = excluded.url THEN feeds.next_fetch_at ELSE 0 END
+                        url = CASE WHEN feeds.configured_url = excluded.url THEN feeds.url ELSE excluded.url END,
+                        etag = CASE WHEN feeds.configured_url = excluded.url THEN feeds.etag END,
+                        last_modified = CASE WHEN feeds.configured_url = excluded.url THEN feeds.last_modified END,
+                        next_fetch_at = CASE WHEN feeds.configured_url = excluded.url THEN feeds.next_fetch_at ELSE 0 END,
+                        configured_url = excluded.url
                     """, arguments: [feed.name, feed.url])
             }
         }

@@ -154,6 +154,13 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v4: configured feed URL") { db in
+            // A permanent redirect moves `url`; the configured URL is kept apart so a restart does not move it back.
+            try db.execute(sql: """
+                ALTER TABLE feeds ADD COLUMN configured_url TEXT;
+                UPDATE feeds SET configured_url = url;
+                """)
+        }
         return migrator
     }
 }

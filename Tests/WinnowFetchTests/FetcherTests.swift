@@ -15,6 +15,8 @@ import WinnowTestSupport
                 return HTTPResponse(headers: ["ETag": "\"v1\"", "Last-Modified": "Mon, 23 Nov 2026 06:00:00 GMT",
                                               "Content-Type": "application/rss+xml"], text: feedBody)
             case "/moved": return HTTPResponse(status: 301, headers: ["Location": "/feed"])
+            case "/moved-twice": return HTTPResponse(status: 308, headers: ["Location": "/moved"])
+            case "/for-now": return HTTPResponse(status: 302, headers: ["Location": "/moved"])
             case "/loop": return HTTPResponse(status: 302, headers: ["Location": "/loop"])
             case "/to-file": return HTTPResponse(status: 302, headers: ["Location": "file:///etc/passwd"])
             case "/big": return HTTPResponse(body: Data(repeating: 65, count: 200_000))
@@ -69,6 +71,18 @@ import WinnowTestSupport
         #expect(response.status == 200)
         #expect(response.effectiveURL == server.baseURL + "/feed")
         #expect(response.headers["location"] == nil)  // headers are the final hop's
+        #expect(response.permanentURL == server.baseURL + "/feed")
+    }
+
+    @Test func onlyAChainOfPermanentRedirectsMovesTheFeed() async throws {
+        let server = try Self.makeServer()
+        let twice = try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/moved-twice"))
+        #expect(twice.status == 200 && twice.permanentURL == server.baseURL + "/feed")  // 308 then 301
+        let temporary = try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/for-now"))
+        #expect(temporary.status == 200 && temporary.effectiveURL == server.baseURL + "/feed")
+        #expect(temporary.permanentURL == nil)  // 302 then 301: the first hop may change back
+        let direct = try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/feed"))
+        #expect(direct.permanentURL == nil)
     }
 
     @Test func redirectLoopsAndNonHTTPRedirectsAreRefused() async throws {

@@ -95,6 +95,35 @@ import WinnowTestSupport
         expectDelay(recovered, started, 900, 900 * 1.05)
     }
 
+    /// A permanent redirect moves the stored URL, which a restart with the same configuration keeps;
+    /// a changed configuration URL wins.
+    @Test func aPermanentRedirectMovesTheFeedAcrossRestarts() async throws {
+        let server = try LoopbackHTTPServer { request in
+            request.path == "/old.xml" ? HTTPResponse(status: 301, headers: ["Location": "/new.xml"])
+                : HTTPResponse(headers: ["ETag": "\"v1\""], text: Self.rss.replacingOccurrences(of: "TTL", with: ""))
+        }
+        defer { server.stop() }
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("db.sqlite").path
+        let configured = [FeedRegistration(name: "f", url: server.baseURL + "/old.xml")]
+        let store = try ArticleStore.open(path: path)
+        let feed = try store.register(feeds: configured)[0]
+        let poller = FeedPoller(fetcher: Fetcher(limits: FetchLimits(totalTimeout: 5, connectTimeout: 2)), store: store,
+                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        await poller.poll(feed, interval: 900)
+        var state = try #require(try store.feeds().first)
+        #expect(state.url == server.baseURL + "/new.xml" && state.etag == "\"v1\"")
+        // A restart registers the same configuration: the feed stays moved, validators kept.
+        state = try ArticleStore.open(path: path).register(feeds: configured)[0]
+        #expect(state.url == server.baseURL + "/new.xml" && state.etag == "\"v1\"")
+        await poller.poll(state, interval: 900)
+        #expect(server.requests.map(\.path) == ["/old.xml", "/new.xml", "/new.xml"])
+        // An edited configuration is followed.
+        state = try store.register(feeds: [FeedRegistration(name: "f", url: server.baseURL + "/other.xml")])[0]
+        #expect(state.url == server.baseURL + "/other.xml" && state.etag == nil)
+    }
+
     @Test func hintsAreReadFromHeaders() {
         let now = 1_700_000_000.0
         #expect(PollSchedule.hints(headers: ["retry-after": "120"], now: now).retryAfter == 120)
