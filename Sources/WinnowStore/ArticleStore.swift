@@ -164,28 +164,29 @@ public final class ArticleStore: Sendable {
                 }
             }
             if inserted > 0 {
-                try db.execute(sql: "UPDATE feeds SET item_count = item_count + ? WHERE id = ?", arguments: [inserted, feedID])
+                try db.cachedStatement(sql: "UPDATE feeds SET item_count = item_count + ? WHERE id = ?").execute(arguments: [inserted, feedID])
                 try Self.count(db, "raw", by: inserted)
             }
-            try db.execute(sql: """
+            // Cached statements: a poll cycle records thousands of fetches, and preparing each took longer than running it.
+            try db.cachedStatement(sql: """
                 INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, bytes, new_items, error_class, error)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [feedID, outcome.startedAt, outcome.durationMS, outcome.httpStatus, outcome.bytes,
+                """).execute(arguments: [feedID, outcome.startedAt, outcome.durationMS, outcome.httpStatus, outcome.bytes,
                                  inserted, outcome.errorClass, outcome.error])
             if outcome.succeeded {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE feeds SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),
                         url = coalesce(?, url), next_fetch_at = ?, last_fetch_at = ?, last_status = ?,
                         last_error = NULL, consecutive_errors = 0
                     WHERE id = ?
-                    """, arguments: [outcome.etag, outcome.lastModified, outcome.newURL, outcome.nextFetchAt,
+                    """).execute(arguments: [outcome.etag, outcome.lastModified, outcome.newURL, outcome.nextFetchAt,
                                      outcome.startedAt, outcome.httpStatus, feedID])
             } else {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     UPDATE feeds SET next_fetch_at = ?, last_fetch_at = ?, last_status = ?, last_error = ?,
                         consecutive_errors = consecutive_errors + 1
                     WHERE id = ?
-                    """, arguments: [outcome.nextFetchAt, outcome.startedAt, outcome.httpStatus, outcome.error, feedID])
+                    """).execute(arguments: [outcome.nextFetchAt, outcome.startedAt, outcome.httpStatus, outcome.error, feedID])
             }
             return inserted
         }
