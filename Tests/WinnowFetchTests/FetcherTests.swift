@@ -23,25 +23,10 @@ import WinnowTestSupport
             case "/stall": return HTTPResponse(headers: ["Content-Length": "1000"], body: Data(repeating: 66, count: 1000), stallAfterBytes: 10)
             case "/gone": return HTTPResponse(status: 410, text: "gone")
             case "/gzip":
-                return HTTPResponse(headers: ["Content-Encoding": "gzip"], body: gzip(Data(repeating: 0x20, count: 5_000_000)))
+                return HTTPResponse(headers: ["Content-Encoding": "gzip"], body: gzipped(Data(repeating: 0x20, count: 5_000_000)))
             default: return HTTPResponse(status: 404, text: "not found")
             }
         }
-    }
-
-    static func gzip(_ data: Data) -> Data {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-c"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try! process.run()
-        let writer = Thread { input.fileHandleForWriting.write(data); try? input.fileHandleForWriting.close() }
-        writer.start()
-        let compressed = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return compressed
     }
 
     let limits = FetchLimits(totalTimeout: 2, connectTimeout: 1, maxBodyBytes: 100_000, maxRedirects: 3, userAgent: "WinnowTest/1")

@@ -16,7 +16,9 @@ import WinnowTestSupport
 
     /// Polls one feed on a fresh store once per response, in order, its server answering that response
     /// each time; returns the stored state after each poll and when that poll started.
-    func polls(_ responses: [HTTPResponse], interval: Double = 900) async throws -> [(FeedState, Double)] {
+    func polls(_ responses: [HTTPResponse], interval: Double = 900,
+               limits: FetchLimits = FetchLimits(totalTimeout: 5, connectTimeout: 2),
+               check: (ArticleStore) throws -> Void = { _ in }) async throws -> [(FeedState, Double)] {
         let next = Mutex(0)
         let server = try LoopbackHTTPServer { _ in responses[next.withLock { $0 }] }
         defer { server.stop() }
@@ -24,7 +26,7 @@ import WinnowTestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try ArticleStore.open(path: folder.appendingPathComponent("db.sqlite").path)
         var feed = try store.register(feeds: [FeedRegistration(name: "f", url: server.baseURL + "/feed.xml")])[0]
-        let poller = FeedPoller(fetcher: Fetcher(limits: FetchLimits(totalTimeout: 5, connectTimeout: 2)), store: store,
+        let poller = FeedPoller(fetcher: Fetcher(limits: limits), store: store,
                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
         var states: [(FeedState, Double)] = []
         for index in responses.indices {
@@ -34,6 +36,7 @@ import WinnowTestSupport
             feed = try #require(try store.feeds().first { $0.name == "f" })
             states.append((feed, started))
         }
+        try check(store)
         return states
     }
 
@@ -147,5 +150,53 @@ import WinnowTestSupport
         formatter.timeZone = TimeZone(identifier: "GMT")
         formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
         return formatter.string(from: date)
+    }
+}
+
+/// Every kind of answer a feed server gives, through a real poll: what is stored about the feed and
+/// when it is due next. Nothing here fails the daemon; each failure marks its feed and backs off.
+@Suite struct ServerAnswerTests {
+    let schedule = PollScheduleTests()
+    let limits = FetchLimits(totalTimeout: 1.5, connectTimeout: 1, maxBodyBytes: 100_000, maxRedirects: 3)
+
+    /// One failing poll: its stored status, error class, one error counted, due again after the first backoff.
+    func expectFailure(_ response: HTTPResponse, status: Int?, errorClass: String, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let (state, started) = try await schedule.polls([response], limits: limits) { store in
+            // The fetch_log row names the failure's class (what metrics and `winnowctl status` group by).
+            let logged = try store.scalar("SELECT count(*) FROM fetch_log WHERE error_class = '\(errorClass)'")
+            #expect(logged == 1, "no fetch_log row of class \(errorClass)", sourceLocation: sourceLocation)
+        }[0]
+        #expect(state.lastStatus == status, sourceLocation: sourceLocation)
+        #expect(state.consecutiveErrors == 1 && state.active && state.items == 0, sourceLocation: sourceLocation)
+        #expect(state.lastError?.isEmpty == false, sourceLocation: sourceLocation)
+        let delay = state.nextFetchAt - started
+        #expect(delay >= 900 * 0.9 - 1 && delay <= 900 + 1, "due in \(delay) s", sourceLocation: sourceLocation)
+    }
+
+    @Test func failuresMarkTheFeedAndBackOff() async throws {
+        try await expectFailure(HTTPResponse(status: 404, text: "not found"), status: 404, errorClass: "http-4xx")
+        try await expectFailure(HTTPResponse(status: 410, text: "gone"), status: 410, errorClass: "http-4xx")
+        try await expectFailure(HTTPResponse(status: 500, text: "oops"), status: 500, errorClass: "http-5xx")
+        try await expectFailure(HTTPResponse(status: 302, headers: ["Location": "/feed.xml"]), status: nil, errorClass: "redirects")
+        try await expectFailure(HTTPResponse(text: PollScheduleTests.rss, delay: 3), status: nil, errorClass: "timeout")
+        try await expectFailure(HTTPResponse(headers: ["Content-Length": "5000"], body: Data(repeating: 60, count: 5000), stallAfterBytes: 20),
+                                status: nil, errorClass: "timeout")
+        try await expectFailure(HTTPResponse(body: Data(repeating: 65, count: 200_000)), status: nil, errorClass: "too-large")
+        try await expectFailure(HTTPResponse(headers: ["Content-Encoding": "gzip"], body: gzipped(Data(repeating: 0x20, count: 5_000_000))),
+                                status: nil, errorClass: "too-large")
+        try await expectFailure(HTTPResponse(headers: ["Content-Type": "text/plain"], text: "this is not a feed at all"), status: 200, errorClass: "parse")
+    }
+
+    /// A wrong Content-Type or charset is a server's mistake, not the feed's: the items are kept, read right.
+    @Test func wrongContentTypeAndCharsetStillGiveTheItems() async throws {
+        var titles: [String] = []
+        let latin1 = #"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><guid>g</guid><title>Caf\#u{e9} ouvert</title></item></channel></rss>"#
+        let (state, started) = try await schedule.polls([
+            HTTPResponse(headers: ["Content-Type": "text/html"], text: PollScheduleTests.rss.replacingOccurrences(of: "TTL", with: "")),
+            HTTPResponse(headers: ["Content-Type": "application/rss+xml; charset=utf-8"], body: latin1.data(using: .isoLatin1)!),
+        ], limits: limits) { store in titles = try store.pendingClean().compactMap(\.item.title) }[1]
+        #expect(state.lastStatus == 200 && state.consecutiveErrors == 0 && state.items == 2)
+        #expect(titles == ["one", "Café ouvert"])
+        #expect(state.nextFetchAt - started >= 899)
     }
 }

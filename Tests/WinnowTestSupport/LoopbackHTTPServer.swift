@@ -165,3 +165,19 @@ public final class LoopbackHTTPServer: Sendable {
         }
     }
 }
+
+/// `data` compressed by the system's gzip (a body for Content-Encoding: gzip, a gzip bomb when large).
+public func gzipped(_ data: Data) -> Data {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    process.arguments = ["-c"]
+    let input = Pipe(), output = Pipe()
+    process.standardInput = input
+    process.standardOutput = output
+    try! process.run()
+    let writer = Thread { input.fileHandleForWriting.write(data); try? input.fileHandleForWriting.close() }
+    writer.start()
+    let compressed = output.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return compressed
+}
