@@ -7,14 +7,18 @@ public struct FetchLimits: Sendable, Equatable {
     public var maxBodyBytes: Int
     public var maxRedirects: Int
     public var userAgent: String
+    /// A proxy for every request (`http://host:port`, `socks5h://...`); nil leaves libcurl to the usual
+    /// environment variables (`http_proxy`, `https_proxy`, `no_proxy`).
+    public var proxy: String?
 
     public init(totalTimeout: Double = 30, connectTimeout: Double = 10, maxBodyBytes: Int = 10_000_000,
-                maxRedirects: Int = 5, userAgent: String = "Winnow/0.1 (+https://example.invalid/winnow)") {
+                maxRedirects: Int = 5, userAgent: String = "Winnow/0.1 (+https://example.invalid/winnow)", proxy: String? = nil) {
         self.totalTimeout = totalTimeout
         self.connectTimeout = connectTimeout
         self.maxBodyBytes = maxBodyBytes
         self.maxRedirects = maxRedirects
         self.userAgent = userAgent
+        self.proxy = proxy
     }
 }
 

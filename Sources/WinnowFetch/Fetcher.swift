@@ -66,6 +66,7 @@ private final class Transfer: @unchecked Sendable {
         winnow_curl_set_long(handle, CURLOPT_NOSIGNAL, 1)
         winnow_curl_set_string(handle, CURLOPT_ACCEPT_ENCODING, "")  // every encoding this libcurl decodes
         winnow_curl_set_string(handle, CURLOPT_USERAGENT, limits.userAgent)
+        if let proxy = limits.proxy { winnow_curl_set_string(handle, CURLOPT_PROXY, proxy) }
         winnow_curl_set_long(handle, CURLOPT_TIMEOUT_MS, Int(limits.totalTimeout * 1000))
         winnow_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(limits.connectTimeout * 1000))
         winnow_curl_set_off(handle, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(limits.maxBodyBytes))

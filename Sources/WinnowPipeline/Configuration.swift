@@ -76,13 +76,19 @@ extension PipelineConfiguration {
 
         let fetch = try root.object("fetch") ?? JSONObject(empty: "fetch")
         try fetch.allowOnly(["timeout", "connect_timeout", "max_body_bytes", "max_redirects", "user_agent", "concurrency",
-                            "per_host_connections", "per_host_gap"])
+                            "per_host_connections", "per_host_gap", "proxy"])
         var limits = FetchLimits()
         limits.totalTimeout = try fetch.duration("timeout") ?? limits.totalTimeout
         limits.connectTimeout = try fetch.duration("connect_timeout") ?? limits.connectTimeout
         limits.maxBodyBytes = try fetch.int("max_body_bytes", in: 1024...1_000_000_000) ?? limits.maxBodyBytes
         limits.maxRedirects = try fetch.int("max_redirects", in: 0...20) ?? limits.maxRedirects
         limits.userAgent = try fetch.string("user_agent") ?? limits.userAgent
+        if let proxy = try fetch.string("proxy") {
+            guard let scheme = URLComponents(string: proxy)?.scheme?.lowercased(), ["http", "https", "socks4", "socks4a", "socks5", "socks5h"].contains(scheme) else {
+                throw ConfigurationError(path: "fetch.proxy", reason: "\"\(proxy)\" is not a proxy URL like \"http://proxy.example:3128\" (http, https or socks5h)")
+            }
+            limits.proxy = proxy
+        }
         let concurrency = try fetch.int("concurrency", in: 1...256) ?? 8
         let perHostConnections = try fetch.int("per_host_connections", in: 1...64) ?? 2
         let perHostGap = try fetch.duration("per_host_gap") ?? 0.25

@@ -59,6 +59,18 @@ import WinnowTestSupport
         #expect(response.permanentURL == server.baseURL + "/feed")
     }
 
+    /// A configured proxy gets every request, in absolute form; the feed's own host is never contacted
+    /// (it does not exist: `.invalid` never resolves).
+    @Test func aConfiguredProxyCarriesTheRequests() async throws {
+        let proxy = try Self.makeServer()
+        var viaProxy = limits
+        viaProxy.proxy = proxy.baseURL
+        let response = try await Fetcher(limits: viaProxy).fetch(FetchRequest(url: "http://feeds.example.invalid/feed"))
+        #expect(response.status == 404)  // the test server answers absolute paths it does not know with 404
+        #expect(proxy.requests.map(\.path) == ["http://feeds.example.invalid/feed"])
+        #expect(proxy.requests.first?.headers["host"] == "feeds.example.invalid")
+    }
+
     @Test func onlyAChainOfPermanentRedirectsMovesTheFeed() async throws {
         let server = try Self.makeServer()
         let twice = try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/moved-twice"))

@@ -32,6 +32,9 @@ import WinnowTestSupport
         #expect(config.logFolder == "/etc/winnow/logs")
         #expect(config.dedup.permutations == 128)
         #expect(config.dedup.shingleSize == 5)
+        #expect(config.perHostConnections == 2 && config.perHostGap == 0.25 && config.fetch.proxy == nil)
+        let tuned = try parse(#"{"feeds": [{"name": "a", "url": "https://a.example/"}], "fetch": {"proxy": "socks5h://127.0.0.1:1080", "per_host_connections": 4, "per_host_gap": "1s"}}"#)
+        #expect(tuned.fetch.proxy == "socks5h://127.0.0.1:1080" && tuned.perHostConnections == 4 && tuned.perHostGap == 1)
     }
 
     @Test func badFieldsAreRefusedWithTheirJSONPath() {
@@ -43,6 +46,9 @@ import WinnowTestSupport
         #expect(error(#"{"feeds": [\#(feeds)], "dedup": {"permutations": true}}"#)?.hasPrefix("config: dedup.permutations: must be a number") == true)
         #expect(error(#"{"feeds": [\#(feeds)], "fetch": {"timeout": "soon"}}"#)?.hasPrefix("config: fetch.timeout:") == true)
         #expect(error(#"{"feeds": [\#(feeds)], "logs": {"level": "loud"}}"#)?.hasPrefix("config: logs.level:") == true)
+        #expect(error(#"{"feeds": [\#(feeds)], "fetch": {"proxy": "proxy.example:3128"}}"#)?.hasPrefix("config: fetch.proxy:") == true)
+        #expect(error(#"{"feeds": [\#(feeds)], "fetch": {"per_host_connections": 0}}"#)?.hasPrefix("config: fetch.per_host_connections:") == true)
+        #expect(error(#"{"feeds": [\#(feeds)], "fetch": {"per_host_gap": "-1s"}}"#)?.hasPrefix("config: fetch.per_host_gap:") == true)
         #expect(error(#"{"feeds": [{"name": "a", "url": "https://a.example/", "intervall": "5m"}]}"#)?.hasPrefix("config: feeds[0].intervall: unknown field") == true)
         #expect(error(#"{"feeds": [{"name": "a", "url": "https://a/"}, {"name": "a", "url": "https://b/"}]}"#)?.hasPrefix("config: feeds[1].name:") == true)
         #expect(error(#"{"feeds": [{"url": "https://a/"}]}"#)?.hasPrefix("config: feeds[0].name: missing") == true)
