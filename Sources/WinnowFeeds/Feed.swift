@@ -19,6 +19,9 @@ public struct Feed: Sendable, Equatable {
     public var updated: Date?
     /// RSS `ttl` in minutes, a hint for the scheduler.
     public var ttlMinutes: Int?
+    /// RSS `skipHours` (0-23, GMT) and `skipDays` (0 = Sunday): when the publisher asks not to be polled.
+    public var skipHours: Set<Int> = []
+    public var skipDays: Set<Int> = []
     public var items: [FeedItem]
 
     public init(format: FeedFormat, title: String? = nil, link: String? = nil, description: String? = nil,

@@ -354,6 +354,9 @@ struct FeedDocumentBuilder {
             if let text = element.trimmedText { target[key] = .string(URLResolver.resolve(text, against: scope.base)) }
         case "ttl":
             if let text = element.trimmedText { target["ttl"] = .string(text) }
+        case "skiphours" where level == .feed, "skipdays" where level == .feed:  // names are read lowercased
+            // Beyond feedparser's result (it drops them): hours and days the publisher asks not to be polled.
+            target[key] = .list(element.children.compactMap { $0.trimmedText.map(FeedValue.string) })
         case "cloud":
             target["cloud"] = .object(Dictionary(element.attributes.map { ($0.name.lowercased(), FeedValue.string($0.value)) }) { a, _ in a })
         case "cc_license", "creativeCommons_license":

@@ -53,6 +53,9 @@ public enum FeedParser {
         feed.language = f["language"]?.string.flatMap(nonEmpty)
         feed.updated = (f["updated_parsed"]?.date ?? f["published_parsed"]?.date)
         feed.ttlMinutes = f["ttl"]?.string.flatMap { Int($0) }
+        feed.skipHours = Set((f["skiphours"]?.list ?? []).compactMap { $0.string.flatMap { Int($0) } }.filter { (0...23).contains($0) })
+        let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+        feed.skipDays = Set((f["skipdays"]?.list ?? []).compactMap { $0.string.flatMap { days.firstIndex(of: $0.lowercased()) } })
         feed.items = document.entries.map(item)
         return feed
     }

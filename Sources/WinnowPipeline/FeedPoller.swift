@@ -154,6 +154,8 @@ public struct FeedPoller: Sendable {
             let result = try FeedParser.parse(body, contentType: contentType, url: baseURL, contentLocation: contentLocation)
             outcome.items = result.feed.items
             hints.ttl = result.feed.ttlMinutes.map { Double(max(0, $0)) * 60 }
+            hints.skipHours = result.feed.skipHours
+            hints.skipDays = result.feed.skipDays
             if let reason = result.bozoReason {
                 logger.notice("feed is malformed; items read before the error were kept",
                               metadata: ["feed.name": "\(feed.name)", "feed.bozo": "\(reason)"])

@@ -20,6 +20,9 @@ struct PollSchedule: Sendable {
         var retryAfter: Double?
         var freshFor: Double?
         var ttl: Double?
+        /// Hours (GMT) and weekdays (0 = Sunday) the feed asks not to be polled in.
+        var skipHours: Set<Int> = []
+        var skipDays: Set<Int> = []
     }
 
     /// The hints in a response's headers (names lowercased); the feed's ttl is added once it is parsed.
@@ -49,13 +52,27 @@ struct PollSchedule: Sendable {
         return FeedDate.parse(trimmed, as: .rfc822).map { max(0, $0.timeIntervalSince1970 - now) }
     }
 
+    /// `time`, or the start of the first hour after it that is neither a skipped hour nor on a skipped
+    /// day. A feed that skips every hour of the week is polled anyway (a publisher's mistake).
+    static func skipping(_ time: Double, hours: Set<Int>, days: Set<Int>) -> Double {
+        guard !hours.isEmpty || !days.isEmpty, hours.count < 24, days.count < 7 else { return time }
+        var t = time
+        for _ in 0..<(24 * 7) {
+            let hour = Int((t / 3600).rounded(.down))
+            let (hourOfDay, weekday) = (hour % 24, (hour / 24 + 4) % 7)  // 1970-01-01 was a Thursday
+            if !hours.contains(hourOfDay) && !days.contains(weekday) { return t }
+            t = Double(hour + 1) * 3600
+        }
+        return time
+    }
+
     /// The next poll time for a feed polled at `now`.
     static func next(after now: Double, interval: Double, succeeded: Bool, consecutiveErrors: Int, hints: Hints,
                      random: Double = Double.random(in: 0...1)) -> Double {
         if succeeded {
             let asked = max(hints.freshFor ?? 0, hints.ttl ?? 0)
             let delay = asked > interval ? min(asked, maxHint) : interval
-            return now + delay * (1 + jitter * random)
+            return skipping(now + delay * (1 + jitter * random), hours: hints.skipHours, days: hints.skipDays)
         }
         // Jitter below the backoff, so feeds that failed together do not retry together.
         let backoff = min(maxBackoff, max(interval, 60) * pow(2, Double(min(consecutiveErrors - 1, 20)))) * (0.9 + 0.1 * random)

@@ -17,6 +17,7 @@ func fixture(_ name: String) throws -> Data {
         #expect(feed.link == "https://example.org/")
         #expect(feed.language == "en-gb")
         #expect(feed.ttlMinutes == 30)
+        #expect(feed.skipHours == [0, 23] && feed.skipDays == [6, 0])  // out of range and unknown names dropped
         #expect(feed.items.count == 3)
 
         let first = feed.items[0]

@@ -144,6 +144,24 @@ import WinnowTestSupport
         #expect(PollSchedule.next(after: 0, interval: 100, succeeded: false, consecutiveErrors: 2, hints: hints, random: 0) == 180)
     }
 
+    /// skipHours (GMT) and skipDays move a poll to the first hour allowed; skipping everything is ignored.
+    @Test func skipHoursAndSkipDaysPushThePollToTheFirstAllowedHour() async throws {
+        let monday0930 = 1_700_472_600.0  // Monday 2023-11-20 09:30:00 UTC
+        #expect(PollSchedule.skipping(monday0930, hours: [], days: []) == monday0930)
+        #expect(PollSchedule.skipping(monday0930, hours: [8, 10], days: []) == monday0930)
+        #expect(PollSchedule.skipping(monday0930, hours: [9, 10, 11], days: []) == monday0930 + 2.5 * 3600)  // 12:00
+        #expect(PollSchedule.skipping(monday0930, hours: [], days: [1]) == monday0930 + 14.5 * 3600)  // Tuesday 00:00
+        #expect(PollSchedule.skipping(monday0930, hours: [0], days: [1, 2]) == monday0930 + (14.5 + 24 + 1) * 3600)  // Wednesday 01:00
+        #expect(PollSchedule.skipping(monday0930, hours: Set(0..<24), days: []) == monday0930)
+        // Through a real poll: a feed that skips the hours ahead is next due after them.
+        let now = Date().timeIntervalSince1970
+        let hour = Int(now / 3600) % 24
+        let skipped = (0..<4).map { "<hour>\((hour + $0) % 24)</hour>" }.joined()
+        let rss = Self.rss.replacingOccurrences(of: "TTL", with: "<skipHours>\(skipped)</skipHours>")
+        let (state, _) = try await poll(HTTPResponse(text: rss), interval: 60)
+        #expect(state.nextFetchAt == (Double(Int(now / 3600)) + 4) * 3600)
+    }
+
     static func httpDate(_ date: Date) -> String {
         let formatter = DateFormatter()
         formatter.locale = Locale(identifier: "en_US_POSIX")
