@@ -27,11 +27,16 @@ public struct FetchRequest: Sendable, Equatable {
     public var url: String
     public var etag: String?
     public var lastModified: String?
+    /// False for URLs that come from feed content (an item's link): then every connection, on every
+    /// redirect hop, must go to a public address, never loopback, private, link-local or a cloud
+    /// metadata service. Configured feeds are trusted and may be anywhere.
+    public var allowPrivateAddresses: Bool
 
-    public init(url: String, etag: String? = nil, lastModified: String? = nil) {
+    public init(url: String, etag: String? = nil, lastModified: String? = nil, allowPrivateAddresses: Bool = true) {
         self.url = url
         self.etag = etag
         self.lastModified = lastModified
+        self.allowPrivateAddresses = allowPrivateAddresses
     }
 }
 
@@ -59,6 +64,7 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
     case timedOut(String)
     case bodyTooLarge(limit: Int)
     case tooManyRedirects
+    case forbiddenAddress(String)
     case cancelled
     case transport(code: Int, message: String)
 
@@ -69,6 +75,7 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
         case .timedOut: return "timeout"
         case .bodyTooLarge: return "too-large"
         case .tooManyRedirects: return "redirects"
+        case .forbiddenAddress: return "forbidden-address"
         case .cancelled: return "cancelled"
         case .transport(let code, _):
             switch code {
@@ -86,8 +93,35 @@ public enum FetchError: Error, Equatable, CustomStringConvertible {
         case .timedOut(let message): return "timed out: \(message)"
         case .bodyTooLarge(let limit): return "body larger than the limit of \(limit) bytes (raise fetch.max_body_bytes to accept it)"
         case .tooManyRedirects: return "too many redirects"
+        case .forbiddenAddress(let address):
+            return "refused to connect to \(address): not a public address (links from feed content may not reach loopback, private or link-local networks)"
         case .cancelled: return "cancelled"
         case .transport(let code, let message): return "transport error \(code): \(message)"
         }
+    }
+}
+
+/// Which addresses a URL from feed content may reach: public unicast only.
+public enum AddressPolicy {
+    /// An IPv4 address (host byte order) outside loopback, private, shared, link-local (the cloud
+    /// metadata service 169.254.169.254 among them), "this network", multicast and reserved ranges.
+    public static func isPublic(ipv4 a: UInt32) -> Bool {
+        func within(_ network: UInt32, _ bits: UInt32) -> Bool { a >> (32 - bits) == network >> (32 - bits) }
+        return !(within(0x0000_0000, 8) || within(0x0A00_0000, 8) || within(0x6440_0000, 10) || within(0x7F00_0000, 8)
+            || within(0xA9FE_0000, 16) || within(0xAC10_0000, 12) || within(0xC000_0000, 24) || within(0xC0A8_0000, 16)
+            || within(0xC612_0000, 15) || within(0xE000_0000, 4) || within(0xF000_0000, 4))
+    }
+
+    /// An IPv6 address outside unspecified, loopback, unique-local, link-local and multicast; an IPv4
+    /// address mapped or translated into IPv6 is judged as IPv4.
+    public static func isPublic(ipv6 b: [UInt8]) -> Bool {
+        guard b.count == 16 else { return false }
+        let v4 = UInt32(b[12]) << 24 | UInt32(b[13]) << 16 | UInt32(b[14]) << 8 | UInt32(b[15])
+        if b[0..<10].allSatisfy({ $0 == 0 }) && b[10] == 0xFF && b[11] == 0xFF { return isPublic(ipv4: v4) }  // ::ffff:a.b.c.d
+        if b[0..<12].allSatisfy({ $0 == 0 }) { return false }  // ::, ::1 and the deprecated IPv4-compatible ::/96
+        if b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B { return isPublic(ipv4: v4) }  // 64:ff9b::/96 (NAT64)
+        if b[0] & 0xFE == 0xFC { return false }  // fc00::/7 unique local
+        if b[0] == 0xFE && b[1] & 0xC0 == 0x80 { return false }  // fe80::/10 link-local
+        return b[0] != 0xFF  // ff00::/8 multicast
     }
 }

@@ -42,6 +42,8 @@ private final class Transfer: @unchecked Sendable {
     /// The status of each response in the redirect chain, the final one last.
     var statuses: [Int] = []
     var overLimit = false
+    /// Set when a connection was refused by the address policy (the address, for the error).
+    var forbiddenAddress: String?
     let limit: Int
     let cancelled = Atomic<Bool>(false)
 
@@ -78,6 +80,12 @@ private final class Transfer: @unchecked Sendable {
         winnow_curl_set_write_callback(handle, transferWrite)
         winnow_curl_set_header_callback(handle, transferHeader)
         winnow_curl_set_progress_callback(handle, transferProgress)
+        if !request.allowPrivateAddresses {
+            // Checked at every connect, after DNS and on every redirect hop, so neither a redirect nor a
+            // name that resolves differently the second time can reach an internal address.
+            winnow_curl_set_pointer(handle, CURLOPT_OPENSOCKETDATA, context)
+            winnow_curl_set_opensocket_callback(handle, transferOpenSocket)
+        }
 
         let started = DispatchTime.now()
         let code = curl_easy_perform(handle)
@@ -85,6 +93,7 @@ private final class Transfer: @unchecked Sendable {
 
         if overLimit || code == CURLE_FILESIZE_EXCEEDED { throw FetchError.bodyTooLarge(limit: limit) }
         if cancelled.load(ordering: .relaxed) { throw FetchError.cancelled }
+        if let forbiddenAddress { throw FetchError.forbiddenAddress(forbiddenAddress) }
         guard code == CURLE_OK else {
             let message = String(cString: curl_easy_strerror(code))
             switch code {
@@ -139,6 +148,31 @@ private func transferHeader(_ data: UnsafeMutablePointer<CChar>?, _ size: Int, _
     let length = size * count
     transfer.header(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
     return length
+}
+
+private func transferOpenSocket(_ context: UnsafeMutableRawPointer?, _ purpose: curlsocktype,
+                                _ address: UnsafeMutablePointer<curl_sockaddr>?) -> curl_socket_t {
+    guard let context, let address else { return CURL_SOCKET_BAD }
+    let transfer = Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue()
+    let family = address.pointee.family
+    var text = "an address of family \(family)"
+    var allowed = false
+    withUnsafePointer(to: &address.pointee.addr) { raw in
+        if family == AF_INET {
+            let ip = raw.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { UInt32(bigEndian: $0.pointee.sin_addr.s_addr) }
+            text = "\(ip >> 24).\(ip >> 16 & 255).\(ip >> 8 & 255).\(ip & 255)"
+            allowed = AddressPolicy.isPublic(ipv4: ip)
+        } else if family == AF_INET6 {
+            let bytes = raw.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { withUnsafeBytes(of: $0.pointee.sin6_addr) { Array($0) } }
+            text = stride(from: 0, to: 16, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }.joined(separator: ":")
+            allowed = AddressPolicy.isPublic(ipv6: bytes)
+        }
+    }
+    guard allowed else {
+        transfer.forbiddenAddress = text
+        return CURL_SOCKET_BAD
+    }
+    return socket(family, address.pointee.socktype, address.pointee.protocol)
 }
 
 private func transferProgress(_ context: UnsafeMutableRawPointer?, _: curl_off_t, _: curl_off_t, _: curl_off_t, _: curl_off_t) -> Int32 {

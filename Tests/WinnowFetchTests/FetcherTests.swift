@@ -71,6 +71,47 @@ import WinnowTestSupport
         #expect(proxy.requests.first?.headers["host"] == "feeds.example.invalid")
     }
 
+    /// A URL from feed content may only reach public addresses: the check is on the address connected
+    /// to, so a loopback name is refused like a loopback number, and the server never hears of it.
+    @Test func linksFromFeedContentCannotReachInternalAddresses() async throws {
+        let server = try Self.makeServer()
+        for url in [server.baseURL + "/feed", "http://localhost:\(server.port)/feed", "http://metadata.localhost:\(server.port)/feed"] {
+            do {
+                _ = try await Fetcher(limits: limits).fetch(FetchRequest(url: url, allowPrivateAddresses: false))
+                Issue.record("\(url) was fetched")
+            } catch let error as FetchError {
+                // localhost names may be tried over IPv6 first: ::1 is refused the same way.
+                #expect(error == .forbiddenAddress("127.0.0.1") || error == .forbiddenAddress("0:0:0:0:0:0:0:1"), "\(error)")
+            }
+        }
+        #expect(server.requests.isEmpty)
+        let trusted = try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/feed"))  // a configured feed
+        #expect(trusted.status == 200)
+        #expect(FetchError.forbiddenAddress("10.0.0.1").errorClass == "forbidden-address")
+    }
+
+    @Test func onlyPublicUnicastAddressesArePublic() {
+        func v4(_ text: String) -> UInt32 { text.split(separator: ".").reduce(0) { $0 << 8 | UInt32($1)! } }
+        for address in ["8.8.8.8", "1.1.1.1", "172.32.0.1", "100.128.0.1", "192.169.0.1", "169.255.0.1"] {
+            #expect(AddressPolicy.isPublic(ipv4: v4(address)), "\(address)")
+        }
+        for address in ["127.0.0.1", "127.9.9.9", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254",
+                        "100.64.0.1", "0.0.0.0", "224.0.0.1", "255.255.255.255", "198.18.0.1", "192.0.0.8"] {
+            #expect(!AddressPolicy.isPublic(ipv4: v4(address)), "\(address)")
+        }
+        func v6(_ text: String) -> [UInt8] {
+            var address = in6_addr()
+            #expect(inet_pton(AF_INET6, text, &address) == 1)
+            return withUnsafeBytes(of: address) { Array($0) }
+        }
+        for address in ["2001:4860:4860::8888", "2a00:1450::1", "::ffff:8.8.8.8", "64:ff9b::808:808"] {
+            #expect(AddressPolicy.isPublic(ipv6: v6(address)), "\(address)")
+        }
+        for address in ["::1", "::", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "fe80::1", "fd00::1", "fc00::2", "ff02::1", "::127.0.0.1", "64:ff9b::a00:1"] {
+            #expect(!AddressPolicy.isPublic(ipv6: v6(address)), "\(address)")
+        }
+    }
+
     @Test func onlyAChainOfPermanentRedirectsMovesTheFeed() async throws {
         let server = try Self.makeServer()
         let twice = try await Fetcher(limits: limits).fetch(FetchRequest(url: server.baseURL + "/moved-twice"))
