@@ -13,6 +13,10 @@ public struct PipelineConfiguration: Sendable {
         public var url: String
         public var interval: Double
         public var cleaningRules: [BoilerplateRule]
+        /// Fetch each new item's link and clean that page instead of the feed's text (`full_text`).
+        public var fullText = false
+        /// Let those links reach loopback, private and link-local addresses (`allow_private_links`).
+        public var allowPrivateLinks = false
     }
 
     public var configPath: String
@@ -107,7 +111,7 @@ extension PipelineConfiguration {
         for (i, element) in feedArray.enumerated() {
             let path = "feeds[\(i)]"
             let feed = try JSONObject(element, path: path)
-            try feed.allowOnly(["name", "url", "interval", "cleaning"])
+            try feed.allowOnly(["name", "url", "interval", "cleaning", "full_text", "allow_private_links"])
             guard let name = try feed.string("name"), !name.isEmpty else {
                 throw ConfigurationError(path: "\(path).name", reason: "missing: every feed needs a unique name")
             }
@@ -119,7 +123,8 @@ extension PipelineConfiguration {
             let url = try feedURL(rawURL, base: base, path: "\(path).url")
             let interval = try feed.duration("interval") ?? defaultInterval
             let feedRules = try feed.object("cleaning").map { try rules($0, base: globalRules) } ?? globalRules
-            feeds.append(Feed(name: name, url: url, interval: interval, cleaningRules: feedRules))
+            feeds.append(Feed(name: name, url: url, interval: interval, cleaningRules: feedRules,
+                              fullText: try feed.bool("full_text") ?? false, allowPrivateLinks: try feed.bool("allow_private_links") ?? false))
         }
 
         let dedupObject = try root.object("dedup") ?? JSONObject(empty: "dedup")
@@ -290,6 +295,12 @@ struct JSONObject {
         guard let value = values[name] else { return nil }
         guard let string = value as? String else { throw ConfigurationError(path: key(name), reason: "must be a string") }
         return string
+    }
+
+    func bool(_ name: String) throws -> Bool? {
+        guard let value = values[name] else { return nil }
+        guard let number = value as? NSNumber, Self.isBoolean(number) else { throw ConfigurationError(path: key(name), reason: "must be true or false") }
+        return number.boolValue
     }
 
     func number(_ name: String) throws -> NSNumber? {

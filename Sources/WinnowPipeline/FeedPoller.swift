@@ -17,13 +17,22 @@ public struct FeedPoller: Sendable {
         self.logger = logger
     }
 
+    /// What the configuration says about polling one feed.
+    struct PollOptions: Sendable {
+        var interval: Double
+        var fullText = false
+        var allowPrivateLinks = false
+    }
+
     /// Polls `feed` now; returns how many new items were stored. With a gate, waits for the host's turn
     /// first, and only postpones the feed (no fetch, no error) while its host rests after a 429 or 503.
+    /// With `fullText`, each new item's link is fetched (after the feed's host slot is given back, each
+    /// page through its own host's gate) and the page replaces the feed's text for the cleaner.
     @discardableResult
-    func poll(_ feed: FeedState, interval: Double, gate: HostGate?) async -> Int {
-        guard let gate, !feed.url.hasPrefix("file:") else { return await poll(feed, interval: interval) }
+    func poll(_ feed: FeedState, options: PollOptions, gate: HostGate?) async -> Int {
         let host = HostGate.key(for: feed.url)
-        if let until = await gate.enter(host) {
+        let gate = feed.url.hasPrefix("file:") ? nil : gate
+        if let gate, let until = await gate.enter(host) {
             do {
                 try store.postpone(feedID: feed.id, until: until)
                 logger.info("feed postponed: its host asked for a rest", metadata: [
@@ -34,21 +43,30 @@ public struct FeedPoller: Sendable {
             }
             return 0
         }
-        let (new, status, hints) = await pollOnce(feed, interval: interval)
-        await gate.leave(host, status: status, retryAfter: hints.retryAfter)
-        return new
+        let started = Date().timeIntervalSince1970
+        var (outcome, hints) = await fetchAndParse(feed, startedAt: started)
+        outcome.durationMS = Int((Date().timeIntervalSince1970 - started) * 1000)
+        await gate?.leave(host, status: outcome.httpStatus, retryAfter: hints.retryAfter)
+        if options.fullText, outcome.succeeded, !outcome.items.isEmpty {
+            outcome.items = await withFullText(outcome.items, of: feed, options: options, gate: gate)
+        }
+        return record(feed, outcome, hints: hints, interval: options.interval, started: started)
+    }
+
+    @discardableResult
+    func poll(_ feed: FeedState, interval: Double, gate: HostGate?) async -> Int {
+        await poll(feed, options: PollOptions(interval: interval), gate: gate)
     }
 
     /// Polls `feed` now, whatever its host's state; returns how many new items were stored.
     @discardableResult
     public func poll(_ feed: FeedState, interval: Double) async -> Int {
-        await pollOnce(feed, interval: interval).new
+        await poll(feed, options: PollOptions(interval: interval), gate: nil)
     }
 
-    func pollOnce(_ feed: FeedState, interval: Double) async -> (new: Int, status: Int?, hints: PollSchedule.Hints) {
-        let started = Date().timeIntervalSince1970
-        var (outcome, hints) = await fetchAndParse(feed, startedAt: started)
-        outcome.durationMS = Int((Date().timeIntervalSince1970 - started) * 1000)
+    /// Records the outcome (items, feed state, fetch_log row) and logs it; returns the new items stored.
+    func record(_ feed: FeedState, _ outcome: FetchOutcome, hints: PollSchedule.Hints, interval: Double, started: Double) -> Int {
+        var outcome = outcome
         outcome.nextFetchAt = PollSchedule.next(after: started, interval: interval, succeeded: outcome.succeeded,
                                                 consecutiveErrors: feed.consecutiveErrors + 1, hints: hints)
         var log = logger
@@ -73,10 +91,53 @@ public struct FeedPoller: Sendable {
                     "http.bytes": .stringConvertible(outcome.bytes), "duration_ms": .stringConvertible(outcome.durationMS),
                 ])
             }
-            return (new, outcome.httpStatus, hints)
+            return new
         } catch {
             log.error("could not record the fetch; the items stay unfetched and the feed is polled again", metadata: ["error": "\(error)"])
-            return (0, outcome.httpStatus, hints)
+            return 0
+        }
+    }
+
+    /// The items with each new one's page as its content, where the page could be fetched; an item
+    /// whose page fails keeps the feed's text (nothing is lost), and the failure is logged.
+    func withFullText(_ items: [FeedItem], of feed: FeedState, options: PollOptions, gate: HostGate?) async -> [FeedItem] {
+        let known = (try? store.knownGuids(feedID: feed.id, among: items.map(\.guid))) ?? []
+        let wanted: [(index: Int, url: String)] = items.indices.compactMap { i in
+            guard !known.contains(items[i].guid), let link = items[i].link, link.hasPrefix("http://") || link.hasPrefix("https://") else { return nil }
+            return (i, link)
+        }
+        var items = items
+        await withTaskGroup(of: (Int, String?).self) { group in
+            var running = 0
+            for (index, url) in wanted {
+                if running >= 4, let (i, page) = await group.next() {  // four pages of one feed at a time
+                    if let page { items[i].content = page }
+                    running -= 1
+                }
+                group.addTask { (index, await self.page(url, of: feed, options: options, gate: gate)) }
+                running += 1
+            }
+            for await (i, page) in group { if let page { items[i].content = page } }
+        }
+        return items
+    }
+
+    /// An item's page as text, or nil (logged) when it could not be had.
+    func page(_ url: String, of feed: FeedState, options: PollOptions, gate: HostGate?) async -> String? {
+        let host = HostGate.key(for: url)
+        if let gate, await gate.enter(host) != nil { return nil }  // its host rests: the feed's text stands
+        let result: Result<FetchResponse, any Error>
+        do { result = .success(try await fetcher.fetch(FetchRequest(url: url, allowPrivateAddresses: options.allowPrivateLinks))) } catch { result = .failure(error) }
+        await gate?.leave(host, status: try? result.get().status, retryAfter: nil)
+        do {
+            let response = try result.get()
+            guard response.isSuccess else { throw FetchError.transport(code: response.status, message: "HTTP \(response.status)") }
+            return String(data: response.body, encoding: .utf8) ?? String(decoding: response.body, as: UTF8.self)
+        } catch {
+            logger.notice("article page not fetched; the feed's text is kept", metadata: [
+                "feed.name": "\(feed.name)", "article.url": "\(url)", "error": "\(error)",
+            ])
+            return nil
         }
     }
 

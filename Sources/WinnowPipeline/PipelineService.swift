@@ -248,7 +248,9 @@ public final class PipelineService: Service {
     }
 
     func pollAll(_ feeds: [FeedState], runtime: Runtime) async {
-        let intervals = Dictionary(runtime.configuration.feeds.map { ($0.name, $0.interval) }, uniquingKeysWith: { a, _ in a })
+        let options = Dictionary(runtime.configuration.feeds.map {
+            ($0.name, FeedPoller.PollOptions(interval: $0.interval, fullText: $0.fullText, allowPrivateLinks: $0.allowPrivateLinks))
+        }, uniquingKeysWith: { a, _ in a })
         let poller = runtime.poller, hosts = runtime.hosts
         await withTaskGroup(of: Void.self) { group in
             var running = 0
@@ -258,12 +260,12 @@ public final class PipelineService: Service {
                     running -= 1
                 }
                 if Task.isCancelled { break }
-                let interval = intervals[feed.name] ?? 900
+                let feedOptions = options[feed.name] ?? FeedPoller.PollOptions(interval: 900)
                 let health = self.health
                 group.addTask {
                     health.inFlightFetches.add(1, ordering: .relaxed)
                     defer { health.inFlightFetches.subtract(1, ordering: .relaxed) }
-                    await poller.poll(feed, interval: interval, gate: hosts)
+                    await poller.poll(feed, options: feedOptions, gate: hosts)
                 }
                 running += 1
             }

@@ -192,6 +192,19 @@ public final class ArticleStore: Sendable {
         }
     }
 
+    /// Which of these guids the feed already has in stage 1.
+    public func knownGuids(feedID: Int64, among guids: [String]) throws -> Set<String> {
+        try db.read { db in
+            var known = Set<String>()
+            for start in stride(from: 0, to: guids.count, by: 500) {
+                let part = Array(guids[start..<min(start + 500, guids.count)])
+                let sql = "SELECT guid FROM raw_items WHERE feed_id = ? AND guid IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))"
+                known.formUnion(try String.fetchAll(db, sql: sql, arguments: StatementArguments([feedID.databaseValue] + part.map(\.databaseValue))))
+            }
+            return known
+        }
+    }
+
     static func rawArguments(feedID: Int64, item: FeedItem, fetchedAt: Double) -> StatementArguments {
         let hash = String(StableHash.hash([item.title ?? "", item.summary ?? "", item.content ?? ""].joined(separator: "\u{1F}")), radix: 16)
         return [feedID, item.guid, item.link, item.title, item.author, item.published?.timeIntervalSince1970,

@@ -35,6 +35,9 @@ import WinnowTestSupport
         #expect(config.perHostConnections == 2 && config.perHostGap == 0.25 && config.fetch.proxy == nil)
         let tuned = try parse(#"{"feeds": [{"name": "a", "url": "https://a.example/"}], "fetch": {"proxy": "socks5h://127.0.0.1:1080", "per_host_connections": 4, "per_host_gap": "1s"}}"#)
         #expect(tuned.fetch.proxy == "socks5h://127.0.0.1:1080" && tuned.perHostConnections == 4 && tuned.perHostGap == 1)
+        let full = try parse(#"{"feeds": [{"name": "a", "url": "https://a.example/", "full_text": true, "allow_private_links": true}, {"name": "b", "url": "https://b.example/"}]}"#)
+        #expect(full.feeds[0].fullText && full.feeds[0].allowPrivateLinks && !full.feeds[1].fullText && !full.feeds[1].allowPrivateLinks)
+        #expect(error(#"{"feeds": [{"name": "a", "url": "https://a.example/", "full_text": "yes"}]}"#) == "config: feeds[0].full_text: must be true or false")
     }
 
     @Test func badFieldsAreRefusedWithTheirJSONPath() {

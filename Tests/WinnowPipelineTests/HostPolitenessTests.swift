@@ -73,4 +73,49 @@ import WinnowTestSupport
             "https://a.example/2", "https://b.example/2", "https://A.example/3",
         ])
     }
+
+    /// Full text: each new item's page is fetched (once: known items are not fetched again) and becomes
+    /// its content; a page that fails leaves the feed's text; links to internal addresses are refused
+    /// unless the feed allows them.
+    @Test func fullTextFetchesEachNewItemsPageOnce() async throws {
+        let server = try LoopbackHTTPServer { request in
+            switch request.path {
+            case "/feed.xml":
+                // Links on the server's own address, which the request's Host header names.
+                let host = request.headers["host"] ?? ""
+                let items = ["a", "b", "missing"].map {
+                    "<item><guid>\($0)</guid><title>\($0)</title><link>http://\(host)/\($0).html</link><description>feed text \($0)</description></item>"
+                }
+                return HTTPResponse(text: #"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>"# + items.joined() + "</channel></rss>")
+            case "/a.html", "/b.html":
+                return HTTPResponse(headers: ["Content-Type": "text/html"], text: "<html><body><article><p>The whole story \(request.path).</p></article></body></html>")
+            default: return HTTPResponse(status: 404, text: "no")
+            }
+        }
+        defer { server.stop() }
+        let (store, poller, feeds, folder) = try setUp([server.baseURL + "/feed.xml"])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let gate = HostGate(connections: 2, gap: 0.01)
+
+        // Not allowed to reach loopback: every page is refused, every item keeps the feed's text, the feed is fine.
+        await poller.poll(feeds[0], options: .init(interval: 900, fullText: true), gate: gate)
+        #expect(server.requests.map(\.path) == ["/feed.xml"])
+        var stored = try store.pendingClean().map { ($0.item.guid, $0.item.body ?? "") }
+        #expect(stored.map(\.1) == ["feed text a", "feed text b", "feed text missing"])
+        #expect(try store.feeds()[0].lastStatus == 200)
+
+        // Allowed (a fresh store, so the items are new): the pages replace the text, the missing one keeps it.
+        let (allowedStore, allowedPoller, allowedFeeds, allowedFolder) = try setUp([server.baseURL + "/feed.xml"])
+        defer { try? FileManager.default.removeItem(at: allowedFolder) }
+        let options = FeedPoller.PollOptions(interval: 900, fullText: true, allowPrivateLinks: true)
+        await allowedPoller.poll(allowedFeeds[0], options: options, gate: gate)
+        stored = try allowedStore.pendingClean().map { ($0.item.guid, $0.item.body ?? "") }
+        #expect(stored.count == 3)
+        #expect(stored[0].1.contains("The whole story /a.html") && stored[1].1.contains("The whole story /b.html"))
+        #expect(stored[2].1 == "feed text missing")
+        // A second poll finds the items known: no page is fetched again.
+        let before = server.requests.count
+        await allowedPoller.poll(try allowedStore.feeds()[0], options: options, gate: gate)
+        #expect(server.requests.dropFirst(before).map(\.path) == ["/feed.xml"])
+    }
 }
