@@ -174,13 +174,16 @@ public final class ArticleStore: Sendable {
                 """).execute(arguments: [feedID, outcome.startedAt, outcome.durationMS, outcome.httpStatus, outcome.bytes,
                                  inserted, outcome.errorClass, outcome.error])
             if outcome.succeeded {
+                // A full response's validators replace the stored ones, absent ones included: a server that
+                // stopped sending an ETag would otherwise be asked with a stale one forever. A 304 keeps them.
                 try db.cachedStatement(sql: """
-                    UPDATE feeds SET etag = coalesce(?, etag), last_modified = coalesce(?, last_modified),
-                        url = coalesce(?, url), next_fetch_at = ?, last_fetch_at = ?, last_status = ?,
+                    UPDATE feeds SET etag = CASE WHEN ?1 = 304 THEN coalesce(?2, etag) ELSE ?2 END,
+                        last_modified = CASE WHEN ?1 = 304 THEN coalesce(?3, last_modified) ELSE ?3 END,
+                        url = coalesce(?4, url), next_fetch_at = ?5, last_fetch_at = ?6, last_status = ?1,
                         last_error = NULL, consecutive_errors = 0
-                    WHERE id = ?
-                    """).execute(arguments: [outcome.etag, outcome.lastModified, outcome.newURL, outcome.nextFetchAt,
-                                     outcome.startedAt, outcome.httpStatus, feedID])
+                    WHERE id = ?7
+                    """).execute(arguments: [outcome.httpStatus, outcome.etag, outcome.lastModified, outcome.newURL, outcome.nextFetchAt,
+                                     outcome.startedAt, feedID])
             } else {
                 try db.cachedStatement(sql: """
                     UPDATE feeds SET next_fetch_at = ?, last_fetch_at = ?, last_status = ?, last_error = ?,

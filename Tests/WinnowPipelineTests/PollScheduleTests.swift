@@ -127,6 +127,45 @@ import WinnowTestSupport
         #expect(state.url == server.baseURL + "/other.xml" && state.etag == nil)
     }
 
+    /// The conditional-GET trap: a server that changes one validator and drops the other. Each full
+    /// response's validators are what the next request sends; a 304 keeps them.
+    @Test func eachFullResponseSetsTheValidatorsTheNextRequestSends() async throws {
+        let body = Self.rss.replacingOccurrences(of: "TTL", with: "")
+        let answers = [
+            HTTPResponse(headers: ["ETag": "\"v1\"", "Last-Modified": "Mon, 23 Nov 2026 06:00:00 GMT"], text: body),
+            HTTPResponse(status: 304),
+            HTTPResponse(headers: ["Last-Modified": "Mon, 23 Nov 2026 07:00:00 GMT"], text: body),  // the ETag dropped
+            HTTPResponse(headers: ["ETag": "\"v3\""], text: body),  // and now Last-Modified dropped
+            HTTPResponse(status: 304),
+        ]
+        let served = Mutex<[HTTPRequest]>([])
+        let next = Mutex(0)
+        let server = try LoopbackHTTPServer { request in
+            served.withLock { $0.append(request) }
+            return answers[next.withLock { n in defer { n += 1 }; return n }]
+        }
+        defer { server.stop() }
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try ArticleStore.open(path: folder.appendingPathComponent("db.sqlite").path)
+        var feed = try store.register(feeds: [FeedRegistration(name: "f", url: server.baseURL + "/feed.xml")])[0]
+        let poller = FeedPoller(fetcher: Fetcher(limits: FetchLimits(totalTimeout: 5, connectTimeout: 2)), store: store,
+                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        for _ in answers.indices {
+            await poller.poll(feed, interval: 900)
+            feed = try #require(try store.feeds().first)
+        }
+        let sent = served.withLock { $0 }.map { [$0.headers["if-none-match"], $0.headers["if-modified-since"]] }
+        #expect(sent == [
+            [nil, nil],
+            ["\"v1\"", "Mon, 23 Nov 2026 06:00:00 GMT"],
+            ["\"v1\"", "Mon, 23 Nov 2026 06:00:00 GMT"],  // the 304 kept both
+            [nil, "Mon, 23 Nov 2026 07:00:00 GMT"],
+            ["\"v3\"", nil],
+        ])
+        #expect(feed.etag == "\"v3\"" && feed.lastModified == nil && feed.lastStatus == 304)
+    }
+
     @Test func hintsAreReadFromHeaders() {
         let now = 1_700_000_000.0
         #expect(PollSchedule.hints(headers: ["retry-after": "120"], now: now).retryAfter == 120)

@@ -24,7 +24,7 @@ import WinnowFeeds
         #expect(try store.record(feedID: feeds[1].id, outcome: outcome(items)) == 2)      // same guids, other feed
         #expect(try store.counts().raw == 4)
         let a = try #require(try store.feeds().first { $0.name == "a" })
-        #expect(a.etag == "e1")            // a later response without an ETag keeps the stored one
+        #expect(a.etag == nil)             // a later full response without an ETag clears it (it would be stale)
         #expect(a.items == 2)
         #expect(try store.scalar("SELECT count(*) FROM fetch_log") == 3)
     }
