@@ -20,16 +20,18 @@ enum FeedEncoding {
         // The first four bytes, big-endian in one word: the byte-order mark or how "<?xml" is spelled.
         let head = bytes.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } << (8 * UInt32(4 - min(4, bytes.count)))
         var bomEncoding: String?
+        // A document shorter than four bytes is padded with zeros above, which must not read as UTF-32.
+        let four = bytes.count >= 4
         if head >> 8 == 0xEF_BBBF { bomEncoding = "utf-8"; bytes.removeFirst(3) }
-        else if head == 0x0000_FEFF { bomEncoding = "utf-32be"; bytes.removeFirst(4) }
-        else if head == 0xFFFE_0000 { bomEncoding = "utf-32le"; bytes.removeFirst(4) }
+        else if four && head == 0x0000_FEFF { bomEncoding = "utf-32be"; bytes.removeFirst(4) }
+        else if four && head == 0xFFFE_0000 { bomEncoding = "utf-32le"; bytes.removeFirst(4) }
         else if head >> 16 == 0xFEFF { bomEncoding = "utf-16be"; bytes.removeFirst(2) }
         else if head >> 16 == 0xFFFE { bomEncoding = "utf-16le"; bytes.removeFirst(2) }
         // Without a BOM, UTF-16/32 still show in how "<?xml" is spelled.
-        else if head == 0x003C_003F { bomEncoding = "utf-16be" }
-        else if head == 0x3C00_3F00 { bomEncoding = "utf-16le" }
-        else if head == 0x0000_003C { bomEncoding = "utf-32be" }
-        else if head == 0x3C00_0000 { bomEncoding = "utf-32le" }
+        else if four && head == 0x003C_003F { bomEncoding = "utf-16be" }
+        else if four && head == 0x3C00_3F00 { bomEncoding = "utf-16le" }
+        else if four && head == 0x0000_003C { bomEncoding = "utf-32be" }
+        else if four && head == 0x3C00_0000 { bomEncoding = "utf-32le" }
         let declared = bomEncoding == nil ? declaredEncoding(bytes) : nil
         // The common case: UTF-8 by every account.
         if bomEncoding == nil, contentType == nil, declared == nil || declared == "utf-8", isValidUTF8(bytes) {

@@ -196,6 +196,15 @@ func fixture(_ name: String) throws -> Data {
     /// spliced in at random, 8 variants apiece: nothing traps, and what parses keeps its entries
     /// within what the bytes could hold. (Issue 9's fuzzing goes further; this guards the byte-level
     /// scanning of the feed parser in every test run.)
+    /// Found by `mutatedFixturesNeverTrap`: three bytes that begin like a UTF-32 byte-order mark once
+    /// padded to four were cut as if they had four.
+    @Test func shortDocumentsThatBeginLikeAByteOrderMarkDoNotTrap() {
+        for bytes: [UInt8] in [[0xFF, 0xFE, 0x00], [0x00, 0x00, 0xFE], [0xFF, 0xFE], [0xFE, 0xFF], [0xEF, 0xBB, 0xBF], [0x3C], [0x00, 0x3C, 0x00], [0x00]] {
+            let result = try? FeedParser.parse(Data(bytes))
+            #expect(result?.feed.items.isEmpty ?? true, "\(bytes)")
+        }
+    }
+
     @Test func mutatedFixturesNeverTrap() throws {
         let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus/feedparser")
