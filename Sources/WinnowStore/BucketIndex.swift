@@ -22,7 +22,7 @@ struct RecentBuckets: Sendable {
     var mergedGeneration: Int64?
 
     mutating func refresh(_ db: Database) throws {
-        let current = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.recent_generation'") ?? 0
+        let current = try Self.generation(db)
         if current == generation {
             mergedGeneration = nil  // our last merge, if any, was rolled back: a later generation is someone else's
         } else {
@@ -58,7 +58,12 @@ struct RecentBuckets: Sendable {
         chains.forEachKey { stored?.insert($0) }
         for row in batchRows { stored?.insert(row.key) }
         try ArticleStore.mergeRecentBuckets(db)
-        mergedGeneration = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.recent_generation'")
+        mergedGeneration = try Self.generation(db)
+    }
+
+    /// The committed `dedup.recent_generation` (0 before the first merge).
+    static func generation(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.recent_generation'") ?? 0
     }
 }
 
