@@ -53,11 +53,6 @@ public struct FeedPoller: Sendable {
         return record(feed, outcome, hints: hints, interval: options.interval, started: started)
     }
 
-    @discardableResult
-    func poll(_ feed: FeedState, interval: Double, gate: HostGate?) async -> Int {
-        await poll(feed, options: PollOptions(interval: interval), gate: gate)
-    }
-
     /// Polls `feed` now, whatever its host's state; returns how many new items were stored.
     @discardableResult
     public func poll(_ feed: FeedState, interval: Double) async -> Int {

@@ -15,8 +15,7 @@ import WinnowTestSupport
         let folder = try TestPaths.temporaryFolder()
         let store = try ArticleStore.open(path: folder.appendingPathComponent("db.sqlite").path)
         let feeds = try store.register(feeds: urls.enumerated().map { FeedRegistration(name: "f\($0.offset)", url: $0.element) })
-        let poller = FeedPoller(fetcher: Fetcher(limits: FetchLimits(totalTimeout: 5, connectTimeout: 2)), store: store,
-                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let poller = testPoller(store)
         return (store, poller, feeds, folder)
     }
 
@@ -34,7 +33,7 @@ import WinnowTestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let gate = HostGate(connections: 2, gap: 0.05)
         await withTaskGroup(of: Void.self) { group in
-            for feed in feeds { group.addTask { await poller.poll(feed, interval: 900, gate: gate) } }
+            for feed in feeds { group.addTask { await poller.poll(feed, options: .init(interval: 900), gate: gate) } }
         }
         let seen = load.withLock { $0 }
         #expect(seen.starts.count == 6)
@@ -54,7 +53,7 @@ import WinnowTestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let gate = HostGate(connections: 2, gap: 0.01)
         let started = Date().timeIntervalSince1970
-        for feed in feeds { await poller.poll(feed, interval: 900, gate: gate) }
+        for feed in feeds { await poller.poll(feed, options: .init(interval: 900), gate: gate) }
         #expect(server.requests.map(\.path) == ["/busy.xml", "/other.xml"])  // the sibling was not sent
         let states = Dictionary(uniqueKeysWithValues: try store.feeds().map { ($0.name, $0) })
         let busy = try #require(states["f0"]), sibling = try #require(states["f1"]), elsewhere = try #require(states["f2"])

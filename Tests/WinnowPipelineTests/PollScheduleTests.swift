@@ -7,6 +7,11 @@ import WinnowFetch
 import WinnowStore
 import WinnowTestSupport
 
+/// A poller over a real fetcher with short timeouts, logging nowhere.
+func testPoller(_ store: ArticleStore, limits: FetchLimits = FetchLimits(totalTimeout: 5, connectTimeout: 2)) -> FeedPoller {
+    FeedPoller(fetcher: Fetcher(limits: limits), store: store, logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+}
+
 /// The next due time a real poll stores, for each kind of answer a real server on 127.0.0.1 gives.
 @Suite struct PollScheduleTests {
     static let rss = """
@@ -26,8 +31,7 @@ import WinnowTestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try ArticleStore.open(path: folder.appendingPathComponent("db.sqlite").path)
         var feed = try store.register(feeds: [FeedRegistration(name: "f", url: server.baseURL + "/feed.xml")])[0]
-        let poller = FeedPoller(fetcher: Fetcher(limits: limits), store: store,
-                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let poller = testPoller(store, limits: limits)
         var states: [(FeedState, Double)] = []
         for index in responses.indices {
             next.withLock { $0 = index }
@@ -112,8 +116,7 @@ import WinnowTestSupport
         let configured = [FeedRegistration(name: "f", url: server.baseURL + "/old.xml")]
         let store = try ArticleStore.open(path: path)
         let feed = try store.register(feeds: configured)[0]
-        let poller = FeedPoller(fetcher: Fetcher(limits: FetchLimits(totalTimeout: 5, connectTimeout: 2)), store: store,
-                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let poller = testPoller(store)
         await poller.poll(feed, interval: 900)
         var state = try #require(try store.feeds().first)
         #expect(state.url == server.baseURL + "/new.xml" && state.etag == "\"v1\"")
@@ -149,8 +152,7 @@ import WinnowTestSupport
         defer { try? FileManager.default.removeItem(at: folder) }
         let store = try ArticleStore.open(path: folder.appendingPathComponent("db.sqlite").path)
         var feed = try store.register(feeds: [FeedRegistration(name: "f", url: server.baseURL + "/feed.xml")])[0]
-        let poller = FeedPoller(fetcher: Fetcher(limits: FetchLimits(totalTimeout: 5, connectTimeout: 2)), store: store,
-                                logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let poller = testPoller(store)
         for _ in answers.indices {
             await poller.poll(feed, interval: 900)
             feed = try #require(try store.feeds().first)
