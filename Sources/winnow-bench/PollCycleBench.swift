@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Synchronization
+import WinnowDedup
 import WinnowFeeds
 import WinnowTestSupport
 
@@ -126,7 +127,7 @@ struct PollCycleBench: ParsableCommand {
         for i in 0..<items {
             body += "<item><guid>feed\(n)-\(i)</guid><title>Story \(i) of feed \(n)</title><link>https://feed\(n).example/\(i)</link>"
             // Forty words drawn from 50,000 by a hash of (feed, item, position): distinct stories, as real ones are.
-            let words = (0..<40).map { j in "w\(Self.mix(UInt64(n) << 40 | UInt64(i) << 20 | UInt64(j)) % 50_000)" }
+            let words = (0..<40).map { j in "w\(StableHash.mix(UInt64(n) << 40 | UInt64(i) << 20 | UInt64(j)) % 50_000)" }
             body += "<description>Story \(i) from feed \(n): \(words.joined(separator: " ")).</description></item>"
         }
         return HTTPResponse(headers: ["ETag": etag, "Content-Type": "application/rss+xml"], text: body + "</channel></rss>")
@@ -150,13 +151,6 @@ struct PollCycleBench: ParsableCommand {
         }
         guard let started, let firstFetch, let lastFetch, let stopped else { return nil }
         return "start-up \(format(firstFetch - started, 2)) s, polling \(format(lastFetch - firstFetch, 2)) s, stages and exit \(format(stopped - lastFetch, 2)) s"
-    }
-
-    static func mix(_ x: UInt64) -> UInt64 {
-        var z = x &+ 0x9e37_79b9_7f4a_7c15
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 
     /// Runs a command under /usr/bin/time: wall seconds, exit status, peak RSS and CPU.
