@@ -95,6 +95,7 @@ struct PollCycleBench: ParsableCommand {
 
         guard idleSeconds > 0 else { return }
         // Every feed was just polled with a 1 h interval: the daemon has nothing to do until then.
+        ledger.withLock { $0 = Ledger() }
         let daemon = Process()
         daemon.executableURL = URL(fileURLWithPath: winnowd)
         daemon.arguments = ["--config", config.path]
@@ -108,7 +109,7 @@ struct PollCycleBench: ParsableCommand {
         Thread.sleep(forTimeInterval: idleSeconds)
         let after = Self.cpuTicks(pid: daemon.processIdentifier)
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        print("idle daemon, \(feeds) feeds none due: \(format(Double(after - before) / ticks, 2)) CPU s over \(format(idleSeconds)) s; \(ledger.withLock { $0.requests }) requests sent")
+        print("idle daemon, \(feeds) feeds none due: \(format(Double(after - before) / ticks, 2)) CPU s over \(format(idleSeconds)) s, \(ledger.withLock { $0.requests }) requests sent from its start")
     }
 
     /// The server's answer. Cycle 1: every feed 200 with an ETag. Cycle 2: one feed in 20 fails, three
