@@ -16,12 +16,16 @@ public struct BoilerplateRule: Sendable, Codable, Equatable {
     public var kind: Kind
     /// An ICU regular expression, matched against each normalized paragraph.
     public var pattern: String
+    /// The longest paragraph (in UTF-16 units) the pattern can match, when it is bounded: longer ones are
+    /// not tried, which saves most of the rules' time on article paragraphs. Nil: every paragraph is tried.
+    public var maxLength: Int?
 
-    public init(id: String, category: String, kind: Kind = .paragraph, pattern: String) {
+    public init(id: String, category: String, kind: Kind = .paragraph, pattern: String, maxLength: Int? = nil) {
         self.id = id
         self.category = category
         self.kind = kind
         self.pattern = pattern
+        self.maxLength = maxLength
     }
 }
 
@@ -29,39 +33,39 @@ extension BoilerplateRule {
     /// The shipped rules, one per kind of boilerplate found in real scraped news (see ../shared/seeds).
     public static let defaults: [BoilerplateRule] = [
         .init(id: "commerce.cart-empty", category: "commerce",
-              pattern: #"(?i)^your (shopping )?(cart|basket|bag) is (currently )?empty[.!]*$"#),
+              pattern: #"(?i)^your (shopping )?(cart|basket|bag) is (currently )?empty[.!]*$"#, maxLength: 80),
         .init(id: "commerce.added-to-cart", category: "commerce",
-              pattern: #"(?i)^(.{0,80} )?(has been )?added to (your )?(cart|basket)[.!]*$"#),
+              pattern: #"(?i)^(.{0,80} )?(has been )?added to (your )?(cart|basket)[.!]*$"#, maxLength: 150),
         .init(id: "subscription.subscribe-prompt", category: "subscription",
-              pattern: #"(?i)^subscribe (to|now|today)\b.{0,200}$"#),
+              pattern: #"(?i)^subscribe (to|now|today)\b.{0,200}$"#, maxLength: 240),
         .init(id: "subscription.already-subscribed", category: "subscription",
-              pattern: #"(?i)^already (a )?(subscribed|subscriber|a member|have an account)\b.{0,200}$"#),
+              pattern: #"(?i)^already (a )?(subscribed|subscriber|a member|have an account)\b.{0,200}$"#, maxLength: 240),
         .init(id: "subscription.login-to-continue", category: "subscription",
-              pattern: #"(?i)^(log|sign) ?in to (continue|read|keep reading|join)\b.{0,200}$"#),
+              pattern: #"(?i)^(log|sign) ?in to (continue|read|keep reading|join)\b.{0,200}$"#, maxLength: 240),
         .init(id: "subscription.paywall", category: "subscription",
-              pattern: #"(?i)^(this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)|to continue reading,? (please )?(subscribe|log ?in|sign ?in)).{0,200}$"#),
+              pattern: #"(?i)^(this (article|story|content) is (only )?(available )?(for|to) (subscribers|members)|to continue reading,? (please )?(subscribe|log ?in|sign ?in)).{0,200}$"#, maxLength: 300),
         .init(id: "newsletter.sign-up", category: "newsletter",
-              pattern: #"(?i)^(sign up|subscribe) (for|to) (our|the) .{0,60}newsletters?\b.{0,160}$"#),
+              pattern: #"(?i)^(sign up|subscribe) (for|to) (our|the) .{0,60}newsletters?\b.{0,160}$"#, maxLength: 280),
         .init(id: "ai-voice.generated", category: "ai-voice",
-              pattern: #"(?i)^[^\p{L}\p{N}]{0,6}(voice|audio|this (audio|narration)) (is|was) (ai|computer)[- ]generated\b.{0,120}$"#),
+              pattern: #"(?i)^[^\p{L}\p{N}]{0,6}(voice|audio|this (audio|narration)) (is|was) (ai|computer)[- ]generated\b.{0,120}$"#, maxLength: 180),
         .init(id: "ai-voice.listen", category: "ai-voice",
-              pattern: #"(?i)^[^\p{L}\p{N}]{0,6}listen to (this|the) (article|story)\b.{0,80}$"#),
+              pattern: #"(?i)^[^\p{L}\p{N}]{0,6}listen to (this|the) (article|story)\b.{0,80}$"#, maxLength: 120),
         .init(id: "share.prompt", category: "share",
-              pattern: #"(?i)^(share (your (perspective|thoughts|story)|this (article|story|page))|share on (facebook|twitter|x|linkedin)|join the conversation|leave a comment|comments?)[.!:]*$"#),
+              pattern: #"(?i)^(share (your (perspective|thoughts|story)|this (article|story|page))|share on (facebook|twitter|x|linkedin)|join the conversation|leave a comment|comments?)[.!:]*$"#, maxLength: 60),
         .init(id: "related.label", category: "related",
-              pattern: #"(?i)^(related( articles?| stories| coverage)?|read (also|next|more)|see also|recommended( for you)?|more (from|stories|on this)[^.]{0,40}|you (may|might) also like|most (read|popular))[:.]?$"#),
+              pattern: #"(?i)^(related( articles?| stories| coverage)?|read (also|next|more)|see also|recommended( for you)?|more (from|stories|on this)[^.]{0,40}|you (may|might) also like|most (read|popular))[:.]?$"#, maxLength: 90),
         .init(id: "read-more.truncation", category: "read-more",
               pattern: #"(?i)(\.\.\.|…)\s*read more[.!]?$"#),
         .init(id: "caption.photo-description", category: "caption",
-              pattern: #"(?i)^(in )?(this|a) (handout |file )?(photo|image|picture)\b.{0,600}$"#),
+              pattern: #"(?i)^(in )?(this|a) (handout |file )?(photo|image|picture)\b.{0,600}$"#, maxLength: 660),
         .init(id: "caption.credit", category: "caption",
               pattern: #"(\((photo|image|picture)?[^()]{0,120}(/| via | by )(AP|Reuters|AFP|EPA|Getty Images|Bloomberg|Shutterstock|U\.S\. [A-Z][a-z]+)[^()]{0,40}\)|[A-Z]{2,}[^.]{0,40}/(Getty Images|AFP|Reuters|AP)( News)?)\s*$"#),
         .init(id: "caption.photo-credit-line", category: "caption",
-              pattern: #"(?i)^(photo|image|picture|illustration)( credit)?s?:\s.{0,160}$"#),
+              pattern: #"(?i)^(photo|image|picture|illustration)( credit)?s?:\s.{0,160}$"#, maxLength: 200),
         .init(id: "bio.about-heading", category: "bio", kind: .blockStart,
-              pattern: #"(?i)^about the (author|authors|writer|reporter|contributor)s?:?$"#),
+              pattern: #"(?i)^about the (author|authors|writer|reporter|contributor)s?:?$"#, maxLength: 60),
         .init(id: "byline.by-line", category: "byline", kind: .byline,
-              pattern: #"^(?:By|BY|by)\s+(\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|and|&|de|van|von|al|bin)){0,6})\s*$"#),
+              pattern: #"^(?:By|BY|by)\s+(\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|and|&|de|van|von|al|bin)){0,6})\s*$"#, maxLength: 160),
     ]
 }
 

@@ -20,12 +20,18 @@ public struct CleanedDocument: Sendable, Codable, Equatable {
     /// Paragraphs separated by a blank line.
     public var text: String
     public var removed: [Removal]
+    /// The publication date a page states, as written (the pipeline parses it); nil for plain text.
+    public var published: String?
+    /// The page's canonical URL (`<link rel="canonical">`, `og:url`); nil for plain text.
+    public var canonicalURL: String?
 
-    public init(title: String?, author: String?, text: String, removed: [Removal]) {
+    public init(title: String?, author: String?, text: String, removed: [Removal], published: String? = nil, canonicalURL: String? = nil) {
         self.title = title
         self.author = author
         self.text = text
         self.removed = removed
+        self.published = published
+        self.canonicalURL = canonicalURL
     }
 }
 
@@ -56,29 +62,52 @@ public struct Cleaner: Sendable {
         }
     }
 
-    /// Cleans a document that is either HTML or plain text (detected from its content).
+    /// The first rule that matches the paragraph, with the match. A rule is not tried on a paragraph
+    /// longer than its `maxLength`: each try hands the paragraph to ICU as UTF-16, which costs more than
+    /// the matching, and most rules are for short lines.
+    func firstRule(matching paragraph: String) -> (CompiledRule, NSTextCheckingResult)? {
+        let length = paragraph.utf16.count
+        let range = NSRange(location: 0, length: length)
+        for compiled in rules where compiled.rule.maxLength.map({ length <= $0 }) ?? true {
+            if let match = compiled.regex.firstMatch(in: paragraph, range: range) { return (compiled, match) }
+        }
+        return nil
+    }
+
+    /// Cleans a document that is either HTML or plain text (detected from its content). From HTML, the
+    /// article is found first (see `ArticleExtractor`) and the page's metadata fills what the feed left out.
     public func clean(document: String, title: String? = nil, author: String? = nil) -> CleanedDocument {
-        if HTMLText.looksLikeHTML(document) {
-            let html = HTMLText(html: document)
-            let removals = html.dropped.map {
-                Removal(text: $0.text, ruleID: "\(StructuralRule.htmlElement).\($0.element)", category: category(ofElement: $0.element))
+        if Self.looksLikeHTML(document) {
+            do {
+                return clean(page: try ArticleExtractor.extract(html: document), title: title, author: author)
+            } catch {
+                // libxml2 found no elements at all: the text is all there is.
+                var result = clean(paragraphs: [document], title: title, author: author)
+                result.removed.append(Removal(text: "", ruleID: "html.unparsable", category: "layout"))
+                return result
             }
-            var result = clean(paragraphs: html.paragraphs, title: title ?? html.title, author: author ?? html.author)
-            result.removed.insert(contentsOf: removals, at: 0)
-            return result
         }
         let paragraphs = document.split(whereSeparator: \.isNewline).map(String.init)
         return clean(paragraphs: paragraphs, title: title, author: author)
     }
 
-    private func category(ofElement element: String) -> String {
-        switch element {
-        case "figcaption": return "caption"
-        case "nav", "header": return "navigation"
-        case "footer": return "footer"
-        case "form", "button": return "prompt"
-        default: return "layout"
-        }
+    /// Cleans an HTML page given as bytes in its own encoding (its `<meta charset>`, else UTF-8).
+    public func clean(htmlBytes: UnsafeRawBufferPointer, title: String? = nil, author: String? = nil) throws -> CleanedDocument {
+        clean(page: try ArticleExtractor.extract(bytes: htmlBytes), title: title, author: author)
+    }
+
+    private func clean(page: ExtractedPage, title: String?, author: String?) -> CleanedDocument {
+        var result = clean(paragraphs: page.paragraphs, title: title ?? page.metadata.title, author: author ?? page.metadata.author)
+        result.removed.insert(contentsOf: page.dropped, at: 0)
+        result.published = page.metadata.published
+        result.canonicalURL = page.metadata.canonicalURL
+        return result
+    }
+
+    /// True when the text looks like HTML rather than plain text.
+    public static func looksLikeHTML(_ text: String) -> Bool {
+        let head = text.prefix(4096).lowercased()
+        return ["<html", "<!doctype html", "<p>", "<p ", "<div", "<br", "<body", "<article"].contains { head.contains($0) }
     }
 
     /// Cleans paragraphs that are already text. `title` and `author` are known metadata (from the feed);
@@ -109,23 +138,19 @@ public struct Cleaner: Sendable {
         var block: BoilerplateRule?  // a block-start rule matched: everything after it goes with it
         for (i, p) in paragraphs.enumerated() {
             if let block { remove(i, block.id, block.category); keep[i] = false; continue }
-            let range = NSRange(p.startIndex..., in: p)
-            for compiled in rules {
-                guard let match = compiled.regex.firstMatch(in: p, range: range) else { continue }
-                let rule = compiled.rule
-                switch rule.kind {
-                case .paragraph:
-                    remove(i, rule.id, rule.category)
-                case .blockStart:
-                    remove(i, rule.id, rule.category)
-                    block = rule
-                case .byline:
-                    if author == nil, match.numberOfRanges > 1, let r = Range(match.range(at: 1), in: p) { author = String(p[r]) }
-                    remove(i, rule.id, rule.category)
-                }
-                keep[i] = false
-                break
+            guard let (compiled, match) = firstRule(matching: p) else { continue }
+            let rule = compiled.rule
+            switch rule.kind {
+            case .paragraph:
+                remove(i, rule.id, rule.category)
+            case .blockStart:
+                remove(i, rule.id, rule.category)
+                block = rule
+            case .byline:
+                if author == nil, match.numberOfRanges > 1, let r = Range(match.range(at: 1), in: p) { author = String(p[r]) }
+                remove(i, rule.id, rule.category)
             }
+            keep[i] = false
         }
         paragraphs = zip(paragraphs, keep).filter(\.1).map(\.0)
 

@@ -5,11 +5,44 @@ public enum TextNormalizer {
     /// Zero-width characters and the soft hyphen, which only ever hide differences.
     static let invisible: Set<Unicode.Scalar> = ["\u{200B}", "\u{200C}", "\u{200D}", "\u{2060}", "\u{FEFF}", "\u{00AD}"]
 
+    /// True when the text holds what only a pass over its scalars handles: characters that NFC may change
+    /// (U+0300 and up, but for general punctuation), invisible characters, white space beyond ASCII and the
+    /// no-break space. Most text, curly quotes and accented Latin letters included, holds none.
+    static func needsScalarPass(_ text: String) -> Bool {
+        var utf8 = text.utf8.makeIterator()
+        while let b = utf8.next() {
+            guard b >= 0xC2 else { continue }
+            if b == 0xC2 {
+                let next = utf8.next() ?? 0
+                if next == 0xAD || next == 0x85 { return true }  // soft hyphen, next line
+            } else if b == 0xE2 {
+                let second = utf8.next() ?? 0
+                let third = utf8.next() ?? 0
+                // U+2000 to U+206F: the punctuation is NFC as it stands; spaces and invisible ones are not plain.
+                if second == 0x80 && (third <= 0x8F || third == 0xA8 || third == 0xA9 || third == 0xAF) { return true }
+                if second == 0x81 && (third == 0x9F || third >= 0xA0) { return true }
+                if second > 0x81 { return true }
+            } else if b >= 0xCC {
+                return true  // U+0300 and up outside general punctuation
+            }
+        }
+        return false
+    }
+
     /// NFC, invisible characters removed, look-alike letters folded to their word's script, spaces collapsed.
     public static func normalizeParagraph(_ text: String) -> String {
+        // Fast path: ASCII text is already NFC and holds no invisible or look-alike letters.
+        if text.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F || $0 == 0x20 }) {
+            return ArticleExtractor.collapseSpaces(text)
+        }
+        if !needsScalarPass(text) { return Confusables.foldMixedScriptWords(ArticleExtractor.collapseSpaces(text)) }
+        // Letters below U+0300 and general punctuation (curly quotes, dashes) are NFC as they stand: most
+        // text needs no Foundation round trip.
+        let needsNFC = text.unicodeScalars.contains { $0.value >= 0x300 && !(0x2010...0x20CF).contains($0.value) }
+        let composed = needsNFC ? text.precomposedStringWithCanonicalMapping : text
         var scalars = String.UnicodeScalarView()
         var lastWasSpace = true
-        for scalar in text.precomposedStringWithCanonicalMapping.unicodeScalars where !invisible.contains(scalar) {
+        for scalar in composed.unicodeScalars where !invisible.contains(scalar) {
             let isSpace = scalar.properties.isWhitespace
             if isSpace {
                 if !lastWasSpace { scalars.append(" ") }
@@ -58,8 +91,8 @@ public enum Confusables {
     }
 
     public static func foldMixedScriptWords(_ text: String) -> String {
-        // Fast path: pure ASCII text has nothing to fold.
-        if text.utf8.allSatisfy({ $0 < 0x80 }) { return text }
+        // Fast path: without a Greek or Cyrillic letter (UTF-8 lead bytes 0xCD to 0xD4) there is nothing to fold.
+        if !text.utf8.contains(where: { $0 >= 0xCD && $0 <= 0xD4 }) { return text }
         var out = String.UnicodeScalarView()
         var word: [Unicode.Scalar] = []
         func flush() {

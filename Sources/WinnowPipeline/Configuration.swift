@@ -237,7 +237,7 @@ extension PipelineConfiguration {
         }
         for (i, value) in (try object.array("rules") ?? []).enumerated() {
             let rule = try JSONObject(value, path: "\(object.path).rules[\(i)]")
-            try rule.allowOnly(["id", "category", "kind", "pattern"])
+            try rule.allowOnly(["id", "category", "kind", "pattern", "max_length"])
             guard let id = try rule.string("id"), !id.isEmpty else { throw ConfigurationError(path: "\(rule.path).id", reason: "missing") }
             guard let pattern = try rule.string("pattern") else { throw ConfigurationError(path: "\(rule.path).pattern", reason: "missing") }
             let kindName = try rule.string("kind") ?? "paragraph"
@@ -248,7 +248,8 @@ extension PipelineConfiguration {
                 throw ConfigurationError(path: "\(rule.path).pattern", reason: "\(pattern) is not a valid regular expression")
             }
             result.removeAll { $0.id == id }  // a rule with a shipped id replaces it
-            result.append(BoilerplateRule(id: id, category: try rule.string("category") ?? "custom", kind: kind, pattern: pattern))
+            result.append(BoilerplateRule(id: id, category: try rule.string("category") ?? "custom", kind: kind, pattern: pattern,
+                                          maxLength: try rule.int("max_length", in: 1...1_000_000)))
         }
         return result
     }

@@ -97,8 +97,8 @@ import Testing
         let doc = try Cleaner().clean(document: html)
         #expect(doc.text == "First paragraph — with an entity!\n\nSecond\n\nline")
         #expect(doc.title == "Page & Title")
-        #expect(doc.removed.contains { $0.ruleID == "html.element.nav" && $0.text == "Home | World | Sport" })
-        #expect(doc.removed.contains { $0.ruleID == "html.element.figcaption" && $0.category == "caption" })
+        #expect(doc.removed.contains { $0.ruleID == "html.element.nav" && $0.text == "Home | World | Sport" && $0.category == "navigation" })
+        #expect(doc.removed.contains { $0.ruleID == "html.element.figure" && $0.category == "caption" && $0.text == "A caption (Photo: AP)" })
         #expect(doc.removed.contains { $0.ruleID == "html.element.footer" })
     }
 

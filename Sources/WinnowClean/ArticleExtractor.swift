@@ -1,0 +1,347 @@
+import Foundation
+
+/// The article found in an HTML page: its paragraphs in order, the page's metadata, and every block of
+/// text left out with the reason.
+public struct ExtractedPage: Sendable {
+    public var paragraphs: [String]
+    public var metadata: PageMetadata
+    public var dropped: [Removal]
+}
+
+/// Finds the article in a page.
+///
+/// The page is cut into blocks of text (a paragraph, a heading, a list item, a cell). A block is article-like
+/// when it is long or sentence-like and few of its characters are link text; it is boilerplate when mostly
+/// links or short. The article is the element whose subtree holds the most article-like text net of
+/// boilerplate: the page's body holds it all but also the menus and footer; a paragraph holds too little.
+/// Elements that are never article (navigation, asides, footers, forms, figure captions, and elements whose
+/// class or id says share, related, comments, newsletter, ad and the like) are cut out first, unless
+/// they hold most of the page's text, which means the page misnamed its article.
+enum ArticleExtractor {
+    static let debug = ProcessInfo.processInfo.environment["WINNOW_EXTRACT_DEBUG"] != nil
+    struct Block {
+        var owner: Int32
+        var tag: String
+        var text: String
+        var chars: Int
+        var linkChars: Int
+
+        var linkDensity: Double { chars == 0 ? 0 : Double(linkChars) / Double(chars) }
+        /// Reads like article text: long, or a sentence, and not mostly links.
+        var isArticleLike: Bool {
+            guard linkDensity < 0.34 else { return false }
+            if chars >= 120 { return true }
+            return chars >= 40 && text.contains(where: { ".!?:;,\u{3002}".contains($0) })
+        }
+    }
+
+    /// Why an element's text is left out: the rule id its removal is recorded under, and the category.
+    struct Cut {
+        var ruleID: String
+        var category: String
+    }
+
+    static let blockTags: Set<String> = [
+        "p", "div", "section", "article", "main", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5",
+        "h6", "blockquote", "pre", "table", "tr", "td", "th", "tbody", "thead", "tfoot", "br", "hr", "header",
+        "footer", "nav", "aside", "figure", "figcaption", "form", "fieldset", "address", "center", "details",
+        "summary", "body", "html", "caption", "legend", "menu", "dialog", "hgroup",
+    ]
+    /// Elements that hold no article text; each maps to the category its removal is recorded under.
+    static let boilerplateTags: [String: String] = [
+        "nav": "navigation", "aside": "aside", "footer": "footer", "header": "header", "figcaption": "caption",
+        "figure": "caption", "form": "prompt", "button": "prompt", "label": "prompt", "dialog": "prompt",
+        "menu": "navigation", "input": "prompt", "fieldset": "prompt",
+    ]
+    /// Class and id words that mark a block as not article, by category.
+    static let boilerplateWords: [(prefix: String, category: String)] = [
+        ("comment", "comments"), ("disqus", "comments"), ("repl", "comments"),
+        ("share", "share"), ("sharing", "share"), ("social", "share"), ("follow", "share"),
+        ("related", "related"), ("recommend", "related"), ("more-", "related"), ("outbrain", "related"),
+        ("taboola", "related"), ("trending", "related"), ("popular", "related"), ("mostread", "related"),
+        ("newsletter", "newsletter"), ("signup", "newsletter"), ("subscri", "subscription"), ("paywall", "subscription"),
+        ("promo", "advertising"), ("advert", "advertising"), ("sponsor", "advertising"), ("ad", "advertising"),
+        ("ads", "advertising"), ("dfp", "advertising"), ("gpt", "advertising"),
+        ("cookie", "consent"), ("consent", "consent"), ("gdpr", "consent"),
+        ("sidebar", "aside"), ("rail", "aside"), ("widget", "aside"),
+        ("nav", "navigation"), ("menu", "navigation"), ("breadcrumb", "navigation"), ("pagination", "navigation"),
+        ("pager", "navigation"), ("skip", "navigation"), ("masthead", "navigation"), ("footer", "footer"),
+        ("byline", "byline"), ("author", "bio"), ("bio", "bio"),
+        ("caption", "caption"), ("credit", "caption"),
+        ("tags", "tags"), ("tag", "tags"), ("topics", "tags"),
+        ("modal", "prompt"), ("popup", "prompt"), ("overlay", "prompt"), ("toolbar", "prompt"), ("print", "prompt"),
+        ("hidden", "hidden"), ("sronly", "hidden"), ("screenreader", "hidden"),
+    ]
+    /// Words that a prefix above would catch but that name article parts ("commentary", "address").
+    static let articleWords: Set<String> = [
+        "commentary", "adjacent", "address", "advice", "admin", "addon", "adaptive", "shared", "navy", "authority",
+        "biography", "tagline", "printable",
+    ]
+    static let contentWords: Set<String> = [
+        "article", "articlebody", "body", "content", "entry", "main", "post", "story", "storybody", "text", "prose", "blog",
+    ]
+
+    static func extract(_ tree: HTMLTree) -> ExtractedPage {
+        let nodes = tree.nodes
+        let metadata = PageMetadata.read(tree)
+        guard !nodes.isEmpty else { return ExtractedPage(paragraphs: [], metadata: metadata, dropped: []) }
+
+        // Pass 1: every visible block, to see where the page's article-like text is.
+        var cut = [Cut?](repeating: nil, count: nodes.count)  // why an element is left out, by index
+        for (i, node) in nodes.enumerated() where !node.isText && node.flags.contains(.hidden) {
+            cut[i] = Cut(ruleID: "html.hidden", category: "hidden")
+        }
+        // Cut what is never article: first by element and role, then by class and id, each time
+        // measured against the article-like text still in place. A cut that would take most of that text
+        // is not made: the page misnamed its article ("pg-rail-tall__body", "elementor-widget").
+        var hints: [String: (category: String?, content: Bool)] = [:]
+        func analysis(_ node: HTMLTree.Node) -> (category: String?, content: Bool) {
+            if let known = hints[node.text] { return known }
+            let words = words(node.text)
+            let result = (hintCategory(words), words.contains { contentWords.contains($0) })
+            hints[node.text] = result
+            return result
+        }
+        for byHints in [false, true] {
+            let good = articleText(nodes, blocks(nodes, cut: cut, withText: false))
+            let total = Double(good[0])
+            for (i, node) in nodes.enumerated() where !node.isText && cut[i] == nil {
+                if byHints && (node.text.isEmpty || node.flags.contains(.declaredArticle)) { continue }
+                guard let category = byHints ? analysis(node).category : elementCategory(node) else { continue }
+                let ruleID = byHints ? "html.class.\(category)" : boilerplateTags[node.tag] != nil ? "html.element.\(node.tag)" : "html.role.\(category)"
+                let share = total > 0 ? Double(good[i]) / total : 0
+                let declared = node.flags.contains(.declaredArticle) || analysis(node).content
+                if share >= (byHints ? 0.5 : 0.8) || (declared && share >= 0.25) { continue }
+                if debug, good[i] > 0 { Swift.print("cut \(node.tag).\(node.text) \(category) share \(share)") }
+                cut[i] = Cut(ruleID: ruleID, category: category)
+            }
+        }
+
+        // Pass 2: the blocks that remain; the article is the subtree with the most article-like text net of boilerplate.
+        let blocks = blocks(nodes, cut: cut, withText: true)
+        var score = [Double](repeating: 0, count: nodes.count)
+        for block in blocks {
+            let value = block.isArticleLike ? Double(block.chars) * (1 - block.linkDensity) : -0.5 * Double(block.chars)
+            score[Int(block.owner)] += value
+        }
+        var subtree = score
+        for i in stride(from: nodes.count - 1, through: 0, by: -1) where nodes[i].parent >= 0 {
+            subtree[Int(nodes[i].parent)] += subtree[i]
+        }
+        var best = 0
+        for i in nodes.indices where !nodes[i].isText && subtree[i] >= subtree[best] { best = i }
+        // Nothing reads like an article (a feed's short HTML summary, a caption-only page): keep all that is left.
+        if subtree[best] <= 0 { best = 0 }
+        let range = Int32(best)..<nodes[best].end
+        if debug { Swift.print("best \(nodes[best].tag).\(nodes[best].text) score \(subtree[best]) root \(subtree[0])") }
+
+        var paragraphs: [String] = []
+        var dropped: [Removal] = []
+        for block in blocks {
+            guard !block.text.isEmpty else { continue }
+            if !range.contains(block.owner) {
+                dropped.append(Removal(text: block.text, ruleID: "html.outside-article", category: "layout"))
+            } else if block.linkDensity > 0.5 {
+                dropped.append(Removal(text: block.text, ruleID: "html.link-list", category: "navigation"))
+            } else if block.tag == "h1" {
+                dropped.append(Removal(text: block.text, ruleID: "html.headline", category: "title"))
+            } else {
+                paragraphs.append(block.text)
+            }
+        }
+        // What was cut, recorded by the outermost cut element.
+        var i = 0
+        while i < nodes.count {
+            if let reason = cut[i], !nodes[i].isText {
+                let text = plainText(nodes, i)
+                if !text.isEmpty { dropped.append(Removal(text: text, ruleID: reason.ruleID, category: reason.category)) }
+                i = Int(nodes[i].end)
+            } else {
+                i += 1
+            }
+        }
+        return ExtractedPage(paragraphs: paragraphs, metadata: metadata, dropped: dropped)
+    }
+
+    /// The category of an element that is never article text by its name or role, or nil.
+    static func elementCategory(_ node: HTMLTree.Node) -> String? {
+        if let category = boilerplateTags[node.tag] { return category }
+        return node.flags.contains(.boilerplateRole) ? "navigation" : nil
+    }
+
+    /// The category of an element whose class or id says it is not article text, or nil.
+    static func hintCategory(_ words: [String]) -> String? {
+        for word in words where !articleWords.contains(word) {
+            let bytes = Array(word.utf8)
+            for (prefix, category) in boilerplateWordBytes where prefix[0] == bytes[0] {
+                // Short words must match whole ("ad", not "adjacent"); longer ones as a prefix.
+                if prefix.count <= 3 ? bytes == prefix : bytes.starts(with: prefix) { return category }
+            }
+        }
+        return nil
+    }
+
+    static let boilerplateWordBytes: [(prefix: [UInt8], category: String)] = boilerplateWords.map { (Array($0.prefix.utf8), $0.category) }
+
+    /// Class and id split into words: "c-article__body" gives "c", "article", "body" and the compound
+    /// "carticlebody"; "sr-only" also gives "sronly". Bytes, not Characters: this runs for every class on a page.
+    static func words(_ hints: String) -> [String] {
+        var words: [String] = []
+        var word: [UInt8] = []
+        var compound: [UInt8] = []
+        var compoundParts = 0
+        func endWord() {
+            if !word.isEmpty { words.append(String(decoding: word, as: UTF8.self)); compoundParts += 1 }
+            word.removeAll(keepingCapacity: true)
+        }
+        func endCompound() {
+            if compoundParts > 1 { words.append(String(decoding: compound, as: UTF8.self)) }
+            compound.removeAll(keepingCapacity: true)
+            compoundParts = 0
+        }
+        for byte in hints.utf8 {
+            if (byte >= 0x61 && byte <= 0x7A) || byte >= 0x80 {
+                word.append(byte)
+                compound.append(byte)
+            } else if byte >= 0x30 && byte <= 0x39 {
+                word.append(byte)
+            } else {
+                endWord()
+                if byte == 0x20 { endCompound() }
+            }
+        }
+        endWord()
+        endCompound()
+        return words
+    }
+
+    /// The page's text blocks in order, leaving out cut elements and what is never text.
+    static func blocks(_ nodes: [HTMLTree.Node], cut: [Cut?], withText: Bool) -> [Block] {
+        var blocks: [Block] = []
+        var open: [(index: Int32, isBlock: Bool, isLink: Bool)] = []
+        var owners: [Int32] = [0]
+        var current = Block(owner: 0, tag: nodes[0].tag, text: "", chars: 0, linkChars: 0)
+        var links = 0
+
+        func flush() {
+            if current.chars > 0 {
+                if withText { current.text = collapseSpaces(current.text) }
+                blocks.append(current)
+            }
+            let owner = owners.last ?? 0
+            current = Block(owner: owner, tag: nodes[Int(owner)].tag, text: "", chars: 0, linkChars: 0)
+        }
+        func close() {
+            let element = open.removeLast()
+            if element.isLink { links -= 1 }
+            if element.isBlock { flush(); owners.removeLast(); current.owner = owners.last ?? 0; current.tag = nodes[Int(current.owner)].tag }
+        }
+
+        var i = 0
+        while i < nodes.count {
+            while let top = open.last, i >= Int(nodes[Int(top.index)].end) { close() }
+            let node = nodes[i]
+            if node.isText {
+                let count = visibleCount(node.text)
+                if withText, count > 0 || !current.text.isEmpty {
+                    current.text += node.text
+                }
+                if count > 0 {
+                    current.chars += count
+                    if links > 0 { current.linkChars += count }
+                }
+                i += 1
+                continue
+            }
+            if cut[i] != nil || node.kind.contains(.opaque) || node.tag == "head" {
+                if node.kind.contains(.block) { flush() }
+                i = Int(node.end)
+                continue
+            }
+            let isBlock = node.kind.contains(.block)
+            let isLink = node.tag == "a"
+            if isBlock {
+                flush()
+                owners.append(Int32(i))
+                current.owner = Int32(i)
+                current.tag = node.tag
+            }
+            if isLink { links += 1 }
+            open.append((Int32(i), isBlock, isLink))
+            i += 1
+        }
+        while !open.isEmpty { close() }
+        flush()
+        return blocks
+    }
+
+    /// Article-like characters under each element (pass 1's measure of where the article is).
+    static func articleText(_ nodes: [HTMLTree.Node], _ blocks: [Block]) -> [Int] {
+        var good = [Int](repeating: 0, count: nodes.count)
+        for block in blocks where block.isArticleLike { good[Int(block.owner)] += block.chars }
+        for i in stride(from: nodes.count - 1, through: 0, by: -1) where nodes[i].parent >= 0 {
+            good[Int(nodes[i].parent)] += good[i]
+        }
+        return good
+    }
+
+    /// The text under one element, spaces collapsed (for recording what was cut).
+    static func plainText(_ nodes: [HTMLTree.Node], _ index: Int) -> String {
+        var text = ""
+        var i = index + 1
+        while i < Int(nodes[index].end) {
+            let node = nodes[i]
+            if node.isText { text += node.text; i += 1 }
+            else if node.kind.contains(.opaque) { i = Int(node.end) }
+            else { if node.kind.contains(.block) { text += " " }; i += 1 }
+        }
+        return collapseSpaces(text)
+    }
+
+    /// Characters that are not white space (UTF-8 lead bytes of non-space characters).
+    static func visibleCount(_ text: String) -> Int {
+        var count = 0
+        for byte in text.utf8 where byte & 0xC0 != 0x80 && byte != 0x20 && byte != 0x0A && byte != 0x09 && byte != 0x0D {
+            count += 1
+        }
+        return count
+    }
+
+    /// Runs of white space (ASCII and no-break space) as one space, none at the ends.
+    static func collapseSpaces(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count)
+        var pendingSpace = false
+        var utf8 = text.utf8.makeIterator()
+        while let byte = utf8.next() {
+            var b = byte
+            if b == 0xC2 {
+                guard let next = utf8.next() else { bytes.append(b); break }
+                if next == 0xA0 { pendingSpace = true; continue }
+                if pendingSpace, !bytes.isEmpty { bytes.append(0x20) }
+                pendingSpace = false
+                bytes.append(b)
+                b = next
+            } else if b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C {
+                pendingSpace = true
+                continue
+            }
+            if pendingSpace, !bytes.isEmpty { bytes.append(0x20) }
+            pendingSpace = false
+            bytes.append(b)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension ArticleExtractor {
+    /// The article of an HTML page given as text.
+    static func extract(html: String) throws -> ExtractedPage {
+        extract(try HTMLTree(html: html))
+    }
+
+    /// The article of an HTML page given as bytes in its own encoding (its `<meta charset>` or UTF-8).
+    static func extract(bytes: UnsafeRawBufferPointer) throws -> ExtractedPage {
+        extract(try HTMLTree(bytes: bytes, encoding: nil))
+    }
+}

@@ -1,0 +1,530 @@
+import Foundation
+
+/// A page parsed and flattened in document order. Each element knows its parent and where its subtree
+/// ends, so every pass over the page is a loop, never recursion: real pages are shallow, hostile ones
+/// nest 100,000 deep.
+///
+/// The parser is our own, over UTF-8 bytes: it does what article extraction needs of HTML's tree
+/// building (void elements, raw-text elements, implied end tags of p, li, dt/dd, table parts and
+/// headings, end tags that close what they enclose, stray end tags ignored) and skips what it does
+/// not (no DOM, only the attributes extraction reads). libxml2's HTML parser took 2 ms of a page's
+/// 3 ms here; this one takes a fraction of that, in time and memory bounded by the page's size.
+struct HTMLTree {
+    struct Node {
+        /// The lowercased element name; empty for a text node.
+        var tag: String
+        var parent: Int32
+        /// One past the last node of this node's subtree.
+        var end: Int32
+        /// A text node's text; for an element, its class and id, lowercased and space-separated.
+        var text: String
+        var flags: Flags
+        /// The attributes of the few elements whose attributes carry metadata (meta, link, time, a, script).
+        var attributes: [String: String]?
+        /// What the tag is, looked up once: a node's tag is asked about many times.
+        var kind: TagKind
+
+        var isText: Bool { tag.isEmpty }
+    }
+
+    struct TagKind: OptionSet {
+        let rawValue: UInt16
+        static let void = TagKind(rawValue: 1)
+        static let rawText = TagKind(rawValue: 2)
+        static let closesParagraph = TagKind(rawValue: 4)
+        static let heading = TagKind(rawValue: 8)
+        static let keepsAttributes = TagKind(rawValue: 16)
+        /// Never page text: extraction does not descend.
+        static let opaque = TagKind(rawValue: 32)
+        /// Starts and ends a block of text.
+        static let block = TagKind(rawValue: 64)
+
+        static func of(_ tag: String) -> TagKind { table[tag] ?? [] }
+
+        static let table: [String: TagKind] = {
+            var table: [String: TagKind] = [:]
+            for (set, kind) in [(HTMLTree.void, TagKind.void), (HTMLTree.rawText, .rawText), (HTMLTree.closesParagraph, .closesParagraph),
+                                (HTMLTree.headings, .heading), (HTMLTree.attributeTags, .keepsAttributes), (HTMLTree.opaque, .opaque),
+                                (ArticleExtractor.blockTags, .block)] {
+                for tag in set { table[tag, default: []].insert(kind) }
+            }
+            return table
+        }()
+    }
+
+    struct Flags: OptionSet {
+        let rawValue: UInt8
+        /// `hidden`, `aria-hidden="true"` or an inline `display:none`.
+        static let hidden = Flags(rawValue: 1)
+        /// `itemprop="articleBody"` or a main/article role: the page says this is the article.
+        static let declaredArticle = Flags(rawValue: 2)
+        /// role="navigation", "banner", "contentinfo", "complementary", "dialog", "alert" and the like.
+        static let boilerplateRole = Flags(rawValue: 4)
+    }
+
+    /// Why a page could not be parsed at all.
+    struct ParseError: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    /// Index 0 is a synthetic root holding the whole document, so fragments and pages with text outside
+    /// `<html>` have one root too.
+    private(set) var nodes: [Node] = []
+    /// The `<title>` text.
+    private(set) var documentTitle: String?
+    /// The texts of `<script type="application/ld+json">` elements.
+    private(set) var jsonLD: [String] = []
+
+    /// Elements whose content is never page text; extraction does not descend into them.
+    static let opaque: Set<String> = [
+        "script", "style", "noscript", "template", "svg", "math", "iframe", "object", "embed", "canvas",
+        "video", "audio", "picture", "select", "textarea", "map",
+    ]
+    /// Elements whose content is raw text up to their end tag: markup inside them is not markup.
+    static let rawText: Set<String> = ["script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript", "plaintext"]
+    static let void: Set<String> = [
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr",
+        "basefont", "bgsound", "frame", "keygen", "image",
+    ]
+    /// Start tags that close an open `<p>` (HTML's "close a p element" rule).
+    static let closesParagraph: Set<String> = [
+        "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl", "fieldset",
+        "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr",
+        "main", "menu", "nav", "ol", "p", "pre", "section", "summary", "table", "ul", "li", "dd", "dt",
+    ]
+    static let headings: Set<String> = ["h1", "h2", "h3", "h4", "h5", "h6"]
+    static let attributeTags: Set<String> = ["meta", "link", "time", "a", "script", "html", "abbr"]
+    static let boilerplateRoles: Set<String> = [
+        "navigation", "banner", "contentinfo", "complementary", "dialog", "alertdialog", "alert", "menu",
+        "menubar", "search", "toolbar", "tablist", "status",
+    ]
+
+    /// Parses a page given as bytes. `encoding` names their encoding when known (a String's UTF-8);
+    /// otherwise valid UTF-8 is taken as such and anything else is decoded by the page's `<meta charset>`,
+    /// else as Windows-1252 (what browsers assume).
+    init(bytes: UnsafeRawBufferPointer, encoding: String.Encoding?) throws {
+        guard bytes.count > 0 else { throw ParseError(description: "the page is empty") }
+        let utf8 = bytes.bindMemory(to: UInt8.self)
+        if encoding == .utf8 || (encoding == nil && String(validating: utf8, as: UTF8.self) != nil) {
+            parse(utf8)
+            return
+        }
+        let declared = encoding ?? HTMLTree.declaredEncoding(utf8) ?? .windowsCP1252
+        guard let text = String(data: Data(bytes), encoding: declared) ?? String(data: Data(bytes), encoding: .isoLatin1) else {
+            throw ParseError(description: "the page is not text in its declared encoding")
+        }
+        var copy = text
+        copy.withUTF8 { parse($0) }
+    }
+
+    init(html: String) throws {
+        var html = html
+        self = try html.withUTF8 { try HTMLTree(bytes: UnsafeRawBufferPointer($0), encoding: .utf8) }
+    }
+
+    /// The encoding a page declares in its first 4 kB (`<meta charset=...>` or `content="...; charset=..."`).
+    static func declaredEncoding(_ bytes: UnsafeBufferPointer<UInt8>) -> String.Encoding? {
+        let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
+        guard let range = head.range(of: "charset=") else { return nil }
+        let name = head[range.upperBound...].drop(while: { $0 == "\"" || $0 == "'" })
+            .prefix(while: { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        return HTMLTree.encodings[String(name)]
+    }
+
+    static let encodings: [String: String.Encoding] = [
+        "utf-8": .utf8, "utf8": .utf8, "iso-8859-1": .windowsCP1252, "latin1": .windowsCP1252, "us-ascii": .windowsCP1252,
+        "windows-1252": .windowsCP1252, "cp1252": .windowsCP1252, "iso-8859-2": .isoLatin2, "windows-1250": .windowsCP1250,
+        "windows-1251": .windowsCP1251, "windows-1253": .windowsCP1253, "windows-1254": .windowsCP1254,
+        "shift_jis": .shiftJIS, "shift-jis": .shiftJIS, "sjis": .shiftJIS, "euc-jp": .japaneseEUC, "iso-2022-jp": .iso2022JP,
+        "utf-16": .utf16, "utf-16le": .utf16LittleEndian, "utf-16be": .utf16BigEndian,
+    ]
+
+    // MARK: Tree building
+
+    private var open: [Int32] = []  // indices of the open elements, innermost last
+    /// How far down the open elements an end tag looks for its start tag. Real pages close what they
+    /// opened a few levels up; the bound keeps a hostile page of stray end tags over deep nesting linear.
+    static let endTagReach = 256
+
+    private mutating func push(_ tag: String, kind: TagKind, flags: Flags, hints: String, attributes: [String: String]?) {
+        let index = Int32(nodes.count)
+        nodes.append(Node(tag: tag, parent: open.last ?? -1, end: index + 1, text: hints, flags: flags, attributes: attributes, kind: kind))
+        if !kind.contains(.void) { open.append(index) }
+    }
+
+    private mutating func popOne() {
+        let index = Int(open.removeLast())
+        nodes[index].end = Int32(nodes.count)
+    }
+
+    /// Closes the innermost open `tag` and everything inside it, unless a `boundary` element is met first.
+    private mutating func close(_ tag: String, within boundary: Set<String> = []) {
+        var depth = open.count - 1
+        while depth > 0, open.count - depth <= HTMLTree.endTagReach {
+            let name = nodes[Int(open[depth])].tag
+            if name == tag {
+                while open.count > depth { popOne() }
+                return
+            }
+            if boundary.contains(name) { return }
+            depth -= 1
+        }
+    }
+
+    private mutating func text(_ value: String) {
+        let index = Int32(nodes.count)
+        nodes.append(Node(tag: "", parent: open.last ?? -1, end: index + 1, text: value, flags: [], attributes: nil, kind: []))
+    }
+
+    static let paragraphScope: Set<String> = ["table", "td", "th", "caption", "button", "template", "object"]
+    static let listScope: Set<String> = ["ul", "ol", "table", "td", "th"]
+    static let definitionScope: Set<String> = ["dl", "table"]
+    static let rowScope: Set<String> = ["tr", "table"]
+    static let tableScope: Set<String> = ["table"]
+    static let selectScope: Set<String> = ["select"]
+    static let cellScope: Set<String> = ["td", "th", "table"]
+
+    private mutating func startTag(_ tag: String, _ kind: TagKind, _ attributes: [(String, String)]) {
+        if kind.contains(.closesParagraph) { close("p", within: HTMLTree.paragraphScope) }
+        switch tag {
+        case "li": close("li", within: HTMLTree.listScope)
+        case "dt", "dd": close("dt", within: HTMLTree.definitionScope); close("dd", within: HTMLTree.definitionScope)
+        case "td", "th": close("td", within: HTMLTree.rowScope); close("th", within: HTMLTree.rowScope)
+        case "tr": close("tr", within: HTMLTree.tableScope)
+        case "option": close("option", within: HTMLTree.selectScope)
+        case "a": close("a", within: HTMLTree.cellScope)
+        default:
+            if kind.contains(.heading), let top = open.last, nodes[Int(top)].kind.contains(.heading) { popOne() }
+        }
+        var flags: Flags = []
+        var hints = ""
+        var kept: [String: String]? = kind.contains(.keepsAttributes) ? [:] : nil
+        for (name, value) in attributes {
+            switch name {
+            case "class", "id":
+                if !value.isEmpty { hints += hints.isEmpty ? value.lowercased() : " " + value.lowercased() }
+            case "hidden": flags.insert(.hidden)
+            case "aria-hidden": if value == "true" { flags.insert(.hidden) }
+            case "style":
+                let style = value.lowercased().filter { $0 != " " }
+                if style.contains("display:none") || style.contains("visibility:hidden") { flags.insert(.hidden) }
+            case "itemprop": if value.lowercased() == "articlebody" { flags.insert(.declaredArticle) }
+            case "role":
+                let role = value.lowercased()
+                if role == "main" || role == "article" { flags.insert(.declaredArticle) }
+                if HTMLTree.boilerplateRoles.contains(role) { flags.insert(.boilerplateRole) }
+            default: break
+            }
+            if kept != nil, kept![name] == nil { kept![name] = value }
+        }
+        push(tag, kind: kind, flags: flags, hints: hints, attributes: kept)
+    }
+
+    // MARK: Tokenizing
+
+    private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) {
+        nodes.reserveCapacity(bytes.count / 40)
+        push("#document", kind: [], flags: [], hints: "", attributes: nil)
+        var scanner = HTMLScanner(bytes: bytes)
+        while let token = scanner.next() {
+            switch token {
+            case .text(let value):
+                text(value)
+            case .startTag(let tag, let kind, let attributes, let selfClosing):
+                if kind.contains(.rawText) && !selfClosing {
+                    let content = scanner.rawText(until: tag)
+                    startTag(tag, kind, attributes)
+                    switch tag {
+                    case "title":
+                        if documentTitle == nil {
+                            let title = ArticleExtractor.collapseSpaces(HTMLScanner.decodeEntities(content))
+                            if !title.isEmpty { documentTitle = title }
+                        }
+                    case "script":
+                        if attributes.contains(where: { $0.0 == "type" && $0.1.lowercased().contains("ld+json") }) { jsonLD.append(content) }
+                    case "textarea", "xmp":
+                        text(HTMLScanner.decodeEntities(content))
+                    default: break
+                    }
+                    close(tag)
+                } else {
+                    startTag(tag, kind, attributes)
+                    if selfClosing, open.count > 1, nodes[Int(open.last!)].tag == tag, HTMLTree.selfClosingHonoured.contains(tag) { popOne() }
+                }
+            case .endTag(let tag):
+                if tag == "br" { startTag("br", TagKind.of("br"), []) }  // </br> is a line break in every browser
+                else if tag != "#document" { close(tag) }
+            }
+        }
+        while !open.isEmpty { popOne() }
+    }
+
+    /// Foreign elements where `<x/>` really is empty (in HTML elements the slash means nothing).
+    static let selfClosingHonoured: Set<String> = ["svg", "math", "path", "use", "circle", "rect", "g", "line", "polygon", "polyline", "ellipse"]
+}
+
+/// The tokens of an HTML byte stream: text (entities decoded), start tags with their attributes
+/// (names lowercased, values decoded) and end tags. Comments, doctypes and processing instructions are
+/// skipped; a `<` that starts no tag is text.
+struct HTMLScanner {
+    enum Token {
+        case text(String)
+        case startTag(String, HTMLTree.TagKind, [(String, String)], selfClosing: Bool)
+        case endTag(String)
+    }
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    var position = 0
+    /// Attributes the tree reads on every element; on `HTMLTree.attributeTags` elements all are kept.
+    static func isRead(_ attribute: String) -> Bool {
+        switch attribute {
+        case "class", "id", "hidden", "aria-hidden", "style", "itemprop", "role": return true
+        default: return false
+        }
+    }
+
+    init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
+
+    mutating func next() -> Token? {
+        let count = bytes.count
+        while position < count {
+            if bytes[position] != UInt8(ascii: "<") {
+                let start = position
+                position = find(UInt8(ascii: "<"), from: position) ?? count
+                return .text(Self.decodeEntities(bytes, start, position))
+            }
+            // A "<": which kind of markup?
+            let after = position + 1
+            guard after < count else { position = count; return .text("<") }
+            let c = bytes[after]
+            if c == UInt8(ascii: "!") {
+                if matches("<!--", at: position) {
+                    position = find("-->", from: position + 4).map { $0 + 3 } ?? count
+                } else if matches("<![CDATA[", at: position) {
+                    let start = position + 9
+                    let end = find("]]>", from: start) ?? count
+                    position = min(count, end + 3)
+                    return .text(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+                } else {
+                    position = (find(UInt8(ascii: ">"), from: after) ?? count - 1) + 1
+                }
+                continue
+            }
+            if c == UInt8(ascii: "?") {
+                position = (find(UInt8(ascii: ">"), from: after) ?? count - 1) + 1
+                continue
+            }
+            if c == UInt8(ascii: "/") {
+                let nameStart = after + 1
+                guard nameStart < count, Self.isLetter(bytes[nameStart]) else {
+                    // "</>" or "</ 3": browsers drop it as a bogus comment.
+                    position = (find(UInt8(ascii: ">"), from: after) ?? count - 1) + 1
+                    continue
+                }
+                let name = readName(from: nameStart)
+                position = (find(UInt8(ascii: ">"), from: position) ?? count - 1) + 1
+                return .endTag(name)
+            }
+            guard Self.isLetter(c) else {
+                position += 1
+                return .text("<")
+            }
+            position = after
+            let name = readName(from: after)
+            let kind = HTMLTree.TagKind.of(name)
+            let keepsAll = kind.contains(.keepsAttributes)
+            var attributes: [(String, String)] = []
+            var selfClosing = false
+            // Attributes up to the closing ">"; quotes may hold ">".
+            while position < count {
+                let b = bytes[position]
+                if b == UInt8(ascii: ">") { position += 1; break }
+                if Self.isSpace(b) { position += 1; continue }
+                if b == UInt8(ascii: "/") {
+                    position += 1
+                    if position < count, bytes[position] == UInt8(ascii: ">") { selfClosing = true }
+                    continue
+                }
+                let nameStart = position
+                while position < count, !Self.isSpace(bytes[position]), bytes[position] != UInt8(ascii: ">"),
+                      bytes[position] != UInt8(ascii: "="), !(bytes[position] == UInt8(ascii: "/") && position > nameStart) {
+                    position += 1
+                }
+                if position == nameStart { position += 1; continue }  // a lone "=": skip it
+                let attributeName = Self.lowercased(bytes, nameStart, position)
+                // Values of attributes nobody reads (href, src, data-*) are skipped, not decoded.
+                let wanted = keepsAll || Self.isRead(attributeName)
+                while position < count, Self.isSpace(bytes[position]) { position += 1 }
+                var value = ""
+                if position < count, bytes[position] == UInt8(ascii: "=") {
+                    position += 1
+                    while position < count, Self.isSpace(bytes[position]) { position += 1 }
+                    if position < count, bytes[position] == UInt8(ascii: "\"") || bytes[position] == UInt8(ascii: "'") {
+                        let quote = bytes[position]
+                        let start = position + 1
+                        let end = find(quote, from: start) ?? count
+                        if wanted { value = Self.decodeEntities(bytes, start, end) }
+                        position = min(count, end + 1)
+                    } else {
+                        let start = position
+                        while position < count, !Self.isSpace(bytes[position]), bytes[position] != UInt8(ascii: ">") { position += 1 }
+                        if wanted { value = Self.decodeEntities(bytes, start, position) }
+                    }
+                }
+                // Only the first of a repeated attribute counts, as in browsers; a runaway tag keeps at most 256.
+                if wanted, attributes.count < 256 { attributes.append((attributeName, value)) }
+            }
+            return .startTag(name, kind, attributes, selfClosing: selfClosing)
+        }
+        return nil
+    }
+
+    /// The raw text of a raw-text element up to its end tag (case-insensitive), leaving the scanner after it.
+    mutating func rawText(until tag: String) -> String {
+        let closing = Array("</\(tag)".utf8)
+        var search = position
+        while let candidate = find(UInt8(ascii: "<"), from: search) {
+            if candidate + closing.count <= bytes.count {
+                var same = true
+                for (k, b) in closing.enumerated() where Self.lower(bytes[candidate + k]) != b { same = false; break }
+                let next = candidate + closing.count
+                if same, next == bytes.count || Self.isSpace(bytes[next]) || bytes[next] == UInt8(ascii: ">") || bytes[next] == UInt8(ascii: "/") {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[position..<candidate]), as: UTF8.self)
+                    position = (find(UInt8(ascii: ">"), from: next) ?? bytes.count - 1) + 1
+                    return text
+                }
+            } else {
+                break
+            }
+            search = candidate + 1
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[position...]), as: UTF8.self)
+        position = bytes.count
+        return text
+    }
+
+    private mutating func readName(from start: Int) -> String {
+        position = start
+        while position < bytes.count {
+            let b = bytes[position]
+            if Self.isSpace(b) || b == UInt8(ascii: ">") || b == UInt8(ascii: "/") { break }
+            position += 1
+        }
+        return Self.lowercased(bytes, start, position)
+    }
+
+    private func matches(_ literal: StaticString, at index: Int) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard index + count <= bytes.count else { return false }
+        let pointer = literal.utf8Start
+        for k in 0..<count where Self.lower(bytes[index + k]) != Self.lower(pointer[k]) { return false }
+        return true
+    }
+
+    private func find(_ byte: UInt8, from start: Int) -> Int? {
+        guard start < bytes.count, let base = bytes.baseAddress else { return nil }
+        guard let hit = memchr(base + start, Int32(byte), bytes.count - start) else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    }
+
+    private func find(_ literal: StaticString, from start: Int) -> Int? {
+        let first = literal.utf8Start[0]
+        var search = start
+        while let candidate = find(first, from: search) {
+            if matches(literal, at: candidate) { return candidate }
+            search = candidate + 1
+        }
+        return nil
+    }
+
+    static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C }
+    static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
+    static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+
+    static func lowercased(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        String(unsafeUninitializedCapacity: end - start) { buffer in
+            for k in start..<end { buffer[k - start] = lower(bytes[k]) }
+            return end - start
+        }
+    }
+
+    // MARK: Character references
+
+    static func decodeEntities(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { decodeEntities($0, 0, $0.count) }
+    }
+
+    /// The bytes as text with character references decoded the way browsers do: named ones from the
+    /// HTML table (the legacy ones also without ";"), numeric ones with C1 controls read as Windows-1252,
+    /// and invalid code points as U+FFFD. Invalid UTF-8 becomes U+FFFD.
+    static func decodeEntities(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        let slice = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        guard let base = slice.baseAddress, memchr(base, Int32(UInt8(ascii: "&")), slice.count) != nil else {
+            return String(decoding: slice, as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(slice.count)
+        var i = 0
+        while i < slice.count {
+            let b = slice[i]
+            guard b == UInt8(ascii: "&") else { out.append(b); i += 1; continue }
+            if let (scalars, length) = reference(slice, i + 1) {
+                for scalar in scalars.unicodeScalars { out.append(contentsOf: Array(String(scalar).utf8)) }
+                i += 1 + length
+            } else {
+                out.append(b)
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The reference starting after an "&": its text and how many bytes it took, or nil when it is none.
+    private static func reference(_ s: UnsafeBufferPointer<UInt8>, _ start: Int) -> (String, Int)? {
+        guard start < s.count else { return nil }
+        if s[start] == UInt8(ascii: "#") {
+            var i = start + 1
+            var hex = false
+            if i < s.count, s[i] | 0x20 == UInt8(ascii: "x") { hex = true; i += 1 }
+            var value: UInt32 = 0
+            var digits = 0
+            while i < s.count {
+                let b = s[i]
+                let digit: UInt32
+                if b >= 0x30 && b <= 0x39 { digit = UInt32(b - 0x30) }
+                else if hex, (b | 0x20) >= 0x61 && (b | 0x20) <= 0x66 { digit = UInt32((b | 0x20) - 0x61 + 10) }
+                else { break }
+                value = min(0x110000, value * (hex ? 16 : 10) + digit)
+                digits += 1
+                i += 1
+            }
+            guard digits > 0 else { return nil }
+            if i < s.count, s[i] == UInt8(ascii: ";") { i += 1 }
+            if (0x80...0x9F).contains(value), let mapped = windows1252[value] { value = mapped }
+            let scalar = value == 0 ? nil : Unicode.Scalar(value)
+            return (String(scalar ?? "\u{FFFD}"), i - start)
+        }
+        var i = start
+        while i < s.count, i - start < 32, isLetter(s[i]) || (s[i] >= 0x30 && s[i] <= 0x39) { i += 1 }
+        guard i > start else { return nil }
+        let name = String(decoding: UnsafeBufferPointer(rebasing: s[start..<i]), as: UTF8.self)
+        if i < s.count, s[i] == UInt8(ascii: ";"), let value = HTMLEntityTable.names[name + ";"] { return (value, i + 1 - start) }
+        // Legacy references without ";": the longest known prefix ("&copy2019" is "©2019").
+        var length = i - start
+        while length >= 2 {
+            let prefix = String(decoding: UnsafeBufferPointer(rebasing: s[start..<(start + length)]), as: UTF8.self)
+            if let value = HTMLEntityTable.names[prefix] { return (value, length) }
+            length -= 1
+        }
+        return nil
+    }
+
+    /// HTML reads numeric references to C1 controls as the Windows-1252 characters they were meant to be.
+    static let windows1252: [UInt32: UInt32] = [
+        0x80: 0x20AC, 0x82: 0x201A, 0x83: 0x0192, 0x84: 0x201E, 0x85: 0x2026, 0x86: 0x2020, 0x87: 0x2021,
+        0x88: 0x02C6, 0x89: 0x2030, 0x8A: 0x0160, 0x8B: 0x2039, 0x8C: 0x0152, 0x8E: 0x017D, 0x91: 0x2018,
+        0x92: 0x2019, 0x93: 0x201C, 0x94: 0x201D, 0x95: 0x2022, 0x96: 0x2013, 0x97: 0x2014, 0x98: 0x02DC,
+        0x99: 0x2122, 0x9A: 0x0161, 0x9B: 0x203A, 0x9C: 0x0153, 0x9E: 0x017E, 0x9F: 0x0178,
+    ]
+}

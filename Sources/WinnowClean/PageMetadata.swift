@@ -1,0 +1,120 @@
+import Foundation
+
+/// What a page says about its article, from JSON-LD, Open Graph and meta tags, `<time>` and `<link>`:
+/// used where the feed left a field out.
+public struct PageMetadata: Sendable, Codable, Equatable {
+    public var title: String?
+    public var author: String?
+    /// As the page wrote it (ISO 8601 in nearly every page); the pipeline parses it.
+    public var published: String?
+    public var canonicalURL: String?
+    /// The body the page declares in JSON-LD `articleBody`, when it has one.
+    public var declaredBody: String?
+
+    public init(title: String? = nil, author: String? = nil, published: String? = nil, canonicalURL: String? = nil, declaredBody: String? = nil) {
+        self.title = title
+        self.author = author
+        self.published = published
+        self.canonicalURL = canonicalURL
+        self.declaredBody = declaredBody
+    }
+
+    static func read(_ tree: HTMLTree) -> PageMetadata {
+        var meta: [String: String] = [:]  // first value of each meta property/name, lowercased key
+        var canonical: String?
+        var timeStamp: String?
+        var h1: String?
+        var authorLink: String?
+        for (i, node) in tree.nodes.enumerated() where !node.isText {
+            switch node.tag {
+            case "meta":
+                guard let attributes = node.attributes, let content = attributes["content"]?.trimmingCharacters(in: .whitespacesAndNewlines),
+                      !content.isEmpty else { continue }
+                for key in [attributes["property"], attributes["name"], attributes["itemprop"]].compactMap({ $0?.lowercased() }) where meta[key] == nil {
+                    meta[key] = content
+                }
+            case "link":
+                if canonical == nil, node.attributes?["rel"]?.lowercased() == "canonical", let href = node.attributes?["href"], !href.isEmpty {
+                    canonical = href
+                }
+            case "time":
+                if timeStamp == nil, let value = node.attributes?["datetime"], !value.isEmpty { timeStamp = value }
+            case "a":
+                if authorLink == nil, node.attributes?["rel"]?.lowercased() == "author" {
+                    let text = ArticleExtractor.plainText(tree.nodes, i)
+                    if !text.isEmpty, text.count <= 80 { authorLink = text }
+                }
+            case "h1":
+                if h1 == nil {
+                    let text = ArticleExtractor.plainText(tree.nodes, i)
+                    if !text.isEmpty { h1 = text }
+                }
+            default: break
+            }
+        }
+        let ld = LinkedData(tree.jsonLD)
+        var metadata = PageMetadata()
+        metadata.title = ld.headline ?? meta["og:title"] ?? meta["twitter:title"] ?? h1 ?? tree.documentTitle
+        let metaAuthor = [meta["author"], meta["article:author"], meta["dc.creator"], meta["byl"]]
+            .compactMap { $0 }.first { !$0.hasPrefix("http") }
+        metadata.author = ld.author ?? metaAuthor.map { $0.replacingOccurrences(of: #"^(?i)by\s+"#, with: "", options: .regularExpression) } ?? authorLink
+        metadata.published = ld.datePublished ?? meta["article:published_time"] ?? meta["datepublished"] ?? meta["pubdate"]
+            ?? meta["publish-date"] ?? meta["date"] ?? meta["dc.date"] ?? meta["dc.date.issued"] ?? timeStamp
+        metadata.canonicalURL = canonical ?? meta["og:url"] ?? ld.url
+        metadata.declaredBody = ld.articleBody
+        return metadata
+    }
+}
+
+/// The article object of a page's JSON-LD (schema.org Article, NewsArticle, BlogPosting and kin).
+struct LinkedData {
+    var headline: String?
+    var author: String?
+    var datePublished: String?
+    var url: String?
+    var articleBody: String?
+
+    init(_ scripts: [String]) {
+        for script in scripts {
+            guard let data = script.data(using: .utf8),
+                  let json = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { continue }
+            // Breadth-first through arrays and @graph, bounded so a hostile page cannot make it expensive.
+            var queue: [Any] = [json]
+            var visited = 0
+            while !queue.isEmpty, visited < 200 {
+                let value = queue.removeFirst()
+                visited += 1
+                if let array = value as? [Any] { queue.append(contentsOf: array.prefix(50)); continue }
+                guard let object = value as? [String: Any] else { continue }
+                if let graph = object["@graph"] as? [Any] { queue.append(contentsOf: graph.prefix(50)) }
+                guard LinkedData.isArticle(object["@type"]) else { continue }
+                headline = headline ?? (object["headline"] as? String).flatMap(LinkedData.nonEmpty)
+                author = author ?? LinkedData.name(object["author"])
+                datePublished = datePublished ?? (object["datePublished"] as? String).flatMap(LinkedData.nonEmpty)
+                url = url ?? (object["url"] as? String) ?? ((object["mainEntityOfPage"] as? [String: Any])?["@id"] as? String)
+                articleBody = articleBody ?? (object["articleBody"] as? String).flatMap(LinkedData.nonEmpty)
+            }
+        }
+    }
+
+    static func isArticle(_ type: Any?) -> Bool {
+        let types = (type as? [Any])?.compactMap { $0 as? String } ?? [(type as? String) ?? ""]
+        return types.contains { $0.hasSuffix("Article") || $0 == "BlogPosting" || $0 == "Report" || $0 == "LiveBlogPosting" }
+    }
+
+    /// An author given as a name, a Person object, or a list of either: names joined with ", ".
+    static func name(_ value: Any?) -> String? {
+        if let text = value as? String { return nonEmpty(text) }
+        if let object = value as? [String: Any] { return (object["name"] as? String).flatMap(nonEmpty) }
+        if let list = value as? [Any] {
+            let names = list.prefix(10).compactMap { name($0) }
+            return names.isEmpty ? nil : names.joined(separator: ", ")
+        }
+        return nil
+    }
+
+    static func nonEmpty(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env python3
+"""Runs the peers over the same pages the same way winnow-bench extract does (bytes in, article text
+out, best of N rounds on one core) and writes their bodies for score.py.
+    peers.py HTML_DIR OUT_DIR [ROUNDS]"""
+import json, os, resource, sys, time
+
+html_dir, out_dir = sys.argv[1], sys.argv[2]
+rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+names = sorted(n for n in os.listdir(html_dir) if n.endswith('.html'))
+pages = [open(os.path.join(html_dir, n), 'rb').read() for n in names]
+
+def trafilatura_body(page):
+    import trafilatura
+    return trafilatura.extract(page) or ''
+
+def readability_body(page):
+    import lxml.html
+    from readability import Document
+    tree = lxml.html.fromstring(Document(page).summary())
+    # Paragraph breaks as the page has them, so words of two blocks do not run together.
+    for element in tree.iter():
+        if element.tag in ('p', 'div', 'li', 'br', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'tr', 'blockquote', 'pre'):
+            element.tail = '\n\n' + (element.tail or '')
+    return tree.text_content()
+
+for name, extract in [('trafilatura', trafilatura_body), ('readability-lxml', readability_body)]:
+    bodies, best = {}, float('inf')
+    for round in range(rounds):
+        start = time.perf_counter()
+        for n, page in zip(names, pages):
+            try:
+                text = extract(page)
+            except Exception as error:  # a peer's failure on one page counts as an empty body
+                text = ''
+            bodies[n[:-5]] = {'articleBody': text}
+        best = min(best, time.perf_counter() - start)
+    json.dump(bodies, open(os.path.join(out_dir, f'{name}.json'), 'w'))
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f'{name}: {len(pages)} pages, best of {rounds} rounds: {best:.3f} s, {len(pages) / best:.0f} pages/s on one core, peak RSS so far {peak:.0f} MB')
