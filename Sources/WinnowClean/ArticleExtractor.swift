@@ -25,13 +25,15 @@ enum ArticleExtractor {
         var text: String
         var chars: Int
         var linkChars: Int
+        /// Holds sentence punctuation (counted as the text is read, so it is known also without the text).
+        var punctuated = false
 
         var linkDensity: Double { chars == 0 ? 0 : Double(linkChars) / Double(chars) }
         /// Reads like article text: long, or a sentence, and not mostly links.
         var isArticleLike: Bool {
             guard linkDensity < 0.34 else { return false }
             if chars >= 120 { return true }
-            return chars >= 40 && text.contains(where: { ".!?:;,\u{3002}".contains($0) })
+            return chars >= 40 && punctuated
         }
     }
 
@@ -117,6 +119,8 @@ enum ArticleExtractor {
             }
         }
 
+        cutRepeatedTeasers(nodes, &cut)
+
         // Pass 2: the blocks that remain; the article is the subtree with the most article-like text net of boilerplate.
         let blocks = blocks(nodes, cut: cut, withText: true)
         var score = [Double](repeating: 0, count: nodes.count)
@@ -161,6 +165,44 @@ enum ArticleExtractor {
             }
         }
         return ExtractedPage(paragraphs: paragraphs, metadata: metadata, dropped: dropped)
+    }
+
+    /// Elements that teaser lists are made of: a story's link with a line or two, repeated.
+    static let teaserTags: Set<String> = ["div", "li", "article", "section", "aside", "figure"]
+
+    /// Cuts teaser lists: three or more sibling elements of one tag and class, each short and led by a
+    /// link ("more stories", "latest news", a feed of other articles beside this one). Their sentences read
+    /// like article text one by one; their repetition and links give them away. Not cut when they hold
+    /// half the page's article-like text: then the page is the list.
+    static func cutRepeatedTeasers(_ nodes: [HTMLTree.Node], _ cut: inout [Cut?]) {
+        let blocks = blocks(nodes, cut: cut, withText: false)
+        var chars = [Int](repeating: 0, count: nodes.count)
+        var links = [Int](repeating: 0, count: nodes.count)
+        var good = [Int](repeating: 0, count: nodes.count)
+        for block in blocks {
+            chars[Int(block.owner)] += block.chars
+            links[Int(block.owner)] += block.linkChars
+            if block.isArticleLike { good[Int(block.owner)] += block.chars }
+        }
+        for i in stride(from: nodes.count - 1, through: 1, by: -1) where nodes[i].parent >= 0 {
+            let parent = Int(nodes[i].parent)
+            chars[parent] += chars[i]; links[parent] += links[i]; good[parent] += good[i]
+        }
+        let total = max(1, good[0])
+        // Group each parent's teaser-shaped children by tag and class.
+        var groups: [Int: [String: [Int]]] = [:]
+        for (i, node) in nodes.enumerated() where cut[i] == nil && teaserTags.contains(node.tag) {
+            let text = chars[i]
+            guard text > 0, text <= 600, links[i] * 5 >= text, node.parent >= 0 else { continue }
+            groups[Int(node.parent), default: [:]][node.tag + " " + node.text, default: []].append(i)
+        }
+        for (_, byShape) in groups {
+            for (_, members) in byShape where members.count >= 3 {
+                let held = members.reduce(0) { $0 + good[$1] }
+                guard held * 2 < total else { continue }
+                for i in members { cut[i] = Cut(ruleID: "html.repeated-teasers", category: "related") }
+            }
+        }
     }
 
     /// The category of an element that is never article text by its name or role, or nil.
@@ -242,7 +284,8 @@ enum ArticleExtractor {
             while let top = open.last, i >= Int(nodes[Int(top.index)].end) { close() }
             let node = nodes[i]
             if node.isText {
-                let count = visibleCount(node.text)
+                let (count, punctuated) = measure(node.text)
+                if punctuated { current.punctuated = true }
                 if withText, count > 0 || !current.text.isEmpty {
                     current.text += node.text
                 }
@@ -298,13 +341,22 @@ enum ArticleExtractor {
         return collapseSpaces(text)
     }
 
-    /// Characters that are not white space (UTF-8 lead bytes of non-space characters).
-    static func visibleCount(_ text: String) -> Int {
+    /// Characters that are not white space (UTF-8 lead bytes of non-space characters), and whether any is
+    /// sentence punctuation (ASCII . ! ? : ; , or the ideographic full stop and comma).
+    static func measure(_ text: String) -> (count: Int, punctuated: Bool) {
         var count = 0
-        for byte in text.utf8 where byte & 0xC0 != 0x80 && byte != 0x20 && byte != 0x0A && byte != 0x09 && byte != 0x0D {
-            count += 1
+        var punctuated = false
+        var state = 0  // 1: after E3, 2: after E3 80 (the ideographic comma and full stop are E3 80 81 and E3 80 82)
+        for byte in text.utf8 {
+            switch byte {
+            case 0x20, 0x0A, 0x09, 0x0D: break
+            case 0x2E, 0x21, 0x3F, 0x3A, 0x3B, 0x2C: count += 1; punctuated = true
+            case 0x80...0xBF: if state == 2 && (byte == 0x81 || byte == 0x82) { punctuated = true }
+            default: count += 1
+            }
+            state = byte == 0xE3 ? 1 : (state == 1 && byte == 0x80 ? 2 : 0)
         }
-        return count
+        return (count, punctuated)
     }
 
     /// Runs of white space (ASCII and no-break space) as one space, none at the ends.

@@ -96,6 +96,11 @@ public struct Cleaner: Sendable {
         clean(page: try ArticleExtractor.extract(bytes: htmlBytes), title: title, author: author)
     }
 
+    /// The article of an HTML page before the boilerplate rules: what the page's structure alone says.
+    public static func extractArticle(htmlBytes: UnsafeRawBufferPointer) throws -> ExtractedPage {
+        try ArticleExtractor.extract(bytes: htmlBytes)
+    }
+
     private func clean(page: ExtractedPage, title: String?, author: String?) -> CleanedDocument {
         var result = clean(paragraphs: page.paragraphs, title: title ?? page.metadata.title, author: author ?? page.metadata.author)
         result.removed.insert(contentsOf: page.dropped, at: 0)
@@ -123,12 +128,18 @@ public struct Cleaner: Sendable {
             removed.append(Removal(text: paragraphs[index], ruleID: id, category: category))
         }
 
-        // Repeated paragraphs: keep the first.
+        // Repeated paragraphs: a sentence-long paragraph printed exactly twice is a pull quote or a block
+        // the page carries twice; keep the first. Short lines and lines that recur many times are the
+        // article's own structure (table cells, recipe steps, interview questions) and stay.
+        var occurrences: [String: Int] = [:]
+        for p in paragraphs { occurrences[p, default: 0] += 1 }
         var seen = Set<String>()
         var kept: [String] = []
         for p in paragraphs {
-            if seen.insert(p).inserted { kept.append(p) } else {
+            if occurrences[p] == 2, p.utf8.count >= 60, !seen.insert(p).inserted {
                 removed.append(Removal(text: p, ruleID: StructuralRule.repeatedParagraph, category: "repeat"))
+            } else {
+                kept.append(p)
             }
         }
         paragraphs = kept

@@ -17,6 +17,9 @@ struct ExtractBench: ParsableCommand {
     @Option(name: .long, help: "Timed rounds over all the pages (the best round is reported).")
     var rounds = 5
 
+    @Flag(name: .long, help: "Stop after finding the article in the page's structure: no boilerplate rules, no normalization.")
+    var structureOnly = false
+
     func run() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".html") }.sorted()
         let pages = try names.map { try Data(contentsOf: URL(fileURLWithPath: folder).appendingPathComponent($0)) }
@@ -28,8 +31,10 @@ struct ExtractBench: ParsableCommand {
             let start = DispatchTime.now()
             for (name, page) in zip(names, pages) {
                 do {
-                    let document = try page.withUnsafeBytes { try cleaner.clean(htmlBytes: $0) }
-                    if round == 0 { bodies[String(name.dropLast(5))] = ["articleBody": document.text] }
+                    let text = try page.withUnsafeBytes {
+                        structureOnly ? try Cleaner.extractArticle(htmlBytes: $0).paragraphs.joined(separator: "\n\n") : try cleaner.clean(htmlBytes: $0).text
+                    }
+                    if round == 0 { bodies[String(name.dropLast(5))] = ["articleBody": text] }
                 } catch {
                     if round == 0 { failures.append("\(name): \(error)"); bodies[String(name.dropLast(5))] = ["articleBody": ""] }
                 }

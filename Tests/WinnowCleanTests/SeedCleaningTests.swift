@@ -118,10 +118,19 @@ import Testing
         #expect(throws: RuleError.self) { try Cleaner(rules: [BoilerplateRule(id: "bad", category: "x", pattern: "(unclosed")]) }
     }
 
-    @Test func repeatedParagraphsAreKeptOnce() throws {
-        let doc = try Cleaner().clean(paragraphs: ["Same words here in a sentence.", "Other text follows here.", "Same words here in a sentence."])
-        #expect(doc.text == "Same words here in a sentence.\n\nOther text follows here.")
+    @Test func aParagraphPrintedTwiceIsKeptOnce() throws {
+        let quote = "The minister said the plan would be ready before the end of the year, and not a day later."
+        let doc = try Cleaner().clean(paragraphs: [quote, "Other text follows here.", quote])
+        #expect(doc.text == "\(quote)\n\nOther text follows here.")
         #expect(doc.removed.map(\.ruleID) == [StructuralRule.repeatedParagraph])
+    }
+
+    @Test func shortOrManyTimesRepeatedLinesAreTheArticlesOwn() throws {
+        // Interview questions asked of each guest, table cells: the article's structure, not boilerplate.
+        let question = "What inspired you to start cooking for other people at home?"
+        let doc = try Cleaner().clean(paragraphs: [question, "Anna: my grandmother.", question, "Ben: a friend.", question, "Cleo: boredom.", "Yes", "Yes"])
+        #expect(doc.removed.isEmpty)
+        #expect(doc.text.components(separatedBy: question).count == 4)
     }
 
     @Test func shortUnfinishedLinesAtTheEndAreNotTeasers() throws {
