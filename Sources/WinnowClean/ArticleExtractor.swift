@@ -104,6 +104,7 @@ enum ArticleExtractor {
             hints[node.text] = result
             return result
         }
+        let visible = cut
         for byHints in [false, true] {
             let good = articleText(nodes, blocks(nodes, cut: cut, withText: false))
             let total = Double(good[0])
@@ -119,19 +120,24 @@ enum ArticleExtractor {
             }
         }
 
-        cutRepeatedTeasers(nodes, &cut)
+        cutRepeatedTeasers(nodes, &cut, measuredWith: visible)
 
         // Pass 2: the blocks that remain; the article is the subtree with the most article-like text net of boilerplate.
         let blocks = blocks(nodes, cut: cut, withText: true)
         var score = [Double](repeating: 0, count: nodes.count)
         for block in blocks {
-            let value = block.isArticleLike ? Double(block.chars) * (1 - block.linkDensity) : -0.5 * Double(block.chars)
+            // Long text with many links (a list of items each citing a source) neither draws nor repels.
+            let value = block.isArticleLike ? Double(block.chars) * (1 - block.linkDensity)
+                : block.chars >= 120 && block.linkDensity < 0.6 ? 0 : -0.5 * Double(block.chars)
             score[Int(block.owner)] += value
         }
         var subtree = score
         for i in stride(from: nodes.count - 1, through: 0, by: -1) where nodes[i].parent >= 0 {
             subtree[Int(nodes[i].parent)] += subtree[i]
         }
+        // The element a page marks as its schema.org articleBody counts half again: a short news item
+        // should not lose to a longer footer blurb.
+        for i in nodes.indices where nodes[i].flags.contains(.articleBody) && subtree[i] > 0 { subtree[i] *= 1.5 }
         var best = 0
         for i in nodes.indices where !nodes[i].isText && subtree[i] >= subtree[best] { best = i }
         // Nothing reads like an article (a feed's short HTML summary, a caption-only page): keep all that is left.
@@ -174,8 +180,9 @@ enum ArticleExtractor {
     /// link ("more stories", "latest news", a feed of other articles beside this one). Their sentences read
     /// like article text one by one; their repetition and links give them away. Not cut when they hold
     /// half the page's article-like text: then the page is the list.
-    static func cutRepeatedTeasers(_ nodes: [HTMLTree.Node], _ cut: inout [Cut?]) {
-        let blocks = blocks(nodes, cut: cut, withText: false)
+    static func cutRepeatedTeasers(_ nodes: [HTMLTree.Node], _ cut: inout [Cut?], measuredWith visible: [Cut?]) {
+        // Measured on the page as shown (before the other cuts took the cards' headers and share bars).
+        let blocks = blocks(nodes, cut: visible, withText: false)
         var chars = [Int](repeating: 0, count: nodes.count)
         var links = [Int](repeating: 0, count: nodes.count)
         var good = [Int](repeating: 0, count: nodes.count)
@@ -184,22 +191,26 @@ enum ArticleExtractor {
             links[Int(block.owner)] += block.linkChars
             if block.isArticleLike { good[Int(block.owner)] += block.chars }
         }
+        // A card has a picture or a heading; an article's own list items (a digest's points) do not.
+        var card = nodes.map { $0.tag == "img" || $0.tag == "picture" || $0.kind.contains(.heading) }
         for i in stride(from: nodes.count - 1, through: 1, by: -1) where nodes[i].parent >= 0 {
             let parent = Int(nodes[i].parent)
             chars[parent] += chars[i]; links[parent] += links[i]; good[parent] += good[i]
+            if card[i] { card[parent] = true }
         }
         let total = max(1, good[0])
         // Group each parent's teaser-shaped children by tag and class.
         var groups: [Int: [String: [Int]]] = [:]
         for (i, node) in nodes.enumerated() where cut[i] == nil && teaserTags.contains(node.tag) {
             let text = chars[i]
-            guard text > 0, text <= 600, links[i] * 5 >= text, node.parent >= 0 else { continue }
+            guard text > 0, text <= 600, links[i] * 5 >= text, card[i], node.parent >= 0 else { continue }
             groups[Int(node.parent), default: [:]][node.tag + " " + node.text, default: []].append(i)
         }
         for (_, byShape) in groups {
             for (_, members) in byShape where members.count >= 3 {
                 let held = members.reduce(0) { $0 + good[$1] }
                 guard held * 2 < total else { continue }
+                if debug { Swift.print("teasers \(members.count) × \(nodes[members[0]].tag).\(nodes[members[0]].text) holding \(held) of \(total)") }
                 for i in members { cut[i] = Cut(ruleID: "html.repeated-teasers", category: "related") }
             }
         }

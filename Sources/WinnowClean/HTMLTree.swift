@@ -56,10 +56,12 @@ struct HTMLTree {
         let rawValue: UInt8
         /// `hidden`, `aria-hidden="true"` or an inline `display:none`.
         static let hidden = Flags(rawValue: 1)
-        /// `itemprop="articleBody"` or a main/article role: the page says this is the article.
+        /// `itemprop="articleBody"` or a main/article role: the page says this is (or holds) the article.
         static let declaredArticle = Flags(rawValue: 2)
         /// role="navigation", "banner", "contentinfo", "complementary", "dialog", "alert" and the like.
         static let boilerplateRole = Flags(rawValue: 4)
+        /// `itemprop="articleBody"`: the schema.org article body itself, the most specific declaration.
+        static let articleBody = Flags(rawValue: 8)
     }
 
     /// Why a page could not be parsed at all.
@@ -208,7 +210,7 @@ struct HTMLTree {
             case "style":
                 let style = value.lowercased().filter { $0 != " " }
                 if style.contains("display:none") || style.contains("visibility:hidden") { flags.insert(.hidden) }
-            case "itemprop": if value.lowercased() == "articlebody" { flags.insert(.declaredArticle) }
+            case "itemprop": if value.lowercased() == "articlebody" { flags.formUnion([.declaredArticle, .articleBody]) }
             case "role":
                 let role = value.lowercased()
                 if role == "main" || role == "article" { flags.insert(.declaredArticle) }
