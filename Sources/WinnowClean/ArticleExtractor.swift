@@ -203,7 +203,7 @@ enum ArticleExtractor {
         var groups: [Int: [String: [Int]]] = [:]
         for (i, node) in nodes.enumerated() where cut[i] == nil && teaserTags.contains(node.tag) {
             let text = chars[i]
-            guard text > 0, text <= 600, links[i] * 5 >= text, card[i], node.parent >= 0 else { continue }
+            guard text > 0, text <= 800, links[i] * 10 >= text, card[i], node.parent >= 0 else { continue }
             groups[Int(node.parent), default: [:]][node.tag + " " + node.text, default: []].append(i)
         }
         for (_, byShape) in groups {

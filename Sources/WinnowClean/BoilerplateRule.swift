@@ -9,6 +9,9 @@ public struct BoilerplateRule: Sendable, Codable, Equatable {
         case blockStart = "block-start"
         /// A byline: the paragraph leaves the body and its first capture group becomes the author.
         case byline
+        /// A label heading a block of teasers ("More from ...", "Related links:"): the label goes, and so does
+        /// all that follows it when none of that is long enough to be the article's own text.
+        case teaserLabel = "teaser-label"
     }
 
     public var id: String
@@ -52,8 +55,10 @@ extension BoilerplateRule {
               pattern: #"(?i)^[^\p{L}\p{N}]{0,6}listen to (this|the) (article|story)\b.{0,80}$"#, maxLength: 120),
         .init(id: "share.prompt", category: "share",
               pattern: #"(?i)^(share (your (perspective|thoughts|story)|this (article|story|page))|share on (facebook|twitter|x|linkedin)|join the conversation|leave a comment|comments?)[.!:]*$"#, maxLength: 60),
-        .init(id: "related.label", category: "related",
-              pattern: #"(?i)^(related( articles?| stories| coverage)?|read (also|next|more)|see also|recommended( for you)?|more (from|stories|on this)[^.]{0,40}|you (may|might) also like|most (read|popular))[:.]?$"#, maxLength: 90),
+        .init(id: "related.label", category: "related", kind: .teaserLabel,
+              pattern: #"(?i)^(related( articles?| stories| coverage| links| content| news)?|read (also|next)|see also|recommended( for you| stories| reading)?|more (from|stories|on this|in|on)?[\p{L} ]{0,40}|you (may|might) also like|most (read|popular|viewed)( in [\p{L} ]{0,30})?|partner (news|content)|around the web|from (our|the) partners?)[:.]?$"#, maxLength: 90),
+        .init(id: "read-more.button", category: "read-more",
+              pattern: #"(?i)^(read|show|see|view) (more|full (story|article)|the full (story|article))[.…:!]*$"#, maxLength: 40),
         .init(id: "read-more.truncation", category: "read-more",
               pattern: #"(?i)(\.\.\.|…)\s*read more[.!]?$"#),
         .init(id: "caption.photo-description", category: "caption",
@@ -78,7 +83,7 @@ extension BoilerplateRule {
               pattern: #"(?i)^.{0,60}\b(requires|enable|needs) javascript\b.{0,60}$"#, maxLength: 140),
         .init(id: "share.tell-us", category: "share",
               pattern: #"(?i)^(tell us what (you|YOU) think|what do you think\?|let us know (what you think|in the comments))[.!?…]*$"#, maxLength: 60),
-        .init(id: "related.kicker-label", category: "related",
+        .init(id: "related.kicker-label", category: "related", kind: .teaserLabel,
               pattern: #"(?i)^(don'?t miss|trending( now| stories)?|see more (photos|videos|pictures)|more (photos|videos)|watch( now| more)?|also read|also see|top stories|latest( news| stories)?|editor'?s picks?)[:.!]*$"#, maxLength: 40),
         .init(id: "caption.agency-credit", category: "caption",
               pattern: #"^[^.!?]{0,100}(\||/|via|©)\s*(Getty Images|AFP|Reuters|AP( Photo)?|Bloomberg|EPA(-EFE)?|Shutterstock|Alamy|PA( Images| Wire)?|Xinhua|NurPhoto)( via Getty Images)?\.?$"#, maxLength: 160),

@@ -109,6 +109,9 @@ public struct Cleaner: Sendable {
         return result
     }
 
+    /// A paragraph this long is article text, not a teaser's summary.
+    static let articleParagraphLength = 400
+
     /// True when the text looks like HTML rather than plain text.
     public static func looksLikeHTML(_ text: String) -> Bool {
         let head = text.prefix(4096).lowercased()
@@ -147,6 +150,7 @@ public struct Cleaner: Sendable {
         // Rules matched one paragraph at a time.
         var keep = [Bool](repeating: true, count: paragraphs.count)
         var block: BoilerplateRule?  // a block-start rule matched: everything after it goes with it
+        var labels: [(index: Int, rule: BoilerplateRule)] = []  // teaser labels, in order
         for (i, p) in paragraphs.enumerated() {
             if let block { remove(i, block.id, block.category); keep[i] = false; continue }
             guard let (compiled, match) = firstRule(matching: p) else { continue }
@@ -157,11 +161,25 @@ public struct Cleaner: Sendable {
             case .blockStart:
                 remove(i, rule.id, rule.category)
                 block = rule
+            case .teaserLabel:
+                remove(i, rule.id, rule.category)
+                labels.append((i, rule))
             case .byline:
                 if author == nil, match.numberOfRanges > 1, let r = Range(match.range(at: 1), in: p) { author = String(p[r]) }
                 remove(i, rule.id, rule.category)
             }
             keep[i] = false
+        }
+        // The first teaser label that comes after most of the text and after which nothing is article-long
+        // takes all that follows with it. ("TRENDING" above an article of short paragraphs takes nothing.)
+        for (index, rule) in labels {
+            let rest = (index + 1)..<paragraphs.count
+            let before = paragraphs[..<index].indices.reduce(0) { $0 + (keep[$1] ? paragraphs[$1].utf8.count : 0) }
+            let after = rest.reduce(0) { $0 + (keep[$1] ? paragraphs[$1].utf8.count : 0) }
+            guard before > after,
+                  rest.allSatisfy({ !keep[$0] || paragraphs[$0].utf16.count < Self.articleParagraphLength }) else { continue }
+            for j in rest where keep[j] { remove(j, rule.id, rule.category); keep[j] = false }
+            break
         }
         paragraphs = zip(paragraphs, keep).filter(\.1).map(\.0)
 

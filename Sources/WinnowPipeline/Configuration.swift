@@ -242,7 +242,7 @@ extension PipelineConfiguration {
             guard let pattern = try rule.string("pattern") else { throw ConfigurationError(path: "\(rule.path).pattern", reason: "missing") }
             let kindName = try rule.string("kind") ?? "paragraph"
             guard let kind = BoilerplateRule.Kind(rawValue: kindName) else {
-                throw ConfigurationError(path: "\(rule.path).kind", reason: "\"\(kindName)\" is not one of paragraph, block-start, byline")
+                throw ConfigurationError(path: "\(rule.path).kind", reason: "\"\(kindName)\" is not one of paragraph, block-start, byline, teaser-label")
             }
             guard (try? NSRegularExpression(pattern: pattern)) != nil else {
                 throw ConfigurationError(path: "\(rule.path).pattern", reason: "\(pattern) is not a valid regular expression")
