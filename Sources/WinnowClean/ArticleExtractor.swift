@@ -151,7 +151,8 @@ enum ArticleExtractor {
             guard !block.text.isEmpty else { continue }
             if !range.contains(block.owner) {
                 dropped.append(Removal(text: block.text, ruleID: "html.outside-article", category: "layout"))
-            } else if block.linkDensity > 0.5 {
+            } else if block.linkDensity > 0.5 && !(block.chars >= 100 && block.punctuated) {
+                // A sentence that is mostly links (a digest's item) is text; a short run of links is a menu.
                 dropped.append(Removal(text: block.text, ruleID: "html.link-list", category: "navigation"))
             } else if block.tag == "h1" {
                 dropped.append(Removal(text: block.text, ruleID: "html.headline", category: "title"))

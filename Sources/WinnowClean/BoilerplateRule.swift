@@ -89,6 +89,10 @@ extension BoilerplateRule {
               pattern: #"^[^.!?]{0,100}(\||/|via|©)\s*(Getty Images|AFP|Reuters|AP( Photo)?|Bloomberg|EPA(-EFE)?|Shutterstock|Alamy|PA( Images| Wire)?|Xinhua|NurPhoto)( via Getty Images)?\.?$"#, maxLength: 160),
         .init(id: "bio.contact-author", category: "bio",
               pattern: #"(?i)^(have a (news )?tip\?|got a (news )?tip\?|contact (the )?(author|writer|reporter)|[^.]{0,80} (may|can) be reached at)\b.{0,200}$"#, maxLength: 300),
+        .init(id: "dateline.date-only", category: "dateline",
+              pattern: #"(?i)^(?=.*\d)(?:[\s,.:;@·|/()–-]*(?:\d{1,4}(?:st|nd|rd|th|h)?|jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:rs(?:day)?)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?|[ap]\.?m\.?|at|on|published|updated|posted|last|modified|date|gmt|utc|[a-z]{1,3}t|ist|cest?|hkt))+[\s.]*$"#, maxLength: 90),
+        .init(id: "footer.copyright", category: "footer",
+              pattern: #"(?i)^(.{0,120}(©|\(c\)|copyright)\s*(\d{4}|\d{4}\s*[-–]\s*\d{4}).{0,240}|.{0,240}\ball rights reserved\b.{0,120})$"#, maxLength: 400),
         .init(id: "byline.by-line", category: "byline", kind: .byline,
               pattern: #"^(?:By|BY|by)\s+(\p{Lu}[\p{L}.'’-]*(?:\s+(?:\p{Lu}[\p{L}.'’-]*|and|&|de|van|von|al|bin)){0,6})(?:\s*[-|–—,•]\s*[^.]{0,60}\d[^.]{0,40})?\s*$"#, maxLength: 160),
     ]

@@ -170,13 +170,13 @@ public struct Cleaner: Sendable {
             }
             keep[i] = false
         }
-        // The first teaser label that comes after most of the text and after which nothing is article-long
+        // The first teaser label that has two thirds of the text before it and after which nothing is article-long
         // takes all that follows with it. ("TRENDING" above an article of short paragraphs takes nothing.)
         for (index, rule) in labels {
             let rest = (index + 1)..<paragraphs.count
             let before = paragraphs[..<index].indices.reduce(0) { $0 + (keep[$1] ? paragraphs[$1].utf8.count : 0) }
             let after = rest.reduce(0) { $0 + (keep[$1] ? paragraphs[$1].utf8.count : 0) }
-            guard before > after,
+            guard before > 2 * after,
                   rest.allSatisfy({ !keep[$0] || paragraphs[$0].utf16.count < Self.articleParagraphLength }) else { continue }
             for j in rest where keep[j] { remove(j, rule.id, rule.category); keep[j] = false }
             break

@@ -54,7 +54,8 @@ struct HTMLTree {
 
     struct Flags: OptionSet {
         let rawValue: UInt8
-        /// `hidden`, `aria-hidden="true"` or an inline `display:none`.
+        /// `hidden` or an inline `display:none`. (`aria-hidden` is not: it hides from screen readers what
+        /// is on screen, pull quotes among it.)
         static let hidden = Flags(rawValue: 1)
         /// `itemprop="articleBody"` or a main/article role: the page says this is (or holds) the article.
         static let declaredArticle = Flags(rawValue: 2)
@@ -206,7 +207,6 @@ struct HTMLTree {
             case "class", "id":
                 if !value.isEmpty { hints += hints.isEmpty ? value.lowercased() : " " + value.lowercased() }
             case "hidden": flags.insert(.hidden)
-            case "aria-hidden": if value == "true" { flags.insert(.hidden) }
             case "style":
                 let style = value.lowercased().filter { $0 != " " }
                 if style.contains("display:none") || style.contains("visibility:hidden") { flags.insert(.hidden) }
@@ -280,7 +280,7 @@ struct HTMLScanner {
     /// Attributes the tree reads on every element; on `HTMLTree.attributeTags` elements all are kept.
     static func isRead(_ attribute: String) -> Bool {
         switch attribute {
-        case "class", "id", "hidden", "aria-hidden", "style", "itemprop", "role": return true
+        case "class", "id", "hidden", "style", "itemprop", "role": return true
         default: return false
         }
     }
