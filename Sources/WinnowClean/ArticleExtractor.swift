@@ -79,6 +79,7 @@ enum ArticleExtractor {
         "commentary", "adjacent", "address", "advice", "admin", "addon", "adaptive", "shared", "navy", "authority",
         "biography", "tagline", "printable",
     ]
+    static let quoteWords: Set<String> = ["embed", "embedded", "tweet", "twittertweet", "instagrammedia", "quote", "blockquote", "pullquote"]
     static let contentWords: Set<String> = [
         "article", "articlebody", "body", "content", "entry", "main", "post", "story", "storybody", "text", "prose", "blog",
     ]
@@ -225,6 +226,8 @@ enum ArticleExtractor {
 
     /// The category of an element whose class or id says it is not article text, or nil.
     static func hintCategory(_ words: [String]) -> String? {
+        // Embedded posts and quotes sit in "social" wrappers but are what the article quotes.
+        if words.contains(where: { quoteWords.contains($0) }) { return nil }
         for word in words where !articleWords.contains(word) {
             let bytes = Array(word.utf8)
             for (prefix, category) in boilerplateWordBytes where prefix[0] == bytes[0] {

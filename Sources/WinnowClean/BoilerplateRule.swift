@@ -83,7 +83,7 @@ extension BoilerplateRule {
               pattern: #"(?i)^.{0,60}\b(requires|enable|needs) javascript\b.{0,60}$"#, maxLength: 140),
         .init(id: "share.tell-us", category: "share",
               pattern: #"(?i)^(tell us what (you|YOU) think|what do you think\?|let us know (what you think|in the comments))[.!?…]*$"#, maxLength: 60),
-        .init(id: "related.kicker-label", category: "related", kind: .teaserLabel,
+        .init(id: "related.kicker-label", category: "related",
               pattern: #"(?i)^(don'?t miss|trending( now| stories)?|see more (photos|videos|pictures)|more (photos|videos)|watch( now| more)?|also read|also see|top stories|latest( news| stories)?|editor'?s picks?)[:.!]*$"#, maxLength: 40),
         .init(id: "caption.agency-credit", category: "caption",
               pattern: #"^[^.!?]{0,100}(\||/|via|©)\s*(Getty Images|AFP|Reuters|AP( Photo)?|Bloomberg|EPA(-EFE)?|Shutterstock|Alamy|PA( Images| Wire)?|Xinhua|NurPhoto)( via Getty Images)?\.?$"#, maxLength: 160),
