@@ -105,12 +105,15 @@ enum ArticleExtractor {
             hints[node.text] = result
             return result
         }
-        let visible = cut
+        let visibleBlocks = blocks(nodes, cut: cut, withText: false)
+        var textual = nodes.map { $0.visible > 0 }  // has text in its subtree: only those are worth a look
+        for i in stride(from: nodes.count - 1, through: 1, by: -1) where textual[i] && nodes[i].parent >= 0 { textual[Int(nodes[i].parent)] = true }
         for byHints in [false, true] {
-            let good = articleText(nodes, blocks(nodes, cut: cut, withText: false))
+            let good = articleText(nodes, byHints ? blocks(nodes, cut: cut, withText: false) : visibleBlocks)
             let total = Double(good[0])
-            for (i, node) in nodes.enumerated() where !node.isText && cut[i] == nil {
-                if byHints && (node.text.isEmpty || node.flags.contains(.declaredArticle)) { continue }
+            for (i, node) in nodes.enumerated() where textual[i] && !node.isText && cut[i] == nil {
+                // A link's class names the link ("tag", "author"): its words are the sentence's.
+                if byHints && (node.text.isEmpty || node.flags.contains(.declaredArticle) || node.tag == "a") { continue }
                 guard let category = byHints ? analysis(node).category : elementCategory(node) else { continue }
                 let ruleID = byHints ? "html.class.\(category)" : boilerplateTags[node.tag] != nil ? "html.element.\(node.tag)" : "html.role.\(category)"
                 let share = total > 0 ? Double(good[i]) / total : 0
@@ -121,7 +124,7 @@ enum ArticleExtractor {
             }
         }
 
-        cutRepeatedTeasers(nodes, &cut, measuredWith: visible)
+        cutRepeatedTeasers(nodes, &cut, measuredBy: visibleBlocks)
 
         // Pass 2: the blocks that remain; the article is the subtree with the most article-like text net of boilerplate.
         let blocks = blocks(nodes, cut: cut, withText: true)
@@ -182,9 +185,8 @@ enum ArticleExtractor {
     /// link ("more stories", "latest news", a feed of other articles beside this one). Their sentences read
     /// like article text one by one; their repetition and links give them away. Not cut when they hold
     /// half the page's article-like text: then the page is the list.
-    static func cutRepeatedTeasers(_ nodes: [HTMLTree.Node], _ cut: inout [Cut?], measuredWith visible: [Cut?]) {
+    static func cutRepeatedTeasers(_ nodes: [HTMLTree.Node], _ cut: inout [Cut?], measuredBy blocks: [Block]) {
         // Measured on the page as shown (before the other cuts took the cards' headers and share bars).
-        let blocks = blocks(nodes, cut: visible, withText: false)
         var chars = [Int](repeating: 0, count: nodes.count)
         var links = [Int](repeating: 0, count: nodes.count)
         var good = [Int](repeating: 0, count: nodes.count)
@@ -299,8 +301,8 @@ enum ArticleExtractor {
             while let top = open.last, i >= Int(nodes[Int(top.index)].end) { close() }
             let node = nodes[i]
             if node.isText {
-                let (count, punctuated) = measure(node.text)
-                if punctuated { current.punctuated = true }
+                let count = Int(node.visible)
+                if node.flags.contains(.punctuated) { current.punctuated = true }
                 if withText, count > 0 || !current.text.isEmpty {
                     current.text += node.text
                 }

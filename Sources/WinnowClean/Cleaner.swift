@@ -47,6 +47,7 @@ public struct Cleaner: Sendable {
     struct CompiledRule: @unchecked Sendable {  // NSRegularExpression is immutable and thread-safe once built.
         let rule: BoilerplateRule
         let regex: NSRegularExpression
+        let keywordBytes: [[UInt8]]?
     }
 
     let rules: [CompiledRule]
@@ -55,7 +56,8 @@ public struct Cleaner: Sendable {
     public init(rules: [BoilerplateRule] = BoilerplateRule.defaults) throws {
         self.rules = try rules.map { rule in
             do {
-                return CompiledRule(rule: rule, regex: try NSRegularExpression(pattern: rule.pattern))
+                return CompiledRule(rule: rule, regex: try NSRegularExpression(pattern: rule.pattern),
+                                    keywordBytes: rule.keywords.map { $0.map { Array($0.lowercased().utf8) } })
             } catch {
                 throw RuleError(ruleID: rule.id, reason: "pattern \(rule.pattern) is not a valid regular expression")
             }
@@ -68,10 +70,30 @@ public struct Cleaner: Sendable {
     func firstRule(matching paragraph: String) -> (CompiledRule, NSTextCheckingResult)? {
         let length = paragraph.utf16.count
         let range = NSRange(location: 0, length: length)
+        var lowercased: [UInt8]?  // made once, for the first rule with keywords
         for compiled in rules where compiled.rule.maxLength.map({ length <= $0 }) ?? true {
+            if let keywords = compiled.keywordBytes {
+                if lowercased == nil { lowercased = paragraph.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } }
+                guard keywords.contains(where: { Self.contains(lowercased!, $0) }) else { continue }
+            }
             if let match = compiled.regex.firstMatch(in: paragraph, range: range) { return (compiled, match) }
         }
         return nil
+    }
+
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard let first = needle.first, needle.count <= haystack.count else { return needle.isEmpty }
+        var i = 0
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first {
+                var k = 1
+                while k < needle.count && haystack[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     /// Cleans a document that is either HTML or plain text (detected from its content). From HTML, the

@@ -23,6 +23,8 @@ struct HTMLTree {
         var attributes: [String: String]?
         /// What the tag is, looked up once: a node's tag is asked about many times.
         var kind: TagKind
+        /// A text node's characters that are not white space, counted once: every pass over the page needs them.
+        var visible: Int32 = 0
 
         var isText: Bool { tag.isEmpty }
     }
@@ -38,6 +40,15 @@ struct HTMLTree {
         static let opaque = TagKind(rawValue: 32)
         /// Starts and ends a block of text.
         static let block = TagKind(rawValue: 64)
+        // Where an implied end tag stops looking (HTML's scopes): an open <p> inside a table cell is
+        // not closed by a <div> outside it.
+        static let paragraphScope = TagKind(rawValue: 128)
+        static let listScope = TagKind(rawValue: 256)
+        static let definitionScope = TagKind(rawValue: 512)
+        static let rowScope = TagKind(rawValue: 1024)
+        static let tableScope = TagKind(rawValue: 2048)
+        static let selectScope = TagKind(rawValue: 4096)
+        static let cellScope = TagKind(rawValue: 8192)
 
         static func of(_ tag: String) -> TagKind { table[tag] ?? [] }
 
@@ -45,7 +56,10 @@ struct HTMLTree {
             var table: [String: TagKind] = [:]
             for (set, kind) in [(HTMLTree.void, TagKind.void), (HTMLTree.rawText, .rawText), (HTMLTree.closesParagraph, .closesParagraph),
                                 (HTMLTree.headings, .heading), (HTMLTree.attributeTags, .keepsAttributes), (HTMLTree.opaque, .opaque),
-                                (ArticleExtractor.blockTags, .block)] {
+                                (ArticleExtractor.blockTags, .block), (HTMLTree.paragraphScope, .paragraphScope),
+                                (HTMLTree.listScope, .listScope), (HTMLTree.definitionScope, .definitionScope),
+                                (HTMLTree.rowScope, .rowScope), (HTMLTree.tableScope, .tableScope),
+                                (HTMLTree.selectScope, .selectScope), (HTMLTree.cellScope, .cellScope)] {
                 for tag in set { table[tag, default: []].insert(kind) }
             }
             return table
@@ -63,6 +77,8 @@ struct HTMLTree {
         static let boilerplateRole = Flags(rawValue: 4)
         /// `itemprop="articleBody"`: the schema.org article body itself, the most specific declaration.
         static let articleBody = Flags(rawValue: 8)
+        /// A text node holding sentence punctuation.
+        static let punctuated = Flags(rawValue: 16)
     }
 
     /// Why a page could not be parsed at all.
@@ -161,7 +177,7 @@ struct HTMLTree {
     }
 
     /// Closes the innermost open `tag` and everything inside it, unless a `boundary` element is met first.
-    private mutating func close(_ tag: String, within boundary: Set<String> = []) {
+    private mutating func close(_ tag: String, within boundary: TagKind = []) {
         var depth = open.count - 1
         while depth > 0, open.count - depth <= HTMLTree.endTagReach {
             let name = nodes[Int(open[depth])].tag
@@ -169,14 +185,16 @@ struct HTMLTree {
                 while open.count > depth { popOne() }
                 return
             }
-            if boundary.contains(name) { return }
+            if !boundary.isEmpty, nodes[Int(open[depth])].kind.contains(boundary) { return }
             depth -= 1
         }
     }
 
     private mutating func text(_ value: String) {
         let index = Int32(nodes.count)
-        nodes.append(Node(tag: "", parent: open.last ?? -1, end: index + 1, text: value, flags: [], attributes: nil, kind: []))
+        let (visible, punctuated) = ArticleExtractor.measure(value)
+        nodes.append(Node(tag: "", parent: open.last ?? -1, end: index + 1, text: value, flags: punctuated ? .punctuated : [],
+                          attributes: nil, kind: [], visible: Int32(visible)))
     }
 
     static let paragraphScope: Set<String> = ["table", "td", "th", "caption", "button", "template", "object"]
@@ -188,14 +206,14 @@ struct HTMLTree {
     static let cellScope: Set<String> = ["td", "th", "table"]
 
     private mutating func startTag(_ tag: String, _ kind: TagKind, _ attributes: [(String, String)]) {
-        if kind.contains(.closesParagraph) { close("p", within: HTMLTree.paragraphScope) }
+        if kind.contains(.closesParagraph) { close("p", within: TagKind.paragraphScope) }
         switch tag {
-        case "li": close("li", within: HTMLTree.listScope)
-        case "dt", "dd": close("dt", within: HTMLTree.definitionScope); close("dd", within: HTMLTree.definitionScope)
-        case "td", "th": close("td", within: HTMLTree.rowScope); close("th", within: HTMLTree.rowScope)
-        case "tr": close("tr", within: HTMLTree.tableScope)
-        case "option": close("option", within: HTMLTree.selectScope)
-        case "a": close("a", within: HTMLTree.cellScope)
+        case "li": close("li", within: TagKind.listScope)
+        case "dt", "dd": close("dt", within: TagKind.definitionScope); close("dd", within: TagKind.definitionScope)
+        case "td", "th": close("td", within: TagKind.rowScope); close("th", within: TagKind.rowScope)
+        case "tr": close("tr", within: TagKind.tableScope)
+        case "option": close("option", within: TagKind.selectScope)
+        case "a": close("a", within: TagKind.cellScope)
         default:
             if kind.contains(.heading), let top = open.last, nodes[Int(top)].kind.contains(.heading) { popOne() }
         }
@@ -205,7 +223,7 @@ struct HTMLTree {
         for (name, value) in attributes {
             switch name {
             case "class", "id":
-                if !value.isEmpty { hints += hints.isEmpty ? value.lowercased() : " " + value.lowercased() }
+                if !value.isEmpty { hints += hints.isEmpty ? HTMLScanner.asciiLowercased(value) : " " + HTMLScanner.asciiLowercased(value) }
             case "hidden": flags.insert(.hidden)
             case "style":
                 let style = value.lowercased().filter { $0 != " " }
@@ -442,6 +460,13 @@ struct HTMLScanner {
     static func isSpace(_ b: UInt8) -> Bool { b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D || b == 0x0C }
     static func isLetter(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A }
     static func lower(_ b: UInt8) -> UInt8 { b >= 0x41 && b <= 0x5A ? b | 0x20 : b }
+
+    /// ASCII letters lowercased, the rest as it is (class names and attribute values are compared as ASCII).
+    static func asciiLowercased(_ text: String) -> String {
+        guard text.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return text }
+        var text = text
+        return text.withUTF8 { lowercased($0, 0, $0.count) }
+    }
 
     static func lowercased(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
         String(unsafeUninitializedCapacity: end - start) { buffer in

@@ -221,6 +221,17 @@ extension PipelineConfiguration {
     }
 
     /// Applies a `cleaning` object (`disable`: rule ids, `rules`: added rules) to a base rule set.
+    /// A rule's `keywords`: a list of non-empty strings, or absent.
+    static func keywords(_ rule: JSONObject) throws -> [String]? {
+        guard let list = try rule.array("keywords") else { return nil }
+        return try list.enumerated().map { i, value in
+            guard let word = value as? String, !word.isEmpty else {
+                throw ConfigurationError(path: "\(rule.path).keywords[\(i)]", reason: "must be a non-empty string")
+            }
+            return word
+        }
+    }
+
     static func rules(_ object: JSONObject, base: [BoilerplateRule]) throws -> [BoilerplateRule] {
         try object.allowOnly(["disable", "rules"])
         var result = base
@@ -237,7 +248,7 @@ extension PipelineConfiguration {
         }
         for (i, value) in (try object.array("rules") ?? []).enumerated() {
             let rule = try JSONObject(value, path: "\(object.path).rules[\(i)]")
-            try rule.allowOnly(["id", "category", "kind", "pattern", "max_length"])
+            try rule.allowOnly(["id", "category", "kind", "pattern", "max_length", "keywords"])
             guard let id = try rule.string("id"), !id.isEmpty else { throw ConfigurationError(path: "\(rule.path).id", reason: "missing") }
             guard let pattern = try rule.string("pattern") else { throw ConfigurationError(path: "\(rule.path).pattern", reason: "missing") }
             let kindName = try rule.string("kind") ?? "paragraph"
@@ -249,7 +260,7 @@ extension PipelineConfiguration {
             }
             result.removeAll { $0.id == id }  // a rule with a shipped id replaces it
             result.append(BoilerplateRule(id: id, category: try rule.string("category") ?? "custom", kind: kind, pattern: pattern,
-                                          maxLength: try rule.int("max_length", in: 1...1_000_000)))
+                                          maxLength: try rule.int("max_length", in: 1...1_000_000), keywords: try keywords(rule)))
         }
         return result
     }
