@@ -21,7 +21,6 @@ enum ArticleExtractor {
     static let debug = ProcessInfo.processInfo.environment["WINNOW_EXTRACT_DEBUG"] != nil
     struct Block {
         var owner: Int32
-        var tag: String
         var text: String
         var chars: Int
         var linkChars: Int
@@ -91,7 +90,7 @@ enum ArticleExtractor {
 
         // Pass 1: every visible block, to see where the page's article-like text is.
         var cut = [Cut?](repeating: nil, count: nodes.count)  // why an element is left out, by index
-        for (i, node) in nodes.enumerated() where !node.isText && node.flags.contains(.hidden) {
+        for i in nodes.indices where nodes[i].flags.contains(.hidden) {
             cut[i] = Cut(ruleID: "html.hidden", category: "hidden")
         }
         // Cut what is never article: first by element and role, then by class and id, each time
@@ -111,7 +110,10 @@ enum ArticleExtractor {
         for byHints in [false, true] {
             let good = articleText(nodes, byHints ? blocks(nodes, cut: cut, withText: false) : visibleBlocks)
             let total = Double(good[0])
-            for (i, node) in nodes.enumerated() where textual[i] && !node.isText && cut[i] == nil {
+            for i in nodes.indices where textual[i] && cut[i] == nil && !nodes[i].tag.isEmpty {
+                if !byHints && nodes[i].flags.isDisjoint(with: .boilerplateRole) && boilerplateTags[nodes[i].tag] == nil { continue }
+                if byHints && nodes[i].text.isEmpty { continue }
+                let node = nodes[i]
                 // A link's class names the link ("tag", "author"): its words are the sentence's.
                 if byHints && (node.text.isEmpty || node.flags.contains(.declaredArticle) || node.tag == "a") { continue }
                 guard let category = byHints ? analysis(node).category : elementCategory(node) else { continue }
@@ -158,7 +160,7 @@ enum ArticleExtractor {
             } else if block.linkDensity > 0.5 && !(block.chars >= 100 && block.punctuated) {
                 // A sentence that is mostly links (a digest's item) is text; a short run of links is a menu.
                 dropped.append(Removal(text: block.text, ruleID: "html.link-list", category: "navigation"))
-            } else if block.tag == "h1" {
+            } else if nodes[Int(block.owner)].tag == "h1" {
                 dropped.append(Removal(text: block.text, ruleID: "html.headline", category: "title"))
             } else {
                 paragraphs.append(block.text)
@@ -205,7 +207,8 @@ enum ArticleExtractor {
         let total = max(1, good[0])
         // Group each parent's teaser-shaped children by tag and class.
         var groups: [Int: [String: [Int]]] = [:]
-        for (i, node) in nodes.enumerated() where cut[i] == nil && teaserTags.contains(node.tag) {
+        for i in nodes.indices where cut[i] == nil && nodes[i].kind.contains(.block) && teaserTags.contains(nodes[i].tag) {
+            let node = nodes[i]
             let text = chars[i]
             guard text > 0, text <= 800, links[i] * 10 >= text, card[i], node.parent >= 0 else { continue }
             groups[Int(node.parent), default: [:]][node.tag + " " + node.text, default: []].append(i)
@@ -279,7 +282,7 @@ enum ArticleExtractor {
         var blocks: [Block] = []
         var open: [(index: Int32, isBlock: Bool, isLink: Bool)] = []
         var owners: [Int32] = [0]
-        var current = Block(owner: 0, tag: nodes[0].tag, text: "", chars: 0, linkChars: 0)
+        var current = Block(owner: 0, text: "", chars: 0, linkChars: 0)
         var links = 0
 
         func flush() {
@@ -288,23 +291,23 @@ enum ArticleExtractor {
                 blocks.append(current)
             }
             let owner = owners.last ?? 0
-            current = Block(owner: owner, tag: nodes[Int(owner)].tag, text: "", chars: 0, linkChars: 0)
+            current = Block(owner: owner, text: "", chars: 0, linkChars: 0)
         }
         func close() {
             let element = open.removeLast()
             if element.isLink { links -= 1 }
-            if element.isBlock { flush(); owners.removeLast(); current.owner = owners.last ?? 0; current.tag = nodes[Int(current.owner)].tag }
+            if element.isBlock { flush(); owners.removeLast(); current.owner = owners.last ?? 0 }
         }
 
         var i = 0
         while i < nodes.count {
             while let top = open.last, i >= Int(nodes[Int(top.index)].end) { close() }
-            let node = nodes[i]
-            if node.isText {
-                let count = Int(node.visible)
-                if node.flags.contains(.punctuated) { current.punctuated = true }
+            let kind = nodes[i].kind
+            if nodes[i].tag.isEmpty {  // text (read field by field: copying a Node retains its strings)
+                let count = Int(nodes[i].visible)
+                if nodes[i].flags.contains(.punctuated) { current.punctuated = true }
                 if withText, count > 0 || !current.text.isEmpty {
-                    current.text += node.text
+                    current.text += nodes[i].text
                 }
                 if count > 0 {
                     current.chars += count
@@ -313,18 +316,17 @@ enum ArticleExtractor {
                 i += 1
                 continue
             }
-            if cut[i] != nil || node.kind.contains(.opaque) || node.tag == "head" {
-                if node.kind.contains(.block) { flush() }
-                i = Int(node.end)
+            if cut[i] != nil || kind.contains(.opaque) || kind.contains(.head) {
+                if kind.contains(.block) { flush() }
+                i = Int(nodes[i].end)
                 continue
             }
-            let isBlock = node.kind.contains(.block)
-            let isLink = node.tag == "a"
+            let isBlock = kind.contains(.block)
+            let isLink = kind.contains(.link)
             if isBlock {
                 flush()
                 owners.append(Int32(i))
                 current.owner = Int32(i)
-                current.tag = node.tag
             }
             if isLink { links += 1 }
             open.append((Int32(i), isBlock, isLink))

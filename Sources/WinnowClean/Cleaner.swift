@@ -83,17 +83,19 @@ public struct Cleaner: Sendable {
 
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard let first = needle.first, needle.count <= haystack.count else { return needle.isEmpty }
-        var i = 0
-        let last = haystack.count - needle.count
-        while i <= last {
-            if haystack[i] == first {
-                var k = 1
-                while k < needle.count && haystack[i + k] == needle[k] { k += 1 }
-                if k == needle.count { return true }
+        return haystack.withUnsafeBufferPointer { h in
+            needle.withUnsafeBufferPointer { n in
+                guard let base = h.baseAddress else { return false }
+                var start = 0
+                let last = h.count - n.count
+                while start <= last, let hit = memchr(base + start, Int32(first), last - start + 1) {
+                    let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(base + i, n.baseAddress!, n.count) == 0 { return true }
+                    start = i + 1
+                }
+                return false
             }
-            i += 1
         }
-        return false
     }
 
     /// Cleans a document that is either HTML or plain text (detected from its content). From HTML, the

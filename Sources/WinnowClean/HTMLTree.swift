@@ -49,6 +49,9 @@ struct HTMLTree {
         static let tableScope = TagKind(rawValue: 2048)
         static let selectScope = TagKind(rawValue: 4096)
         static let cellScope = TagKind(rawValue: 8192)
+        static let link = TagKind(rawValue: 16384)
+        /// `head`, and `h1`: looked for by name in hot loops.
+        static let head = TagKind(rawValue: 32768)
 
         static func of(_ tag: String) -> TagKind { table[tag] ?? [] }
 
@@ -62,6 +65,8 @@ struct HTMLTree {
                                 (HTMLTree.selectScope, .selectScope), (HTMLTree.cellScope, .cellScope)] {
                 for tag in set { table[tag, default: []].insert(kind) }
             }
+            table["a", default: []].insert(.link)
+            table["head", default: []].insert(.head)
             return table
         }()
     }

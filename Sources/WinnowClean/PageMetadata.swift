@@ -25,7 +25,8 @@ public struct PageMetadata: Sendable, Codable, Equatable {
         var timeStamp: String?
         var h1: String?
         var authorLink: String?
-        for (i, node) in tree.nodes.enumerated() where !node.isText {
+        for i in tree.nodes.indices where !tree.nodes[i].kind.isDisjoint(with: [.keepsAttributes, .heading]) {
+            let node = tree.nodes[i]
             switch node.tag {
             case "meta":
                 guard let attributes = node.attributes, let content = attributes["content"]?.trimmingCharacters(in: .whitespacesAndNewlines),
