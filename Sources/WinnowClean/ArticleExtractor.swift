@@ -111,7 +111,7 @@ enum ArticleExtractor {
             let good = articleText(nodes, byHints ? blocks(nodes, cut: cut, withText: false) : visibleBlocks)
             let total = Double(good[0])
             for i in nodes.indices where textual[i] && cut[i] == nil && !nodes[i].tag.isEmpty {
-                if !byHints && nodes[i].flags.isDisjoint(with: .boilerplateRole) && boilerplateTags[nodes[i].tag] == nil { continue }
+                if !byHints && nodes[i].flags.isDisjoint(with: .boilerplateRole) && !nodes[i].kind.contains(.boilerplate) { continue }
                 if byHints && nodes[i].text.isEmpty { continue }
                 let node = nodes[i]
                 // A link's class names the link ("tag", "author"): its words are the sentence's.
@@ -207,7 +207,7 @@ enum ArticleExtractor {
         let total = max(1, good[0])
         // Group each parent's teaser-shaped children by tag and class.
         var groups: [Int: [String: [Int]]] = [:]
-        for i in nodes.indices where cut[i] == nil && nodes[i].kind.contains(.block) && teaserTags.contains(nodes[i].tag) {
+        for i in nodes.indices where cut[i] == nil && nodes[i].kind.contains(.teaser) {
             let node = nodes[i]
             let text = chars[i]
             guard text > 0, text <= 800, links[i] * 10 >= text, card[i], node.parent >= 0 else { continue }

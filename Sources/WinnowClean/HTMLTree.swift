@@ -30,7 +30,7 @@ struct HTMLTree {
     }
 
     struct TagKind: OptionSet {
-        let rawValue: UInt16
+        let rawValue: UInt32
         static let void = TagKind(rawValue: 1)
         static let rawText = TagKind(rawValue: 2)
         static let closesParagraph = TagKind(rawValue: 4)
@@ -52,6 +52,10 @@ struct HTMLTree {
         static let link = TagKind(rawValue: 16384)
         /// `head`, and `h1`: looked for by name in hot loops.
         static let head = TagKind(rawValue: 32768)
+        /// Never article text by its name (nav, aside, footer, ...): `ArticleExtractor.boilerplateTags`.
+        static let boilerplate = TagKind(rawValue: 1 << 16)
+        /// What teaser cards are made of: `ArticleExtractor.teaserTags`.
+        static let teaser = TagKind(rawValue: 1 << 17)
 
         static func of(_ tag: String) -> TagKind { table[tag] ?? [] }
 
@@ -65,6 +69,8 @@ struct HTMLTree {
                                 (HTMLTree.selectScope, .selectScope), (HTMLTree.cellScope, .cellScope)] {
                 for tag in set { table[tag, default: []].insert(kind) }
             }
+            for tag in ArticleExtractor.boilerplateTags.keys { table[tag, default: []].insert(.boilerplate) }
+            for tag in ArticleExtractor.teaserTags { table[tag, default: []].insert(.teaser) }
             table["a", default: []].insert(.link)
             table["head", default: []].insert(.head)
             return table
@@ -129,12 +135,15 @@ struct HTMLTree {
     init(bytes: UnsafeRawBufferPointer, encoding: String.Encoding?) throws {
         guard bytes.count > 0 else { throw ParseError(description: "the page is empty") }
         let utf8 = bytes.bindMemory(to: UInt8.self)
-        if encoding == .utf8 || (encoding == nil && String(validating: utf8, as: UTF8.self) != nil) {
+        let declared = encoding ?? HTMLTree.declaredEncoding(utf8)
+        // A page that says UTF-8 is read as UTF-8 (a stray invalid byte becomes U+FFFD); one that says
+        // nothing, or another encoding, is UTF-8 only if it is valid UTF-8 throughout (pages mislabel).
+        if declared == .utf8 || String(validating: utf8, as: UTF8.self) != nil {
             parse(utf8)
             return
         }
-        let declared = encoding ?? HTMLTree.declaredEncoding(utf8) ?? .windowsCP1252
-        guard let text = String(data: Data(bytes), encoding: declared) ?? String(data: Data(bytes), encoding: .isoLatin1) else {
+        let decoding = declared ?? .windowsCP1252
+        guard let text = String(data: Data(bytes), encoding: decoding) ?? String(data: Data(bytes), encoding: .isoLatin1) else {
             throw ParseError(description: "the page is not text in its declared encoding")
         }
         var copy = text
