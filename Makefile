@@ -10,7 +10,7 @@ TEST_DEPS := python3
 BIN       := .build/debug
 SUDO      := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps test-deps build release run once status test install clean bench-dedup bench-poll feed-conformance
+.PHONY: deps test-deps build release run once status test install clean bench-dedup bench-poll bench-extract feed-conformance
 
 deps:
 	@missing=""; for p in $(APT_DEPS) $(EXTRA_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -45,6 +45,9 @@ feed-conformance: build
 
 bench-dedup:
 	bench/dedup/run.sh
+
+bench-extract:
+	bench/extract/run.sh
 
 bench-poll:
 	bench/poll/run.sh

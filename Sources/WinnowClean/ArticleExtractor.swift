@@ -83,7 +83,10 @@ enum ArticleExtractor {
         "article", "articlebody", "body", "content", "entry", "main", "post", "story", "storybody", "text", "prose", "blog",
     ]
 
-    static func extract(_ tree: HTMLTree) -> ExtractedPage {
+    /// `explain`: also list every block outside the article as a removal (for `winnowctl clean --explain`).
+    /// Without it only what was taken out of the article itself is listed: the page's chrome is most of
+    /// its text, and building it costs a third of the time; the raw page is kept, so it can be explained later.
+    static func extract(_ tree: HTMLTree, explain: Bool = false) -> ExtractedPage {
         let nodes = tree.nodes
         let metadata = PageMetadata.read(tree)
         guard !nodes.isEmpty else { return ExtractedPage(paragraphs: [], metadata: metadata, dropped: []) }
@@ -129,7 +132,7 @@ enum ArticleExtractor {
         cutRepeatedTeasers(nodes, &cut, measuredBy: visibleBlocks)
 
         // Pass 2: the blocks that remain; the article is the subtree with the most article-like text net of boilerplate.
-        let blocks = blocks(nodes, cut: cut, withText: true)
+        let blocks = blocks(nodes, cut: cut, withText: false)
         var score = [Double](repeating: 0, count: nodes.count)
         for block in blocks {
             // Long text with many links (a list of items each citing a source) neither draws nor repels.
@@ -153,7 +156,8 @@ enum ArticleExtractor {
 
         var paragraphs: [String] = []
         var dropped: [Removal] = []
-        for block in blocks {
+        let shown = explain ? 0..<nodes.count : best..<Int(nodes[best].end)
+        for block in ArticleExtractor.blocks(nodes, cut: cut, withText: true, in: shown) {
             guard !block.text.isEmpty else { continue }
             if !range.contains(block.owner) {
                 dropped.append(Removal(text: block.text, ruleID: "html.outside-article", category: "layout"))
@@ -167,8 +171,8 @@ enum ArticleExtractor {
             }
         }
         // What was cut, recorded by the outermost cut element.
-        var i = 0
-        while i < nodes.count {
+        var i = shown.lowerBound
+        while i < shown.upperBound {
             if let reason = cut[i], !nodes[i].isText {
                 let text = plainText(nodes, i)
                 if !text.isEmpty { dropped.append(Removal(text: text, ruleID: reason.ruleID, category: reason.category)) }
@@ -278,11 +282,12 @@ enum ArticleExtractor {
     }
 
     /// The page's text blocks in order, leaving out cut elements and what is never text.
-    static func blocks(_ nodes: [HTMLTree.Node], cut: [Cut?], withText: Bool) -> [Block] {
+    static func blocks(_ nodes: [HTMLTree.Node], cut: [Cut?], withText: Bool, in range: Range<Int>? = nil) -> [Block] {
+        let range = range ?? 0..<nodes.count
         var blocks: [Block] = []
         var open: [(index: Int32, isBlock: Bool, isLink: Bool)] = []
-        var owners: [Int32] = [0]
-        var current = Block(owner: 0, text: "", chars: 0, linkChars: 0)
+        var owners: [Int32] = [Int32(range.lowerBound)]
+        var current = Block(owner: Int32(range.lowerBound), text: "", chars: 0, linkChars: 0)
         var links = 0
 
         func flush() {
@@ -299,8 +304,8 @@ enum ArticleExtractor {
             if element.isBlock { flush(); owners.removeLast(); current.owner = owners.last ?? 0 }
         }
 
-        var i = 0
-        while i < nodes.count {
+        var i = range.lowerBound
+        while i < range.upperBound {
             while let top = open.last, i >= Int(nodes[Int(top.index)].end) { close() }
             let kind = nodes[i].kind
             if nodes[i].tag.isEmpty {  // text (read field by field: copying a Node retains its strings)
@@ -407,12 +412,12 @@ enum ArticleExtractor {
 
 extension ArticleExtractor {
     /// The article of an HTML page given as text.
-    static func extract(html: String) throws -> ExtractedPage {
-        extract(try HTMLTree(html: html))
+    static func extract(html: String, explain: Bool = false) throws -> ExtractedPage {
+        extract(try HTMLTree(html: html), explain: explain)
     }
 
     /// The article of an HTML page given as bytes in its own encoding (its `<meta charset>` or UTF-8).
-    static func extract(bytes: UnsafeRawBufferPointer) throws -> ExtractedPage {
-        extract(try HTMLTree(bytes: bytes, encoding: nil))
+    static func extract(bytes: UnsafeRawBufferPointer, explain: Bool = false) throws -> ExtractedPage {
+        extract(try HTMLTree(bytes: bytes, encoding: nil), explain: explain)
     }
 }

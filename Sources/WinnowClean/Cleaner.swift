@@ -100,10 +100,11 @@ public struct Cleaner: Sendable {
 
     /// Cleans a document that is either HTML or plain text (detected from its content). From HTML, the
     /// article is found first (see `ArticleExtractor`) and the page's metadata fills what the feed left out.
-    public func clean(document: String, title: String? = nil, author: String? = nil) -> CleanedDocument {
+    /// `explain` lists every block of a page outside its article among the removals too (see `ArticleExtractor`).
+    public func clean(document: String, title: String? = nil, author: String? = nil, explain: Bool = false) -> CleanedDocument {
         if Self.looksLikeHTML(document) {
             do {
-                return clean(page: try ArticleExtractor.extract(html: document), title: title, author: author)
+                return clean(page: try ArticleExtractor.extract(html: document, explain: explain), title: title, author: author)
             } catch {
                 // libxml2 found no elements at all: the text is all there is.
                 var result = clean(paragraphs: [document], title: title, author: author)
@@ -116,8 +117,8 @@ public struct Cleaner: Sendable {
     }
 
     /// Cleans an HTML page given as bytes in its own encoding (its `<meta charset>`, else UTF-8).
-    public func clean(htmlBytes: UnsafeRawBufferPointer, title: String? = nil, author: String? = nil) throws -> CleanedDocument {
-        clean(page: try ArticleExtractor.extract(bytes: htmlBytes), title: title, author: author)
+    public func clean(htmlBytes: UnsafeRawBufferPointer, title: String? = nil, author: String? = nil, explain: Bool = false) throws -> CleanedDocument {
+        clean(page: try ArticleExtractor.extract(bytes: htmlBytes, explain: explain), title: title, author: author)
     }
 
     /// The article of an HTML page before the boilerplate rules: what the page's structure alone says.

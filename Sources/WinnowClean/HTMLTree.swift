@@ -325,6 +325,11 @@ struct HTMLScanner {
             if bytes[position] != UInt8(ascii: "<") {
                 let start = position
                 position = find(UInt8(ascii: "<"), from: position) ?? count
+                // White space between tags (most text nodes of a page) only separates words: one space,
+                // no allocation.
+                var k = start
+                while k < position, Self.isSpace(bytes[k]) { k += 1 }
+                if k == position { return .text(" ") }
                 return .text(Self.decodeEntities(bytes, start, position))
             }
             // A "<": which kind of markup?
