@@ -157,11 +157,14 @@ struct HTMLTree {
 
     /// The encoding a page declares in its first 4 kB (`<meta charset=...>` or `content="...; charset=..."`).
     static func declaredEncoding(_ bytes: UnsafeBufferPointer<UInt8>) -> String.Encoding? {
-        let head = String(decoding: bytes.prefix(4096), as: UTF8.self).lowercased()
-        guard let range = head.range(of: "charset=") else { return nil }
-        let name = head[range.upperBound...].drop(while: { $0 == "\"" || $0 == "'" })
-            .prefix(while: { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
-        return HTMLTree.encodings[String(name)]
+        let head = Array(bytes.prefix(4096).map(HTMLScanner.lower))
+        let key = Array("charset=".utf8)
+        guard head.count > key.count, let at = (0...(head.count - key.count)).first(where: { head[$0..<($0 + key.count)].elementsEqual(key) }) else {
+            return nil
+        }
+        let name = head[(at + key.count)...].drop(while: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "'") })
+            .prefix(while: { HTMLScanner.isLetter($0) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") })
+        return HTMLTree.encodings[String(decoding: name, as: UTF8.self)]
     }
 
     static let encodings: [String: String.Encoding] = [

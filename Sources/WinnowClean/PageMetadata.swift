@@ -29,7 +29,7 @@ public struct PageMetadata: Sendable, Codable, Equatable {
             let node = tree.nodes[i]
             switch node.tag {
             case "meta":
-                guard let attributes = node.attributes, let content = attributes["content"]?.trimmingCharacters(in: .whitespacesAndNewlines),
+                guard let attributes = node.attributes, let content = attributes["content"].map(ArticleExtractor.collapseSpaces),
                       !content.isEmpty else { continue }
                 for key in [attributes["property"], attributes["name"], attributes["itemprop"]].compactMap({ $0?.lowercased() }) where meta[key] == nil {
                     meta[key] = content
@@ -115,7 +115,7 @@ struct LinkedData {
     }
 
     static func nonEmpty(_ text: String) -> String? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = ArticleExtractor.collapseSpaces(text)
         return trimmed.isEmpty ? nil : trimmed
     }
 }
