@@ -24,6 +24,8 @@ public struct CleanedDocument: Sendable, Codable, Equatable {
     public var published: String?
     /// The page's canonical URL (`<link rel="canonical">`, `og:url`); nil for plain text.
     public var canonicalURL: String?
+    /// `published` as a date, where the pipeline could read it (it knows the feed date formats).
+    public var publishedAt: Date?
 
     public init(title: String?, author: String?, text: String, removed: [Removal], published: String? = nil, canonicalURL: String? = nil) {
         self.title = title

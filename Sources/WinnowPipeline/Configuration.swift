@@ -37,6 +37,8 @@ public struct PipelineConfiguration: Sendable {
     public var perHostGap: Double
     public var feeds: [Feed]
     public var cleaningRules: [BoilerplateRule]
+    /// Per-source learned boilerplate (`cleaning.learn`: `min_count`, 0 = off; `max_line_length`; `max_share`).
+    public var learning: LearnedBoilerplate
     public var dedup: DedupParameters
     public var canonical: CanonicalPolicy
     public var retentionDays: Int
@@ -102,7 +104,12 @@ extension PipelineConfiguration {
         let defaultInterval = try defaults.duration("interval") ?? 900
 
         let cleaning = try root.object("cleaning") ?? JSONObject(empty: "cleaning")
-        let globalRules = try rules(cleaning, base: BoilerplateRule.defaults)
+        let globalRules = try rules(cleaning, base: BoilerplateRule.defaults, allowing: ["learn"])
+        let learn = try cleaning.object("learn") ?? JSONObject(empty: "cleaning.learn")
+        try learn.allowOnly(["min_count", "max_line_length", "max_share"])
+        let learning = LearnedBoilerplate(minCount: try learn.int("min_count", in: 0...1_000_000) ?? 5,
+                                          maxLineLength: try learn.int("max_line_length", in: 1...10_000) ?? 300,
+                                          maxShare: try learn.double("max_share", in: 0...1) ?? 0.3)
 
         guard let feedArray = try root.array("feeds") else {
             throw ConfigurationError(path: "feeds", reason: "missing: list the feeds to poll, e.g. [{\"name\": \"example\", \"url\": \"https://example.com/rss\"}]")
@@ -182,7 +189,7 @@ extension PipelineConfiguration {
             logFolder: resolve(try logs.string("folder") ?? "logs", base: base),
             logLevel: level, fetch: limits, concurrency: concurrency,
             perHostConnections: perHostConnections, perHostGap: perHostGap, feeds: feeds,
-            cleaningRules: globalRules, dedup: dedup, canonical: canonical, retentionDays: retention)
+            cleaningRules: globalRules, learning: learning, dedup: dedup, canonical: canonical, retentionDays: retention)
     }
 
     /// Seconds in a duration written like "90s", "15m", "2h" or "1d"; nil when it is not one.
@@ -232,8 +239,8 @@ extension PipelineConfiguration {
         }
     }
 
-    static func rules(_ object: JSONObject, base: [BoilerplateRule]) throws -> [BoilerplateRule] {
-        try object.allowOnly(["disable", "rules"])
+    static func rules(_ object: JSONObject, base: [BoilerplateRule], allowing extra: [String] = []) throws -> [BoilerplateRule] {
+        try object.allowOnly(Set(["disable", "rules"] + extra))
         var result = base
         if let disable = try object.array("disable") {
             for (i, value) in disable.enumerated() {

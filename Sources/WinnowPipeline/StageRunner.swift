@@ -12,11 +12,14 @@ public struct StageRunner: Sendable {
     let cleanersByFeed: [Int64: Cleaner]
     public let deduplicator: Deduplicator
     let canonical: CanonicalPolicy
+    let learning: LearnedBoilerplate
     let logger: Logger
 
     public init(store: ArticleStore, defaultCleaner: Cleaner, cleanersByFeed: [Int64: Cleaner] = [:],
-                deduplicator: Deduplicator, canonical: CanonicalPolicy = CanonicalPolicy(), logger: Logger) {
+                deduplicator: Deduplicator, canonical: CanonicalPolicy = CanonicalPolicy(),
+                learning: LearnedBoilerplate = LearnedBoilerplate(), logger: Logger) {
         self.store = store
+        self.learning = learning
         self.defaultCleaner = defaultCleaner
         self.cleanersByFeed = cleanersByFeed
         self.deduplicator = deduplicator
@@ -36,19 +39,41 @@ public struct StageRunner: Sendable {
             if let id = feeds.first(where: { $0.name == feed.name })?.id { cleaners[id] = try Cleaner(rules: feed.cleaningRules) }
         }
         self.init(store: store, defaultCleaner: try Cleaner(rules: configuration.cleaningRules), cleanersByFeed: cleaners,
-                  deduplicator: deduplicator, canonical: configuration.canonical, logger: logger)
+                  deduplicator: deduplicator, canonical: configuration.canonical, learning: configuration.learning, logger: logger)
     }
 
     /// Cleans one stage-1 item and stores it in stage 2.
     public func clean(_ raw: RawItem) throws -> (id: Int64, document: CleanedDocument) {
-        let document = cleanDocument(raw)
+        let document = try cleanDocuments([raw])[0]
         let id = try store.saveClean(rawItemID: raw.id, document: document, textHash: deduplicator.textHash(document.text))
         return (id, document)
     }
 
+    /// Cleans a batch: rules first, then each source's learned lines; the batch's short lines are counted
+    /// for learning (before the learned lines went, so those keep their counts).
+    func cleanDocuments(_ batch: [RawItem]) throws -> [CleanedDocument] {
+        let sources = batch.map(Self.source)
+        let learned = try store.learnedLines(sources: Set(sources), minCount: learning.minCount)
+        let cleaned = batch.map(cleanDocument)
+        try store.observeLines(zip(sources, cleaned).map { ($0, learning.lines(of: $1)) })
+        return zip(cleaned, sources).map { document, source in learning.apply(learned[source] ?? [], to: document, source: source) }
+    }
+
+    /// Where an item's boilerplate is learned: the site of its link (a site's section feeds share their
+    /// boilerplate), else its feed.
+    static func source(_ raw: RawItem) -> String {
+        if let link = raw.item.link, let host = URLComponents(string: link)?.host?.lowercased(), !host.isEmpty {
+            return host.hasPrefix("www.") ? String(host.dropFirst(4)) : host
+        }
+        return "feed:\(raw.feedID)"
+    }
+
     func cleanDocument(_ raw: RawItem) -> CleanedDocument {
         let cleaner = cleanersByFeed[raw.feedID] ?? defaultCleaner
-        return cleaner.clean(document: raw.item.body ?? "", title: raw.item.title, author: raw.item.author)
+        var document = cleaner.clean(document: raw.item.body ?? "", title: raw.item.title, author: raw.item.author)
+        // The page's own date stands in where the feed gave none.
+        if raw.item.published == nil, let stated = document.published { document.publishedAt = FeedDate.parse(stated) }
+        return document
     }
 
     /// Runs both stages until nothing is pending or the task is cancelled (graceful shutdown):
@@ -72,7 +97,7 @@ public struct StageRunner: Sendable {
             // A batch of 100 shares one transaction: a crash leaves the whole batch in stage 1.
             let started = Date()
             let batch = try store.pendingClean(limit: 100)
-            let documents = batch.map(cleanDocument)
+            let documents = try cleanDocuments(batch)
             let ids = try store.saveClean(zip(batch, documents).map { ($0.id, $1, deduplicator.textHash($1.text)) })
             cleaned = ids.count
             if cleaned > 0 {

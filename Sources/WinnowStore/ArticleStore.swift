@@ -261,13 +261,14 @@ public final class ArticleStore: Sendable {
         let rows = try batch.map { ($0.rawItemID, $0.document, $0.textHash, String(decoding: try encoder.encode($0.document.removed), as: UTF8.self)) }
         return try db.write { db in
             let insert = try db.cachedStatement(sql: """
-                INSERT INTO clean_articles (raw_item_id, title, author, text, text_hash, removed_json, cleaned_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO clean_articles (raw_item_id, title, author, text, text_hash, removed_json, cleaned_at, published_at, canonical_url)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
             let dequeue = try db.cachedStatement(sql: "DELETE FROM clean_queue WHERE raw_item_id = ?")
             let enqueue = try db.cachedStatement(sql: "INSERT INTO dedup_queue (clean_article_id) VALUES (?)")
             let ids = try rows.map { rawID, document, hash, removed in
-                try insert.execute(arguments: [rawID, document.title, document.author, document.text, hash, removed, time])
+                try insert.execute(arguments: [rawID, document.title, document.author, document.text, hash, removed, time,
+                                               document.publishedAt?.timeIntervalSince1970, document.canonicalURL])
                 let id = db.lastInsertedRowID
                 try dequeue.execute(arguments: [rawID])
                 try enqueue.execute(arguments: [id])
@@ -275,6 +276,34 @@ public final class ArticleStore: Sendable {
             }
             try Self.count(db, "clean", by: ids.count)
             return ids
+        }
+    }
+
+    /// Counts each line once more for its source (one article's short paragraphs), in one transaction.
+    public func observeLines(_ observations: [(source: String, lines: [String])], at time: Double = Date().timeIntervalSince1970) throws {
+        guard observations.contains(where: { !$0.lines.isEmpty }) else { return }
+        try db.write { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO learned_lines (source, line, articles, first_seen, last_seen) VALUES (?, ?, 1, ?, ?)
+                ON CONFLICT (source, line) DO UPDATE SET articles = articles + 1, last_seen = excluded.last_seen
+                """)
+            for (source, lines) in observations {
+                for line in lines { try upsert.execute(arguments: [source, line, time, time]) }
+            }
+        }
+    }
+
+    /// The lines seen in at least `minCount` articles of each source.
+    public func learnedLines(sources: Set<String>, minCount: Int) throws -> [String: Set<String>] {
+        guard minCount > 0, !sources.isEmpty else { return [:] }
+        return try db.read { db in
+            var result: [String: Set<String>] = [:]
+            for source in sources {
+                let lines = try String.fetchAll(db, sql: "SELECT line FROM learned_lines WHERE source = ? AND articles >= ?",
+                                                arguments: [source, minCount])
+                if !lines.isEmpty { result[source] = Set(lines) }
+            }
+            return result
         }
     }
 
@@ -304,7 +333,8 @@ public final class ArticleStore: Sendable {
     }
 
     static let cleanArticleQuery = """
-        SELECT c.id, c.raw_item_id, r.feed_id, r.guid, r.link, c.title, c.author, r.published_at, c.text, c.text_hash
+        SELECT c.id, c.raw_item_id, r.feed_id, r.guid, COALESCE(r.link, c.canonical_url), c.title, c.author,
+               COALESCE(r.published_at, c.published_at), c.text, c.text_hash
         FROM clean_articles c JOIN raw_items r ON r.id = c.raw_item_id
         """
 

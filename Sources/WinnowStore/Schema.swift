@@ -161,6 +161,27 @@ enum Schema {
                 UPDATE feeds SET configured_url = url;
                 """)
         }
+        migrator.registerMigration("v5: page metadata") { db in
+            // What an article page says of itself, for items whose feed left it out.
+            try db.execute(sql: """
+                ALTER TABLE clean_articles ADD COLUMN published_at REAL;
+                ALTER TABLE clean_articles ADD COLUMN canonical_url TEXT;
+                """)
+        }
+        migrator.registerMigration("v6: learned boilerplate") { db in
+            // In how many articles of a source (a site) each short paragraph was seen: the ones seen often
+            // are that source's boilerplate (see LearnedBoilerplate).
+            try db.execute(sql: """
+                CREATE TABLE learned_lines (
+                    source TEXT NOT NULL,
+                    line TEXT NOT NULL,
+                    articles INTEGER NOT NULL,
+                    first_seen REAL NOT NULL,
+                    last_seen REAL NOT NULL,
+                    PRIMARY KEY (source, line)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

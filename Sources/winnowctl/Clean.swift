@@ -13,6 +13,9 @@ struct Clean: ParsableCommand {
     @Option(name: .long, help: "Use the cleaning rules of this configuration (default: the shipped rules).")
     var config: String?
 
+    @Flag(name: .long, help: "List every removed line beside the rule that removed it, the page around the article included.")
+    var explain = false
+
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
@@ -28,7 +31,7 @@ struct Clean: ParsableCommand {
         let rules = try config.map { try PipelineConfiguration.load(path: $0).cleaningRules } ?? BoilerplateRule.defaults
         let cleaner = try Cleaner(rules: rules)
         let outputs = try files.map { file in
-            let document = cleaner.clean(document: try readDocument(file))
+            let document = cleaner.clean(document: try readDocument(file), explain: explain)
             return Output(file: file, title: document.title, author: document.author, text: document.text, removed: document.removed)
         }
         if json { return try printJSON(outputs) }
@@ -40,8 +43,11 @@ struct Clean: ParsableCommand {
             print(output.text)
             print("")
             print("removed (\(output.removed.count)):")
+            let width = min(34, output.removed.map(\.ruleID.count).max() ?? 0)
             for removal in output.removed {
-                print("  [\(removal.ruleID)] \(ellipsize(removal.text, 100))")
+                let rule = removal.ruleID.padding(toLength: max(width, removal.ruleID.count), withPad: " ", startingAt: 0)
+                // Explaining shows each line whole; the overview keeps to one screen line each.
+                print("  \(rule)  \(explain ? removal.text : ellipsize(removal.text, 100))")
             }
             print("")
         }

@@ -128,7 +128,8 @@ import Testing
     @Test func shortOrManyTimesRepeatedLinesAreTheArticlesOwn() throws {
         // Interview questions asked of each guest, table cells: the article's structure, not boilerplate.
         let question = "What inspired you to start cooking for other people at home?"
-        let doc = try Cleaner().clean(paragraphs: [question, "Anna: my grandmother.", question, "Ben: a friend.", question, "Cleo: boredom.", "Yes", "Yes"])
+        let intro = "We asked three home cooks the same questions about how they began."
+        let doc = try Cleaner().clean(paragraphs: [intro, question, "Anna: my grandmother.", question, "Ben: a friend.", question, "Cleo: boredom.", "Yes", "Yes"])
         #expect(doc.removed.isEmpty)
         #expect(doc.text.components(separatedBy: question).count == 4)
     }

@@ -77,9 +77,10 @@ import WinnowTestSupport
     }
 
     @Test func cleanWritesNothingAndExplainsEachRemoval() async throws {
-        let run = try await runProcess(try TestPaths.binary("winnowctl"), ["clean"] + TestPaths.seeds.map(\.path))
+        let run = try await runProcess(try TestPaths.binary("winnowctl"), ["clean", "--explain"] + TestPaths.seeds.map(\.path))
         #expect(run.status == 0)
-        #expect(run.stdout.contains("[commerce.cart-empty] Your cart is currently empty!"))
+        // Each removed line beside its rule, one a line.
+        #expect(run.stdout.split(separator: "\n").contains { $0.contains("commerce.cart-empty") && $0.hasSuffix("Your cart is currently empty!") })
         #expect(run.stdout.contains("author: Tamilla Hasanova"))
         let missing = try await runProcess(try TestPaths.binary("winnowctl"), ["clean", "/no/such/file.txt"])
         #expect(missing.status != 0)
