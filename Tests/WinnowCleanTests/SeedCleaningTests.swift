@@ -118,6 +118,28 @@ import Testing
         #expect(throws: RuleError.self) { try Cleaner(rules: [BoilerplateRule(id: "bad", category: "x", pattern: "(unclosed")]) }
     }
 
+    @Test func rulesAreTriedOnlyWithinTheirLengthAndWithTheirKeywords() throws {
+        let rules = [BoilerplateRule(id: "t.short", category: "t", pattern: "(?i)promo", maxLength: 30),
+                     BoilerplateRule(id: "t.keyword", category: "t", pattern: "(?i)offer", keywords: ["special offer"])]
+        let cleaner = try Cleaner(rules: rules)
+        let long = "A long paragraph that mentions a promo code in passing, as part of a real sentence of news."
+        let doc = cleaner.clean(paragraphs: ["Intro sentence of the article, long enough to stay.", "Promo inside", long,
+                                             "Our special OFFER today", "An offer mentioned without the phrase the rule names."])
+        #expect(doc.removed.map(\.ruleID) == ["t.short", "t.keyword"])
+        #expect(doc.text.contains(long) && doc.text.contains("An offer mentioned"))
+    }
+
+    @Test func aTeaserLabelTakesTheShortRunAfterItOnlyAtTheEnd() throws {
+        let body = (1...6).map { "Paragraph \($0) of the article, which runs long enough to be the article's own text and not a teaser line." }
+        let teasers = ["Ferry timetable changes this winter", "New library opens in the east", "Night buses return to the centre"]
+        let doc = try Cleaner().clean(paragraphs: body + ["More from the city desk"] + teasers)
+        #expect(doc.text == body.joined(separator: "\n\n"))
+        #expect(doc.removed.filter { $0.ruleID == "related.label" }.count == 4)
+        // At the top, before most of the text, the same label takes only itself.
+        let top = try Cleaner().clean(paragraphs: [body[0], "Related stories"] + body.dropFirst())
+        #expect(top.text == body.joined(separator: "\n\n"))
+    }
+
     @Test func aParagraphPrintedTwiceIsKeptOnce() throws {
         let quote = "The minister said the plan would be ready before the end of the year, and not a day later."
         let doc = try Cleaner().clean(paragraphs: [quote, "Other text follows here.", quote])

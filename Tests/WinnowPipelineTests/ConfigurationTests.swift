@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import WinnowClean
 import WinnowTestSupport
 @testable import WinnowPipeline
 
@@ -76,5 +77,21 @@ import WinnowTestSupport
         #expect(config.feeds[0].cleaningRules.last?.id == "site.app")
         #expect(!config.feeds[0].cleaningRules.contains { $0.id == "share.prompt" })
         #expect(config.feeds[1].cleaningRules == config.cleaningRules)
+    }
+
+    @Test func ruleBoundsAndLearningAreReadAndChecked() throws {
+        let config = try parse(#"""
+            {"feeds": [], "cleaning": {"learn": {"min_count": 8, "max_share": 0.2},
+             "rules": [{"id": "site.tip", "pattern": "tip line", "max_length": 120, "keywords": ["tip"]}]}}
+            """#)
+        #expect(config.learning == LearnedBoilerplate(minCount: 8, maxLineLength: 300, maxShare: 0.2))
+        #expect(config.cleaningRules.last == BoilerplateRule(id: "site.tip", category: "custom", pattern: "tip line", maxLength: 120, keywords: ["tip"]))
+        #expect(try parse(#"{"feeds": []}"#).learning == LearnedBoilerplate())
+        #expect(error(#"{"feeds": [], "cleaning": {"learn": {"max_share": 2}}}"#)?.hasPrefix("config: cleaning.learn.max_share:") == true)
+        #expect(error(#"{"feeds": [], "cleaning": {"learn": {"minimum": 3}}}"#)?.hasPrefix("config: cleaning.learn.minimum: unknown field") == true)
+        #expect(error(#"{"feeds": [], "cleaning": {"rules": [{"id": "x", "pattern": "p", "keywords": ["", "b"]}]}}"#)
+                == "config: cleaning.rules[0].keywords[0]: must be a non-empty string")
+        // Learning is the whole configuration's: a feed's cleaning object does not take it.
+        #expect(error(#"{"feeds": [{"name": "a", "url": "https://a/", "cleaning": {"learn": {}}}]}"#)?.hasPrefix("config: feeds[0].cleaning.learn: unknown field") == true)
     }
 }
