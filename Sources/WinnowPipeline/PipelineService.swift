@@ -120,7 +120,7 @@ public final class PipelineService: Service {
                 try store.resetStages(includingClean: stage == "clean")
                 try store.checkDedupParameters(runtime.stages.deduplicator)
                 logger.notice("reprocessing", metadata: ["reprocess.from": "\(stage)"])
-                try report(runtime.stages.drain())
+                try report(runtime.stages.reprocessing().drain())
             }
             let now = Date().timeIntervalSince1970
             health.cycleStarted.store(now, ordering: .relaxed)

@@ -13,6 +13,9 @@ public struct StageRunner: Sendable {
     public let deduplicator: Deduplicator
     let canonical: CanonicalPolicy
     let learning: LearnedBoilerplate
+    /// Whether cleaned batches count towards learned boilerplate. A reprocess does not: the same
+    /// articles counted twice would make lines seen in three articles look like lines seen in six.
+    var observesLines = true
     let logger: Logger
 
     public init(store: ArticleStore, defaultCleaner: Cleaner, cleanersByFeed: [Int64: Cleaner] = [:],
@@ -55,8 +58,16 @@ public struct StageRunner: Sendable {
         let sources = batch.map(Self.source)
         let learned = try store.learnedLines(sources: Set(sources), minCount: learning.minCount)
         let cleaned = batch.map(cleanDocument)
-        try store.observeLines(zip(sources, cleaned).map { ($0, learning.lines(of: $1)) })
+        if observesLines { try store.observeLines(zip(sources, cleaned).map { ($0, learning.lines(of: $1)) }) }
         return zip(cleaned, sources).map { document, source in learning.apply(learned[source] ?? [], to: document, source: source) }
+    }
+
+    /// The same stages for re-running stored items: what was learned applies to all of them (the first
+    /// articles of a source included), and nothing is counted again.
+    public func reprocessing() -> StageRunner {
+        var copy = self
+        copy.observesLines = false
+        return copy
     }
 
     /// Where an item's boilerplate is learned: the site of its link (a site's section feeds share their

@@ -37,7 +37,7 @@ struct Reprocess: ParsableCommand {
         let before = try store.counts()
         try store.resetStages(includingClean: from == .clean)
         let stages = try StageRunner(configuration: configuration, store: store,
-                                     logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() }))
+                                     logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() })).reprocessing()
         let total = from == .clean ? before.raw : before.clean
         let progress = Progress(total: total, label: from == .clean ? "clean + dedup" : "dedup")
         var done = 0

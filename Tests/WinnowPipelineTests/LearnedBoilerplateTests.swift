@@ -33,8 +33,10 @@ import WinnowStore
         var stages = try runner(store)
 
         // The first five articles are how the line is learned: they keep it.
+        var firstFive: [RawItem] = []
         for n in 1...5 {
-            let (_, document) = try stages.clean(try add(store, n))
+            firstFive.append(try add(store, n))
+            let (_, document) = try stages.clean(firstFive.last!)
             #expect(document.text.contains(Self.signOff))
         }
         // From the sixth on it is the site's boilerplate, recorded with its rule and source.
@@ -52,6 +54,17 @@ import WinnowStore
         stages = try runner(store)
         let (_, afterRestart) = try stages.clean(try add(store, 8))
         #expect(!afterRestart.text.contains(Self.signOff))
+
+        // Reprocessing applies what was learned to the first five too, and counts nothing again.
+        let counted = try store.learnedLines(sources: ["news.example"], minCount: 1)
+        try store.resetStages(includingClean: true)
+        let again = stages.reprocessing()
+        for raw in firstFive {
+            let (_, document) = try again.clean(raw)
+            #expect(!document.text.contains(Self.signOff) && document.text.contains("budget line"))
+        }
+        #expect(try store.learnedLines(sources: ["news.example"], minCount: 1) == counted)
+        #expect(try store.learnedLines(sources: ["news.example"], minCount: 8).isEmpty)  // seen in articles 1-6 and 8: seven
     }
 
     @Test func learnedLinesNeverTakeMostOfAnArticle() throws {
