@@ -25,6 +25,8 @@ struct HTMLTree {
         var kind: TagKind
         /// A text node's characters that are not white space, counted once: every pass over the page needs them.
         var visible: Int32 = 0
+        /// The tag's number in `TagKind.table` (0: not a tag it knows).
+        var tagID: UInt8 = 0
 
         var isText: Bool { tag.isEmpty }
     }
@@ -57,9 +59,10 @@ struct HTMLTree {
         /// What teaser cards are made of: `ArticleExtractor.teaserTags`.
         static let teaser = TagKind(rawValue: 1 << 17)
 
-        static func of(_ tag: String) -> TagKind { table[tag] ?? [] }
+        static func of(_ tag: String) -> TagKind { table[tag]?.kind ?? [] }
 
-        static let table: [String: TagKind] = {
+        /// Each known tag's kind and a small number (1...) for counting open elements by tag; unknown tags have 0.
+        static let table: [String: (kind: TagKind, id: UInt8)] = {
             var table: [String: TagKind] = [:]
             for (set, kind) in [(HTMLTree.void, TagKind.void), (HTMLTree.rawText, .rawText), (HTMLTree.closesParagraph, .closesParagraph),
                                 (HTMLTree.headings, .heading), (HTMLTree.attributeTags, .keepsAttributes), (HTMLTree.opaque, .opaque),
@@ -73,8 +76,12 @@ struct HTMLTree {
             for tag in ArticleExtractor.teaserTags { table[tag, default: []].insert(.teaser) }
             table["a", default: []].insert(.link)
             table["head", default: []].insert(.head)
-            return table
+            var numbered: [String: (kind: TagKind, id: UInt8)] = [:]
+            for (index, tag) in table.keys.sorted().enumerated() { numbered[tag] = (table[tag]!, UInt8(index + 1)) }
+            return numbered
         }()
+
+        static func id(_ tag: String) -> UInt8 { table[tag]?.id ?? 0 }
     }
 
     struct Flags: OptionSet {
@@ -178,23 +185,32 @@ struct HTMLTree {
     // MARK: Tree building
 
     private var open: [Int32] = []  // indices of the open elements, innermost last
-    /// How far down the open elements an end tag looks for its start tag. Real pages close what they
-    /// opened a few levels up; the bound keeps a hostile page of stray end tags over deep nesting linear.
+    /// How many elements of each known tag are open: an end tag (or an implied one, which every `<div>`
+    /// tries for `<p>`) whose element is not open costs nothing, however deep the page.
+    private var openByTag = [Int32](repeating: 0, count: 256)
+    /// How far down the open elements an end tag of an unknown element looks for its start tag. Real pages
+    /// close what they opened a few levels up; the bound keeps stray end tags over deep nesting linear.
     static let endTagReach = 256
 
-    private mutating func push(_ tag: String, kind: TagKind, flags: Flags, hints: String, attributes: [String: String]?) {
+    private mutating func push(_ tag: String, kind: TagKind, id: UInt8, flags: Flags, hints: String, attributes: [String: String]?) {
         let index = Int32(nodes.count)
-        nodes.append(Node(tag: tag, parent: open.last ?? -1, end: index + 1, text: hints, flags: flags, attributes: attributes, kind: kind))
-        if !kind.contains(.void) { open.append(index) }
+        nodes.append(Node(tag: tag, parent: open.last ?? -1, end: index + 1, text: hints, flags: flags, attributes: attributes, kind: kind, tagID: id))
+        if !kind.contains(.void) {
+            open.append(index)
+            openByTag[Int(id)] += 1
+        }
     }
 
     private mutating func popOne() {
         let index = Int(open.removeLast())
         nodes[index].end = Int32(nodes.count)
+        openByTag[Int(nodes[index].tagID)] -= 1
     }
 
     /// Closes the innermost open `tag` and everything inside it, unless a `boundary` element is met first.
-    private mutating func close(_ tag: String, within boundary: TagKind = []) {
+    private mutating func close(_ tag: String, id: UInt8? = nil, within boundary: TagKind = []) {
+        let id = id ?? TagKind.id(tag)
+        if id != 0 && openByTag[Int(id)] == 0 { return }
         var depth = open.count - 1
         while depth > 0, open.count - depth <= HTMLTree.endTagReach {
             let name = nodes[Int(open[depth])].tag
@@ -214,6 +230,9 @@ struct HTMLTree {
                           attributes: nil, kind: [], visible: Int32(visible)))
     }
 
+    static let id_p = TagKind.id("p"), id_li = TagKind.id("li"), id_dt = TagKind.id("dt"), id_dd = TagKind.id("dd"),
+               id_td = TagKind.id("td"), id_th = TagKind.id("th"), id_tr = TagKind.id("tr"), id_option = TagKind.id("option"),
+               id_a = TagKind.id("a")
     static let paragraphScope: Set<String> = ["table", "td", "th", "caption", "button", "template", "object"]
     static let listScope: Set<String> = ["ul", "ol", "table", "td", "th"]
     static let definitionScope: Set<String> = ["dl", "table"]
@@ -222,15 +241,15 @@ struct HTMLTree {
     static let selectScope: Set<String> = ["select"]
     static let cellScope: Set<String> = ["td", "th", "table"]
 
-    private mutating func startTag(_ tag: String, _ kind: TagKind, _ attributes: [(String, String)]) {
-        if kind.contains(.closesParagraph) { close("p", within: TagKind.paragraphScope) }
+    private mutating func startTag(_ tag: String, _ kind: TagKind, _ id: UInt8, _ attributes: [(String, String)]) {
+        if kind.contains(.closesParagraph) { close("p", id: HTMLTree.id_p, within: TagKind.paragraphScope) }
         switch tag {
-        case "li": close("li", within: TagKind.listScope)
-        case "dt", "dd": close("dt", within: TagKind.definitionScope); close("dd", within: TagKind.definitionScope)
-        case "td", "th": close("td", within: TagKind.rowScope); close("th", within: TagKind.rowScope)
-        case "tr": close("tr", within: TagKind.tableScope)
-        case "option": close("option", within: TagKind.selectScope)
-        case "a": close("a", within: TagKind.cellScope)
+        case "li": close("li", id: HTMLTree.id_li, within: TagKind.listScope)
+        case "dt", "dd": close("dt", id: HTMLTree.id_dt, within: TagKind.definitionScope); close("dd", id: HTMLTree.id_dd, within: TagKind.definitionScope)
+        case "td", "th": close("td", id: HTMLTree.id_td, within: TagKind.rowScope); close("th", id: HTMLTree.id_th, within: TagKind.rowScope)
+        case "tr": close("tr", id: HTMLTree.id_tr, within: TagKind.tableScope)
+        case "option": close("option", id: HTMLTree.id_option, within: TagKind.selectScope)
+        case "a": close("a", id: HTMLTree.id_a, within: TagKind.cellScope)
         default:
             if kind.contains(.heading), let top = open.last, nodes[Int(top)].kind.contains(.heading) { popOne() }
         }
@@ -254,23 +273,23 @@ struct HTMLTree {
             }
             if kept != nil, kept![name] == nil { kept![name] = value }
         }
-        push(tag, kind: kind, flags: flags, hints: hints, attributes: kept)
+        push(tag, kind: kind, id: id, flags: flags, hints: hints, attributes: kept)
     }
 
     // MARK: Tokenizing
 
     private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) {
         nodes.reserveCapacity(bytes.count / 40)
-        push("#document", kind: [], flags: [], hints: "", attributes: nil)
+        push("#document", kind: [], id: 0, flags: [], hints: "", attributes: nil)
         var scanner = HTMLScanner(bytes: bytes)
         while let token = scanner.next() {
             switch token {
             case .text(let value):
                 text(value)
-            case .startTag(let tag, let kind, let attributes, let selfClosing):
+            case .startTag(let tag, let kind, let id, let attributes, let selfClosing):
                 if kind.contains(.rawText) && !selfClosing {
                     let content = scanner.rawText(until: tag)
-                    startTag(tag, kind, attributes)
+                    startTag(tag, kind, id, attributes)
                     switch tag {
                     case "title":
                         if documentTitle == nil {
@@ -285,11 +304,11 @@ struct HTMLTree {
                     }
                     close(tag)
                 } else {
-                    startTag(tag, kind, attributes)
+                    startTag(tag, kind, id, attributes)
                     if selfClosing, open.count > 1, nodes[Int(open.last!)].tag == tag, HTMLTree.selfClosingHonoured.contains(tag) { popOne() }
                 }
             case .endTag(let tag):
-                if tag == "br" { startTag("br", TagKind.of("br"), []) }  // </br> is a line break in every browser
+                if tag == "br" { startTag("br", TagKind.of("br"), TagKind.id("br"), []) }  // </br> is a line break in every browser
                 else if tag != "#document" { close(tag) }
             }
         }
@@ -306,7 +325,7 @@ struct HTMLTree {
 struct HTMLScanner {
     enum Token {
         case text(String)
-        case startTag(String, HTMLTree.TagKind, [(String, String)], selfClosing: Bool)
+        case startTag(String, HTMLTree.TagKind, UInt8, [(String, String)], selfClosing: Bool)
         case endTag(String)
     }
 
@@ -373,7 +392,7 @@ struct HTMLScanner {
             }
             position = after
             let name = readName(from: after)
-            let kind = HTMLTree.TagKind.of(name)
+            let (kind, id) = HTMLTree.TagKind.table[name] ?? ([], 0)
             let keepsAll = kind.contains(.keepsAttributes)
             var attributes: [(String, String)] = []
             var selfClosing = false
@@ -416,7 +435,7 @@ struct HTMLScanner {
                 // Only the first of a repeated attribute counts, as in browsers; a runaway tag keeps at most 256.
                 if wanted, attributes.count < 256 { attributes.append((attributeName, value)) }
             }
-            return .startTag(name, kind, attributes, selfClosing: selfClosing)
+            return .startTag(name, kind, id, attributes, selfClosing: selfClosing)
         }
         return nil
     }

@@ -10,10 +10,15 @@ import Testing
     static let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus/article-extraction")
 
-    @Test func f1OnTheCorpusIsAtLeast096() throws {
+    @Test func f1OnTheCorpusIsAtLeast096() async throws {
+        let (f1, precision, recall) = try await offThePool { try Self.score() }
+        #expect(f1 >= 0.96, "F1 \(f1), precision \(precision), recall \(recall)")
+    }
+
+    static func score() throws -> (f1: Double, precision: Double, recall: Double) {
         let pages = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.appendingPathComponent("html").path)
             .filter { $0.hasSuffix(".html") }.sorted()
-        #expect(pages.count == 181, "the corpus at \(Self.corpus.path) is incomplete")
+        guard pages.count == 181 else { throw CorpusError(description: "the corpus at \(Self.corpus.path) has \(pages.count) pages, not 181") }
         let cleaner = try Cleaner()
         var precisions: [Double] = [], recalls: [Double] = []
         for page in pages {
@@ -28,9 +33,10 @@ import Testing
         }
         let precision = precisions.reduce(0, +) / Double(precisions.count)
         let recall = recalls.reduce(0, +) / Double(recalls.count)
-        let f1 = 2 * precision * recall / (precision + recall)
-        #expect(f1 >= 0.96, "F1 \(f1), precision \(precision), recall \(recall)")
+        return (2 * precision * recall / (precision + recall), precision, recall)
     }
+
+    struct CorpusError: Error, CustomStringConvertible { var description: String }
 
     /// Shingle counts compared: (true positives, false positives, false negatives), normalised to sum 1.
     static func match(truth: String, predicted: String) -> (Double, Double, Double) {
