@@ -38,6 +38,10 @@ test: EXTRA_DEPS := $(TEST_DEPS)
 test: build
 	$(SWIFT) test
 	python3 bench/feeds/conformance.py --subset bench/feeds/ci-subset.txt --require-all --show-failures 100
+	@# The cleaner's quality floor on the article-extraction corpus, scored the corpus's way (after the
+	@# unit tests, not among them: 10 s of CPU there starves the tests that wait on loopback servers).
+	$(BIN)/winnow-bench extract ../shared/corpus/article-extraction/html --rounds 1 --output .build/extract-check.json
+	python3 bench/extract/score.py ../shared/corpus/article-extraction/truth .build/extract-check.json --require-f1 0.96
 
 # The full feedparser conformance report (a report, not a gate).
 feed-conformance: build

@@ -46,6 +46,9 @@ struct ExtractBench: ParsableCommand {
         let megabytes = Double(pages.reduce(0) { $0 + $1.count }) / 1e6
         print("winnow: \(pages.count) pages (\(format(megabytes, 1)) MB), best of \(rounds) rounds: \(format(best, 3)) s, "
             + "\(format(Double(pages.count) / best)) pages/s on one core, peak RSS \(format(memoryMB().peak)) MB")
+        #if DEBUG
+        print("  (a debug build: the speed above means nothing; bench/extract/run.sh builds for release)")
+        #endif
         for failure in failures { print("  failed: \(failure)") }
     }
 }

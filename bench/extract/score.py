@@ -3,7 +3,8 @@
 token 4-gram shingles per document (tokens are runs of word characters), true and false positives
 and false negatives counted per shingle and normalised per document, precision and recall averaged
 over documents, F1 of the two means.
-    score.py TRUTH_DIR PREDICTIONS.json [--worst N]"""
+    score.py TRUTH_DIR PREDICTIONS.json [--worst N] [--require-f1 MIN]
+With --require-f1 it exits 1 when F1 is below MIN (make test's quality gate)."""
 import json, os, re, sys
 from collections import Counter
 
@@ -48,6 +49,11 @@ if __name__ == '__main__':
     truth_dir, path = sys.argv[1], sys.argv[2]
     p, r, f1, rows = score(truth_dir, json.load(open(path, encoding='utf-8')))
     print(f'{os.path.basename(path)}: F1 {f1:.3f}  precision {p:.3f}  recall {r:.3f}  ({len(rows)} pages)')
+    if '--require-f1' in sys.argv:
+        minimum = float(sys.argv[sys.argv.index('--require-f1') + 1])
+        if f1 < minimum:
+            print(f'FAIL: F1 {f1:.4f} is below the required {minimum}', file=sys.stderr)
+            sys.exit(1)
     if '--worst' in sys.argv:
         n = int(sys.argv[sys.argv.index('--worst') + 1])
         for key, m in sorted(rows, key=lambda km: min(precision(*km[1]), recall(*km[1])))[:n]:
