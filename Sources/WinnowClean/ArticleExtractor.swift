@@ -18,7 +18,6 @@ public struct ExtractedPage: Sendable {
 /// class or id says share, related, comments, newsletter, ad and the like) are cut out first, unless
 /// they hold most of the page's text, which means the page misnamed its article.
 enum ArticleExtractor {
-    static let debug = ProcessInfo.processInfo.environment["WINNOW_EXTRACT_DEBUG"] != nil
     struct Block {
         var owner: Int32
         var text: String
@@ -124,7 +123,6 @@ enum ArticleExtractor {
                 let share = total > 0 ? Double(good[i]) / total : 0
                 let declared = node.flags.contains(.declaredArticle) || analysis(node).content
                 if share >= (byHints ? 0.5 : 0.8) || (declared && share >= 0.25) { continue }
-                if debug, good[i] > 0 { Swift.print("cut \(node.tag).\(node.text) \(category) share \(share)") }
                 cut[i] = Cut(ruleID: ruleID, category: category)
             }
         }
@@ -152,7 +150,6 @@ enum ArticleExtractor {
         // Nothing reads like an article (a feed's short HTML summary, a caption-only page): keep all that is left.
         if subtree[best] <= 0 { best = 0 }
         let range = Int32(best)..<nodes[best].end
-        if debug { Swift.print("best \(nodes[best].tag).\(nodes[best].text) score \(subtree[best]) root \(subtree[0])") }
 
         var paragraphs: [String] = []
         var dropped: [Removal] = []
@@ -221,7 +218,6 @@ enum ArticleExtractor {
             for (_, members) in byShape where members.count >= 3 {
                 let held = members.reduce(0) { $0 + good[$1] }
                 guard held * 2 < total else { continue }
-                if debug { Swift.print("teasers \(members.count) × \(nodes[members[0]].tag).\(nodes[members[0]].text) holding \(held) of \(total)") }
                 for i in members { cut[i] = Cut(ruleID: "html.repeated-teasers", category: "related") }
             }
         }
