@@ -252,24 +252,38 @@ public final class PipelineService: Service {
             ($0.name, FeedPoller.PollOptions(interval: $0.interval, fullText: $0.fullText, allowPrivateLinks: $0.allowPrivateLinks))
         }, uniquingKeysWith: { a, _ in a })
         let poller = runtime.poller, hosts = runtime.hosts
-        await withTaskGroup(of: Void.self) { group in
-            var running = 0
-            for feed in Self.interleavedByHost(feeds, url: \.url) {
-                if running >= runtime.configuration.concurrency {
-                    await group.next()
-                    running -= 1
+        let recorder = OutcomeRecorder(store: store, logger: poller.logger)
+        await withTaskGroup(of: Void.self) { cycle in
+            // Batches are also written every half second, so a fast feed's items do not wait for the
+            // cycle's slowest fetch before they are stored and cleaned.
+            cycle.addTask {
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(500))
+                    await recorder.flush()
                 }
-                if Task.isCancelled { break }
-                let feedOptions = options[feed.name] ?? FeedPoller.PollOptions(interval: 900)
-                let health = self.health
-                group.addTask {
-                    health.inFlightFetches.add(1, ordering: .relaxed)
-                    defer { health.inFlightFetches.subtract(1, ordering: .relaxed) }
-                    await poller.poll(feed, options: feedOptions, gate: hosts)
-                }
-                running += 1
             }
+            await withTaskGroup(of: Void.self) { group in
+                var running = 0
+                for feed in Self.interleavedByHost(feeds, url: \.url) {
+                    if running >= runtime.configuration.concurrency {
+                        await group.next()
+                        running -= 1
+                    }
+                    if Task.isCancelled { break }
+                    let feedOptions = options[feed.name] ?? FeedPoller.PollOptions(interval: 900)
+                    let health = self.health
+                    group.addTask {
+                        health.inFlightFetches.add(1, ordering: .relaxed)
+                        defer { health.inFlightFetches.subtract(1, ordering: .relaxed) }
+                        await poller.poll(feed, options: feedOptions, gate: hosts, recorder: recorder)
+                    }
+                    running += 1
+                }
+            }
+            cycle.cancelAll()
         }
+        // The last batch, also when cancelled: what was fetched is kept.
+        await recorder.flush()
     }
 
     /// The due feeds taken one host at a time in turn, so the global slots are spread over hosts instead

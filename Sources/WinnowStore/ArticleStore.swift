@@ -149,50 +149,58 @@ public final class ArticleStore: Sendable {
     /// Returns how many items were new (an item already stored under the same guid is left as it was).
     @discardableResult
     public func record(feedID: Int64, outcome: FetchOutcome) throws -> Int {
-        try db.write { db in
-            var inserted = 0
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO raw_items (feed_id, guid, link, title, author, published_at, published_raw, summary, content, content_hash, fetched_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, guid) DO NOTHING
-                """)
-            let enqueue = try db.cachedStatement(sql: "INSERT INTO clean_queue (raw_item_id) VALUES (?)")
-            for item in outcome.items {
-                try insert.execute(arguments: Self.rawArguments(feedID: feedID, item: item, fetchedAt: outcome.startedAt))
-                if db.changesCount > 0 {
-                    inserted += 1
-                    try enqueue.execute(arguments: [db.lastInsertedRowID])
-                }
+        try record([(feedID, outcome)])[0]
+    }
+
+    /// Records many fetches in one transaction (a poll cycle's, a batch at a time: a commit per fetch
+    /// made the writer the cycle's bottleneck); returns each one's new items, in order.
+    public func record(_ batch: [(feedID: Int64, outcome: FetchOutcome)]) throws -> [Int] {
+        try db.write { db in try batch.map { try Self.record(db, feedID: $0.feedID, outcome: $0.outcome) } }
+    }
+
+    private static func record(_ db: Database, feedID: Int64, outcome: FetchOutcome) throws -> Int {
+        var inserted = 0
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO raw_items (feed_id, guid, link, title, author, published_at, published_raw, summary, content, content_hash, fetched_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(feed_id, guid) DO NOTHING
+            """)
+        let enqueue = try db.cachedStatement(sql: "INSERT INTO clean_queue (raw_item_id) VALUES (?)")
+        for item in outcome.items {
+            try insert.execute(arguments: Self.rawArguments(feedID: feedID, item: item, fetchedAt: outcome.startedAt))
+            if db.changesCount > 0 {
+                inserted += 1
+                try enqueue.execute(arguments: [db.lastInsertedRowID])
             }
-            if inserted > 0 {
-                try db.cachedStatement(sql: "UPDATE feeds SET item_count = item_count + ? WHERE id = ?").execute(arguments: [inserted, feedID])
-                try Self.count(db, "raw", by: inserted)
-            }
-            // Cached statements: a poll cycle records thousands of fetches, and preparing each took longer than running it.
-            try db.cachedStatement(sql: """
-                INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, bytes, new_items, error_class, error)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [feedID, outcome.startedAt, outcome.durationMS, outcome.httpStatus, outcome.bytes,
-                                 inserted, outcome.errorClass, outcome.error])
-            if outcome.succeeded {
-                // A full response's validators replace the stored ones, absent ones included: a server that
-                // stopped sending an ETag would otherwise be asked with a stale one forever. A 304 keeps them.
-                try db.cachedStatement(sql: """
-                    UPDATE feeds SET etag = CASE WHEN ?1 = 304 THEN coalesce(?2, etag) ELSE ?2 END,
-                        last_modified = CASE WHEN ?1 = 304 THEN coalesce(?3, last_modified) ELSE ?3 END,
-                        url = coalesce(?4, url), next_fetch_at = ?5, last_fetch_at = ?6, last_status = ?1,
-                        last_error = NULL, consecutive_errors = 0
-                    WHERE id = ?7
-                    """).execute(arguments: [outcome.httpStatus, outcome.etag, outcome.lastModified, outcome.newURL, outcome.nextFetchAt,
-                                     outcome.startedAt, feedID])
-            } else {
-                try db.cachedStatement(sql: """
-                    UPDATE feeds SET next_fetch_at = ?, last_fetch_at = ?, last_status = ?, last_error = ?,
-                        consecutive_errors = consecutive_errors + 1
-                    WHERE id = ?
-                    """).execute(arguments: [outcome.nextFetchAt, outcome.startedAt, outcome.httpStatus, outcome.error, feedID])
-            }
-            return inserted
         }
+        if inserted > 0 {
+            try db.cachedStatement(sql: "UPDATE feeds SET item_count = item_count + ? WHERE id = ?").execute(arguments: [inserted, feedID])
+            try count(db, "raw", by: inserted)
+        }
+        // Cached statements: a poll cycle records thousands of fetches, and preparing each took longer than running it.
+        try db.cachedStatement(sql: """
+            INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, bytes, new_items, error_class, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [feedID, outcome.startedAt, outcome.durationMS, outcome.httpStatus, outcome.bytes,
+                             inserted, outcome.errorClass, outcome.error])
+        if outcome.succeeded {
+            // A full response's validators replace the stored ones, absent ones included: a server that
+            // stopped sending an ETag would otherwise be asked with a stale one forever. A 304 keeps them.
+            try db.cachedStatement(sql: """
+                UPDATE feeds SET etag = CASE WHEN ?1 = 304 THEN coalesce(?2, etag) ELSE ?2 END,
+                    last_modified = CASE WHEN ?1 = 304 THEN coalesce(?3, last_modified) ELSE ?3 END,
+                    url = coalesce(?4, url), next_fetch_at = ?5, last_fetch_at = ?6, last_status = ?1,
+                    last_error = NULL, consecutive_errors = 0
+                WHERE id = ?7
+                """).execute(arguments: [outcome.httpStatus, outcome.etag, outcome.lastModified, outcome.newURL, outcome.nextFetchAt,
+                                 outcome.startedAt, feedID])
+        } else {
+            try db.cachedStatement(sql: """
+                UPDATE feeds SET next_fetch_at = ?, last_fetch_at = ?, last_status = ?, last_error = ?,
+                    consecutive_errors = consecutive_errors + 1
+                WHERE id = ?
+                """).execute(arguments: [outcome.nextFetchAt, outcome.startedAt, outcome.httpStatus, outcome.error, feedID])
+        }
+        return inserted
     }
 
     /// Which of these guids the feed already has in stage 1.
