@@ -139,9 +139,12 @@ struct PollCycleBench: ParsableCommand {
     static func phases(log: URL) -> String? {
         guard let text = try? String(contentsOf: log, encoding: .utf8) else { return nil }
         var started: Double?, firstFetch: Double?, lastFetch: Double?, stopped: Double?
+        // The log's times carry milliseconds; the phases need them (a second is a tenth of a cycle).
+        let clock = ISO8601DateFormatter()
+        clock.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         for line in text.split(separator: "\n") {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
-                  let message = object["message"] as? String, let time = (object["time"] as? String).flatMap(FeedDate.parse) else { continue }
+                  let message = object["message"] as? String, let time = (object["time"] as? String).flatMap(clock.date(from:)) else { continue }
             let t = time.timeIntervalSince1970
             switch message {
             case "winnowd started": started = t
