@@ -11,10 +11,13 @@ public enum TextNormalizer {
     static func needsScalarPass(_ text: String) -> Bool {
         var utf8 = text.utf8.makeIterator()
         while let b = utf8.next() {
+            // Control characters (other than the white space collapsed anyway) go in the scalar pass.
+            if b < 0x20 { if b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C { return true }; continue }
+            if b == 0x7F { return true }
             guard b >= 0xC2 else { continue }
             if b == 0xC2 {
                 let next = utf8.next() ?? 0
-                if next == 0xAD || next == 0x85 { return true }  // soft hyphen, next line
+                if next == 0xAD || next <= 0x9F { return true }  // soft hyphen, C1 controls (next line among them)
             } else if b == 0xE2 {
                 let second = utf8.next() ?? 0
                 let third = utf8.next() ?? 0
@@ -29,7 +32,7 @@ public enum TextNormalizer {
         return false
     }
 
-    /// NFC, invisible characters removed, look-alike letters folded to their word's script, spaces collapsed.
+    /// NFC, invisible and control characters removed, look-alike letters folded to their word's script, spaces collapsed.
     public static func normalizeParagraph(_ text: String) -> String {
         // Fast path: ASCII text is already NFC and holds no invisible or look-alike letters.
         if text.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F || $0 == 0x20 }) {
@@ -43,6 +46,8 @@ public enum TextNormalizer {
         var scalars = String.UnicodeScalarView()
         var lastWasSpace = true
         for scalar in composed.unicodeScalars where !invisible.contains(scalar) {
+            // Control characters (a BEL, a NUL, C1 codes from a mis-decoded page) are never text.
+            if scalar.properties.generalCategory == .control && !scalar.properties.isWhitespace { continue }
             let isSpace = scalar.properties.isWhitespace
             if isSpace {
                 if !lastWasSpace { scalars.append(" ") }

@@ -104,6 +104,9 @@ import Testing
 
     @Test func normalizationRemovesInvisibleCharactersAndComposes() {
         #expect(TextNormalizer.normalizeParagraph("e\u{0301}t\u{00E9}  zero\u{200B}width\u{00AD}  ") == "\u{00E9}t\u{00E9} zerowidth")
+        // Control characters are never text (found by fuzzing: a BEL came through to the stored article).
+        #expect(TextNormalizer.normalizeParagraph("a\u{07}b\u{00}c\u{7F}d\u{85}e\u{9B}f\tg") == "abcd ef g")  // NEL is a line break: a space
+        #expect(TextNormalizer.normalizeParagraph("caf\u{E9}\u{07}") == "caf\u{E9}")
         // Whole words in another script are left alone; only mixed words fold.
         #expect(Confusables.foldMixedScriptWords("Москва and Defenсe") == "Москва and Defence")
         #expect(Confusables.foldMixedScriptWords("Мocква") == "Москва")

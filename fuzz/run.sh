@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Fuzzing, one command: builds the libFuzzer targets (swiftc -sanitize=fuzzer,address, each target
+# compiled into the module it tests) and runs each for SECONDS (default 60), its corpus seeded from
+# ../shared/corpus (the article pages and seeds for the cleaner, feedparser's fixtures for the feed
+# parser). Crashes are written to $WINNOW_FUZZ_DIR/<target>/ (default /tmp/winnow-fuzz) and make the
+# run fail; each one found becomes a regression test.
+#   fuzz/run.sh [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-60}
+out=${WINNOW_FUZZ_DIR:-/tmp/winnow-fuzz}
+shared=${WINNOW_SHARED:-../shared}
+mkdir -p "$out"
+
+build() {  # target module sources...
+  local target=$1 module=$2; shift 2
+  echo "== building $target"
+  swiftc -O -sanitize=fuzzer,address -parse-as-library -module-name "$module" "$@" -o "$out/$target"
+}
+seed() {  # target files...
+  local target=$1; shift
+  mkdir -p "$out/$target/corpus"
+  # Seeds over 64 kB are cut: libFuzzer mutates small inputs far faster, and size is not what breaks parsers.
+  for f in "$@"; do head -c 65536 "$f" > "$out/$target/corpus/$(basename "$f")"; done
+}
+run() {  # target
+  local target=$1
+  echo "== fuzzing $target for $seconds s"
+  (cd "$out/$target" && "$out/$target.bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+     -print_final_stats=1 corpus 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==.*ERROR|SUMMARY|Done|artifact_prefix|Test unit written)" ) \
+    || { echo "fuzz/run.sh: $target found a crash; the input is in $out/$target" >&2; return 1; }
+}
+
+build clean.bin WinnowClean Sources/WinnowClean/*.swift fuzz/CleanFuzz.swift
+build feeds.bin WinnowFeeds Sources/WinnowFeeds/*.swift fuzz/FeedFuzz.swift
+for t in clean feeds; do mv "$out/$t.bin" "$out/$t.bin.tmp" 2>/dev/null || true; mkdir -p "$out/$t"; mv "$out/$t.bin.tmp" "$out/$t.bin"; done
+seed clean "$shared"/corpus/article-extraction/html/*.html "$shared"/seeds/*.txt
+seed feeds $(find "$shared/corpus/feedparser" -type f \( -name '*.xml' -o -name '*.json' -o -name '*.rdf' \) | head -2500)
+status=0
+run clean || status=1
+run feeds || status=1
+exit $status
