@@ -233,7 +233,7 @@ enum ArticleExtractor {
     static func hintCategory(_ words: [String]) -> String? {
         // Embedded posts and quotes sit in "social" wrappers but are what the article quotes.
         if words.contains(where: { quoteWords.contains($0) }) { return nil }
-        for word in words where !articleWords.contains(word) {
+        for word in words where !word.isEmpty && !articleWords.contains(word) {
             let bytes = Array(word.utf8)
             for (prefix, category) in boilerplateWordBytes where prefix[0] == bytes[0] {
                 // Short words must match whole ("ad", not "adjacent"); longer ones as a prefix.
@@ -257,7 +257,8 @@ enum ArticleExtractor {
             word.removeAll(keepingCapacity: true)
         }
         func endCompound() {
-            if compoundParts > 1 { words.append(String(decoding: compound, as: UTF8.self)) }
+            // Parts of digits only ("col-12-34") leave no letters: no compound then.
+            if compoundParts > 1, !compound.isEmpty { words.append(String(decoding: compound, as: UTF8.self)) }
             compound.removeAll(keepingCapacity: true)
             compoundParts = 0
         }

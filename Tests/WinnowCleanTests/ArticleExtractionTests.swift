@@ -211,6 +211,14 @@ func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async t
         #expect(doc.text.isEmpty)
     }
 
+    @Test func classNamesOfDigitsOnlyAreNoWords() throws {
+        // Found by fuzzing: "12-34" split into digit parts left an empty compound word, and the class
+        // check read its first byte.
+        #expect(ArticleExtractor.words("12-34 x_9") == ["12", "34", "x", "9", "x"])  // "x_9" compounds to its letters
+        let html = "<html><body><div class=\"12-34\"><p>\(ArticleExtractionTests.paragraphs[0])</p></div></body></html>"
+        #expect(try Cleaner().clean(document: html).text == ArticleExtractionTests.paragraphs[0])
+    }
+
     @Test func emptyAndTagOnlyPagesGiveEmptyResults() throws {
         #expect(try Cleaner().clean(document: "<html></html>").text.isEmpty)
         #expect(try Cleaner().clean(document: "<div><div></div></div>").text.isEmpty)
