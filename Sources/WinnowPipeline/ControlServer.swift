@@ -109,6 +109,13 @@ public final class ControlServer: Sendable {
                 return
             }
             _ = fcntl(client, F_SETFD, FD_CLOEXEC)  // accept4 is not exported to Swift here
+            // The socket file is 0660 already; the kernel's word on who connected is checked too, so a
+            // socket path reached some other way (a copied fd, a loose directory) still lets no one else in.
+            guard let peer = ControlServerPolicy.peer(of: client), ControlServerPolicy.admits(peer: peer) else {
+                reply(client, .failure("refused: only root and the service's own user or group may use the control socket"))
+                close(client)
+                continue
+            }
             guard connections.add(1, ordering: .relaxed).newValue <= Self.maxConnections else {
                 connections.subtract(1, ordering: .relaxed)
                 reply(client, .failure("too many control connections; try again"))
@@ -208,5 +215,21 @@ public enum ControlClient {
             received.append(contentsOf: buffer[0..<n])
         }
         return try JSONDecoder().decode(ControlResponse.self, from: received.prefix(while: { $0 != 0x0A }))
+    }
+}
+
+/// Who may use the control socket: checked on every connection, from the kernel's record of the peer.
+public enum ControlServerPolicy {
+    /// The connected process's user and group, from the kernel (SO_PEERCRED: pid, uid, gid).
+    public static func peer(of socket: Int32) -> (uid: UInt32, gid: UInt32)? {
+        var credentials = [UInt32](repeating: 0, count: 3)  // struct ucred, which Glibc's module does not export
+        var length = socklen_t(12)
+        guard getsockopt(socket, SOL_SOCKET, SO_PEERCRED, &credentials, &length) == 0, length == 12 else { return nil }
+        return (credentials[1], credentials[2])
+    }
+
+    /// Root, the daemon's own user, or a member of its group (the unit's `Group=`) may connect.
+    public static func admits(peer: (uid: UInt32, gid: UInt32), daemonUID: UInt32 = getuid(), daemonGID: UInt32 = getgid()) -> Bool {
+        peer.uid == 0 || peer.uid == daemonUID || peer.gid == daemonGID
     }
 }

@@ -117,3 +117,23 @@ func exchange(_ socket: String, _ payload: Data) throws -> String {
         }
         return String(decoding: received, as: UTF8.self)
     }
+
+/// Who may talk to the control socket, as the kernel reports the peer.
+@Suite struct ControlPeerTests {
+    @Test func thePeerIsReadFromTheKernel() throws {
+        var pair: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &pair) == 0)
+        defer { close(pair[0]); close(pair[1]) }
+        let peer = try #require(ControlServerPolicy.peer(of: pair[0]))
+        #expect(peer.uid == getuid() && peer.gid == getgid())
+        #expect(ControlServerPolicy.peer(of: -1) == nil)
+    }
+
+    @Test func onlyRootTheServiceUserAndItsGroupAreAdmitted() {
+        let (daemonUID, daemonGID): (UInt32, UInt32) = (998, 997)
+        #expect(ControlServerPolicy.admits(peer: (0, 5000), daemonUID: daemonUID, daemonGID: daemonGID))       // root
+        #expect(ControlServerPolicy.admits(peer: (998, 5000), daemonUID: daemonUID, daemonGID: daemonGID))     // the service user
+        #expect(ControlServerPolicy.admits(peer: (1000, 997), daemonUID: daemonUID, daemonGID: daemonGID))     // in its group
+        #expect(!ControlServerPolicy.admits(peer: (1000, 1000), daemonUID: daemonUID, daemonGID: daemonGID))   // anyone else
+    }
+}
