@@ -10,9 +10,14 @@ public struct FetchLimits: Sendable, Equatable {
     /// A proxy for every request (`http://host:port`, `socks5h://...`); nil leaves libcurl to the usual
     /// environment variables (`http_proxy`, `https_proxy`, `no_proxy`).
     public var proxy: String?
+    /// The least time between two requests this fetcher sends to one host (name and port), measured when
+    /// each is sent, not when it was scheduled: a request whose thread starts late does not shorten the gap.
+    public var perHostGap: Double
 
     public init(totalTimeout: Double = 30, connectTimeout: Double = 10, maxBodyBytes: Int = 10_000_000,
-                maxRedirects: Int = 5, userAgent: String = "Winnow/0.1 (+https://example.invalid/winnow)", proxy: String? = nil) {
+                maxRedirects: Int = 5, userAgent: String = "Winnow/0.1 (+https://example.invalid/winnow)", proxy: String? = nil,
+                perHostGap: Double = 0) {
+        self.perHostGap = perHostGap
         self.totalTimeout = totalTimeout
         self.connectTimeout = connectTimeout
         self.maxBodyBytes = maxBodyBytes

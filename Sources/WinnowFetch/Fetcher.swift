@@ -8,6 +8,8 @@ import Synchronization
 /// thread of its own, so the cooperative pool is never blocked; callers bound how many run at once.
 public final class Fetcher: Sendable {
     public let limits: FetchLimits
+    /// When the last request to each host was sent (see `FetchLimits.perHostGap`).
+    private let lastSend = Mutex<[String: Double]>([:])
 
     public init(limits: FetchLimits = FetchLimits()) {
         Self.globalInit
@@ -15,6 +17,19 @@ public final class Fetcher: Sendable {
     }
 
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
+
+    /// Sleeps until `perHostGap` has passed since the last request sent to the URL's host, and takes the turn.
+    private func waitForTurn(_ url: String) {
+        guard limits.perHostGap > 0, let components = URLComponents(string: url), let host = components.host?.lowercased() else { return }
+        let key = components.port.map { "\(host):\($0)" } ?? host
+        let wait = lastSend.withLock { last -> Double in
+            let now = Date().timeIntervalSince1970
+            let turn = max(now, (last[key] ?? 0) + limits.perHostGap)
+            last[key] = turn
+            return turn - now
+        }
+        if wait > 0 { usleep(useconds_t(wait * 1_000_000)) }
+    }
 
     public func fetch(_ request: FetchRequest) async throws -> FetchResponse {
         guard let scheme = URL(string: request.url)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
@@ -27,7 +42,8 @@ public final class Fetcher: Sendable {
                 // A thread of its own, not a dispatch queue: on Linux the global queues run as many
                 // blocking jobs as there are cores and add threads for blocked ones only about once a
                 // second, so on two cores 32 concurrent fetches ran two at a time.
-                Thread.detachNewThread {
+                Thread.detachNewThread { [self] in
+                    waitForTurn(request.url)
                     continuation.resume(with: Result { try transfer.perform(request, limits: limits) })
                 }
             }

@@ -98,6 +98,7 @@ extension PipelineConfiguration {
         let concurrency = try fetch.int("concurrency", in: 1...256) ?? 8
         let perHostConnections = try fetch.int("per_host_connections", in: 1...64) ?? 2
         let perHostGap = try fetch.duration("per_host_gap") ?? 0.25
+        limits.perHostGap = perHostGap  // kept by the fetcher at send time too
 
         let defaults = try root.object("defaults") ?? JSONObject(empty: "defaults")
         try defaults.allowOnly(["interval"])

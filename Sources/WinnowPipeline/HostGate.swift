@@ -17,8 +17,6 @@ actor HostGate {
     static let defaultRest: Double = 60
     static let maxRest: Double = 3600
 
-    static let sendJitterMargin = 0.01
-
     init(connections: Int = 2, gap: Double = 0.25) {
         self.connections = max(1, connections)
         self.gap = max(0, gap)
@@ -43,10 +41,10 @@ actor HostGate {
                 let start = nextStart[host] ?? 0
                 if start <= now {
                     inFlight[host, default: 0] += 1
-                    // A request leaves on its own thread a few milliseconds after its turn, later for one
-                    // than for the next when the machine is busy: the margin keeps the host from ever
-                    // seeing two requests closer than the gap.
-                    nextStart[host] = now + (gap > 0 ? gap + Self.sendJitterMargin : 0)
+                    // The gap is kept here for scheduling and again by the fetcher when the request is
+                    // actually sent (a request's thread can start late, and the host must not see two
+                    // requests closer than the gap).
+                    nextStart[host] = now + gap
                     return nil
                 }
                 // Hold the slot's place by sleeping out the gap; re-check afterwards (another may have started).
