@@ -11,11 +11,12 @@ import WinnowTestSupport
 @Suite struct HostPolitenessTests {
     static let rss = #"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><guid>g</guid><title>one</title></item></channel></rss>"#
 
-    func setUp(_ urls: [String]) throws -> (ArticleStore, FeedPoller, [FeedState], URL) {
+    func setUp(_ urls: [String], gap: Double = 0) throws -> (ArticleStore, FeedPoller, [FeedState], URL) {
         let folder = try TestPaths.temporaryFolder()
         let store = try ArticleStore.open(path: folder.appendingPathComponent("db.sqlite").path)
         let feeds = try store.register(feeds: urls.enumerated().map { FeedRegistration(name: "f\($0.offset)", url: $0.element) })
-        let poller = testPoller(store)
+        // As the daemon does it: the gate schedules the gap and the fetcher keeps it when sending.
+        let poller = testPoller(store, limits: FetchLimits(totalTimeout: 5, connectTimeout: 2, perHostGap: gap))
         return (store, poller, feeds, folder)
     }
 
@@ -29,7 +30,7 @@ import WinnowTestSupport
             return HTTPResponse(text: Self.rss)
         }
         defer { server.stop() }
-        let (_, poller, feeds, folder) = try setUp((0..<6).map { server.baseURL + "/feed\($0).xml" })
+        let (_, poller, feeds, folder) = try setUp((0..<6).map { server.baseURL + "/feed\($0).xml" }, gap: 0.05)
         defer { try? FileManager.default.removeItem(at: folder) }
         let gate = HostGate(connections: 2, gap: 0.05)
         await withTaskGroup(of: Void.self) { group in
