@@ -119,7 +119,7 @@ enum ArticleExtractor {
                 // A link's class names the link ("tag", "author"): its words are the sentence's.
                 if byHints && (node.text.isEmpty || node.flags.contains(.declaredArticle) || node.tag == "a") { continue }
                 guard let category = byHints ? analysis(node).category : elementCategory(node) else { continue }
-                let ruleID = byHints ? "html.class.\(category)" : boilerplateTags[node.tag] != nil ? "html.element.\(node.tag)" : "html.role.\(category)"
+                let ruleID = byHints ? "html.class.\(category)" : node.kind.contains(.boilerplate) ? "html.element.\(node.tag)" : "html.role.\(category)"
                 let share = total > 0 ? Double(good[i]) / total : 0
                 let declared = node.flags.contains(.declaredArticle) || analysis(node).content
                 if share >= (byHints ? 0.5 : 0.8) || (declared && share >= 0.25) { continue }

@@ -27,6 +27,13 @@ public struct FetchLimits: Sendable, Equatable {
     }
 }
 
+/// The host part of a URL, lowercased and with its port when it names one: what per-host politeness counts
+/// by. The URL itself when it has no host.
+public func hostKey(for url: String) -> String {
+    guard let components = URLComponents(string: url), let host = components.host?.lowercased() else { return url }
+    return components.port.map { "\(host):\($0)" } ?? host
+}
+
 /// A GET, conditional when the validators of the previous response are known.
 public struct FetchRequest: Sendable, Equatable {
     public var url: String

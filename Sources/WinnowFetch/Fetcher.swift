@@ -20,8 +20,8 @@ public final class Fetcher: Sendable {
 
     /// Sleeps until `perHostGap` has passed since the last request sent to the URL's host, and takes the turn.
     private func waitForTurn(_ url: String) {
-        guard limits.perHostGap > 0, let components = URLComponents(string: url), let host = components.host?.lowercased() else { return }
-        let key = components.port.map { "\(host):\($0)" } ?? host
+        guard limits.perHostGap > 0 else { return }
+        let key = hostKey(for: url)
         let wait = lastSend.withLock { last -> Double in
             let now = Date().timeIntervalSince1970
             let turn = max(now, (last[key] ?? 0) + limits.perHostGap)

@@ -1,4 +1,5 @@
 import Foundation
+import WinnowFetch
 
 /// Per-host politeness: at most `connections` requests in flight to one host, at least `gap` seconds
 /// between the starts of two requests to it, and a host that answered 429 or 503 is left alone until
@@ -22,11 +23,9 @@ actor HostGate {
         self.gap = max(0, gap)
     }
 
-    /// The host part of a URL (lowercased, with its port when it names one).
-    nonisolated static func key(for url: String) -> String {
-        guard let components = URLComponents(string: url), let host = components.host?.lowercased() else { return url }
-        return components.port.map { "\(host):\($0)" } ?? host
-    }
+    /// The host part of a URL (lowercased, with its port when it names one): the fetcher's own key, so the
+    /// gate and the fetcher's send-time gap count the same hosts.
+    nonisolated static func key(for url: String) -> String { hostKey(for: url) }
 
     /// Waits for a connection slot and the host's gap; returns the time the host rests until instead
     /// when it asked not to be bothered.
