@@ -20,6 +20,9 @@ static inline CURLcode winnow_curl_set_progress_callback(CURL *h, winnow_curl_pr
 typedef curl_socket_t (*winnow_curl_opensocket_callback)(void *context, curlsocktype purpose, struct curl_sockaddr *address);
 static inline CURLcode winnow_curl_set_opensocket_callback(CURL *h, winnow_curl_opensocket_callback f) { return curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, f); }
 
+typedef int (*winnow_curl_prereq_callback)(void *context, char *primary_ip, char *local_ip, int primary_port, int local_port);
+static inline CURLcode winnow_curl_set_prereq_callback(CURL *h, winnow_curl_prereq_callback f) { return curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, f); }
+
 static inline CURLcode winnow_curl_get_long(CURL *h, CURLINFO i, long *v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode winnow_curl_get_string(CURL *h, CURLINFO i, char **v) { return curl_easy_getinfo(h, i, v); }
 static inline CURLcode winnow_curl_get_off(CURL *h, CURLINFO i, curl_off_t *v) { return curl_easy_getinfo(h, i, v); }

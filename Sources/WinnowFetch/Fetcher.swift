@@ -19,7 +19,10 @@ public final class Fetcher: Sendable {
     private static let globalInit: Void = { curl_global_init(Int(CURL_GLOBAL_DEFAULT)) }()
 
     /// Sleeps until `perHostGap` has passed since the last request sent to the URL's host, and takes the turn.
-    private func waitForTurn(_ url: String) {
+    /// Called by libcurl once the connection is up, just before each request (every redirect hop too) is
+    /// written: paced any earlier, a new connection's connect time under load let two requests arrive
+    /// closer than the gap.
+    fileprivate func waitForTurn(_ url: String) {
         guard limits.perHostGap > 0 else { return }
         let key = hostKey(for: url)
         let wait = lastSend.withLock { last -> Double in
@@ -35,15 +38,14 @@ public final class Fetcher: Sendable {
         guard let scheme = URL(string: request.url)?.scheme?.lowercased(), scheme == "http" || scheme == "https" else {
             throw FetchError.invalidURL(request.url)
         }
-        let transfer = Transfer(limit: limits.maxBodyBytes)
+        let transfer = Transfer(limit: limits.maxBodyBytes, pacing: limits.perHostGap > 0 ? self : nil)
         let limits = self.limits
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 // A thread of its own, not a dispatch queue: on Linux the global queues run as many
                 // blocking jobs as there are cores and add threads for blocked ones only about once a
                 // second, so on two cores 32 concurrent fetches ran two at a time.
-                Thread.detachNewThread { [self] in
-                    waitForTurn(request.url)
+                Thread.detachNewThread {
                     continuation.resume(with: Result { try transfer.perform(request, limits: limits) })
                 }
             }
@@ -64,15 +66,32 @@ private final class Transfer: @unchecked Sendable {
     /// Set when a connection was refused by the address policy (the address, for the error).
     var forbiddenAddress: String?
     let limit: Int
+    /// The fetcher whose per-host gap each request waits for, if it keeps one.
+    let pacing: Fetcher?
+    var handle: UnsafeMutableRawPointer?
+    var url = ""
     let cancelled = Atomic<Bool>(false)
 
-    init(limit: Int) { self.limit = limit }
+    init(limit: Int, pacing: Fetcher?) {
+        self.limit = limit
+        self.pacing = pacing
+    }
+
+    /// Waits for the host's turn before a request is written; the host is the current hop's.
+    func beforeSend() {
+        guard let pacing else { return }
+        var effective: UnsafeMutablePointer<CChar>?
+        if let handle { winnow_curl_get_string(handle, CURLINFO_EFFECTIVE_URL, &effective) }
+        pacing.waitForTurn(effective.map { String(cString: $0) } ?? url)
+    }
 
     func cancel() { cancelled.store(true, ordering: .relaxed) }
 
     func perform(_ request: FetchRequest, limits: FetchLimits) throws -> FetchResponse {
         guard let handle = curl_easy_init() else { throw FetchError.transport(code: -1, message: "curl_easy_init failed") }
         defer { curl_easy_cleanup(handle) }
+        self.handle = handle
+        self.url = request.url
         var headerList: UnsafeMutablePointer<curl_slist>?
         defer { curl_slist_free_all(headerList) }
         if let etag = request.etag { headerList = curl_slist_append(headerList, "If-None-Match: \(etag)") }
@@ -99,6 +118,10 @@ private final class Transfer: @unchecked Sendable {
         winnow_curl_set_write_callback(handle, transferWrite)
         winnow_curl_set_header_callback(handle, transferHeader)
         winnow_curl_set_progress_callback(handle, transferProgress)
+        if pacing != nil {
+            winnow_curl_set_pointer(handle, CURLOPT_PREREQDATA, context)
+            winnow_curl_set_prereq_callback(handle, transferBeforeSend)
+        }
         if !request.allowPrivateAddresses {
             // Checked at every connect, after DNS and on every redirect hop, so neither a redirect nor a
             // name that resolves differently the second time can reach an internal address.
@@ -192,6 +215,13 @@ private func transferOpenSocket(_ context: UnsafeMutableRawPointer?, _ purpose: 
         return CURL_SOCKET_BAD
     }
     return socket(family, address.pointee.socktype, address.pointee.protocol)
+}
+
+private func transferBeforeSend(_ context: UnsafeMutableRawPointer?, _: UnsafeMutablePointer<CChar>?,
+                                _: UnsafeMutablePointer<CChar>?, _: Int32, _: Int32) -> Int32 {
+    guard let context else { return 0 }
+    Unmanaged<Transfer>.fromOpaque(context).takeUnretainedValue().beforeSend()
+    return 0  // CURL_PREREQFUNC_OK
 }
 
 private func transferProgress(_ context: UnsafeMutableRawPointer?, _: curl_off_t, _: curl_off_t, _: curl_off_t, _: curl_off_t) -> Int32 {

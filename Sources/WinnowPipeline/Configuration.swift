@@ -17,6 +17,8 @@ public struct PipelineConfiguration: Sendable {
         public var fullText = false
         /// Let those links reach loopback, private and link-local addresses (`allow_private_links`).
         public var allowPrivateLinks = false
+        /// Poll at the feed's observed publishing rate, within these bounds (`adaptive`); nil: every `interval`.
+        public var adaptive: ClosedRange<Double>?
     }
 
     public var configPath: String
@@ -101,8 +103,9 @@ extension PipelineConfiguration {
         limits.perHostGap = perHostGap  // kept by the fetcher at send time too
 
         let defaults = try root.object("defaults") ?? JSONObject(empty: "defaults")
-        try defaults.allowOnly(["interval"])
+        try defaults.allowOnly(["interval", "adaptive"])
         let defaultInterval = try defaults.duration("interval") ?? 900
+        let defaultAdaptive = try adaptiveBounds(defaults)
 
         let cleaning = try root.object("cleaning") ?? JSONObject(empty: "cleaning")
         let globalRules = try rules(cleaning, base: BoilerplateRule.defaults, allowing: ["learn"])
@@ -119,7 +122,7 @@ extension PipelineConfiguration {
         for (i, element) in feedArray.enumerated() {
             let path = "feeds[\(i)]"
             let feed = try JSONObject(element, path: path)
-            try feed.allowOnly(["name", "url", "interval", "cleaning", "full_text", "allow_private_links"])
+            try feed.allowOnly(["name", "url", "interval", "cleaning", "full_text", "allow_private_links", "adaptive"])
             guard let name = try feed.string("name"), !name.isEmpty else {
                 throw ConfigurationError(path: "\(path).name", reason: "missing: every feed needs a unique name")
             }
@@ -132,7 +135,8 @@ extension PipelineConfiguration {
             let interval = try feed.duration("interval") ?? defaultInterval
             let feedRules = try feed.object("cleaning").map { try rules($0, base: globalRules) } ?? globalRules
             feeds.append(Feed(name: name, url: url, interval: interval, cleaningRules: feedRules,
-                              fullText: try feed.bool("full_text") ?? false, allowPrivateLinks: try feed.bool("allow_private_links") ?? false))
+                              fullText: try feed.bool("full_text") ?? false, allowPrivateLinks: try feed.bool("allow_private_links") ?? false,
+                              adaptive: feed.values["adaptive"] == nil ? defaultAdaptive : try adaptiveBounds(feed)))
         }
 
         let dedupObject = try root.object("dedup") ?? JSONObject(empty: "dedup")
@@ -230,6 +234,22 @@ extension PipelineConfiguration {
 
     /// Applies a `cleaning` object (`disable`: rule ids, `rules`: added rules) to a base rule set.
     /// A rule's `keywords`: a list of non-empty strings, or absent.
+    /// `adaptive`: false, true (5 minutes to 6 hours) or {"min": duration, "max": duration}.
+    static func adaptiveBounds(_ object: JSONObject) throws -> ClosedRange<Double>? {
+        guard let value = object.values["adaptive"] else { return nil }
+        if let number = value as? NSNumber, JSONObject.isBoolean(number) { return number.boolValue ? 300...21_600 : nil }
+        guard value is [String: Any] else {
+            throw ConfigurationError(path: object.key("adaptive"), reason: "must be true, false or {\"min\": \"5m\", \"max\": \"6h\"}")
+        }
+        let bounds = try object.object("adaptive")!
+        try bounds.allowOnly(["min", "max"])
+        let low = try bounds.duration("min") ?? 300, high = try bounds.duration("max") ?? 21_600
+        guard low > 0, low <= high else {
+            throw ConfigurationError(path: bounds.key("min"), reason: "must be more than 0 and no more than max (\(Int(high)) s)")
+        }
+        return low...high
+    }
+
     static func keywords(_ rule: JSONObject) throws -> [String]? {
         guard let list = try rule.array("keywords") else { return nil }
         return try list.enumerated().map { i, value in

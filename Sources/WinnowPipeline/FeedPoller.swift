@@ -22,6 +22,8 @@ public struct FeedPoller: Sendable {
         var interval: Double
         var fullText = false
         var allowPrivateLinks = false
+        /// Bounds for an interval taken from the feed's publishing rate; nil: `interval` always.
+        var adaptive: ClosedRange<Double>?
     }
 
     /// Polls `feed` now; returns how many new items were stored. With a gate, waits for the host's turn
@@ -52,7 +54,14 @@ public struct FeedPoller: Sendable {
         if options.fullText, outcome.succeeded, !outcome.items.isEmpty {
             outcome.items = await withFullText(outcome.items, of: feed, options: options, gate: gate)
         }
-        outcome.nextFetchAt = PollSchedule.next(after: started, interval: options.interval, succeeded: outcome.succeeded,
+        var interval = options.interval
+        if let bounds = options.adaptive, outcome.succeeded {
+            // The stored items' times and this response's: a 304 is judged by what was seen before.
+            let stored = (try? store.publishingTimes(feedID: feed.id, limit: PollSchedule.rateSample)) ?? []
+            let times = stored + outcome.items.compactMap { $0.published?.timeIntervalSince1970 }
+            interval = PollSchedule.adaptiveInterval(publishedAt: times, now: started, bounds: bounds) ?? interval
+        }
+        outcome.nextFetchAt = PollSchedule.next(after: started, interval: interval, succeeded: outcome.succeeded,
                                                 consecutiveErrors: feed.consecutiveErrors + 1, hints: hints)
         if let recorder {
             await recorder.add(feed, outcome)

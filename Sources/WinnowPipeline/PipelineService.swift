@@ -249,7 +249,8 @@ public final class PipelineService: Service {
 
     func pollAll(_ feeds: [FeedState], runtime: Runtime) async {
         let options = Dictionary(runtime.configuration.feeds.map {
-            ($0.name, FeedPoller.PollOptions(interval: $0.interval, fullText: $0.fullText, allowPrivateLinks: $0.allowPrivateLinks))
+            ($0.name, FeedPoller.PollOptions(interval: $0.interval, fullText: $0.fullText, allowPrivateLinks: $0.allowPrivateLinks,
+                                             adaptive: $0.adaptive))
         }, uniquingKeysWith: { a, _ in a })
         let poller = runtime.poller, hosts = runtime.hosts
         let recorder = OutcomeRecorder(store: store, logger: poller.logger)

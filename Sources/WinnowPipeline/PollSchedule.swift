@@ -66,6 +66,21 @@ struct PollSchedule: Sendable {
         return time
     }
 
+    /// How many of a feed's newest items its publishing rate is judged from.
+    static let rateSample = 10
+
+    /// The adaptive interval: half the typical gap between the feed's newest items (the median, so one
+    /// burst or one quiet weekend does not decide it), or half the time since its newest item when that
+    /// is longer (a feed that has gone quiet is polled less and less often), within `bounds`. Nil until
+    /// three distinct item times are known.
+    static func adaptiveInterval(publishedAt times: [Double], now: Double, bounds: ClosedRange<Double>) -> Double? {
+        let newest = Array(Set(times.filter { $0 <= now + 3600 })).sorted(by: >).prefix(rateSample)
+        guard newest.count >= 3 else { return nil }
+        let gaps = zip(newest, newest.dropFirst()).map { $0 - $1 }.sorted()
+        let typical = max(gaps[gaps.count / 2], now - newest[0])
+        return min(max(typical / 2, bounds.lowerBound), bounds.upperBound)
+    }
+
     /// The next poll time for a feed polled at `now`.
     static func next(after now: Double, interval: Double, succeeded: Bool, consecutiveErrors: Int, hints: Hints,
                      random: Double = Double.random(in: 0...1)) -> Double {

@@ -61,6 +61,21 @@ import WinnowTestSupport
         #expect(error("{not json")?.contains("is not valid JSON") == true)
     }
 
+    @Test func adaptiveIntervalsAreReadPerFeedOverTheDefault() throws {
+        let config = try parse(#"""
+            {"defaults": {"adaptive": true}, "feeds": [{"name": "a", "url": "https://a.example/"},
+             {"name": "b", "url": "https://b.example/", "adaptive": false},
+             {"name": "c", "url": "https://c.example/", "adaptive": {"min": "1m", "max": "2h"}}]}
+            """#)
+        #expect(config.feeds.map(\.adaptive) == [300...21_600, nil, 60...7200])
+        #expect(try parse(#"{"feeds": [{"name": "a", "url": "https://a.example/"}]}"#).feeds[0].adaptive == nil)
+        #expect(error(#"{"feeds": [{"name": "a", "url": "https://a/", "adaptive": {"min": "3h", "max": "1h"}}]}"#)?
+            .hasPrefix("config: feeds[0].adaptive.min: must be more than 0 and no more than max") == true)
+        #expect(error(#"{"feeds": [{"name": "a", "url": "https://a/", "adaptive": "fast"}]}"#)?.hasPrefix("config: feeds[0].adaptive: must be true, false or") == true)
+        #expect(error(#"{"defaults": {"adaptive": {"mn": "1m"}}, "feeds": [{"name": "a", "url": "https://a/"}]}"#)?
+            .hasPrefix("config: defaults.adaptive.mn: unknown field") == true)
+    }
+
     @Test func cleaningRulesAreValidatedAndMergedPerFeed() throws {
         #expect(error(#"{"feeds": [], "cleaning": {"rules": [{"id": "x", "pattern": "(open"}]}}"#)
                 == "config: cleaning.rules[0].pattern: (open is not a valid regular expression")

@@ -62,6 +62,53 @@ func testPoller(_ store: ArticleStore, limits: FetchLimits = FetchLimits(totalTi
         expectDelay(state, started, 900, 900 * 1.05)  // a shorter max-age never shortens the interval
     }
 
+    /// An RSS feed whose items were published at these times (seconds since 1970).
+    func feed(publishedAt times: [Double]) -> String {
+        let items = times.enumerated().map { i, t in
+            "<item><guid>p\(i)</guid><title>item \(i)</title><pubDate>\(Self.httpDate(Date(timeIntervalSince1970: t)))</pubDate><description>Item \(i).</description></item>"
+        }
+        return "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title>\(items.joined())</channel></rss>"
+    }
+
+    @Test func anAdaptiveFeedIsPolledAtItsPublishingRateAndA304KeepsIt() async throws {
+        let now = Date().timeIntervalSince1970
+        let everyTwoHours = (0..<5).map { now - 3600 - Double($0) * 7200 }  // the newest an hour ago
+        let answers = [HTTPResponse(text: feed(publishedAt: everyTwoHours)), HTTPResponse(status: 304)]
+        let next = Mutex(0)
+        let server = try LoopbackHTTPServer { _ in answers[next.withLock { $0 }] }
+        defer { server.stop() }
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try ArticleStore.open(path: folder.appendingPathComponent("db.sqlite").path)
+        var feed = try store.register(feeds: [FeedRegistration(name: "f", url: server.baseURL + "/feed.xml")])[0]
+        let poller = testPoller(store)
+        for answer in answers.indices {
+            next.withLock { $0 = answer }
+            let started = Date().timeIntervalSince1970
+            await poller.poll(feed, options: .init(interval: 900, adaptive: 300...21_600), gate: nil)
+            feed = try #require(try store.feeds().first)
+            #expect(feed.lastStatus == [200, 304][answer])
+            expectDelay(feed, started, 3600, 3600 * 1.05)  // half the two-hour gap, not the configured 15 minutes
+        }
+    }
+
+    @Test func theAdaptiveIntervalFollowsTheRateWithinItsBounds() {
+        let now = 1_800_000_000.0
+        let bounds = 300.0...21_600
+        func interval(_ times: [Double]) -> Double? { PollSchedule.adaptiveInterval(publishedAt: times, now: now, bounds: bounds) }
+        // Every ten minutes: five minutes, the lower bound, shorter than a 15-minute configured interval.
+        #expect(interval((0..<10).map { now - 60 - Double($0) * 600 }) == 300)
+        // Hourly, with one burst of three in a minute: the median ignores the burst.
+        let hourly = (0..<8).map { now - 600 - Double($0) * 3600 } + [now - 600 - 30, now - 600 - 60]
+        #expect(interval(hourly) == 1800)
+        // Hourly until three days ago: half the silence, capped at the upper bound.
+        #expect(interval((0..<10).map { now - 3 * 86_400 - Double($0) * 3600 }) == 21_600)
+        // Fewer than three distinct times (undated items all carry their fetch time): the configured interval.
+        #expect(interval([now - 100, now - 100, now - 100, now - 5000]) == nil)
+        // A date far in the future is a publisher's mistake, not a rate.
+        #expect(interval([now + 86_400 * 365, now - 3600, now - 7200]) == nil)
+    }
+
     @Test func maxAgeExpiresAndTTLLengthenTheIntervalUpToADay() async throws {
         var (state, started) = try await poll(HTTPResponse(headers: ["Cache-Control": "public, max-age=7200"], text: feed()))
         expectDelay(state, started, 7200, 7200 * 1.05)

@@ -10,6 +10,9 @@ public struct HTTPRequest: Sendable {
     public var path: String
     /// Header names lowercased.
     public var headers: [String: String]
+    /// When the request's first bytes reached this machine's network stack (seconds since 1970): the
+    /// kernel's receive timestamp, so a busy server thread does not make requests look closer together.
+    public var arrival: Double
 }
 
 /// What the test server answers.
@@ -63,6 +66,8 @@ public final class LoopbackHTTPServer: Sendable {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0, listen(fd, 128) == 0 else { close(fd); throw POSIXError(.EADDRINUSE) }
+        // Accepted sockets inherit it: the kernel stamps each received segment (see `HTTPRequest.arrival`).
+        setsockopt(fd, SOL_SOCKET, Self.timestampOption, &yes, socklen_t(MemoryLayout<Int32>.size))
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
@@ -97,9 +102,11 @@ public final class LoopbackHTTPServer: Sendable {
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 65_536)
         var received = Data()
+        var arrival: Double?
         while received.range(of: Data("\r\n\r\n".utf8)) == nil {
-            let n = recv(client, &buffer, buffer.count, 0)
+            let (n, stamp) = Self.receive(client, into: &buffer)
             if n <= 0 { return }
+            if arrival == nil { arrival = stamp ?? Date().timeIntervalSince1970 }
             received.append(contentsOf: buffer[0..<n])
             if received.count > 1_000_000 { return }
         }
@@ -112,7 +119,8 @@ public final class LoopbackHTTPServer: Sendable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        let request = HTTPRequest(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers)
+        let request = HTTPRequest(method: String(requestLine[0]), path: String(requestLine[1]), headers: headers,
+                                  arrival: arrival ?? Date().timeIntervalSince1970)
         log.withLock { $0.append(request) }
         let response = handler(request)
         if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
@@ -135,6 +143,35 @@ public final class LoopbackHTTPServer: Sendable {
             return
         }
         _ = sendAll(client, response.body)
+    }
+
+    /// SO_TIMESTAMPNS (also its SCM_ control-message type); the C header's macro does not import.
+    private static let timestampOption: Int32 = 35
+
+    /// `recv` through `recvmsg`, with the kernel's receive timestamp of the data when it gave one.
+    private static func receive(_ fd: Int32, into buffer: inout [UInt8]) -> (Int, Double?) {
+        var control = [UInt8](repeating: 0, count: 64)
+        return buffer.withUnsafeMutableBytes { data in
+            control.withUnsafeMutableBytes { controlBytes in
+                var vector = iovec(iov_base: data.baseAddress, iov_len: data.count)
+                return withUnsafeMutablePointer(to: &vector) { vectorPointer in
+                    var message = msghdr()
+                    message.msg_iov = vectorPointer
+                    message.msg_iovlen = 1
+                    message.msg_control = controlBytes.baseAddress
+                    message.msg_controllen = controlBytes.count
+                    let n = recvmsg(fd, &message, 0)
+                    guard n > 0, message.msg_controllen >= MemoryLayout<cmsghdr>.size else { return (n, nil) }
+                    // One control message: a cmsghdr, then the timespec at the next 8-byte boundary.
+                    let header = controlBytes.load(as: cmsghdr.self)
+                    guard header.cmsg_level == SOL_SOCKET, header.cmsg_type == timestampOption else { return (n, nil) }
+                    let offset = (MemoryLayout<cmsghdr>.size + 7) & ~7
+                    let stamp = controlBytes.loadUnaligned(fromByteOffset: offset, as: timespec.self)
+                    guard stamp.tv_sec > 0 else { return (n, nil) }
+                    return (n, Double(stamp.tv_sec) + Double(stamp.tv_nsec) / 1e9)
+                }
+            }
+        }
     }
 
     private func sendAll(_ fd: Int32, _ data: Data) -> Bool {
