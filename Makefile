@@ -10,7 +10,7 @@ TEST_DEPS := python3
 BIN       := .build/debug
 SUDO      := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps test-deps build release run once status test install clean bench-dedup bench-poll bench-extract feed-conformance
+.PHONY: deps test-deps build release run once status test install clean bench-dedup bench-poll bench-extract feed-conformance crash-test fuzz
 
 deps:
 	@missing=""; for p in $(APT_DEPS) $(EXTRA_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -42,6 +42,16 @@ test: build
 	@# unit tests, not among them: 10 s of CPU there starves the tests that wait on loopback servers).
 	$(BIN)/winnow-bench extract ../shared/corpus/article-extraction/html --rounds 1 --output .build/extract-check.json
 	python3 bench/extract/score.py ../shared/corpus/article-extraction/truth .build/extract-check.json --require-f1 0.96
+	@# The crash harness on a short schedule (`make crash-test` runs the full one).
+	$(BIN)/winnow-bench crash --winnowd $(BIN)/winnowd --kills 25
+
+# SIGKILL winnowd 100 times at random moments, then check nothing was lost, doubled or left inconsistent.
+crash-test: release
+	.build/release/winnow-bench crash --winnowd .build/release/winnowd --kills $(or $(KILLS),100)
+
+# Every libFuzzer target for a fixed time each (FUZZ_SECONDS, default 60).
+fuzz:
+	fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
 # The full feedparser conformance report (a report, not a gate).
 feed-conformance: build

@@ -1,0 +1,207 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import WinnowStore
+import WinnowTestSupport
+
+/// The crash harness: winnowd polls a local server that publishes continuously (some feeds republish
+/// others' articles under other boilerplate, so dedup has clusters to build) and is killed with SIGKILL
+/// at random moments, again and again: first within milliseconds of its first start (during the
+/// migrations), then anywhere in fetches and stage transactions. Then publishing stops, one clean
+/// `--once` run finishes the work, and the database is checked: integrity, every published item stored
+/// exactly once, every stage consistent, every republished copy in its original's cluster. Exits
+/// non-zero on any failure.
+struct CrashHarness: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "crash", abstract: "Kill winnowd with SIGKILL again and again; check nothing is lost or doubled.")
+
+    @Option(name: .long, help: "The winnowd binary.") var winnowd = ".build/release/winnowd"
+    @Option(name: .long, help: "How many times winnowd is killed.") var kills = 100
+    @Option(name: .long, help: "Feeds on the local server; every third republishes the one before it.") var feeds = 12
+    @Option(name: .long, help: "Seed of the kill schedule.") var seed: UInt64 = 1
+
+    /// What the server has published: the item count of each feed, frozen at the end.
+    struct Publisher {
+        var started = Date().timeIntervalSince1970
+        var frozenAt: Double?
+        var inFlight = 0
+        /// Items a feed has published by `time`: 100 at once, then 15 a second.
+        func count(at time: Double) -> Int { 100 + Int(((frozenAt ?? time) - started) * 15) }
+    }
+
+    /// A feed document lists a feed's newest items only, as real feeds do: wide enough that a daemon
+    /// that is back within a few seconds misses nothing.
+    static let window = 600
+
+    func run() throws {
+        let winnowd = URL(fileURLWithPath: self.winnowd).standardizedFileURL.path
+        guard FileManager.default.isExecutableFile(atPath: winnowd) else {
+            throw ValidationError("\(winnowd) is not an executable: build it first (swift build -c release --product winnowd)")
+        }
+        let feedCount = feeds
+        let publisher = Mutex(Publisher())
+        let server = try LoopbackHTTPServer { request in
+            guard request.path.hasPrefix("/feed-"), let n = Int(request.path.dropFirst(6)), n < feedCount else { return HTTPResponse(status: 404, text: "") }
+            let count = publisher.withLock { p in p.inFlight += 1; return p.count(at: Date().timeIntervalSince1970) }
+            defer { publisher.withLock { $0.inFlight -= 1 } }
+            // Some answers are slow, so kills also land while fetches are in flight.
+            if n % 4 == 1 { Thread.sleep(forTimeInterval: 0.15) }
+            return HTTPResponse(text: Self.feed(n, items: count))
+        }
+        defer { server.stop() }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-crash-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let list = (0..<feeds).map { #"{"name": "feed-\#($0)", "url": "\#(server.baseURL)/feed-\#($0)", "interval": "1s"}"# }
+        let config = folder.appendingPathComponent("pipeline.json")
+        try """
+            {"database": "winnow.sqlite", "logs": {"folder": "logs"},
+             "fetch": {"concurrency": 4, "per_host_connections": 4, "per_host_gap": "0.001s", "timeout": "10s"},
+             "feeds": [\(list.joined(separator: ",\n"))]}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        let database = folder.appendingPathComponent("winnow.sqlite").path
+
+        print("crash harness: \(kills) SIGKILLs of \(winnowd), \(feeds) feeds publishing 15 items a second each, seed \(seed)")
+        var random = SplitMix(seed: seed)
+        var moments: [Moment] = []
+        let started = Date()
+        for round in 0..<kills {
+            let daemon = Process()
+            daemon.executableURL = URL(fileURLWithPath: winnowd)
+            daemon.arguments = ["--config", config.path]
+            daemon.currentDirectoryURL = folder
+            daemon.standardOutput = FileHandle.nullDevice
+            daemon.standardError = FileHandle.nullDevice
+            try daemon.run()
+            // The first rounds die within milliseconds of start-up, the first of them on an empty
+            // database, while it is being migrated; later rounds anywhere in the first 1.5 s.
+            let delay = round < 10 ? 0.006 + Double(round) * 0.005 + random.unit() * 0.004 : 0.02 + random.unit() * 1.5
+            Thread.sleep(forTimeInterval: delay)
+            let fetching = publisher.withLock { $0.inFlight } > 0
+            kill(daemon.processIdentifier, SIGKILL)
+            daemon.waitUntilExit()
+            guard daemon.terminationReason == .uncaughtSignal else {
+                throw ValidationError("round \(round): winnowd exited by itself (status \(daemon.terminationStatus)) before it was killed; see \(folder.path)/logs")
+            }
+            moments.append(Self.moment(database: database, fetching: fetching))
+        }
+        let killing = Date().timeIntervalSince(started)
+        let published = publisher.withLock { p -> Int in
+            p.frozenAt = Date().timeIntervalSince1970
+            return p.count(at: p.frozenAt!)
+        }
+        print("  \(kills) kills in \(format(killing, 1)) s; where they landed (the state seen right after each):")
+
+        // Publishing has stopped: one clean run takes in what is left and finishes every stage.
+        let finish = Process()
+        finish.executableURL = URL(fileURLWithPath: winnowd)
+        finish.arguments = ["--config", config.path, "--once"]
+        finish.currentDirectoryURL = folder
+        finish.standardOutput = FileHandle.nullDevice
+        finish.standardError = FileHandle.nullDevice
+        try finish.run()
+        finish.waitUntilExit()
+        guard finish.terminationStatus == 0 else { throw ValidationError("the clean run after the kills failed (status \(finish.terminationStatus))") }
+
+        let store = try ArticleStore.openReadOnly(path: database)
+        let migrations = try store.scalar("SELECT count(*) FROM grdb_migrations")
+        var landed: [String: Int] = [:]
+        for moment in moments { landed[moment.describe(of: migrations), default: 0] += 1 }
+        for (moment, count) in landed.sorted(by: { $0.key < $1.key }) { print("    \(moment): \(count)") }
+        let counts = try store.counts()
+        let expected = published * feeds
+        let copies = (0..<feeds).filter { $0 % 3 == 2 }.count * published
+        var failures: [String] = []
+        func check(_ ok: Bool, _ what: String) { if !ok { failures.append(what) } }
+        check(try store.integrityCheck() == "ok", "PRAGMA integrity_check is not ok")
+        check(counts.raw == expected, "stage 1 holds \(counts.raw) items; the server published \(expected)")
+        check(try store.scalar("SELECT count(DISTINCT feed_id || '/' || guid) FROM raw_items") == expected, "some published item is missing or stored twice")
+        check(counts.clean == expected && counts.articles == expected, "stages 2 and 3 hold \(counts.clean) and \(counts.articles) of \(expected)")
+        check(try store.scalar("SELECT count(*) FROM clean_articles c LEFT JOIN raw_items r ON r.id = c.raw_item_id WHERE r.id IS NULL") == 0, "a stage-2 row has no stage-1 row")
+        check(try store.scalar("SELECT count(*) FROM articles a LEFT JOIN clean_articles c ON c.id = a.clean_article_id WHERE c.id IS NULL") == 0, "an article has no stage-2 row")
+        check(try store.scalar("SELECT count(*) FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id WHERE c.id IS NULL") == 0, "an article points at a missing cluster")
+        check(try store.scalar("SELECT count(*) FROM clusters c LEFT JOIN articles a ON a.id = c.canonical_article_id WHERE a.id IS NULL") == 0, "a cluster points at a missing canonical article")
+        check(try store.scalar("SELECT count(*) FROM clusters c WHERE c.size != (SELECT count(*) FROM articles a WHERE a.cluster_id = c.id)") == 0, "a cluster's size disagrees with its members")
+        check(try store.scalar("SELECT count(*) FROM signatures s LEFT JOIN articles a ON a.id = s.article_id WHERE a.id IS NULL") == 0, "a signature has no article")
+        check(try store.scalar("SELECT count(*) FROM clean_queue") + store.scalar("SELECT count(*) FROM dedup_queue") == 0, "work is left in the stage queues")
+        check(try store.countsAreConsistent(), "the maintained counts disagree with the rows")
+        let pairs = try store.scalar(Self.copiesInTheirOriginalsCluster)
+        check(pairs == copies, "\(pairs) of \(copies) republished copies are in their original's cluster")
+        check(counts.duplicates == copies, "\(counts.duplicates) duplicates found; \(copies) copies were published")
+
+        print("  after a clean run: \(counts.raw) items in stage 1 (published: \(expected)), \(counts.clean) cleaned, \(counts.articles) articles, \(counts.clusters) clusters, \(counts.duplicates) duplicates (copies published: \(copies))")
+        print("  items lost: \(max(0, expected - counts.raw)), stored twice: \(max(0, counts.raw - expected)); integrity_check: \(try store.integrityCheck())")
+        if failures.isEmpty {
+            print("  every check passed")
+        } else {
+            for failure in failures { print("  FAILED: \(failure)") }
+            throw ExitCode(1)
+        }
+    }
+
+    /// What a kill interrupted, judged from the database right after it.
+    enum Moment {
+        case noDatabase
+        case state(migrationsApplied: Int, fetching: Bool, pendingClean: Bool, pendingDedup: Bool)
+
+        /// Its line in the report, given how many migrations a finished database has.
+        func describe(of migrations: Int) -> String {
+            switch self {
+            case .noDatabase: return "a: before the database file was created"
+            case .state(let applied, _, _, _) where applied < migrations: return "b: during the migrations (\(applied) of \(migrations) committed)"
+            case .state(_, false, false, false): return "f: between cycles (nothing in flight or queued)"
+            case .state(_, let fetching, let clean, let dedup):
+                let parts = [fetching ? "fetches in flight" : nil, clean ? "items queued for cleaning" : nil, dedup ? "articles queued for dedup" : nil]
+                return (clean ? "d: " : dedup ? "e: " : "c: ") + parts.compactMap { $0 }.joined(separator: ", ")
+            }
+        }
+    }
+
+    static func moment(database: String, fetching: Bool) -> Moment {
+        guard FileManager.default.fileExists(atPath: database) else { return .noDatabase }
+        let store = try? ArticleStore.openReadOnly(path: database)
+        let applied = (try? store?.scalar("SELECT count(*) FROM grdb_migrations")) ?? 0
+        let counts = try? store?.counts()
+        return .state(migrationsApplied: applied, fetching: fetching, pendingClean: (counts?.pendingClean ?? 0) > 0,
+                      pendingDedup: (counts?.pendingDedup ?? 0) > 0)
+    }
+
+    /// Republished copies whose article shares its original's cluster (a copy's guid is "copy:" + the original's).
+    static let copiesInTheirOriginalsCluster = """
+        SELECT count(*) FROM raw_items c
+        JOIN raw_items o ON o.guid = substr(c.guid, 6)
+        JOIN clean_articles cc ON cc.raw_item_id = c.id JOIN articles ca ON ca.clean_article_id = cc.id
+        JOIN clean_articles oc ON oc.raw_item_id = o.id JOIN articles oa ON oa.clean_article_id = oc.id
+        WHERE c.guid LIKE 'copy:%' AND ca.cluster_id = oa.cluster_id
+        """
+
+    /// Feed `n`'s first `items` items. Every third feed republishes the feed before it, each article
+    /// under a standfirst of its own, so the copies are near-duplicates, not exact ones.
+    static func feed(_ n: Int, items: Int) -> String {
+        let source = n % 3 == 2 ? n - 1 : n
+        var out = #"<?xml version="1.0"?><rss version="2.0"><channel><title>Feed \#(n)</title>"#
+        for i in max(0, items - window)..<items {
+            let guid = "feed\(source)-item\(i)"
+            var random = SplitMix(seed: UInt64(source) &* 1_000_003 &+ UInt64(i))
+            let words = (0..<150).map { _ in "w\(random.next() % 60_000)" }.joined(separator: " ")
+            let standfirst = source == n ? "" : "&lt;p&gt;Republished from feed \(source) with the permission of its editors.&lt;/p&gt;"
+            out += "<item><guid>\(source == n ? guid : "copy:" + guid)</guid><title>Item \(i) of feed \(source)</title>"
+                + "<link>https://feed\(n).example/\(i)</link><description>\(standfirst)&lt;p&gt;\(words).&lt;/p&gt;</description></item>"
+        }
+        return out + "</channel></rss>"
+    }
+}
+
+/// A small seeded generator, so a schedule and a feed's text are the same on every run.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+    /// Uniform in [0, 1).
+    mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
+}
