@@ -108,7 +108,7 @@ public struct Cleaner: Sendable {
             do {
                 return clean(page: try ArticleExtractor.extract(html: document, explain: explain), title: title, author: author)
             } catch {
-                // libxml2 found no elements at all: the text is all there is.
+                // The parser found no elements at all: the text is all there is.
                 var result = clean(paragraphs: [document], title: title, author: author)
                 result.removed.append(Removal(text: "", ruleID: "html.unparsable", category: "layout"))
                 return result
@@ -225,7 +225,21 @@ public struct Cleaner: Sendable {
 
         paragraphs = removeTrailingTeasers(paragraphs, removed: &removed)
 
-        return CleanedDocument(title: title, author: author, text: paragraphs.joined(separator: "\n\n"), removed: removed)
+        return CleanedDocument(title: title.map { Self.bounded($0, Self.maxTitleLength) }, author: author.map { Self.bounded($0, Self.maxAuthorLength) },
+                               text: paragraphs.joined(separator: "\n\n"), removed: removed)
+    }
+
+    /// The longest title and author a cleaned article keeps (characters). A feed that sends a 1 MB title
+    /// is hostile or broken; stage 1 keeps what it sent, listings get a title that fits on a screen.
+    public static let maxTitleLength = 1_000
+    public static let maxAuthorLength = 300
+
+    /// `text` cut to `limit` characters at a word boundary where there is one near the end, with "…".
+    static func bounded(_ text: String, _ limit: Int) -> String {
+        guard text.count > limit else { return text }
+        let cut = text.prefix(limit - 1)
+        let atWord = cut.lastIndex(of: " ").map { cut[..<$0] }.flatMap { $0.count > limit * 3 / 4 ? $0 : nil } ?? cut
+        return atWord + "…"
     }
 
     /// A short heading directly above a caption paragraph in the original text is the caption's title.

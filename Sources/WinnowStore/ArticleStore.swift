@@ -227,8 +227,16 @@ public final class ArticleStore: Sendable {
 
     static func rawArguments(feedID: Int64, item: FeedItem, fetchedAt: Double) -> StatementArguments {
         let hash = String(StableHash.hash([item.title ?? "", item.summary ?? "", item.content ?? ""].joined(separator: "\u{1F}")), radix: 16)
-        return [feedID, item.guid, item.link, item.title, item.author, item.published?.timeIntervalSince1970,
-                item.publishedRaw, item.summary, item.content, hash, fetchedAt]
+        let text: (String?) -> String? = { $0.map(withoutNUL) }
+        return [feedID, withoutNUL(item.guid), text(item.link), text(item.title), text(item.author), item.published?.timeIntervalSince1970,
+                text(item.publishedRaw), text(item.summary), text(item.content), hash, fetchedAt]
+    }
+
+    /// `text` without NUL characters. Strings are bound as C strings, so a NUL a feed sends would cut
+    /// everything after it; a NUL carries nothing, so dropping it loses nothing.
+    static func withoutNUL(_ text: String) -> String {
+        guard text.utf8.contains(0) else { return text }
+        return String(decoding: text.utf8.filter { $0 != 0 }, as: UTF8.self)
     }
 
     /// Stores a local document (from `winnowctl ingest`) as a stage-1 item of the built-in `local` feed.

@@ -293,6 +293,18 @@ func testPoller(_ store: ArticleStore, limits: FetchLimits = FetchLimits(totalTi
         try await expectFailure(HTTPResponse(headers: ["Content-Type": "text/plain"], text: "this is not a feed at all"), status: 200, errorClass: "parse")
     }
 
+    /// Bodies built to exhaust the daemon: each is cut off at its bound, and only its feed is marked.
+    @Test func hostileBodiesAreCutOffAndMarkOnlyTheirFeed() async throws {
+        // A deflate bomb: 5 MB of spaces in a few kB; the cap applies to the decoded bytes.
+        let bomb = deflated(Data(repeating: 0x20, count: 5_000_000))
+        #expect(bomb.count < 10_000)
+        try await expectFailure(HTTPResponse(headers: ["Content-Encoding": "deflate"], body: bomb), status: nil, errorClass: "too-large")
+        // A body without end and without a length.
+        try await expectFailure(HTTPResponse(body: Data(repeating: 0x41, count: 16_384), endless: true), status: nil, errorClass: "too-large")
+        // A slowloris body: a byte every 50 ms never finishes within the 1.5 s total timeout.
+        try await expectFailure(HTTPResponse(body: Data(PollScheduleTests.rss.utf8), bytesPerSecond: 20), status: nil, errorClass: "timeout")
+    }
+
     /// A wrong Content-Type or charset is a server's mistake, not the feed's: the items are kept, read right.
     @Test func wrongContentTypeAndCharsetStillGiveTheItems() async throws {
         var titles: [String] = []

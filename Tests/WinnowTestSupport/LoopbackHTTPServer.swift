@@ -24,13 +24,21 @@ public struct HTTPResponse: Sendable {
     public var delay: Double
     /// Send the headers and this many body bytes, then stall without closing (a stalled connection).
     public var stallAfterBytes: Int?
+    /// Send the body one byte at a time, this many bytes a second (a slowloris body).
+    public var bytesPerSecond: Double?
+    /// After the headers, send `body` again and again until the client hangs up (a body without end;
+    /// no Content-Length, so only the closed connection would end it).
+    public var endless = false
 
-    public init(status: Int = 200, headers: [String: String] = [:], body: Data = Data(), delay: Double = 0, stallAfterBytes: Int? = nil) {
+    public init(status: Int = 200, headers: [String: String] = [:], body: Data = Data(), delay: Double = 0, stallAfterBytes: Int? = nil,
+                bytesPerSecond: Double? = nil, endless: Bool = false) {
         self.status = status
         self.headers = headers
         self.body = body
         self.delay = delay
         self.stallAfterBytes = stallAfterBytes
+        self.bytesPerSecond = bytesPerSecond
+        self.endless = endless
     }
 
     public init(status: Int = 200, headers: [String: String] = [:], text: String, delay: Double = 0) {
@@ -127,7 +135,7 @@ public final class LoopbackHTTPServer: Sendable {
 
         var head_ = "HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\n"
         var responseHeaders = response.headers
-        if responseHeaders["Content-Length"] == nil, response.status != 304 { responseHeaders["Content-Length"] = String(response.body.count) }
+        if responseHeaders["Content-Length"] == nil, response.status != 304, !response.endless { responseHeaders["Content-Length"] = String(response.body.count) }
         responseHeaders["Connection"] = "close"
         for (name, value) in responseHeaders.sorted(by: { $0.key < $1.key }) { head_ += "\(name): \(value)\r\n" }
         head_ += "\r\n"
@@ -139,6 +147,19 @@ public final class LoopbackHTTPServer: Sendable {
                 var probe: UInt8 = 0
                 if recv(client, &probe, 1, Int32(MSG_DONTWAIT)) == 0 { return }  // client closed
                 Thread.sleep(forTimeInterval: 0.05)
+            }
+            return
+        }
+        if response.endless {
+            for _ in 0..<1_000_000 where !stopped.load(ordering: .relaxed) {
+                guard sendAll(client, response.body) else { return }  // the client hung up
+            }
+            return
+        }
+        if let rate = response.bytesPerSecond {
+            for byte in response.body where !stopped.load(ordering: .relaxed) {
+                guard sendAll(client, Data([byte])) else { return }
+                Thread.sleep(forTimeInterval: 1 / rate)
             }
             return
         }
@@ -201,6 +222,17 @@ public final class LoopbackHTTPServer: Sendable {
         default: return "Status"
         }
     }
+}
+
+/// `data` as a zlib stream (Content-Encoding: deflate): gzip's deflate data between a zlib header and
+/// the Adler-32 of `data`.
+public func deflated(_ data: Data) -> Data {
+    let gzip = gzipped(data)
+    var a: UInt32 = 1, b: UInt32 = 0
+    for byte in data { a = (a + UInt32(byte)) % 65_521; b = (b + a) % 65_521 }
+    let adler = b << 16 | a
+    // gzip's header is 10 bytes (no file name when compressing standard input); its trailer is 8.
+    return Data([0x78, 0x9C]) + gzip[10..<(gzip.count - 8)] + Data([UInt8(adler >> 24), UInt8(adler >> 16 & 255), UInt8(adler >> 8 & 255), UInt8(adler & 255)])
 }
 
 /// `data` compressed by the system's gzip (a body for Content-Encoding: gzip, a gzip bomb when large).
