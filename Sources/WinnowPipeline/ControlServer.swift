@@ -41,6 +41,8 @@ public struct LiveStatus: Sendable, Codable {
     public var pendingDedup: Int
     public var pausedFeeds: [String]
     public var nextDue: [String: Double]
+    /// Why the database cannot be written just now (polling and the stages wait), or nil.
+    public var storageTrouble: String?
 }
 
 /// A Unix-domain socket server for the control protocol. Each connection is served on a thread of

@@ -16,15 +16,21 @@ public final class DatabaseLock: Sendable {
         }
     }
 
+    /// The lock file cannot be created or opened for writing (a read-only file system, a folder the
+    /// service may not write, a full disk).
+    public struct Unwritable: Error, CustomStringConvertible {
+        public var path: String
+        public var code: Int32
+        public var description: String { "cannot open \(path) for writing: \(String(cString: strerror(code)))" }
+    }
+
     /// Takes the lock or throws `Held` at once; never waits.
     public init(databasePath: String) throws {
         path = databasePath + ".lock"
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: path])
-        }
+        guard fd >= 0 else { throw Unwritable(path: path, code: errno) }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
             throw Held(path: path)

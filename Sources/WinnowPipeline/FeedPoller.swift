@@ -256,6 +256,9 @@ actor OutcomeRecorder {
     let logger: Logger
     let batchSize: Int
     private var pending: [(feed: FeedState, outcome: FetchOutcome)] = []
+    /// The last write that failed because of the disk (see `ArticleStore.storageTrouble`), for the
+    /// service to act on; such a failure is logged once per batch, not once per feed.
+    private(set) var storageError: (any Error)?
 
     init(store: ArticleStore, logger: Logger, batchSize: Int = 200) {
         self.store = store
@@ -276,6 +279,11 @@ actor OutcomeRecorder {
         do {
             let counts = try store.record(batch.map { ($0.feed.id, $0.outcome) })
             for (entry, new) in zip(batch, counts) { FeedPoller.report(entry.feed, entry.outcome, new: new, logger: logger) }
+        } catch where ArticleStore.storageTrouble(in: error) != nil {
+            storageError = error
+            logger.error("could not record a batch of fetches; those feeds are fetched again once the database can be written", metadata: [
+                "fetches": .stringConvertible(batch.count), "error": "\(error)",
+            ])
         } catch {
             for entry in batch { FeedPoller.reportFailure(entry.feed, error: error, logger: logger) }
         }

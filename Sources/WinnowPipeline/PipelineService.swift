@@ -44,6 +44,19 @@ public final class PipelineService: Service {
         let inFlightFetches = Atomic<Int>(0)
         /// A stage to rebuild from, asked for on the control socket.
         let reprocessFrom = Mutex<String?>(nil)
+        /// Why the database cannot be written just now (a full disk, a read-only file), or nil.
+        let storageTrouble = Mutex<String?>(nil)
+    }
+
+    /// Why the database cannot be written, when that is what `error` says (see `ArticleStore.storageTrouble`):
+    /// trouble that passes by itself, which the daemon waits out, at start as while it runs.
+    public static func storageTrouble(in error: any Error) -> String? {
+        if let unwritable = error as? DatabaseLock.Unwritable, [EROFS, EACCES, EPERM, ENOSPC, EDQUOT].contains(unwritable.code) {
+            return unwritable.code == ENOSPC || unwritable.code == EDQUOT ? "the disk holding the database is full"
+                : unwritable.code == EROFS ? "the database is read-only (its file or its file system)"
+                : "the database's folder cannot be written by this user"
+        }
+        return ArticleStore.storageTrouble(in: error)
     }
 
     /// Opens the store (running migrations), registers the configured feeds and builds the stage workers.
@@ -111,10 +124,46 @@ public final class PipelineService: Service {
 
     func loop(wakeups: AsyncStream<Void>) async throws {
         var runtime = initial
-        // Work left by a previous run (a crash between stages) is finished first.
-        try report(runtime.stages.drain())
         var lastPrune = 0.0
+        var troubleWait = 0.0  // how long to wait before trying again while the database cannot be written
         while !Task.isCancelled {
+            do {
+                try await cycle(&runtime, lastPrune: &lastPrune)
+                if once { return }
+                if troubleWait > 0 {
+                    troubleWait = 0
+                    health.storageTrouble.withLock { $0 = nil }
+                    logger.notice("the database can be written again; polling and the stages resume")
+                }
+                let next = try store.nextDueTime() ?? (Date().timeIntervalSince1970 + 3600)
+                // Sleep until the next feed is due instead of ticking (an idle daemon costs nothing), or
+                // until a reload is asked for.
+                try await sleep(seconds: max(0.05, next - Date().timeIntervalSince1970), orUntil: wakeups)
+            } catch let error where ArticleStore.storageTrouble(in: error) != nil {
+                // Nothing is lost by waiting: what was fetched and not stored is fetched again, and
+                // each stage's work stays queued in the stage before it. Polling waits too, so servers
+                // are not asked again and again for items that cannot be stored.
+                let reason = ArticleStore.storageTrouble(in: error)!
+                let changed = health.storageTrouble.withLock { old in defer { old = reason }; return old != reason }
+                troubleWait = min(60, max(2, troubleWait * 2))
+                if changed {
+                    logger.error("the database cannot be written: polling and the stages are paused until it can; nothing is lost", metadata: [
+                        "reason": "\(reason)", "database": "\(runtime.configuration.databasePath)", "error": "\(error)",
+                        "retry_in_s": .stringConvertible(Int(troubleWait)),
+                    ])
+                }
+                if once { throw error }
+                try await sleep(seconds: troubleWait, orUntil: wakeups)
+            }
+        }
+    }
+
+    /// One cycle: reload or reprocess when asked, finish queued stage work, poll the due feeds and run
+    /// the stages on what they brought, prune the index hourly.
+    func cycle(_ runtime: inout Runtime, lastPrune: inout Double) async throws {
+        // Work left by a previous run (a crash between stages), or by a cycle the disk stopped, comes first.
+        try report(runtime.stages.drain())
+        do {
             if health.reloadRequested.exchange(false, ordering: .relaxed) { runtime = reload(runtime) }
             if let stage = health.reprocessFrom.withLock({ value -> String? in defer { value = nil }; return value }) {
                 try store.resetStages(includingClean: stage == "clean")
@@ -126,21 +175,19 @@ public final class PipelineService: Service {
             health.cycleStarted.store(now, ordering: .relaxed)
             let due = once ? try store.feeds().filter(\.active) : try store.dueFeeds(now: now)
             if !due.isEmpty {
-                await pollAll(due, runtime: runtime)
+                if let error = await pollAll(due, runtime: runtime) { throw error }
                 try report(runtime.stages.drain())
             }
             if now - lastPrune > 3600 {
-                lastPrune = now
                 try pruneIndex(now: now, runtime: runtime)
+                lastPrune = now
             }
             try updateStatus(runtime)
+        } catch {
             health.cycleStarted.store(0, ordering: .relaxed)
-            if once { return }
-            let next = try store.nextDueTime() ?? (now + 3600)
-            // Sleep until the next feed is due instead of ticking (an idle daemon costs nothing), or
-            // until a reload is asked for.
-            try await sleep(seconds: max(0.05, next - Date().timeIntervalSince1970), orUntil: wakeups)
+            throw error
         }
+        health.cycleStarted.store(0, ordering: .relaxed)
     }
 
     /// Reads the configuration file again. A file that does not validate, or that would change the
@@ -185,7 +232,8 @@ public final class PipelineService: Service {
                     cycleRunningSeconds: started == 0 ? nil : Date().timeIntervalSince1970 - started,
                     pendingClean: counts.pendingClean, pendingDedup: counts.pendingDedup,
                     pausedFeeds: feeds.filter(\.paused).map(\.name),
-                    nextDue: Dictionary(uniqueKeysWithValues: feeds.filter { !$0.paused }.map { ($0.name, $0.nextFetchAt) })))
+                    nextDue: Dictionary(uniqueKeysWithValues: feeds.filter { !$0.paused }.map { ($0.name, $0.nextFetchAt) }),
+                    storageTrouble: health.storageTrouble.withLock { $0 }))
             case "fetch-now":
                 guard request.all == true || request.feed != nil else { return .failure("fetch-now needs a feed name or all") }
                 let count = try store.fetchNow(request.all == true ? nil : request.feed)
@@ -247,7 +295,8 @@ public final class PipelineService: Service {
         }
     }
 
-    func pollAll(_ feeds: [FeedState], runtime: Runtime) async {
+    /// Polls the feeds; returns the error that kept a batch of outcomes from the database, if the disk did.
+    func pollAll(_ feeds: [FeedState], runtime: Runtime) async -> (any Error)? {
         let options = Dictionary(runtime.configuration.feeds.map {
             ($0.name, FeedPoller.PollOptions(interval: $0.interval, fullText: $0.fullText, allowPrivateLinks: $0.allowPrivateLinks,
                                              adaptive: $0.adaptive))
@@ -285,6 +334,7 @@ public final class PipelineService: Service {
         }
         // The last batch, also when cancelled: what was fetched is kept.
         await recorder.flush()
+        return await recorder.storageError
     }
 
     /// The due feeds taken one host at a time in turn, so the global slots are spread over hosts instead

@@ -53,6 +53,21 @@ public final class ArticleStore: Sendable {
         return try ArticleStore(queue, recentBucketLimit: recentBucketLimit)
     }
 
+    /// What stops the database from being written, when `error` says the trouble is the disk or the
+    /// file rather than the data: a full disk, a read-only file or file system, an I/O error. Nil for
+    /// any other error. Such trouble passes by itself (space is freed, the file system is remounted), so
+    /// the daemon waits it out instead of stopping.
+    public static func storageTrouble(in error: any Error) -> String? {
+        guard let error = error as? DatabaseError else { return nil }
+        switch error.resultCode {
+        case .SQLITE_FULL: return "the disk holding the database is full"
+        case .SQLITE_READONLY: return "the database is read-only (its file or its file system)"
+        case .SQLITE_IOERR: return "the database's disk gave an I/O error"
+        case .SQLITE_CANTOPEN: return "the database's files cannot be opened"
+        default: return nil
+        }
+    }
+
     public func integrityCheck() throws -> String {
         try db.read { try String.fetchOne($0, sql: "PRAGMA integrity_check") ?? "no answer" }
     }

@@ -34,6 +34,9 @@ struct Status: ParsableCommand {
         if let live {
             print("winnowd running (pid \(live.pid)) for \(relative(-live.uptimeSeconds).replacingOccurrences(of: " ago", with: "")), \(live.inFlightFetches) fetches in flight" +
                   (live.cycleRunningSeconds.map { ", cycle running \(Int($0)) s" } ?? ", idle"))
+            if let trouble = live.storageTrouble {
+                print("PAUSED: \(trouble); polling and the stages resume by themselves once the database can be written")
+            }
         } else {
             print("winnowd not reachable: showing the database only")
         }
