@@ -2,7 +2,8 @@
 # Fuzzing, one command: builds the libFuzzer targets (swiftc -sanitize=fuzzer,address, each target
 # compiled into the module it tests) and runs each for SECONDS (default 60), its corpus seeded from
 # ../shared/corpus (the article pages and seeds for the cleaner, feedparser's fixtures for the feed
-# parser). Crashes are written to $WINNOW_FUZZ_DIR/<target>/ (default /tmp/winnow-fuzz) and make the
+# parser; request lines for the control socket's reader). Crashes are written to
+# $WINNOW_FUZZ_DIR/<target>/ (default /tmp/winnow-fuzz) and make the
 # run fail; each one found becomes a regression test.
 #   fuzz/run.sh [SECONDS]
 set -euo pipefail
@@ -35,10 +36,15 @@ run() {  # target
 
 build clean.bin WinnowClean Sources/WinnowClean/*.swift fuzz/CleanFuzz.swift
 build feeds.bin WinnowFeeds Sources/WinnowFeeds/*.swift fuzz/FeedFuzz.swift
-for t in clean feeds; do mv "$out/$t.bin" "$out/$t.bin.tmp" 2>/dev/null || true; mkdir -p "$out/$t"; mv "$out/$t.bin.tmp" "$out/$t.bin"; done
+build control.bin WinnowPipeline Sources/WinnowPipeline/ControlServer.swift fuzz/ControlFuzz.swift
+for t in clean feeds control; do mv "$out/$t.bin" "$out/$t.bin.tmp" 2>/dev/null || true; mkdir -p "$out/$t"; mv "$out/$t.bin.tmp" "$out/$t.bin"; done
 seed clean "$shared"/corpus/article-extraction/html/*.html "$shared"/seeds/*.txt
 seed feeds $(find "$shared/corpus/feedparser" -type f \( -name '*.xml' -o -name '*.json' -o -name '*.rdf' \) | head -2500)
+mkdir -p "$out/control/corpus"
+printf '\001{"command": "status"}\n{"command": "pause", "feed": "wire-digest"}\n' > "$out/control/corpus/requests"
+printf '\007{"command": "fetch-now", "all": true}\n{"command": "reprocess", "from": "dedup"}\nnot json\n' > "$out/control/corpus/mixed"
 status=0
 run clean || status=1
 run feeds || status=1
+run control || status=1
 exit $status

@@ -136,36 +136,30 @@ public final class ControlServer: Sendable {
         var timeout = timeval(tv_sec: 30, tv_usec: 0)  // an idle connection is closed
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var buffer = [UInt8](repeating: 0, count: 4096)
-        var pending = [UInt8]()
+        var reader = ControlLineReader(maxLineBytes: Self.maxLineBytes)
         var windowStart = Date()
         var inWindow = 0
         while !stopped.load(ordering: .relaxed) {
             let n = recv(client, &buffer, buffer.count, 0)
             if n <= 0 { return }
-            pending.append(contentsOf: buffer[0..<n])
-            while let newline = pending.firstIndex(of: 0x0A) {
-                let line = Array(pending[..<newline])
-                pending.removeSubrange(...newline)
-                if Date().timeIntervalSince(windowStart) >= 1 { windowStart = Date(); inWindow = 0 }
-                inWindow += 1
-                if inWindow > Self.maxRequestsPerSecond {
-                    reply(client, .failure("more than \(Self.maxRequestsPerSecond) requests a second; slow down"))
-                    continue
+            for line in reader.read(buffer[0..<n]) {
+                switch line {
+                case .tooLong:
+                    reply(client, .failure("request longer than \(Self.maxLineBytes) bytes; a request is one JSON object on one line"))
+                    return
+                case .malformed:
+                    reply(client, .failure("not a request: send one JSON object per line, such as {\"command\": \"status\"}"))
+                case .request(let request):
+                    if Date().timeIntervalSince(windowStart) >= 1 { windowStart = Date(); inWindow = 0 }
+                    inWindow += 1
+                    if inWindow > Self.maxRequestsPerSecond {
+                        reply(client, .failure("more than \(Self.maxRequestsPerSecond) requests a second; slow down"))
+                        continue
+                    }
+                    reply(client, handler(request))
                 }
-                reply(client, respond(to: line))
-            }
-            if pending.count > Self.maxLineBytes {
-                reply(client, .failure("request longer than \(Self.maxLineBytes) bytes; a request is one JSON object on one line"))
-                return
             }
         }
-    }
-
-    private func respond(to line: [UInt8]) -> ControlResponse {
-        guard let request = try? JSONDecoder().decode(ControlRequest.self, from: Data(line)) else {
-            return .failure("not a request: send one JSON object per line, such as {\"command\": \"status\"}")
-        }
-        return handler(request)
     }
 
     private func reply(_ client: Int32, _ response: ControlResponse) {
@@ -181,6 +175,38 @@ public final class ControlServer: Sendable {
                 offset += n
             }
         }
+    }
+}
+
+/// Splits what a control connection sends into requests: one JSON object a line, each line bounded.
+/// Kept apart from the socket so the fuzzer runs exactly what the server runs.
+struct ControlLineReader {
+    enum Line: Equatable { case request(ControlRequest), malformed, tooLong }
+
+    let maxLineBytes: Int
+    private var pending: [UInt8] = []
+
+    init(maxLineBytes: Int) { self.maxLineBytes = maxLineBytes }
+
+    /// The lines `bytes` completes, in order. A line over the bound ends the list with `.tooLong`,
+    /// after which the connection is to be closed.
+    mutating func read<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [Line] {
+        pending.append(contentsOf: bytes)
+        var lines: [Line] = []
+        var start = 0
+        while let newline = pending[start...].firstIndex(of: 0x0A) {
+            if newline - start > maxLineBytes { return lines + [.tooLong] }
+            let line = Data(pending[start..<newline])
+            start = newline + 1
+            if let request = try? JSONDecoder().decode(ControlRequest.self, from: line) {
+                lines.append(.request(request))
+            } else {
+                lines.append(.malformed)
+            }
+        }
+        pending.removeFirst(start)  // once per read, not once per line
+        if pending.count > maxLineBytes { lines.append(.tooLong) }
+        return lines
     }
 }
 
