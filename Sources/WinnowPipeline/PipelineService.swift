@@ -23,8 +23,8 @@ public final class PipelineService: Service {
     let health = Health()
     let startedAt = Date()
     /// Wakes the sleeping loop: a reload, a fetch-now, a reprocess.
-    let wakeups: AsyncStream<Void>
-    let wake: AsyncStream<Void>.Continuation
+    /// Ends the loop's sleep early when a request or signal needs it.
+    let wakeSignal = WakeSignal()
 
     /// Everything that depends on the configuration; replaced whole on reload.
     struct Runtime: Sendable {
@@ -67,7 +67,6 @@ public final class PipelineService: Service {
         lock = try DatabaseLock(databasePath: configuration.databasePath)
         store = try ArticleStore.open(path: configuration.databasePath)
         initial = try Self.runtime(for: configuration, store: store, logger: logger)
-        (wakeups, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     static func runtime(for configuration: PipelineConfiguration, store: ArticleStore, logger: Logger) throws -> Runtime {
@@ -80,7 +79,7 @@ public final class PipelineService: Service {
     public func run() async throws {
         // Trap SIGHUP before saying READY, so a reload sent right after start is never fatal.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let health = self.health, wake = self.wake, wakeups = self.wakeups
+        let health = self.health, wakeSignal = self.wakeSignal
         // The control socket, for winnowctl; not for a one-shot run.
         var control: ControlServer?
         if !once {
@@ -102,7 +101,7 @@ public final class PipelineService: Service {
             group.addTask {
                 for await _ in hangups {
                     health.reloadRequested.store(true, ordering: .relaxed)
-                    wake.yield()
+                    wakeSignal.wake()
                 }
             }
             if let notifier, let interval = notifier.watchdogInterval {
@@ -110,7 +109,7 @@ public final class PipelineService: Service {
             }
             await cancelWhenGracefulShutdown {
                 do {
-                    try await self.loop(wakeups: wakeups)
+                    try await self.loop()
                 } catch is CancellationError {
                 } catch {
                     self.logger.error("pipeline stopped on an error", metadata: ["error": "\(error)"])
@@ -122,12 +121,16 @@ public final class PipelineService: Service {
         logger.info("winnowd stopped")
     }
 
-    func loop(wakeups: AsyncStream<Void>) async throws {
+    /// The least time between the starts of two cycles (unless woken by a request).
+    static let minimumCycleGap = 1.0
+
+    func loop() async throws {
         var runtime = initial
         var lastPrune = 0.0
         var troubleWait = 0.0  // how long to wait before trying again while the database cannot be written
         while !Task.isCancelled {
             do {
+                let cycleStart = Date().timeIntervalSince1970
                 try await cycle(&runtime, lastPrune: &lastPrune)
                 if once { return }
                 if troubleWait > 0 {
@@ -135,10 +138,12 @@ public final class PipelineService: Service {
                     health.storageTrouble.withLock { $0 = nil }
                     logger.notice("the database can be written again; polling and the stages resume")
                 }
-                let next = try store.nextDueTime() ?? (Date().timeIntervalSince1970 + 3600)
                 // Sleep until the next feed is due instead of ticking (an idle daemon costs nothing), or
-                // until a reload is asked for.
-                try await sleep(seconds: max(0.05, next - Date().timeIntervalSince1970), orUntil: wakeups)
+                // until a reload or fetch-now is asked for. Cycles start at most once a second: with
+                // jitter, thousands of feeds fall due a few milliseconds apart, and a cycle per feed cost
+                // more in queries than the fetches themselves; a second late is no later than jitter.
+                let next = max(try store.nextDueTime() ?? (Date().timeIntervalSince1970 + 3600), cycleStart + Self.minimumCycleGap)
+                try await sleep(seconds: max(0.05, next - Date().timeIntervalSince1970))
             } catch let error where ArticleStore.storageTrouble(in: error) != nil {
                 // Nothing is lost by waiting: what was fetched and not stored is fetched again, and
                 // each stage's work stays queued in the stage before it. Polling waits too, so servers
@@ -153,7 +158,7 @@ public final class PipelineService: Service {
                     ])
                 }
                 if once { throw error }
-                try await sleep(seconds: troubleWait, orUntil: wakeups)
+                try await sleep(seconds: troubleWait)
             }
         }
     }
@@ -238,24 +243,24 @@ public final class PipelineService: Service {
                 guard request.all == true || request.feed != nil else { return .failure("fetch-now needs a feed name or all") }
                 let count = try store.fetchNow(request.all == true ? nil : request.feed)
                 guard count > 0 else { return .failure("no feed named \(request.feed ?? "") (see winnowctl status)") }
-                wake.yield()
+                wakeSignal.wake()
                 return .success("\(count) feed\(count == 1 ? "" : "s") due now")
             case "pause", "resume":
                 guard let feed = request.feed else { return .failure("\(request.command) needs a feed name") }
                 guard try store.setPaused(feed, request.command == "pause") else { return .failure("no feed named \(feed) (see winnowctl status)") }
-                wake.yield()
+                wakeSignal.wake()
                 logger.notice(request.command == "pause" ? "feed paused" : "feed resumed", metadata: ["feed.name": "\(feed)"])
                 return .success("\(feed) \(request.command == "pause" ? "paused" : "resumed")")
             case "reload":
                 // Check the file now, so the answer says whether it will take; the loop applies it.
                 _ = try PipelineConfiguration.load(path: initial.configuration.configPath)
                 health.reloadRequested.store(true, ordering: .relaxed)
-                wake.yield()
+                wakeSignal.wake()
                 return .success("reloading \(initial.configuration.configPath)")
             case "reprocess":
                 guard let from = request.from, from == "clean" || from == "dedup" else { return .failure("reprocess needs from: clean or dedup") }
                 health.reprocessFrom.withLock { $0 = from }
-                wake.yield()
+                wakeSignal.wake()
                 return .success("reprocessing from \(from); progress is in the log")
             default:
                 return .failure("unknown command \"\(request.command)\"; commands: status, fetch-now, pause, resume, reload, reprocess")
@@ -265,16 +270,9 @@ public final class PipelineService: Service {
         }
     }
 
-    func sleep(seconds: Double, orUntil wakeups: AsyncStream<Void>) async throws {
-        await withTaskGroup(of: Void.self) { group in
-            group.addTask { try? await Task.sleep(for: .seconds(seconds)) }
-            group.addTask {
-                var iterator = wakeups.makeAsyncIterator()
-                _ = await iterator.next()
-            }
-            await group.next()
-            group.cancelAll()
-        }
+    /// Sleeps `seconds`, or until woken by a request; throws if the task was cancelled.
+    func sleep(seconds: Double) async throws {
+        await wakeSignal.sleep(seconds: seconds)
         try Task.checkCancellation()
     }
 

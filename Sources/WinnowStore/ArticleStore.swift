@@ -765,6 +765,15 @@ public final class ArticleStore: Sendable {
         try db.read { try Self.members($0, cluster: clusterID) }
     }
 
+    /// Failed fetches in `fetch_log` by error class (`http-5xx`, `timeout`, `parse`, ...), since `time`.
+    public func fetchErrors(since time: Double = 0) throws -> [String: Int] {
+        try db.read { db in
+            Dictionary(uniqueKeysWithValues: try Row.fetchAll(db, sql: """
+                SELECT error_class, count(*) AS n FROM fetch_log WHERE error_class IS NOT NULL AND started_at >= ? GROUP BY error_class
+                """, arguments: [time]).map { ($0["error_class"] as String, $0["n"] as Int) })
+        }
+    }
+
     /// Runs a read-only SQL query (for tests and consistency checks).
     public func scalar(_ sql: String) throws -> Int {
         try db.read { try Int.fetchOne($0, sql: sql) ?? 0 }

@@ -186,6 +186,32 @@ import Glibc
         #expect(try store.scalar("SELECT count(*) FROM signatures WHERE length(signature) = 64 * 4") == 3)
     }
 
+    /// Between cycles the daemon sleeps: once it has slept through a few timed waits (feeds due every
+    /// second), it uses a small fraction of a core. (It once spun at full CPU after its first timed sleep.)
+    @Test func betweenCyclesTheDaemonSleeps() async throws {
+        let server = try Self.sampleFeedServer()
+        defer { server.stop() }
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try Self.writeConfig(in: folder, feeds: [("wire-digest", server.baseURL + "/wire-digest.xml")], interval: "1s")
+        let daemon = try startDaemon(config)
+        defer { if daemon.isRunning { daemon.terminate() } }
+        try await Task.sleep(for: .seconds(4))  // start-up and a few cycles, each ended by a timed sleep
+        let before = cpuSeconds(of: daemon.processIdentifier)
+        try await Task.sleep(for: .seconds(3))
+        let used = cpuSeconds(of: daemon.processIdentifier) - before
+        #expect(daemon.isRunning)
+        #expect(used < 1.0, "winnowd used \(used) CPU seconds in 3 s with one feed due every second")
+        #expect(server.requests.count >= 3, "the feed was polled \(server.requests.count) times")
+    }
+
+    /// User plus system CPU seconds of a process, from /proc.
+    func cpuSeconds(of pid: Int32) -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        return Double((Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
     @Test func sigtermStopsTheDaemonCleanlyWithExitZero() async throws {
         let server = try Self.sampleFeedServer()
         let folder = try TestPaths.temporaryFolder()
