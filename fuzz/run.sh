@@ -2,7 +2,7 @@
 # Fuzzing, one command: builds the libFuzzer targets (swiftc -sanitize=fuzzer,address, each target
 # compiled into the module it tests) and runs each for SECONDS (default 60), its corpus seeded from
 # ../shared/corpus (the article pages and seeds for the cleaner, feedparser's fixtures for the feed
-# parser; request lines for the control socket's reader). Crashes are written to
+# parser; request lines for the control socket's reader; pipeline.json for the configuration loader). Crashes are written to
 # $WINNOW_FUZZ_DIR/<target>/ (default /tmp/winnow-fuzz) and make the
 # run fail; each one found becomes a regression test.
 #   fuzz/run.sh [SECONDS]
@@ -37,14 +37,28 @@ run() {  # target
 build clean.bin WinnowClean Sources/WinnowClean/*.swift fuzz/CleanFuzz.swift
 build feeds.bin WinnowFeeds Sources/WinnowFeeds/*.swift fuzz/FeedFuzz.swift
 build control.bin WinnowPipeline Sources/WinnowPipeline/ControlServer.swift fuzz/ControlFuzz.swift
-for t in clean feeds control; do mv "$out/$t.bin" "$out/$t.bin.tmp" 2>/dev/null || true; mkdir -p "$out/$t"; mv "$out/$t.bin.tmp" "$out/$t.bin"; done
+# The configuration loader needs the whole pipeline module and its packages: SwiftPM builds them with the
+# sanitizers into .build/fuzz (a few minutes the first time), and the target links their objects.
+echo "== building config.bin"
+swift build -c release --build-path .build/fuzz --target WinnowPipeline -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address >/dev/null
+objects=()
+while IFS= read -r -d '' object; do objects+=("$object"); done < <(find .build/fuzz/release/ -name '*.o' \
+  ! -path '*Tests.build/*' ! -path '*TestKit.build/*' ! -path '*-tool.build/*' ! -path '*/winnow*.build/*' ! -path '*ArgumentParser*' -print0)
+swiftc -O -sanitize=fuzzer,address -parse-as-library -I .build/fuzz/release/Modules -I Sources/CCurl \
+  -I .build/fuzz/checkouts/GRDB.swift/Sources/GRDBSQLite -I .build/fuzz/checkouts/swift-atomics/Sources/_AtomicsShims/include \
+  fuzz/ConfigFuzz.swift "${objects[@]}" -lcurl -lsqlite3 -o "$out/config.bin" 2>&1 | { grep -v "Cannot export local symbol '__asan" || true; }
+for t in clean feeds control config; do mv "$out/$t.bin" "$out/$t.bin.tmp" 2>/dev/null || true; mkdir -p "$out/$t"; mv "$out/$t.bin.tmp" "$out/$t.bin"; done
 seed clean "$shared"/corpus/article-extraction/html/*.html "$shared"/seeds/*.txt
 seed feeds $(find "$shared/corpus/feedparser" -type f \( -name '*.xml' -o -name '*.json' -o -name '*.rdf' \) | head -2500)
 mkdir -p "$out/control/corpus"
 printf '\001{"command": "status"}\n{"command": "pause", "feed": "wire-digest"}\n' > "$out/control/corpus/requests"
 printf '\007{"command": "fetch-now", "all": true}\n{"command": "reprocess", "from": "dedup"}\nnot json\n' > "$out/control/corpus/mixed"
+mkdir -p "$out/config/corpus"
+cp pipeline.json "$out/config/corpus/shipped.json"
+printf '%s' '{"defaults": {"adaptive": true, "interval": "5m"}, "feeds": [{"name": "a", "url": "https://a.example/", "adaptive": {"min": "1m", "max": "2h"}, "full_text": true, "cleaning": {"disable": ["x"], "rules": [{"id": "r", "category": "c", "kind": "byline", "pattern": "^By (.+)$", "max_length": 80, "keywords": ["by"]}]}}], "fetch": {"proxy": "socks5h://127.0.0.1:1080", "per_host_gap": "1s"}, "dedup": {"threshold": 0.8, "canonical": "longest", "preferred_feeds": ["a"]}, "cleaning": {"learn": {"min_count": 3}}}' > "$out/config/corpus/full.json"
 status=0
 run clean || status=1
 run feeds || status=1
 run control || status=1
+run config || status=1
 exit $status
