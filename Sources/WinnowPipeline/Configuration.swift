@@ -168,11 +168,12 @@ extension PipelineConfiguration {
         }
         let retention = try dedupObject.int("retention_days", in: 1...36500) ?? 90
 
-        let databasePath = resolve(try root.string("database") ?? "state/winnow.sqlite", base: base)
+        let databasePath = try filePath(resolve(try root.string("database") ?? "state/winnow.sqlite", base: base), field: "database")
         let control = try root.object("control") ?? JSONObject(empty: "control")
         try control.allowOnly(["socket"])
         let socketPath = resolve(try control.string("socket")
             ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("winnowd.sock"), base: base)
+        _ = try filePath(socketPath, field: "control.socket")
         guard socketPath.utf8.count < 108 else {
             throw ConfigurationError(path: "control.socket", reason: "\"\(socketPath)\" is longer than 107 bytes, the limit for a Unix socket path; choose a shorter one")
         }
@@ -189,9 +190,9 @@ extension PipelineConfiguration {
             configPath: configPath,
             databasePath: databasePath,
             controlSocketPath: socketPath,
-            metricsTextfile: textfile.isEmpty ? nil : resolve(textfile, base: base),
+            metricsTextfile: textfile.isEmpty ? nil : try filePath(resolve(textfile, base: base), field: "metrics.textfile"),
             shutdownTimeout: shutdownTimeout,
-            logFolder: resolve(try logs.string("folder") ?? "logs", base: base),
+            logFolder: try folderPath(resolve(try logs.string("folder") ?? "logs", base: base), field: "logs.folder"),
             logLevel: level, fetch: limits, concurrency: concurrency,
             perHostConnections: perHostConnections, perHostGap: perHostGap, feeds: feeds,
             cleaningRules: globalRules, learning: learning, dedup: dedup, canonical: canonical, retentionDays: retention)
@@ -207,6 +208,37 @@ extension PipelineConfiguration {
         case "h": return number * 3600
         case "d": return number * 86_400
         default: return nil
+        }
+    }
+
+    /// A path the daemon writes a file at: no NUL, not an existing folder, its folder not an existing file.
+    static func filePath(_ path: String, field: String) throws -> String {
+        try checkCharacters(path, field: field)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw ConfigurationError(path: field, reason: "\"\(path)\" is a folder; name a file in it")
+        }
+        let parent = (path as NSString).deletingLastPathComponent
+        if FileManager.default.fileExists(atPath: parent, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ConfigurationError(path: field, reason: "\"\(parent)\" is a file, not a folder")
+        }
+        return path
+    }
+
+    /// A folder the daemon writes files in: no NUL, not an existing file.
+    static func folderPath(_ path: String, field: String) throws -> String {
+        try checkCharacters(path, field: field)
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+            throw ConfigurationError(path: field, reason: "\"\(path)\" is a file; name a folder")
+        }
+        return path
+    }
+
+    /// Paths are handed to the C library, which would cut one at a NUL; a path with a newline is a mistake.
+    static func checkCharacters(_ path: String, field: String) throws {
+        guard !path.utf8.contains(0), !path.contains("\n") else {
+            throw ConfigurationError(path: field, reason: "holds a NUL or newline character; write the path plainly")
         }
     }
 
@@ -232,8 +264,6 @@ extension PipelineConfiguration {
         throw ConfigurationError(path: path, reason: "\"\(raw)\" is not an http(s) URL or a file: URL relative to the configuration")
     }
 
-    /// Applies a `cleaning` object (`disable`: rule ids, `rules`: added rules) to a base rule set.
-    /// A rule's `keywords`: a list of non-empty strings, or absent.
     /// `adaptive`: false, true (5 minutes to 6 hours) or {"min": duration, "max": duration}.
     static func adaptiveBounds(_ object: JSONObject) throws -> ClosedRange<Double>? {
         guard let value = object.values["adaptive"] else { return nil }
@@ -250,6 +280,7 @@ extension PipelineConfiguration {
         return low...high
     }
 
+    /// A rule's `keywords`: a list of non-empty strings, or absent.
     static func keywords(_ rule: JSONObject) throws -> [String]? {
         guard let list = try rule.array("keywords") else { return nil }
         return try list.enumerated().map { i, value in
@@ -260,6 +291,7 @@ extension PipelineConfiguration {
         }
     }
 
+    /// Applies a `cleaning` object (`disable`: rule ids, `rules`: added rules) to a base rule set.
     static func rules(_ object: JSONObject, base: [BoilerplateRule], allowing extra: [String] = []) throws -> [BoilerplateRule] {
         try object.allowOnly(Set(["disable", "rules"] + extra))
         var result = base

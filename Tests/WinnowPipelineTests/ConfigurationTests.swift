@@ -76,6 +76,20 @@ import WinnowTestSupport
             .hasPrefix("config: defaults.adaptive.mn: unknown field") == true)
     }
 
+    @Test func pathsAreCheckedBeforeTheDaemonWritesThere() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("a-file")
+        try Data("x".utf8).write(to: file)
+        let feeds = #""feeds": [{"name": "a", "url": "https://a.example/"}]"#
+        #expect(error(#"{"database": "\#(folder.path)", \#(feeds)}"#) == "config: database: \"\(folder.path)\" is a folder; name a file in it")
+        #expect(error(#"{"database": "\#(file.path)/db.sqlite", \#(feeds)}"#) == "config: database: \"\(file.path)\" is a file, not a folder")
+        #expect(error(#"{"logs": {"folder": "\#(file.path)"}, \#(feeds)}"#) == "config: logs.folder: \"\(file.path)\" is a file; name a folder")
+        #expect(error(#"{"metrics": {"textfile": "\#(folder.path)"}, \#(feeds)}"#)?.hasPrefix("config: metrics.textfile:") == true)
+        #expect(error(#"{"control": {"socket": "/run/x\u0000y.sock"}, \#(feeds)}"#)?.hasPrefix("config: control.socket: holds a NUL") == true)
+        #expect(try parse(#"{"database": "\#(folder.path)/new/winnow.sqlite", \#(feeds)}"#).databasePath == folder.path + "/new/winnow.sqlite")
+    }
+
     @Test func cleaningRulesAreValidatedAndMergedPerFeed() throws {
         #expect(error(#"{"feeds": [], "cleaning": {"rules": [{"id": "x", "pattern": "(open"}]}}"#)
                 == "config: cleaning.rules[0].pattern: (open is not a valid regular expression")
