@@ -118,7 +118,7 @@ struct BatchBuckets {
         for start in stride(from: 0, to: sorted.count, by: Self.chunk) {
             let part = sorted[start..<min(start + Self.chunk, sorted.count)]
             let sql = "SELECT key, article_id FROM lsh_buckets WHERE key IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))"
-            let rows = try Row.fetchCursor(db.cachedStatement(sql: sql), arguments: StatementArguments(part.map(\.databaseValue)))
+            let rows = try Row.fetchCursor(Self.statement(db, sql, full: part.count == Self.chunk), arguments: StatementArguments(part.map(\.databaseValue)))
             while let row = try rows.next() { stored[row[0], default: []].append(row[1]) }
         }
     }
@@ -149,8 +149,15 @@ struct BatchBuckets {
             values.reserveCapacity(part.count * 2)
             for row in part { values.append(row.key.databaseValue); values.append(row.article.databaseValue) }
             let sql = "INSERT INTO lsh_recent (key, article_id) VALUES \(Array(repeating: "(?, ?)", count: part.count).joined(separator: ","))"
-            try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+            try Self.statement(db, sql, full: part.count == Self.chunk).execute(arguments: StatementArguments(values))
         }
+    }
+
+    /// A full chunk's statement is cached; a shorter one is prepared for this use only. Caching every
+    /// length kept up to 500 prepared statements of each shape alive, tens of MB that grew for the
+    /// daemon's first hours.
+    static func statement(_ db: Database, _ sql: String, full: Bool) throws -> Statement {
+        try full ? db.cachedStatement(sql: sql) : db.makeStatement(sql: sql)
     }
 }
 
