@@ -43,7 +43,7 @@ test: build
 	$(BIN)/winnow-bench extract ../shared/corpus/article-extraction/html --rounds 1 --output .build/extract-check.json
 	python3 bench/extract/score.py ../shared/corpus/article-extraction/truth .build/extract-check.json --require-f1 0.96
 	@# The crash harness on a short schedule (`make crash-test` runs the full one).
-	$(BIN)/winnow-bench crash --winnowd $(BIN)/winnowd --kills 25
+	$(BIN)/winnow-bench crash --winnowd $(BIN)/winnowd --kills 25 --migration-kills 10
 
 # SIGKILL winnowd 100 times at random moments, then check nothing was lost, doubled or left inconsistent.
 crash-test: release

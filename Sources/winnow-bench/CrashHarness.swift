@@ -18,6 +18,8 @@ struct CrashHarness: ParsableCommand {
     @Option(name: .long, help: "How many times winnowd is killed.") var kills = 100
     @Option(name: .long, help: "Feeds on the local server; every third republishes the one before it.") var feeds = 12
     @Option(name: .long, help: "Seed of the kill schedule.") var seed: UInt64 = 1
+    @Option(name: .long, help: "Extra kills of a first start, each on a fresh database, during its migrations.")
+    var migrationKills = 30
 
     /// What the server has published: the item count of each feed, frozen at the end.
     struct Publisher {
@@ -61,6 +63,7 @@ struct CrashHarness: ParsableCommand {
         let database = folder.appendingPathComponent("winnow.sqlite").path
 
         print("crash harness: \(kills) SIGKILLs of \(winnowd), \(feeds) feeds publishing 15 items a second each, seed \(seed)")
+        if migrationKills > 0 { try killFirstStarts(winnowd: winnowd, config: config, folder: folder) }
         var random = SplitMix(seed: seed)
         var moments: [Moment] = []
         let started = Date()
@@ -136,6 +139,47 @@ struct CrashHarness: ParsableCommand {
             for failure in failures { print("  FAILED: \(failure)") }
             throw ExitCode(1)
         }
+    }
+
+    /// Kills first starts, each on a fresh database, within a few milliseconds of the database file
+    /// appearing, so that they land inside the migrations; after each, opening the database (which runs what is left of
+    /// the migrations) must succeed and pass `integrity_check`.
+    func killFirstStarts(winnowd: String, config: URL, folder: URL) throws {
+        var applied: [Int: Int] = [:]
+        var total = 0
+        var random = SplitMix(seed: seed &+ 99)
+        for round in 0..<migrationKills {
+            let fresh = folder.appendingPathComponent("first-start-\(round)")
+            try FileManager.default.createDirectory(at: fresh, withIntermediateDirectories: true)
+            let freshConfig = fresh.appendingPathComponent("pipeline.json")
+            try FileManager.default.copyItem(at: config, to: freshConfig)
+            let daemon = Process()
+            daemon.executableURL = URL(fileURLWithPath: winnowd)
+            daemon.arguments = ["--config", freshConfig.path]
+            daemon.currentDirectoryURL = fresh
+            daemon.standardOutput = FileHandle.nullDevice
+            daemon.standardError = FileHandle.nullDevice
+            let database = fresh.appendingPathComponent("winnow.sqlite").path
+            try daemon.run()
+            // The migrations begin when the file appears and take a few milliseconds: watch for it, then
+            // kill at a random moment just after.
+            let deadline = Date().addingTimeInterval(5)
+            while !FileManager.default.fileExists(atPath: database), Date() < deadline { usleep(100) }
+            usleep(useconds_t(random.unit() * Double(round % 10 + 1) * 3000))
+            kill(daemon.processIdentifier, SIGKILL)
+            daemon.waitUntilExit()
+            let before = FileManager.default.fileExists(atPath: database)
+                ? ((try? ArticleStore.openReadOnly(path: database).scalar("SELECT count(*) FROM grdb_migrations")) ?? 0) : -1
+            applied[before, default: 0] += 1
+            let store = try ArticleStore.open(path: database)  // finishes the migrations
+            guard try store.integrityCheck() == "ok", try store.countsAreConsistent() else {
+                throw ValidationError("first start \(round): the database killed with \(before) migrations committed is damaged: \(database)")
+            }
+            total = try store.scalar("SELECT count(*) FROM grdb_migrations")
+            try? FileManager.default.removeItem(at: fresh)
+        }
+        let spread = applied.sorted { $0.key < $1.key }.map { $0.key < 0 ? "no database file yet: \($0.value)" : "\($0.key) of \(total) committed: \($0.value)" }
+        print("  \(migrationKills) kills of a first start, each on a fresh database; migrations when killed: \(spread.joined(separator: ", ")); each database then opened, migrated and passed integrity_check")
     }
 
     /// What a kill interrupted, judged from the database right after it.
