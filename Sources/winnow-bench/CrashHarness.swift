@@ -47,7 +47,7 @@ struct CrashHarness: ParsableCommand {
             defer { publisher.withLock { $0.inFlight -= 1 } }
             // Some answers are slow, so kills also land while fetches are in flight.
             if n % 4 == 1 { Thread.sleep(forTimeInterval: 0.15) }
-            return HTTPResponse(text: Self.feed(n, items: count))
+            return HTTPResponse(text: articleFeed(n, of: n % 3 == 2 ? n - 1 : n, items: max(0, count - Self.window)..<count))
         }
         defer { server.stop() }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-crash-\(UUID().uuidString)")
@@ -68,17 +68,9 @@ struct CrashHarness: ParsableCommand {
         var moments: [Moment] = []
         let started = Date()
         for round in 0..<kills {
-            let daemon = Process()
-            daemon.executableURL = URL(fileURLWithPath: winnowd)
-            daemon.arguments = ["--config", config.path]
-            daemon.currentDirectoryURL = folder
-            daemon.standardOutput = FileHandle.nullDevice
-            daemon.standardError = FileHandle.nullDevice
-            try daemon.run()
-            // The first rounds die within milliseconds of start-up, the first of them on an empty
-            // database, while it is being migrated; later rounds anywhere in the first 1.5 s.
-            let delay = round < 10 ? 0.006 + Double(round) * 0.005 + random.unit() * 0.004 : 0.02 + random.unit() * 1.5
-            Thread.sleep(forTimeInterval: delay)
+            let daemon = try launch(winnowd, ["--config", config.path], in: folder)
+            // Anywhere in the first 1.5 s: start-up, fetches, stage transactions, or between cycles.
+            Thread.sleep(forTimeInterval: 0.02 + random.unit() * 1.5)
             let fetching = publisher.withLock { $0.inFlight } > 0
             kill(daemon.processIdentifier, SIGKILL)
             daemon.waitUntilExit()
@@ -95,13 +87,7 @@ struct CrashHarness: ParsableCommand {
         print("  \(kills) kills in \(format(killing, 1)) s; where they landed (the state seen right after each):")
 
         // Publishing has stopped: one clean run takes in what is left and finishes every stage.
-        let finish = Process()
-        finish.executableURL = URL(fileURLWithPath: winnowd)
-        finish.arguments = ["--config", config.path, "--once"]
-        finish.currentDirectoryURL = folder
-        finish.standardOutput = FileHandle.nullDevice
-        finish.standardError = FileHandle.nullDevice
-        try finish.run()
+        let finish = try launch(winnowd, ["--config", config.path, "--once"], in: folder)
         finish.waitUntilExit()
         guard finish.terminationStatus == 0 else { throw ValidationError("the clean run after the kills failed (status \(finish.terminationStatus))") }
 
@@ -153,14 +139,8 @@ struct CrashHarness: ParsableCommand {
             try FileManager.default.createDirectory(at: fresh, withIntermediateDirectories: true)
             let freshConfig = fresh.appendingPathComponent("pipeline.json")
             try FileManager.default.copyItem(at: config, to: freshConfig)
-            let daemon = Process()
-            daemon.executableURL = URL(fileURLWithPath: winnowd)
-            daemon.arguments = ["--config", freshConfig.path]
-            daemon.currentDirectoryURL = fresh
-            daemon.standardOutput = FileHandle.nullDevice
-            daemon.standardError = FileHandle.nullDevice
             let database = fresh.appendingPathComponent("winnow.sqlite").path
-            try daemon.run()
+            let daemon = try launch(winnowd, ["--config", freshConfig.path], in: fresh)
             // The migrations begin when the file appears and take a few milliseconds: watch for it, then
             // kill at a random moment just after.
             let deadline = Date().addingTimeInterval(5)
@@ -217,22 +197,6 @@ struct CrashHarness: ParsableCommand {
         JOIN clean_articles oc ON oc.raw_item_id = o.id JOIN articles oa ON oa.clean_article_id = oc.id
         WHERE c.guid LIKE 'copy:%' AND ca.cluster_id = oa.cluster_id
         """
-
-    /// Feed `n`'s first `items` items. Every third feed republishes the feed before it, each article
-    /// under a standfirst of its own, so the copies are near-duplicates, not exact ones.
-    static func feed(_ n: Int, items: Int) -> String {
-        let source = n % 3 == 2 ? n - 1 : n
-        var out = #"<?xml version="1.0"?><rss version="2.0"><channel><title>Feed \#(n)</title>"#
-        for i in max(0, items - window)..<items {
-            let guid = "feed\(source)-item\(i)"
-            var random = SplitMix(seed: UInt64(source) &* 1_000_003 &+ UInt64(i))
-            let words = (0..<150).map { _ in "w\(random.next() % 60_000)" }.joined(separator: " ")
-            let standfirst = source == n ? "" : "&lt;p&gt;Republished from feed \(source) with the permission of its editors.&lt;/p&gt;"
-            out += "<item><guid>\(source == n ? guid : "copy:" + guid)</guid><title>Item \(i) of feed \(source)</title>"
-                + "<link>https://feed\(n).example/\(i)</link><description>\(standfirst)&lt;p&gt;\(words).&lt;/p&gt;</description></item>"
-        }
-        return out + "</channel></rss>"
-    }
 }
 
 /// A small seeded generator, so a schedule and a feed's text are the same on every run.

@@ -99,13 +99,7 @@ struct PollCycleBench: ParsableCommand {
         guard idleSeconds > 0 else { return }
         // Every feed was just polled with a 1 h interval: the daemon has nothing to do until then.
         ledger.withLock { $0 = Ledger() }
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: winnowd)
-        daemon.arguments = ["--config", config.path]
-        daemon.currentDirectoryURL = folder
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try launch(winnowd, ["--config", config.path], in: folder)
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
         Thread.sleep(forTimeInterval: 3)  // start-up: migrations, registering the feeds
         let before = Self.cpuTicks(pid: daemon.processIdentifier)

@@ -49,7 +49,7 @@ struct Soak: ParsableCommand {
             guard request.path.hasPrefix("/feed-"), let n = Int(request.path.dropFirst(6)), n < feedCount else { return HTTPResponse(status: 404, text: "") }
             let count = published(n, at: Date().timeIntervalSince1970)
             let number = requestsPerFeed.withLock { r -> Int in r[n] += 1; return r[n] }
-            let text = Self.feed(n, items: count)
+            let text = articleFeed(n, of: n % 5 == 4 ? n - 1 : n, items: max(0, count - Self.window)..<count)
             switch frozenAt.withLock({ $0 }) == nil ? Self.fault(feed: n, request: number) : .none {
             case .none: return HTTPResponse(text: text)
             case .serverError: return HTTPResponse(status: 500, text: "internal error")
@@ -73,13 +73,7 @@ struct Soak: ParsableCommand {
         let database = folder.appendingPathComponent("winnow.sqlite").path
 
         print("soak: \(feeds) feeds on 50 hosts, each publishing every 20-300 s, polled every \(interval); faults: 3% 500, 1% 429, 1% slow, 0.3% stalled, 1% broken XML; every fifth feed republishes the one before it; \(format(minutes, 1)) minutes")
-        let daemon = Process()
-        daemon.executableURL = URL(fileURLWithPath: winnowd)
-        daemon.arguments = ["--config", config.path]
-        daemon.currentDirectoryURL = folder
-        daemon.standardOutput = FileHandle.nullDevice
-        daemon.standardError = FileHandle.nullDevice
-        try daemon.run()
+        let daemon = try launch(winnowd, ["--config", config.path], in: folder)
         let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         print("   min   RSS MB   CPU % (last interval)   items   articles   duplicates   pending")
         var samples: [(minute: Double, rss: Double)] = []
@@ -106,13 +100,7 @@ struct Soak: ParsableCommand {
         frozenAt.withLock { $0 = frozen }
         let publishedPerFeed = (0..<feedCount).map { published($0, at: frozen) }
         // Publishing stops and the faults with it: one clean run takes in what is left.
-        let finish = Process()
-        finish.executableURL = URL(fileURLWithPath: winnowd)
-        finish.arguments = ["--config", config.path, "--once"]
-        finish.currentDirectoryURL = folder
-        finish.standardOutput = FileHandle.nullDevice
-        finish.standardError = FileHandle.nullDevice
-        try finish.run()
+        let finish = try launch(winnowd, ["--config", config.path, "--once"], in: folder)
         finish.waitUntilExit()
 
         let store = try ArticleStore.openReadOnly(path: database)
@@ -137,20 +125,5 @@ struct Soak: ParsableCommand {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
               let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return 0 }
         return (Double(line.split(separator: " ").dropFirst().first ?? "0") ?? 0) / 1024
-    }
-
-    /// Feed `n`'s newest items of the first `items`; every fifth feed republishes the feed before it.
-    static func feed(_ n: Int, items: Int) -> String {
-        let copy = n % 5 == 4
-        let source = copy ? n - 1 : n
-        var out = #"<?xml version="1.0"?><rss version="2.0"><channel><title>Feed \#(n)</title>"#
-        for i in max(0, items - window)..<items {
-            var random = SplitMix(seed: UInt64(source) &* 1_000_003 &+ UInt64(i))
-            let words = (0..<150).map { _ in "w\(random.next() % 60_000)" }.joined(separator: " ")
-            let lead = copy ? "&lt;p&gt;Republished from feed \(source) with the permission of its editors.&lt;/p&gt;" : ""
-            out += "<item><guid>\(copy ? "copy:" : "")feed\(source)-item\(i)</guid><title>Item \(i) of feed \(source)</title>"
-                + "<link>https://feed\(n).example/\(i)</link><description>\(lead)&lt;p&gt;\(words).&lt;/p&gt;</description></item>"
-        }
-        return out + "</channel></rss>"
     }
 }

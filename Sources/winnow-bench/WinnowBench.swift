@@ -10,6 +10,34 @@ struct WinnowBench: ParsableCommand {
         subcommands: [CrashHarness.self, DedupBench.self, Soak.self, DedupScaleBench.self, ExtractBench.self, FeedBench.self, PollCycleBench.self, StatusBench.self])
 }
 
+/// Starts `binary` (winnowd) in `folder` with its output discarded (its log file holds the same lines).
+func launch(_ binary: String, _ arguments: [String], in folder: URL) throws -> Process {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    process.currentDirectoryURL = folder
+    process.standardOutput = FileHandle.nullDevice
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    return process
+}
+
+/// An RSS feed of items `range` of feed `source`, distinct synthetic articles; when `republisher` is not
+/// `source`, it is that feed republishing them, each under a standfirst of its own and a "copy:" guid,
+/// so the copies are near-duplicates of the originals, not exact ones.
+func articleFeed(_ republisher: Int, of source: Int, items range: Range<Int>) -> String {
+    let copy = republisher != source
+    var out = #"<?xml version="1.0"?><rss version="2.0"><channel><title>Feed \#(republisher)</title>"#
+    for i in range {
+        var random = SplitMix(seed: UInt64(source) &* 1_000_003 &+ UInt64(i))
+        let words = (0..<150).map { _ in "w\(random.next() % 60_000)" }.joined(separator: " ")
+        let lead = copy ? "&lt;p&gt;Republished from feed \(source) with the permission of its editors.&lt;/p&gt;" : ""
+        out += "<item><guid>\(copy ? "copy:" : "")feed\(source)-item\(i)</guid><title>Item \(i) of feed \(source)</title>"
+            + "<link>https://feed\(republisher).example/\(i)</link><description>\(lead)&lt;p&gt;\(words).&lt;/p&gt;</description></item>"
+    }
+    return out + "</channel></rss>"
+}
+
 /// Wall-clock seconds since `start`.
 func seconds(since start: DispatchTime) -> Double {
     Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
