@@ -100,8 +100,10 @@ public struct StageRunner: Sendable {
         return total
     }
 
-    /// One batch of each stage: up to 100 items cleaned, then up to 500 articles deduplicated. Larger
-    /// dedup batches share the LSH index's page writes among more articles; a crash redoes the batch.
+    /// One batch of each stage: up to 100 items cleaned, then up to 2,000 articles deduplicated (a
+    /// backlog's batches; in steady state the dedup queue holds what the last clean batch made). Larger
+    /// dedup batches share the LSH index's page writes among more articles (2,000 a commit measured
+    /// 4,411 articles/s against 3,612 at 500, 100,000 articles); a crash redoes the batch.
     public func drainStep() throws -> (cleaned: Int, deduplicated: Int) {
         var cleaned = 0, deduplicated = 0
         if !Task.isCancelled {
@@ -124,7 +126,7 @@ public struct StageRunner: Sendable {
         if !Task.isCancelled {
             // A batch shares one transaction: a crash leaves the whole batch in stage 2.
             let started = Date()
-            let batch = try store.pendingDedup(limit: 500)
+            let batch = try store.pendingDedup(limit: 2000)
             let results = try store.deduplicate(batch, with: deduplicator, policy: canonical)
             if !results.isEmpty {
                 PipelineMetrics.stage("dedup", seconds: Date().timeIntervalSince(started))

@@ -20,7 +20,7 @@ struct DedupBench: ParsableCommand {
     var sqliteDocuments: Int?
 
     @Option(name: .long, help: "Articles per dedup transaction in the SQLite part.")
-    var commitEvery = 500
+    var commitEvery = 2000
 
     @Flag(name: .long, help: "Only the SQLite part (for profiling it).")
     var onlySqlite = false
