@@ -29,7 +29,8 @@ run() {  # target
   echo "== fuzzing $target for $seconds s"
   # Leak checking is off: at exit it reports the runtime's lazily built globals (the entity table,
   # compiled rules) as "leaks"; a real per-input leak shows as growing RSS, which -rss_limit_mb stops.
-  (cd "$out/$target" && ASAN_OPTIONS=detect_leaks=0 "$out/$target.bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+  # Swift's own backtracer is off: symbolicating a crash under ASan took minutes and held the pipe open.
+  (cd "$out/$target" && SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$out/$target.bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
      -print_final_stats=1 corpus 2>&1 | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==.*ERROR|SUMMARY|Done|artifact_prefix|Test unit written)" ) \
     || { echo "fuzz/run.sh: $target found a crash; the input is in $out/$target" >&2; return 1; }
 }

@@ -202,14 +202,19 @@ extension PipelineConfiguration {
     public static func seconds(inDuration text: String) -> Double? {
         let t = text.trimmingCharacters(in: .whitespaces).lowercased()
         guard let unit = t.last, let number = Double(t.dropLast()), number > 0, number.isFinite else { return nil }
+        let seconds: Double
         switch unit {
-        case "s": return number
-        case "m": return number * 60
-        case "h": return number * 3600
-        case "d": return number * 86_400
+        case "s": seconds = number
+        case "m": seconds = number * 60
+        case "h": seconds = number * 3600
+        case "d": seconds = number * 86_400
         default: return nil
         }
+        return seconds <= maxDuration ? seconds : nil  // "1e400d" is not a duration anyone means
     }
+
+    /// The longest duration the configuration takes anywhere: ten years.
+    public static let maxDuration: Double = 10 * 365 * 86_400
 
     /// A path the daemon writes a file at: no NUL, not an existing folder, its folder not an existing file.
     static func filePath(_ path: String, field: String) throws -> String {
@@ -402,7 +407,9 @@ struct JSONObject {
     /// A duration written like "90s", "15m", "2h", "1d" (or a number of seconds).
     func duration(_ name: String) throws -> Double? {
         guard let value = values[name] else { return nil }
-        if let number = value as? NSNumber, !Self.isBoolean(number), number.doubleValue > 0 { return number.doubleValue }
+        if let number = value as? NSNumber, !Self.isBoolean(number), number.doubleValue > 0, number.doubleValue <= PipelineConfiguration.maxDuration {
+            return number.doubleValue
+        }
         guard let text = value as? String, let seconds = PipelineConfiguration.seconds(inDuration: text) else {
             throw ConfigurationError(path: key(name), reason: "\(Self.describe(value)) is not a duration like \"15m\" (units: s, m, h, d)")
         }

@@ -41,10 +41,14 @@ import WinnowTestSupport
         #expect(error(#"{"feeds": [{"name": "a", "url": "https://a.example/", "full_text": "yes"}]}"#) == "config: feeds[0].full_text: must be true or false")
     }
 
-    @Test func badFieldsAreRefusedWithTheirJSONPath() {
+    @Test func badFieldsAreRefusedWithTheirJSONPath() throws {
         let feeds = #"{"name": "a", "url": "https://a.example/"}, {"name": "b", "url": "https://b.example/"}"#
         #expect(error(#"{"feeds": [\#(feeds), {"name": "c", "url": "https://c.example/", "interval": "5x"}]}"#)
                 == #"config: feeds[2].interval: "5x" is not a duration like "15m" (units: s, m, h, d)"#)
+        // Durations past ten years (or past what a Double holds) are refused, not stored as infinity.
+        #expect(error(#"{"feeds": [{"name": "a", "url": "https://a/", "interval": "1e400d"}]}"#)?.hasPrefix("config: feeds[0].interval:") == true)
+        #expect(error(#"{"feeds": [{"name": "a", "url": "https://a/", "interval": 1e300}]}"#)?.hasPrefix("config: feeds[0].interval:") == true)
+        #expect(try parse(#"{"feeds": []}"#).feeds.isEmpty)  // feeds may come later, by a reload
         #expect(error(#"{"feeds": [{"name": "a", "url": "htp://x"}]}"#)?.hasPrefix(#"config: feeds[0].url: "htp://x" is not an http(s) URL"#) == true)
         #expect(error(#"{"feeds": [\#(feeds)], "dedup": {"threshold": 1.5}}"#)?.hasPrefix("config: dedup.threshold:") == true)
         #expect(error(#"{"feeds": [\#(feeds)], "dedup": {"permutations": true}}"#)?.hasPrefix("config: dedup.permutations: must be a number") == true)
