@@ -57,6 +57,10 @@ public struct FeedDocument: Sendable {
     public var feed: [String: FeedValue]
     public var entries: [[String: FeedValue]]
     public var namespaces: [String: String]
+    /// Indexes of entries the document ended inside (a truncated download). feedparser keeps them, and
+    /// so does `entries`; the pipeline does not store them, as their text may be cut anywhere, even in
+    /// the guid: the next whole download brings them complete.
+    public var cutOffEntries: Set<Int> = []
 
     /// The whole result as one value (what `winnowctl parse-feed --json` prints).
     public var value: FeedValue {
@@ -187,16 +191,21 @@ struct FeedDocumentBuilder {
         // Early Atom drafts (and some generators) call entries "item".
         let items = builder.atom ? itemParent.children.filter { $0.name == "entry" || $0.name == "item" } : itemParent.all("item")
         var entries = items.map { builder.entry($0, scope: itemScope) }
+        var elements = items
         if !builder.atom, itemParent !== root {
             // Items outside the channel, as some 0.9x feeds have.
-            entries += root.all("item").map { builder.entry($0, scope: rootScope) }
+            let outside = root.all("item")
+            entries += outside.map { builder.entry($0, scope: rootScope) }
+            elements += outside
         }
         if feed["language"] == nil, let language = channelScope.language { feed["language"] = .string(language) }
         var namespaces: [String: String] = [:]
         for (key, value) in root.attributes where key.hasPrefix("xmlns") {
             namespaces[key == "xmlns" ? "" : String(key.dropFirst(6))] = value
         }
-        return FeedDocument(bozoReason: problem, encoding: encoding, version: version, feed: feed, entries: entries, namespaces: namespaces)
+        var document = FeedDocument(bozoReason: problem, encoding: encoding, version: version, feed: feed, entries: entries, namespaces: namespaces)
+        document.cutOffEntries = Set(elements.indices.filter { elements[$0].cutOff })
+        return document
     }
 
     enum Level { case feed, entry, source, image, textinput }

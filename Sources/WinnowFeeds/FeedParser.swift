@@ -56,7 +56,7 @@ public enum FeedParser {
         feed.skipHours = Set((f["skiphours"]?.list ?? []).compactMap { $0.string.flatMap { Int($0) } }.filter { (0...23).contains($0) })
         let days = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
         feed.skipDays = Set((f["skipdays"]?.list ?? []).compactMap { $0.string.flatMap { days.firstIndex(of: $0.lowercased()) } })
-        feed.items = document.entries.map(item)
+        feed.items = document.entries.indices.filter { !document.cutOffEntries.contains($0) }.map { item(document.entries[$0]) }
         return feed
     }
 

@@ -16,6 +16,8 @@ final class XMLElement {
     var content: [Node] { onlyText.map { [.text($0)] } ?? nodes }
     private var nodes: [Node] = []
     private var onlyText: String?
+    /// The document ended inside this element (a truncated download): what it holds may be cut short.
+    var cutOff = false
 
     enum Node {
         case text(String)
@@ -212,6 +214,7 @@ struct XMLTreeParser {
             }
         }
         if root == nil { report("no root element") } else if let unclosed = stack.last?.qualifiedName { report("unclosed element <\(unclosed)>") }
+        for element in stack { element.cutOff = true }
     }
 
     private func starts(with prefix: StaticString) -> Bool {

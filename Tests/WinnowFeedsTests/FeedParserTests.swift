@@ -38,6 +38,18 @@ func fixture(_ name: String) throws -> Data {
         #expect(try FeedParser.parse(try fixture("rss20.xml")).feed.items[2].guid == items[2].guid)
     }
 
+    /// A download cut short ends inside an item: feedparser keeps the partial entry (and so does the
+    /// document), but the pipeline's items leave it out, as even its guid may be cut.
+    @Test func anItemTheDocumentEndsInsideIsNotAnItem() throws {
+        let whole = #"<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><guid>feed-1-item-1</guid><title>One</title></item><item><guid>feed-1-item-2</guid><title>Two</title></item></channel></rss>"#
+        let cut = String(whole.prefix(upTo: whole.range(of: "item-2")!.lowerBound))  // inside the second guid
+        let document = try FeedParser.document(Data(cut.utf8))
+        #expect(document.entries.count == 2 && document.bozoReason != nil)
+        let items = try FeedParser.parse(Data(cut.utf8)).feed.items
+        #expect(items.map(\.guid) == ["feed-1-item-1"])
+        #expect(try FeedParser.parse(Data(whole.utf8)).feed.items.count == 2)
+    }
+
     @Test func unparseableDateIsKeptRawNotGuessed() throws {
         let item = try FeedParser.parse(try fixture("rss20.xml")).feed.items[1]
         #expect(item.published == nil)
