@@ -188,6 +188,8 @@ import WinnowTestSupport
         let started = Date()
         task.cancel()
         await #expect(throws: FetchError.cancelled) { try await task.value }
-        #expect(Date().timeIntervalSince(started) < 3)
+        // Well before the 30 s timeout; loose because the cooperative pool the task resumes on can be
+        // held for seconds on a busy two-core machine (3 s measured 3.2 with other work running).
+        #expect(Date().timeIntervalSince(started) < 10)
     }
 }
