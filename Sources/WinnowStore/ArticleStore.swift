@@ -160,9 +160,6 @@ public final class ArticleStore: Sendable {
         }
     }
 
-    /// Records a fetch: the fetch_log row, the feed's new state and its new items, in one transaction.
-    /// Returns how many items were new (an item already stored under the same guid is left as it was).
-    @discardableResult
     /// The publication times (else first-seen times) of a feed's newest stored items, newest first.
     public func publishingTimes(feedID: Int64, limit: Int) throws -> [Double] {
         try db.read { db in
@@ -172,6 +169,9 @@ public final class ArticleStore: Sendable {
         }
     }
 
+    /// Records a fetch: the fetch_log row, the feed's new state and its new items, in one transaction.
+    /// Returns how many items were new (an item already stored under the same guid is left as it was).
+    @discardableResult
     public func record(feedID: Int64, outcome: FetchOutcome) throws -> Int {
         try record([(feedID, outcome)])[0]
     }
