@@ -144,11 +144,11 @@ public final class PipelineService: Service {
                 // more in queries than the fetches themselves; a second late is no later than jitter.
                 let next = max(try store.nextDueTime() ?? (Date().timeIntervalSince1970 + 3600), cycleStart + Self.minimumCycleGap)
                 try await sleep(seconds: max(0.05, next - Date().timeIntervalSince1970))
-            } catch let error where ArticleStore.storageTrouble(in: error) != nil {
+            } catch {
                 // Nothing is lost by waiting: what was fetched and not stored is fetched again, and
                 // each stage's work stays queued in the stage before it. Polling waits too, so servers
                 // are not asked again and again for items that cannot be stored.
-                let reason = ArticleStore.storageTrouble(in: error)!
+                guard let reason = Self.storageTrouble(in: error) else { throw error }
                 let changed = health.storageTrouble.withLock { old in defer { old = reason }; return old != reason }
                 troubleWait = min(60, max(2, troubleWait * 2))
                 if changed {
@@ -168,31 +168,26 @@ public final class PipelineService: Service {
     func cycle(_ runtime: inout Runtime, lastPrune: inout Double) async throws {
         // Work left by a previous run (a crash between stages), or by a cycle the disk stopped, comes first.
         try report(runtime.stages.drain())
-        do {
-            if health.reloadRequested.exchange(false, ordering: .relaxed) { runtime = reload(runtime) }
-            if let stage = health.reprocessFrom.withLock({ value -> String? in defer { value = nil }; return value }) {
-                try store.resetStages(includingClean: stage == "clean")
-                try store.checkDedupParameters(runtime.stages.deduplicator)
-                logger.notice("reprocessing", metadata: ["reprocess.from": "\(stage)"])
-                try report(runtime.stages.reprocessing().drain())
-            }
-            let now = Date().timeIntervalSince1970
-            health.cycleStarted.store(now, ordering: .relaxed)
-            let due = once ? try store.feeds().filter(\.active) : try store.dueFeeds(now: now)
-            if !due.isEmpty {
-                if let error = await pollAll(due, runtime: runtime) { throw error }
-                try report(runtime.stages.drain())
-            }
-            if now - lastPrune > 3600 {
-                try pruneIndex(now: now, runtime: runtime)
-                lastPrune = now
-            }
-            try updateStatus(runtime)
-        } catch {
-            health.cycleStarted.store(0, ordering: .relaxed)
-            throw error
+        defer { health.cycleStarted.store(0, ordering: .relaxed) }  // idle again, however the cycle ends
+        if health.reloadRequested.exchange(false, ordering: .relaxed) { runtime = reload(runtime) }
+        if let stage = health.reprocessFrom.withLock({ value -> String? in defer { value = nil }; return value }) {
+            try store.resetStages(includingClean: stage == "clean")
+            try store.checkDedupParameters(runtime.stages.deduplicator)
+            logger.notice("reprocessing", metadata: ["reprocess.from": "\(stage)"])
+            try report(runtime.stages.reprocessing().drain())
         }
-        health.cycleStarted.store(0, ordering: .relaxed)
+        let now = Date().timeIntervalSince1970
+        health.cycleStarted.store(now, ordering: .relaxed)
+        let due = once ? try store.feeds().filter(\.active) : try store.dueFeeds(now: now)
+        if !due.isEmpty {
+            if let error = await pollAll(due, runtime: runtime) { throw error }
+            try report(runtime.stages.drain())
+        }
+        if now - lastPrune > 3600 {
+            try pruneIndex(now: now, runtime: runtime)
+            lastPrune = now
+        }
+        try updateStatus(runtime)
     }
 
     /// Reads the configuration file again. A file that does not validate, or that would change the

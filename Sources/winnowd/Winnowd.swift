@@ -39,10 +39,13 @@ struct Winnowd: AsyncParsableCommand {
         while service == nil {
             do {
                 service = try PipelineService(configuration: configuration, once: once, logger: logger, notifier: notifier)
-            } catch let error where !once && PipelineService.storageTrouble(in: error) != nil {
+            } catch {
+                guard !once, let reason = PipelineService.storageTrouble(in: error) else {
+                    logger.critical("cannot start", metadata: ["error": "\(error)"])
+                    throw ExitCode(1)
+                }
                 // A full disk or a read-only file system passes; exiting would put systemd into a restart
                 // loop that ends in giving up. Wait, say why, and keep systemd's watchdog fed.
-                let reason = PipelineService.storageTrouble(in: error)!
                 if reason != waitingFor {
                     logger.error("cannot open the database for writing; waiting for it (retried every 5 s)", metadata: [
                         "reason": "\(reason)", "database": "\(configuration.databasePath)", "error": "\(error)",
@@ -52,9 +55,6 @@ struct Winnowd: AsyncParsableCommand {
                 notifier?.send("READY=1\nSTATUS=waiting for the database: \(reason)")
                 notifier?.send("WATCHDOG=1")
                 try await Task.sleep(for: .seconds(5))
-            } catch {
-                logger.critical("cannot start", metadata: ["error": "\(error)"])
-                throw ExitCode(1)
             }
         }
         if waitingFor != nil { logger.notice("the database can be written; starting") }
