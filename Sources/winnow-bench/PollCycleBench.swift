@@ -102,11 +102,10 @@ struct PollCycleBench: ParsableCommand {
         let daemon = try launch(winnowd, ["--config", config.path], in: folder)
         defer { if daemon.isRunning { daemon.terminate(); daemon.waitUntilExit() } }
         Thread.sleep(forTimeInterval: 3)  // start-up: migrations, registering the feeds
-        let before = Self.cpuTicks(pid: daemon.processIdentifier)
+        let before = cpuSeconds(ofProcess: daemon.processIdentifier)
         Thread.sleep(forTimeInterval: idleSeconds)
-        let after = Self.cpuTicks(pid: daemon.processIdentifier)
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        print("idle daemon, \(feeds) feeds none due: \(format(Double(after - before) / ticks, 2)) CPU s over \(format(idleSeconds)) s, \(ledger.withLock { $0.requests }) requests sent from its start")
+        let after = cpuSeconds(ofProcess: daemon.processIdentifier)
+        print("idle daemon, \(feeds) feeds none due: \(format(after - before, 2)) CPU s over \(format(idleSeconds)) s, \(ledger.withLock { $0.requests }) requests sent from its start")
     }
 
     /// The server's answer. Cycle 1: every feed 200 with an ETag. Cycle 2: one feed in 20 fails, three
@@ -170,13 +169,5 @@ struct PollCycleBench: ParsableCommand {
         let fields = try String(contentsOf: report, encoding: .utf8).split(whereSeparator: \.isWhitespace).suffix(4).compactMap { Double($0) }
         guard fields.count == 4 else { throw ValidationError("could not read /usr/bin/time's report") }
         return (wall, process.terminationStatus, fields[1] / 1024, fields[2], fields[3])
-    }
-
-    /// utime + stime of a process, in clock ticks (/proc/PID/stat fields 14 and 15).
-    static func cpuTicks(pid: Int32) -> Int {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
     }
 }

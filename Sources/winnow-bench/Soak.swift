@@ -74,26 +74,25 @@ struct Soak: ParsableCommand {
 
         print("soak: \(feeds) feeds on 50 hosts, each publishing every 20-300 s, polled every \(interval); faults: 3% 500, 1% 429, 1% slow, 0.3% stalled, 1% broken XML; every fifth feed republishes the one before it; \(format(minutes, 1)) minutes")
         let daemon = try launch(winnowd, ["--config", config.path], in: folder)
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
         print("   min   RSS MB   CPU % (last interval)   items   articles   duplicates   pending")
         var samples: [(minute: Double, rss: Double)] = []
-        var lastCPU = 0, lastTime = Date().timeIntervalSince1970
+        var lastCPU = 0.0, lastTime = Date().timeIntervalSince1970
         let end = started + minutes * 60
         while Date().timeIntervalSince1970 < end {
             Thread.sleep(forTimeInterval: min(sampleEvery, max(0.1, end - Date().timeIntervalSince1970)))
             guard daemon.isRunning else { throw ValidationError("winnowd exited (status \(daemon.terminationStatus)); see \(folder.path)/logs") }
             let now = Date().timeIntervalSince1970
-            let cpu = PollCycleBench.cpuTicks(pid: daemon.processIdentifier)
+            let cpu = cpuSeconds(ofProcess: daemon.processIdentifier)
             let rss = Self.residentMB(pid: daemon.processIdentifier)
             let counts = try? ArticleStore.openReadOnly(path: database).counts()
             let minute = (now - started) / 60
             samples.append((minute, rss))
-            print(String(format: "%6.1f   %6.1f   %21.1f   %5d   %8d   %10d   %7d", minute, rss, Double(cpu - lastCPU) / ticks / (now - lastTime) * 100,
+            print(String(format: "%6.1f   %6.1f   %21.1f   %5d   %8d   %10d   %7d", minute, rss, (cpu - lastCPU) / (now - lastTime) * 100,
                          counts?.raw ?? 0, counts?.articles ?? 0, counts?.duplicates ?? 0, (counts?.pendingClean ?? 0) + (counts?.pendingDedup ?? 0)))
             lastCPU = cpu
             lastTime = now
         }
-        let totalCPU = Double(PollCycleBench.cpuTicks(pid: daemon.processIdentifier)) / ticks
+        let totalCPU = cpuSeconds(ofProcess: daemon.processIdentifier)
         daemon.terminate()
         daemon.waitUntilExit()
         let frozen = Date().timeIntervalSince1970

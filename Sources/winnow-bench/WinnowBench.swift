@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WinnowTestSupport
 
 @main
 struct WinnowBench: ParsableCommand {

@@ -197,20 +197,14 @@ import Glibc
         let daemon = try startDaemon(config)
         defer { if daemon.isRunning { daemon.terminate() } }
         try await Task.sleep(for: .seconds(4))  // start-up and a few cycles, each ended by a timed sleep
-        let before = cpuSeconds(of: daemon.processIdentifier)
+        let before = cpuSeconds(ofProcess: daemon.processIdentifier)
         try await Task.sleep(for: .seconds(3))
-        let used = cpuSeconds(of: daemon.processIdentifier) - before
+        let used = cpuSeconds(ofProcess: daemon.processIdentifier) - before
         #expect(daemon.isRunning)
         #expect(used < 1.0, "winnowd used \(used) CPU seconds in 3 s with one feed due every second")
         #expect(server.requests.count >= 3, "the feed was polled \(server.requests.count) times")
     }
 
-    /// User plus system CPU seconds of a process, from /proc.
-    func cpuSeconds(of pid: Int32) -> Double {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return 0 }
-        let fields = stat[stat.index(after: close)...].split(separator: " ")
-        return Double((Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)) / Double(sysconf(Int32(_SC_CLK_TCK)))
-    }
 
     @Test func sigtermStopsTheDaemonCleanlyWithExitZero() async throws {
         let server = try Self.sampleFeedServer()
@@ -282,10 +276,10 @@ import Glibc
         let winnowd = try TestPaths.binary("winnowd")
         let database = folder.appendingPathComponent("state/winnow.sqlite").path
         var kills = 0, interrupted = 0
-        var delays = SplitMixDelays(seed: 7)
+        var delays = SplitMix(seed: 7)
         for round in 0..<6 {
             let daemon = try startDaemon(config)
-            try await Task.sleep(for: .seconds(round == 0 ? 0.25 : delays.next()))
+            try await Task.sleep(for: .seconds(round == 0 ? 0.25 : delays.delay()))
             kill(daemon.processIdentifier, SIGKILL)
             await waitForExit(daemon)
             #expect(daemon.terminationReason == .uncaughtSignal)
@@ -326,7 +320,7 @@ import Glibc
 
 /// An RSS feed of distinct synthetic articles (distinct words, so no two are near-duplicates).
 func syntheticFeed(_ feed: Int, items: Int) -> String {
-    var rng = SplitMixDelays(seed: UInt64(feed) &* 1_000_003 &+ 1)
+    var rng = SplitMix(seed: UInt64(feed) &* 1_000_003 &+ 1)
     var out = #"<?xml version="1.0"?><rss version="2.0"><channel><title>Feed \#(feed)</title>"#
     for i in 0..<items {
         let words = (0..<120).map { _ in "w\(rng.nextInt() % 50_000)" }.joined(separator: " ")
@@ -335,18 +329,8 @@ func syntheticFeed(_ feed: Int, items: Int) -> String {
     return out + "</channel></rss>"
 }
 
-/// Fixed pseudo-random numbers so the kill schedule is repeatable.
-struct SplitMixDelays {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func nextInt() -> Int {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return Int(truncatingIfNeeded: (z ^ (z >> 31)) >> 1)
-    }
-    /// A delay between 0.1 and 1.5 seconds.
-    mutating func next() -> Double { 0.1 + Double(nextInt() % 1400) / 1000 }
+extension SplitMix {
+    /// A delay between 0.1 and 1.5 seconds, for repeatable kill schedules.
+    mutating func delay() -> Double { 0.1 + Double(nextInt() % 1400) / 1000 }
 }
 
