@@ -21,7 +21,7 @@ func testPoller(_ store: ArticleStore, limits: FetchLimits = FetchLimits(totalTi
 
     /// Polls one feed on a fresh store once per response, in order, its server answering that response
     /// each time; returns the stored state after each poll and when that poll started.
-    func polls(_ responses: [HTTPResponse], interval: Double = 900,
+    func polls(_ responses: [HTTPResponse], interval: Double = 900, adaptive: ClosedRange<Double>? = nil,
                limits: FetchLimits = FetchLimits(totalTimeout: 5, connectTimeout: 2),
                check: (ArticleStore) throws -> Void = { _ in }) async throws -> [(FeedState, Double)] {
         let next = Mutex(0)
@@ -36,7 +36,7 @@ func testPoller(_ store: ArticleStore, limits: FetchLimits = FetchLimits(totalTi
         for index in responses.indices {
             next.withLock { $0 = index }
             let started = Date().timeIntervalSince1970
-            await poller.poll(feed, interval: interval)
+            await poller.poll(feed, options: .init(interval: interval, adaptive: adaptive), gate: nil)
             feed = try #require(try store.feeds().first { $0.name == "f" })
             states.append((feed, started))
         }
@@ -73,22 +73,10 @@ func testPoller(_ store: ArticleStore, limits: FetchLimits = FetchLimits(totalTi
     @Test func anAdaptiveFeedIsPolledAtItsPublishingRateAndA304KeepsIt() async throws {
         let now = Date().timeIntervalSince1970
         let everyTwoHours = (0..<5).map { now - 3600 - Double($0) * 7200 }  // the newest an hour ago
-        let answers = [HTTPResponse(text: feed(publishedAt: everyTwoHours)), HTTPResponse(status: 304)]
-        let next = Mutex(0)
-        let server = try LoopbackHTTPServer { _ in answers[next.withLock { $0 }] }
-        defer { server.stop() }
-        let folder = try TestPaths.temporaryFolder()
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try ArticleStore.open(path: folder.appendingPathComponent("db.sqlite").path)
-        var feed = try store.register(feeds: [FeedRegistration(name: "f", url: server.baseURL + "/feed.xml")])[0]
-        let poller = testPoller(store)
-        for answer in answers.indices {
-            next.withLock { $0 = answer }
-            let started = Date().timeIntervalSince1970
-            await poller.poll(feed, options: .init(interval: 900, adaptive: 300...21_600), gate: nil)
-            feed = try #require(try store.feeds().first)
-            #expect(feed.lastStatus == [200, 304][answer])
-            expectDelay(feed, started, 3600, 3600 * 1.05)  // half the two-hour gap, not the configured 15 minutes
+        let states = try await polls([HTTPResponse(text: feed(publishedAt: everyTwoHours)), HTTPResponse(status: 304)], adaptive: 300...21_600)
+        for (answer, (state, started)) in states.enumerated() {
+            #expect(state.lastStatus == [200, 304][answer])
+            expectDelay(state, started, 3600, 3600 * 1.05)  // half the two-hour gap, not the configured 15 minutes
         }
     }
 
