@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import WinnowStore
 import WinnowTestSupport
@@ -34,7 +33,7 @@ struct DiskTroubleTests {
     }
 
     /// A server whose feeds each carry `items` articles of about 2 kB: more than a small disk holds.
-    func server(feeds: Int, items: Int) throws -> LoopbackHTTPServer {
+    func server(items: Int) throws -> LoopbackHTTPServer {
         try LoopbackHTTPServer { request in
             guard let n = Int(request.path.dropFirst(6)) else { return HTTPResponse(status: 404, text: "") }  // "/feed-N"
             return HTTPResponse(text: syntheticFeed(n, items: items))
@@ -49,7 +48,7 @@ struct DiskTroubleTests {
     /// checks that everything published was then stored.
     func survive(whenRunning: Bool = false, trouble: (SmallDisk) throws -> Void, logSays: String, lift: (SmallDisk) throws -> Void) async throws {
         let feedCount = 4, items = 400
-        let server = try server(feeds: feedCount, items: items)
+        let server = try server(items: items)
         defer { server.stop() }
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
