@@ -82,6 +82,81 @@ public enum WordHashes {
                 || (0x3041...0x3096).contains(s) || (0x30A1...0x30FA).contains(s) || s == 0x30FC
         }
 
+        /// Hashes the plain ASCII words from `start` on and returns where it stopped: the end, or the
+        /// first byte of a run that holds anything else (a non-ASCII byte, or punctuation between
+        /// letters, as in "U.S." or "don't"). A plain word is letters and digits, optionally with ASCII
+        /// punctuation before and after it, between word breaks; its bytes are consecutive, so it is
+        /// hashed in 8-byte chunks as `StableHash` does, lower-cased by setting bit 5 (which letters need
+        /// and digits already have), and gives exactly the byte loop's hash.
+        @inline(__always)
+        static func asciiWords(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, seed: UInt64,
+                               classes: UnsafeBufferPointer<UInt8>, into result: inout [UInt64]) -> Int {
+            let n = bytes.count
+            var i = start
+            while i < n {
+                var p = i
+                var b = bytes[p]
+                while b < 0x80, classes[Int(b)] == 0 {  // punctuation before the word vanishes
+                    p += 1
+                    if p == n { return n }
+                    b = bytes[p]
+                }
+                if b >= 0x80 { return i }
+                if classes[Int(b)] == 1 { i = p + 1; continue }  // a word break (nothing before it, or only punctuation)
+                let wordStart = p
+                var h = seed ^ 0x9e37_79b9_7f4a_7c15
+                while true {
+                    let chunk = load8(bytes, at: p)
+                    let alnum = alnumBits(chunk)
+                    if alnum == 0x8080_8080_8080_8080 {
+                        h = StableHash.mix(h ^ (chunk | 0x2020_2020_2020_2020)) &* 0x9e37_79b9_7f4a_7c15
+                        p += 8
+                        continue
+                    }
+                    let length = (~alnum & 0x8080_8080_8080_8080).trailingZeroBitCount >> 3
+                    if length > 0 {
+                        let word = (chunk | 0x2020_2020_2020_2020) & ((1 << UInt64(length * 8)) - 1)
+                        h = StableHash.mix(h ^ word) &* 0x9e37_79b9_7f4a_7c15
+                    }
+                    p += length
+                    break
+                }
+                let wordLength = p - wordStart
+                while p < n, bytes[p] < 0x80, classes[Int(bytes[p])] == 0 { p += 1 }  // punctuation after it vanishes too
+                if p < n, bytes[p] >= 0x80 || classes[Int(bytes[p])] != 1 { return i }  // the run goes on: not a plain word
+                result.append(StableHash.mix(h ^ UInt64(wordLength)))
+                i = p == n ? n : p + 1
+            }
+            return n
+        }
+
+        /// Eight bytes from `offset`, little-endian; past the end, spaces (which end any word).
+        @inline(__always)
+        static func load8(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int) -> UInt64 {
+            if offset + 8 <= bytes.count {
+                return UInt64(littleEndian: UnsafeRawPointer(bytes.baseAddress! + offset).loadUnaligned(as: UInt64.self))
+            }
+            var chunk: UInt64 = 0x2020_2020_2020_2020
+            for k in 0..<(bytes.count - offset) {
+                let shift = UInt64(k * 8)
+                chunk = chunk & ~(0xFF << shift) | UInt64(bytes[offset + k]) << shift
+            }
+            return chunk
+        }
+
+        /// Bit 7 of each byte of `chunk` set where that byte is an ASCII letter or digit. Each byte is
+        /// range-checked by adding to its low seven bits, which never carries into the next byte.
+        @inline(__always)
+        static func alnumBits(_ chunk: UInt64) -> UInt64 {
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let high = ones &* 0x80
+            let low7 = chunk & ~high
+            let folded = low7 | ones &* 0x20  // 'A'...'Z' become 'a'...'z'
+            let letter = (folded &+ ones &* (0x80 - 0x61)) & ~(folded &+ ones &* (0x80 - 0x7B))
+            let digit = (low7 &+ ones &* (0x80 - 0x30)) & ~(low7 &+ ones &* (0x80 - 0x3A))
+            return (letter | digit) & ~chunk & high
+        }
+
         mutating func run() {
             // A local value whose methods inline, so it lives in registers.
             var hasher = StableHash.Incremental(seed: seed)
@@ -96,6 +171,12 @@ public enum WordHashes {
             var atBreak = false  // a word break ends the run at `breakAt` (set by both paths, acted on once below)
             var breakAt = 0
             while i < n {
+                if runStart < 0 {
+                    // Between runs: plain ASCII words go eight bytes at a time; the first run that is
+                    // not one is left to the byte loop below, from its first byte.
+                    i = Self.asciiWords(bytes, from: i, seed: seed, classes: asciiClass, into: &result)
+                    if i == n { break }
+                }
                 var b = bytes[i]
                 if b < 0x80 {
                     // ASCII: letters and digits (lower-cased) build the word, other punctuation vanishes

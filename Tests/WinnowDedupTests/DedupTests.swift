@@ -56,6 +56,20 @@ import Testing
         }
     }
 
+    /// Mostly ASCII, where whole words are hashed eight bytes at a time: words of every length around
+    /// the chunk size, punctuation before, inside and after them, a non-ASCII byte right after one, and
+    /// texts ending mid-word (the last chunk is read past the end).
+    @Test func randomASCIITextAlwaysMatchesTheKey() {
+        let pieces: [String] = ["a", "Z", "7", "abcdefg", "ABCDEFGH", "abcdefghi", "Wordsmithing", "0123456789abcdefX", " ", " ", "  ",
+                                "-", ".", "'", ",", "\"", "(", ")", "\t", "\n", "é", "’", "—", "\u{00A0}", "д"]
+        var rng = SplitMix(seed: 12)
+        for _ in 0..<3000 {
+            let text = (0..<Int(rng.next() % 40)).map { _ in pieces[Int(rng.next() % UInt64(pieces.count))] }.joined()
+            let expected = MatchingKey.words(text).map { StableHash.hash($0.utf8, seed: 3) }
+            #expect(WordHashes.of(text, seed: 3) == expected, "\(Array(text.utf8))")
+        }
+    }
+
     @Test func nonASCIITextTakesTheSlowPathAndStillFolds() {
         let seed: UInt64 = 5
         #expect(WordHashes.of("Defen\u{0441}e ｆｕｌｌ ÉCOLE", seed: seed) == WordHashes.of("defence full école", seed: seed))
