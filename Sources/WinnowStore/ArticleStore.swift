@@ -234,7 +234,7 @@ public final class ArticleStore: Sendable {
             for start in stride(from: 0, to: guids.count, by: 500) {
                 let part = Array(guids[start..<min(start + 500, guids.count)])
                 let sql = "SELECT guid FROM raw_items WHERE feed_id = ? AND guid IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))"
-                known.formUnion(try String.fetchAll(db, sql: sql, arguments: StatementArguments([feedID.databaseValue] + part.map(\.databaseValue))))
+                known.formUnion(try String.fetchAll(db, sql: sql, arguments: StatementArguments([feedID.databaseValue] + part.map { $0.databaseValue })))
             }
             return known
         }
@@ -422,13 +422,16 @@ public final class ArticleStore: Sendable {
                 var buckets = BatchBuckets()
                 var results: [DedupResult] = []
                 results.reserveCapacity(articles.count)
+                // Every article of the batch gets the next id, in order (this is the only writer).
+                var nextID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM articles")!
                 for slice in fingerprints.slices.indices {
                     let ready = fingerprints.wait(slice)
-                    try buckets.prefetch(db, keys: ready.flatMap(\.keys), filter: recent.stored)
+                    try buckets.prefetch(db, keys: ready.flatMap { $0.keys }, filter: recent.stored)
                     for (i, prepared) in zip(fingerprints.slices[slice], ready) {
-                        let result = try Self.deduplicate(db, articles[i], fingerprint: prepared.fingerprint, keys: prepared.keys,
+                        let result = try Self.deduplicate(db, articles[i], id: nextID, fingerprint: prepared.fingerprint, keys: prepared.keys,
                                                           candidates: { buckets.candidates($0, recent: recent.chains) }, dedup: dedup,
                                                           policy: policy, preferred: preferred, time: time)
+                        nextID += 1
                         // Exact duplicates add nothing to the index: their signature equals their original's.
                         if result.status != .exactDuplicate, prepared.fingerprint != nil { buckets.add(prepared.keys, article: result.articleID) }
                         results.append(result)
@@ -469,16 +472,15 @@ public final class ArticleStore: Sendable {
         return ranks
     }
 
-    /// Moves one article to stage 3 within the batch's transaction; the caller indexes its bucket
-    /// keys and maintains the counts.
-    static func deduplicate(_ db: Database, _ article: CleanArticle, fingerprint: Fingerprint?, keys: [Int64],
+    /// Moves one article to stage 3, as article `articleID`, within the batch's transaction; the caller
+    /// indexes its bucket keys and maintains the counts.
+    static func deduplicate(_ db: Database, _ article: CleanArticle, id articleID: Int64, fingerprint: Fingerprint?, keys: [Int64],
                             candidates: ([Int64]) throws -> [Int64], dedup: Deduplicator,
                             policy: CanonicalPolicy, preferred: [Int64: Int], time: Double) throws -> DedupResult {
         var (result, clusterID) = try lookup(db, article, fingerprint: fingerprint, keys: keys, candidates: candidates, dedup: dedup)
         let guid = globallyUnique(article.guid)  // stored only when it names the article everywhere
 
         // A new cluster takes the id of its first article, which is its canonical one until another wins.
-        let articleID = try Int64.fetchOne(db.cachedStatement(sql: "SELECT coalesce(max(id), 0) + 1 FROM articles"))!
         if clusterID == nil {
             try db.cachedStatement(sql: "INSERT INTO clusters (id, canonical_article_id, size, created_at, updated_at) VALUES (?, ?, 1, ?, ?)")
                 .execute(arguments: [articleID, articleID, time, time])
@@ -516,19 +518,30 @@ public final class ArticleStore: Sendable {
         // Only a guid that names the article everywhere can match across feeds.
         let guid = globallyUnique(article.guid)
 
-        // Exact duplicates: same normalized text, same article URL, or the same guid from another feed.
-        let exact = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT id, cluster_id, CASE WHEN text_hash = ?1 THEN 'text' WHEN url = ?2 THEN 'url' ELSE 'guid' END AS kind
-            FROM articles
-            WHERE status != 'exact-duplicate' AND (text_hash = ?1 OR url = ?2 OR (guid = ?3 AND feed_id != ?4))
-            ORDER BY id LIMIT 1
-            """), arguments: [article.textHash, article.url, guid, article.feedID])
+        // Exact duplicates: same normalized text, same article URL, or the same guid from another feed;
+        // the earliest such article, by text before URL before guid when one article matches more ways.
+        // One indexed lookup each: a single query ORing the three made SQLite gather and sort row ids.
+        var exact: (id: Int64, cluster: Int64, kind: String)?
+        func earliest(_ sql: String, _ arguments: StatementArguments, kind: String) throws {
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments) else { return }
+            let id: Int64 = row[0]
+            if exact.map({ id < $0.id }) ?? true { exact = (id, row[1], kind) }
+        }
+        try earliest("SELECT id, cluster_id FROM articles WHERE text_hash = ? AND status != 'exact-duplicate' ORDER BY id LIMIT 1",
+                     [article.textHash], kind: "text")
+        if let url = article.url {
+            try earliest("SELECT id, cluster_id FROM articles WHERE url = ? AND status != 'exact-duplicate' ORDER BY id LIMIT 1", [url], kind: "url")
+        }
+        if let guid {
+            try earliest("SELECT id, cluster_id FROM articles WHERE guid = ? AND feed_id != ? AND status != 'exact-duplicate' ORDER BY id LIMIT 1",
+                         [guid, article.feedID], kind: "guid")
+        }
         if let exact {
             result.status = .exactDuplicate
-            result.duplicateOf = exact[0]
+            result.duplicateOf = exact.id
             result.similarity = 1
-            result.matchKind = exact[2]
-            clusterID = exact[1]
+            result.matchKind = exact.kind
+            clusterID = exact.cluster
         } else if let fingerprint, !keys.isEmpty {
             let load = try db.cachedStatement(sql: "SELECT shingle_count, signature FROM signatures WHERE article_id = ?")
             var found: [(id: Int64, signature: Signature)] = []

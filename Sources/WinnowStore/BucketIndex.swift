@@ -118,7 +118,7 @@ struct BatchBuckets {
         for start in stride(from: 0, to: sorted.count, by: Self.chunk) {
             let part = sorted[start..<min(start + Self.chunk, sorted.count)]
             let sql = "SELECT key, article_id FROM lsh_buckets WHERE key IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))"
-            let rows = try Row.fetchCursor(Self.statement(db, sql, full: part.count == Self.chunk), arguments: StatementArguments(part.map(\.databaseValue)))
+            let rows = try Row.fetchCursor(Self.statement(db, sql, full: part.count == Self.chunk), arguments: StatementArguments(part.map { $0.databaseValue }))
             while let row = try rows.next() { stored[row[0], default: []].append(row[1]) }
         }
     }
@@ -181,7 +181,7 @@ extension ArticleStore {
             SELECT article_id FROM lsh_buckets WHERE key IN (\(placeholders))
             UNION SELECT article_id FROM lsh_recent WHERE key IN (\(placeholders))
             """)
-        let values = keys.map(\.databaseValue)
+        let values = keys.map { $0.databaseValue }
         return try Int64.fetchAll(lookup, arguments: StatementArguments(values + values))
     }
 
@@ -209,7 +209,7 @@ final class FingerprintSlices: @unchecked Sendable {
         prepared = .allocate(capacity: slices.count)
         prepared.initialize(repeating: [])
         ready = slices.map { _ in DispatchSemaphore(value: 0) }
-        let texts = articles.map(\.text)
+        let texts = articles.map { $0.text }
         DispatchQueue.global().async { [self] in
             for (index, slice) in slices.enumerated() {
                 prepared[index] = slice.map { i in

@@ -184,6 +184,23 @@ import GRDB
         #expect(results[2].matchKind == "url")
     }
 
+    /// Text, URL and guid are looked up apart; the earliest article matched any way wins, and when one
+    /// article matches more ways the text names the match.
+    @Test func exactDuplicateIsTheEarliestArticleMatchedAnyWay() throws {
+        let store = try ArticleStore.inMemory()
+        let results = try ingest(store, [
+            ("a", "1", "https://a.example/1", Self.story(11)),
+            ("a", "2", "https://a.example/2", Self.story(12)),
+            ("b", "3", "https://a.example/1", Self.story(12)),  // the text of article 2, the URL of article 1
+            ("b", "4", "https://a.example/2", Self.story(12)),  // article 2's text and URL
+        ])
+        #expect(results.map(\.status) == [.new, .new, .exactDuplicate, .exactDuplicate])
+        #expect(results[2].duplicateOf == results[0].articleID)
+        #expect(results[2].matchKind == "url")
+        #expect(results[3].duplicateOf == results[1].articleID)
+        #expect(results[3].matchKind == "text")
+    }
+
     @Test func canonicalIsEarliestByDefaultOrLongestOrFromAPreferredFeed() throws {
         let long = Self.story(7, words: 400)
         let short = long.split(separator: " ").prefix(360).joined(separator: " ")  // 90%: a resemblance match
