@@ -569,13 +569,20 @@ public final class ArticleStore: Sendable {
     }
 
     /// What `deduplicate` would decide for an article, without writing anything (for tools and for
-    /// measuring the query alone).
+    /// measuring the query alone). It looks up candidates as the writer does: the recent rows from the
+    /// in-memory copy (refreshed from what is committed), the keyed table only for keys its filter
+    /// cannot rule out. Scanning `lsh_recent` in SQL instead took 10 ms at 64,000 rows.
     public func match(_ article: CleanArticle, with dedup: Deduplicator) throws -> DedupResult {
         let fingerprint = dedup.fingerprint(of: article.text)
         let keys = fingerprint.map { dedup.bucketKeys($0.signature) } ?? []
-        return try db.read { db in
-            try Self.lookup(db, article, fingerprint: fingerprint, keys: keys, candidates: { try Self.storedCandidates(db, keys: $0) },
-                            dedup: dedup).0
+        return try recentBuckets.withLock { recent in
+            try db.read { db in
+                try recent.refresh(db)
+                var buckets = BatchBuckets()
+                try buckets.prefetch(db, keys: keys, filter: recent.stored)
+                return try Self.lookup(db, article, fingerprint: fingerprint, keys: keys,
+                                       candidates: { buckets.candidates($0, recent: recent.chains) }, dedup: dedup).0
+            }
         }
     }
 

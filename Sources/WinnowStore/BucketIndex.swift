@@ -173,18 +173,6 @@ extension ArticleStore {
             """)
     }
 
-    /// Articles sharing a bucket with these keys, from both tables (for one-off lookups; the recent
-    /// table is small and read whole).
-    static func storedCandidates(_ db: Database, keys: [Int64]) throws -> [Int64] {
-        let placeholders = Array(repeating: "?", count: keys.count).joined(separator: ",")
-        let lookup = try db.cachedStatement(sql: """
-            SELECT article_id FROM lsh_buckets WHERE key IN (\(placeholders))
-            UNION SELECT article_id FROM lsh_recent WHERE key IN (\(placeholders))
-            """)
-        let values = keys.map { $0.databaseValue }
-        return try Int64.fetchAll(lookup, arguments: StatementArguments(values + values))
-    }
-
     /// All bucket rows, in both tables (for tools and tests).
     public func bucketRowCount() throws -> Int {
         try db.read { try Int.fetchOne($0, sql: "SELECT (SELECT count(*) FROM lsh_buckets) + (SELECT count(*) FROM lsh_recent)") ?? 0 }

@@ -285,6 +285,15 @@ import GRDB
         probe.text = edited(42, 11)
         probe.textHash = dedup.textHash(probe.text)
         #expect(try store.match(probe, with: dedup).status == .duplicate)
+        // A store that has written nothing (a tool beside the daemon) sees the recent rows through `match`:
+        // a copy of article 7, which only the recent table holds, is found.
+        let recentOnly = try ingest(store, [("e", "8", nil, Self.story(44))])
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_recent WHERE article_id = \(recentOnly[0].articleID)") == 1)
+        probe.text = edited(44, 3)
+        probe.textHash = dedup.textHash(probe.text)
+        let tool = try ArticleStore.open(path: path)
+        let seen = try tool.match(probe, with: dedup)
+        #expect(seen.status == .duplicate && seen.duplicateOf == recentOnly[0].articleID)
         // A restarted writer builds its filter of the keyed table's keys from the table, and still finds a copy there.
         let restarted = try ArticleStore.open(path: path)
         let fourth = try ingest(restarted, [("e", "7", nil, edited(41, 13))])
