@@ -182,6 +182,22 @@ enum Schema {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v7: recent buckets by article") { db in
+            // One row an article with its bucket keys as a JSON array, instead of one row a key (see
+            // BucketIndex.swift). The generation moves on so a running writer reloads its copy.
+            try db.execute(sql: """
+                CREATE TABLE lsh_recent_by_article (
+                    article_id INTEGER NOT NULL,
+                    keys TEXT NOT NULL
+                );
+                INSERT INTO lsh_recent_by_article (article_id, keys)
+                    SELECT article_id, json_group_array(key) FROM lsh_recent GROUP BY article_id ORDER BY min(rowid);
+                DROP TABLE lsh_recent;
+                ALTER TABLE lsh_recent_by_article RENAME TO lsh_recent;
+                INSERT INTO settings (key, value) VALUES ('dedup.recent_generation', '1')
+                    ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
+                """)
+        }
         return migrator
     }
 }

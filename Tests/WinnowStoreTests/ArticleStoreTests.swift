@@ -250,6 +250,25 @@ import GRDB
         #expect(near[0].status == .new)  // outside the retention window
     }
 
+    /// A database from before v7 kept one `lsh_recent` row a key; the migration packs them into one row an
+    /// article (keys exact to 64 bits, order of articles kept) and moves the generation on.
+    @Test func recentRowsOfAnOlderDatabaseArePackedByArticle() throws {
+        let queue = try DatabaseQueue()
+        try Schema.migrator.migrate(queue, upTo: "v6: learned boilerplate")
+        let rows: [(Int64, Int64)] = [(Int64.min, 7), (Int64.max, 7), (-1_234_567_890_123_456_789, 3), (42, 7), (5, 3)]
+        try queue.write { db in
+            for (key, article) in rows { try db.execute(sql: "INSERT INTO lsh_recent (key, article_id) VALUES (?, ?)", arguments: [key, article]) }
+        }
+        try Schema.migrator.migrate(queue)
+        try queue.read { db in
+            #expect(try Int64.fetchAll(db, sql: "SELECT article_id FROM lsh_recent ORDER BY rowid") == [7, 3])
+            let unpacked = try Row.fetchAll(db, sql: "SELECT j.value, r.article_id FROM lsh_recent r, json_each(r.keys) j")
+                .map { ($0[0] as Int64, $0[1] as Int64) }
+            #expect(unpacked.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { "\($0.0)/\($0.1)" } == rows.sorted { ($0.0, $0.1) < ($1.0, $1.1) }.map { "\($0.0)/\($0.1)" })
+            #expect(try RecentBuckets.generation(db) == 1)
+        }
+    }
+
     /// Bucket rows go to `lsh_recent` first and are merged into `lsh_buckets` at the limit; matches are
     /// found in either table, within a batch, and by a second store that merged behind the first's back.
     @Test func recentBucketsMergeAndMatchesAreFoundInEitherTable() throws {
