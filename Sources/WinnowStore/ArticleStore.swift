@@ -415,7 +415,7 @@ public final class ArticleStore: Sendable {
                             at time: Double = Date().timeIntervalSince1970) throws -> [DedupResult] {
         let fingerprints = FingerprintSlices(articles, with: dedup)
         return try recentBuckets.withLock { recent in
-            var appended: (rows: [(key: Int64, article: Int64)], articles: Int, lastRowID: Int64)?
+            var appended: (articles: [BatchBuckets.Article], lastRowID: Int64)?
             let results = try db.write { db in
                 try recent.refresh(db)
                 let preferred = try Self.feedRanks(db, names: policy.preferredFeeds)
@@ -438,10 +438,10 @@ public final class ArticleStore: Sendable {
                     }
                 }
                 try buckets.write(db)
-                if recent.chains.count + buckets.newRows.count >= recentBucketLimit {
-                    try recent.merge(db, batchRows: buckets.newRows)
-                } else if !buckets.newRows.isEmpty {
-                    appended = (buckets.newRows, buckets.newArticles.count, db.lastInsertedRowID)
+                if recent.chains.count + buckets.newRowCount >= recentBucketLimit {
+                    try recent.merge(db, batch: buckets.newArticles)
+                } else if !buckets.newArticles.isEmpty {
+                    appended = (buckets.newArticles, db.lastInsertedRowID)
                 }
                 let duplicates = results.count { $0.status != .new }
                 try Self.count(db, "articles", by: results.count)
@@ -454,7 +454,7 @@ public final class ArticleStore: Sendable {
                 return results
             }
             // Committed: the batch's rows join the in-memory copy without being read back.
-            if let appended { recent.appendCommitted(appended.rows, articles: appended.articles, lastRowID: appended.lastRowID) }
+            if let appended { recent.appendCommitted(appended.articles, lastRowID: appended.lastRowID) }
             return results
         }
     }

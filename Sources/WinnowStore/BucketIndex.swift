@@ -46,21 +46,23 @@ struct RecentBuckets: Sendable {
 
     init(generation: Int64 = -1) { self.generation = generation }
 
-    /// Adds rows this process has just committed to `lsh_recent`: `rows` from `articles` articles, the
-    /// last of them at `lastRowID` (one multi-row insert after another in one transaction gives them
-    /// consecutive rowids). When other rows came between, they are read at the next refresh instead.
-    mutating func appendCommitted(_ rows: [(key: Int64, article: Int64)], articles: Int, lastRowID: Int64) {
-        guard loadedThrough == lastRowID - Int64(articles) else { return }
-        for row in rows { chains.add(row.key, id: row.article) }
+    /// Adds articles this process has just committed to `lsh_recent`, the last of them at `lastRowID`
+    /// (one multi-row insert after another in one transaction gives them consecutive rowids). When
+    /// other rows came between, they are read at the next refresh instead.
+    mutating func appendCommitted(_ articles: [BatchBuckets.Article], lastRowID: Int64) {
+        guard loadedThrough == lastRowID - Int64(articles.count) else { return }
+        for article in articles {
+            for key in article.keys { chains.add(key, id: article.id) }
+        }
         loadedThrough = lastRowID
     }
 
     /// Merges `lsh_recent` (with the batch's own rows, already appended) into `lsh_buckets` in the
     /// caller's transaction. The filter takes the keys first: if the transaction rolls back it holds a
     /// few keys too many, which costs lookups, never a missed candidate.
-    mutating func merge(_ db: Database, batchRows: [(key: Int64, article: Int64)]) throws {
+    mutating func merge(_ db: Database, batch: [BatchBuckets.Article]) throws {
         chains.forEachKey { stored?.insert($0) }
-        for row in batchRows { stored?.insert(row.key) }
+        for article in batch { for key in article.keys { stored?.insert(key) } }
         try ArticleStore.mergeRecentBuckets(db)
         mergedGeneration = try Self.generation(db)
     }
@@ -111,9 +113,16 @@ struct StoredKeyFilter: Sendable {
 struct BatchBuckets {
     var stored: [Int64: [Int64]] = [:]
     var added = BucketChains()
-    var newRows: [(key: Int64, article: Int64)] = []
-    /// The batch's articles with their keys as JSON arrays, as `lsh_recent` holds them.
-    var newArticles: [(article: Int64, keys: String)] = []
+    /// The batch's indexed articles, in order, with their bucket keys.
+    var newArticles: [Article] = []
+
+    struct Article {
+        var id: Int64
+        var keys: [Int64]
+    }
+
+    /// Bucket rows the batch adds.
+    var newRowCount: Int { newArticles.reduce(0) { $0 + $1.keys.count } }
 
     /// Rows per statement: two variables each, well inside SQLite's limit of 32,766.
     static let chunk = 500
@@ -141,11 +150,8 @@ struct BatchBuckets {
     }
 
     mutating func add(_ keys: [Int64], article: Int64) {
-        for key in keys {
-            added.add(key, id: article)
-            newRows.append((key, article))
-        }
-        newArticles.append((article, Self.jsonArray(keys)))
+        for key in keys { added.add(key, id: article) }
+        newArticles.append(Article(id: article, keys: keys))
     }
 
     /// Keys as a JSON array of integers, which SQLite's `json_each` reads back exactly (64-bit).
@@ -165,7 +171,7 @@ struct BatchBuckets {
             let part = newArticles[start..<min(start + Self.chunk, newArticles.count)]
             var values: [DatabaseValue] = []
             values.reserveCapacity(part.count * 2)
-            for row in part { values.append(row.article.databaseValue); values.append(row.keys.databaseValue) }
+            for article in part { values.append(article.id.databaseValue); values.append(Self.jsonArray(article.keys).databaseValue) }
             let sql = "INSERT INTO lsh_recent (article_id, keys) VALUES \(Array(repeating: "(?, ?)", count: part.count).joined(separator: ","))"
             try Self.statement(db, sql, full: part.count == Self.chunk).execute(arguments: StatementArguments(values))
         }
