@@ -9,20 +9,24 @@ import WinnowFeeds
 /// wholly in one stage and the next start resumes from there.
 public final class ArticleStore: Sendable {
     let db: any DatabaseWriter
-    /// Bucket rows in `lsh_recent` beyond which they are merged into `lsh_buckets`: the bound on the
+    /// Bucket rows in `lsh_recent` beyond which they are merged into `lsh_level1`: the bound on the
     /// memory the recent index takes (about 40 bytes a row, so 10 MB by default; see BucketIndex.swift).
     let recentBucketLimit: Int
+    /// Bucket rows in `lsh_level1` beyond which they are merged into `lsh_buckets`: eight merges of the
+    /// recent rows, about 45 MB of table, which the page cache mostly holds.
+    let level1BucketLimit: Int
     let recentBuckets = Mutex(RecentBuckets())
 
     public static let defaultRecentBucketLimit = 262_144
 
-    init(_ db: any DatabaseWriter, recentBucketLimit: Int = ArticleStore.defaultRecentBucketLimit) throws {
+    init(_ db: any DatabaseWriter, recentBucketLimit: Int = ArticleStore.defaultRecentBucketLimit, level1BucketLimit: Int? = nil) throws {
         self.db = db
         self.recentBucketLimit = recentBucketLimit
+        self.level1BucketLimit = level1BucketLimit ?? 8 * recentBucketLimit
     }
 
     /// Opens (creating when missing) the database file in WAL mode and runs pending migrations.
-    public static func open(path: String, recentBucketLimit: Int = defaultRecentBucketLimit) throws -> ArticleStore {
+    public static func open(path: String, recentBucketLimit: Int = defaultRecentBucketLimit, level1BucketLimit: Int? = nil) throws -> ArticleStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var config = Configuration()
@@ -34,7 +38,7 @@ public final class ArticleStore: Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: config)
         try Schema.migrator.migrate(pool)
-        return try ArticleStore(pool, recentBucketLimit: recentBucketLimit)
+        return try ArticleStore(pool, recentBucketLimit: recentBucketLimit, level1BucketLimit: level1BucketLimit)
     }
 
     /// Opens an existing database for reading only (what `winnowctl` does while the daemon writes).
@@ -47,10 +51,10 @@ public final class ArticleStore: Sendable {
     }
 
     /// A private in-memory database, for tests.
-    public static func inMemory(recentBucketLimit: Int = defaultRecentBucketLimit) throws -> ArticleStore {
+    public static func inMemory(recentBucketLimit: Int = defaultRecentBucketLimit, level1BucketLimit: Int? = nil) throws -> ArticleStore {
         let queue = try DatabaseQueue()
         try Schema.migrator.migrate(queue)
-        return try ArticleStore(queue, recentBucketLimit: recentBucketLimit)
+        return try ArticleStore(queue, recentBucketLimit: recentBucketLimit, level1BucketLimit: level1BucketLimit)
     }
 
     /// What stops the database from being written, when `error` says the trouble is the disk or the
@@ -439,7 +443,7 @@ public final class ArticleStore: Sendable {
                 }
                 try buckets.write(db)
                 if recent.chains.count + buckets.newRowCount >= recentBucketLimit {
-                    try recent.merge(db, batch: buckets.newArticles)
+                    try recent.merge(db, batch: buckets.newArticles, level1Limit: level1BucketLimit)
                 } else if !buckets.newArticles.isEmpty {
                     appended = (buckets.newArticles, db.lastInsertedRowID)
                 }
@@ -646,8 +650,8 @@ public final class ArticleStore: Sendable {
     /// many articles left the index.
     @discardableResult
     public func pruneIndex(createdBefore cutoff: Double, with dedup: Deduplicator, batch: Int = 1000) throws -> Int {
-        // Keys are deleted from the keyed table only, so the recent rows go there first.
-        try db.write { try Self.mergeRecentBuckets($0) }
+        // Keys are deleted from the keyed tables only, so the recent rows go there first.
+        try db.write { try Self.mergeRecentBuckets($0, level1Limit: level1BucketLimit) }
         var pruned = 0
         while true {
             let done = try db.write { db -> Int in
@@ -656,11 +660,11 @@ public final class ArticleStore: Sendable {
                     SELECT a.id, s.signature FROM articles a JOIN signatures s ON s.article_id = a.id
                     WHERE a.id > ? AND a.created_at < ? ORDER BY a.id LIMIT ?
                     """, arguments: [through, cutoff, batch])
-                let delete = try db.cachedStatement(sql: "DELETE FROM lsh_buckets WHERE key = ? AND article_id = ?")
+                let deletes = try ["lsh_buckets", "lsh_level1"].map { try db.cachedStatement(sql: "DELETE FROM \($0) WHERE key = ? AND article_id = ?") }
                 for row in rows {
                     let id: Int64 = row["id"]
                     for key in dedup.banding.bucketKeys(Self.decodeSignature(row["signature"])) {
-                        try delete.execute(arguments: [key, id])
+                        for delete in deletes { try delete.execute(arguments: [key, id]) }
                     }
                 }
                 if let last = rows.last?["id"] as Int64? {
@@ -679,7 +683,7 @@ public final class ArticleStore: Sendable {
     public func resetStages(includingClean: Bool) throws {
         try db.write { db in
             try db.execute(sql: """
-                DELETE FROM lsh_buckets; DELETE FROM lsh_recent; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
+                DELETE FROM lsh_buckets; DELETE FROM lsh_level1; DELETE FROM lsh_recent; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
                 DELETE FROM settings WHERE key IN ('dedup.fingerprint', 'dedup.pruned_through');
                 INSERT INTO settings (key, value) VALUES ('dedup.recent_generation', '1')
                     ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;

@@ -198,6 +198,17 @@ enum Schema {
                     ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
                 """)
         }
+        migrator.registerMigration("v8: bucket level 1") { db in
+            // The recent rows are merged here, and this table into lsh_buckets only every eighth time,
+            // so a merge no longer rewrites the whole index (see BucketIndex.swift).
+            try db.execute(sql: """
+                CREATE TABLE lsh_level1 (
+                    key INTEGER NOT NULL,
+                    article_id INTEGER NOT NULL,
+                    PRIMARY KEY (key, article_id)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

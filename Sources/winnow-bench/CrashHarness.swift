@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Synchronization
+import WinnowDedup
 import WinnowStore
 import WinnowTestSupport
 
@@ -111,6 +112,8 @@ struct CrashHarness: ParsableCommand {
         check(try store.scalar("SELECT count(*) FROM clusters c LEFT JOIN articles a ON a.id = c.canonical_article_id WHERE a.id IS NULL") == 0, "a cluster points at a missing canonical article")
         check(try store.scalar("SELECT count(*) FROM clusters c WHERE c.size != (SELECT count(*) FROM articles a WHERE a.cluster_id = c.id)") == 0, "a cluster's size disagrees with its members")
         check(try store.scalar("SELECT count(*) FROM signatures s LEFT JOIN articles a ON a.id = s.article_id WHERE a.id IS NULL") == 0, "a signature has no article")
+        check(try store.bucketRowCount() == store.scalar("SELECT count(*) FROM signatures") * Deduplicator().banding.bands,
+              "the LSH tables do not hold one row a band for every signature")
         check(try store.scalar("SELECT count(*) FROM clean_queue") + store.scalar("SELECT count(*) FROM dedup_queue") == 0, "work is left in the stage queues")
         check(try store.countsAreConsistent(), "the maintained counts disagree with the rows")
         let pairs = try store.scalar(Self.copiesInTheirOriginalsCluster)

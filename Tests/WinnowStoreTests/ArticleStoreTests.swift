@@ -231,23 +231,33 @@ import GRDB
     }
 
     @Test func pruningDropsOldBucketsOnlyAndIsResumable() throws {
-        let store = try ArticleStore.inMemory()
+        // Limits of two articles' rows (recent) and four (level 1): articles 1-4 end in lsh_buckets,
+        // 5 and 6 in lsh_level1, 7 in lsh_recent until the prune merges it into level 1 too.
+        let store = try ArticleStore.inMemory(recentBucketLimit: 2 * 32, level1BucketLimit: 4 * 32)
         let dedup = Deduplicator()
-        _ = try ingest(store, [("a", "1", nil, Self.story(21)), ("a", "2", nil, Self.story(22))], at: 100)
-        _ = try ingest(store, [("a", "3", nil, Self.story(23))], at: 10_000)
-        #expect(try store.bucketRowCount() == 3 * 32)
-        #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 2)
-        #expect(try store.scalar("SELECT count(*) FROM lsh_buckets") == 32)
-        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 1)
+        _ = try ingest(store, (1...5).map { ("a", "\($0)", nil, Self.story(20 + $0)) }, at: 100)
+        _ = try ingest(store, [("a", "6", nil, Self.story(26)), ("a", "7", nil, Self.story(27))], at: 10_000)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 4)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_level1") == 2)
+        #expect(try store.bucketRowCount() == 7 * 32)
+        #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 5)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_buckets") == 0)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_level1") == 2)
+        #expect(try store.bucketRowCount() == 2 * 32)
         #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 0)  // nothing left to do
         // A pruned article is no longer found; a recent one still is.
         let again = try ingest(store, [("b", "4", nil, Self.story(21)), ("b", "5", nil, Self.story(23))], at: 20_000)
         #expect(again[0].status == .exactDuplicate)  // the exact path does not need the index
         #expect(again[1].status == .exactDuplicate)
-        var edited = Self.story(21).split(separator: " ")
-        edited[10] = "changed"
-        let near = try ingest(store, [("c", "6", nil, edited.joined(separator: " "))], at: 20_000)
+        func edited(_ seed: Int) -> String {
+            var words = Self.story(seed).split(separator: " ")
+            words[10] = "changed"
+            return words.joined(separator: " ")
+        }
+        let near = try ingest(store, [("c", "6", nil, edited(21)), ("c", "7", nil, edited(27))], at: 20_000)
         #expect(near[0].status == .new)  // outside the retention window
+        #expect(near[1].status == .duplicate && near[1].duplicateOf == 7)  // inside it
     }
 
     /// A database from before v7 kept one `lsh_recent` row a key; the migration packs them into one row an
@@ -269,9 +279,10 @@ import GRDB
         }
     }
 
-    /// Bucket rows go to `lsh_recent` first and are merged into `lsh_buckets` at the limit; matches are
-    /// found in either table, within a batch, and by a second store that merged behind the first's back.
-    @Test func recentBucketsMergeAndMatchesAreFoundInEitherTable() throws {
+    /// Bucket rows go to `lsh_recent` first, are merged into `lsh_level1` at the limit and from there into
+    /// `lsh_buckets` at its own; matches are found in any of the three tables, within a batch, and by a
+    /// second store that merged behind the first's back.
+    @Test func bucketRowsMergeDownAndMatchesAreFoundAtEveryLevel() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-store-\(UUID().uuidString)/db.sqlite").path
         let store = try ArticleStore.open(path: path, recentBucketLimit: 3 * 32)
         let dedup = Deduplicator()
@@ -280,26 +291,28 @@ import GRDB
             words[word] = "changed"
             return words.joined(separator: " ")
         }
+        func articles(in table: String) throws -> Int { try store.scalar("SELECT count(DISTINCT article_id) FROM \(table)") }
         // Two originals, then (in the same batch) a near copy of the second, found through the batch's own keys.
         let first = try ingest(store, [("a", "1", nil, Self.story(41)), ("a", "2", nil, Self.story(42)), ("b", "3", nil, edited(42, 5))],
                                oneBatch: true)
         #expect(first.map(\.status) == [DedupStatus.new, .new, .duplicate])
         #expect(first[2].duplicateOf == first[1].articleID)
-        // Three rows' worth reached the limit: merged into the keyed table, generation bumped.
+        // Three rows' worth reached the limit: merged into level 1 (far below its limit), generation bumped.
         #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0)
-        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 3)
-        // A near copy of a merged article is found in the keyed table; a new one goes to the recent table.
+        #expect(try articles(in: "lsh_level1") == 3 && articles(in: "lsh_buckets") == 0)
+        // A near copy of a merged article is found in level 1; a new one goes to the recent table.
         let second = try ingest(store, [("c", "4", nil, edited(41, 7)), ("c", "5", nil, Self.story(43))])
         #expect(second[0].status == .duplicate && second[0].duplicateOf == first[0].articleID)
         #expect(second[1].status == .new)
-        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_recent") == 2)
-        // Another store (another process) merges; the first store's in-memory copy must notice.
-        let other = try ArticleStore.open(path: path)
+        #expect(try articles(in: "lsh_recent") == 2)
+        // Another store (another process) merges everything down; the first store's in-memory copy must notice.
+        let other = try ArticleStore.open(path: path, level1BucketLimit: 1)
         try other.pruneIndex(createdBefore: 0, with: dedup)  // merges first, prunes nothing
-        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0 && store.scalar("SELECT count(*) FROM lsh_level1") == 0)
+        #expect(try articles(in: "lsh_buckets") == 5)
         let third = try ingest(store, [("d", "6", nil, edited(43, 9))])
         #expect(third[0].status == .duplicate && third[0].duplicateOf == second[1].articleID)
-        // `match` (read-only) sees both tables too.
+        // `match` (read-only) sees the keyed tables too.
         var probe = try #require(try store.cleanArticle(id: 1))
         probe.text = edited(42, 11)
         probe.textHash = dedup.textHash(probe.text)
@@ -313,10 +326,15 @@ import GRDB
         let tool = try ArticleStore.open(path: path)
         let seen = try tool.match(probe, with: dedup)
         #expect(seen.status == .duplicate && seen.duplicateOf == recentOnly[0].articleID)
-        // A restarted writer builds its filter of the keyed table's keys from the table, and still finds a copy there.
-        let restarted = try ArticleStore.open(path: path)
-        let fourth = try ingest(restarted, [("e", "7", nil, edited(41, 13))])
+        // A restarted writer builds its filter of the keyed tables' keys from both, and finds copies in each:
+        // article 1 in lsh_buckets, article 9 in level 1 once its own merge has put it there.
+        let restarted = try ArticleStore.open(path: path, recentBucketLimit: 32)
+        let fourth = try ingest(restarted, [("e", "7", nil, edited(41, 13)), ("f", "9", nil, Self.story(45))])
         #expect(fourth[0].status == .duplicate && fourth[0].duplicateOf == first[0].articleID)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_level1 WHERE article_id = \(fourth[1].articleID)") == 32)
+        let fifth = try ingest(restarted, [("g", "10", nil, edited(45, 2))])
+        #expect(fifth[0].status == .duplicate && fifth[0].duplicateOf == fourth[1].articleID)
+        #expect(try store.bucketRowCount() == store.scalar("SELECT count(*) FROM signatures") * 32)
         #expect(try store.integrityCheck() == "ok")
         #expect(try store.countsAreConsistent())
     }
