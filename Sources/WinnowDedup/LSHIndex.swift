@@ -47,8 +47,7 @@ public struct BucketChains: Sendable {
     public var count: Int { entries.count }
 
     public mutating func add(_ key: Int64, id: Int64) {
-        entries.append((id, heads[key]))
-        heads[key] = Int32(entries.count - 1)
+        entries.append((id, heads.exchange(key, head: Int32(entries.count))))
     }
 
     /// Calls `body` once with each key that has a bucket.
@@ -69,51 +68,60 @@ public struct BucketChains: Sendable {
 /// hashes, so their low bits index the table directly (a `Dictionary` would hash them again with
 /// SipHash, and that was a fifth of the index's time).
 struct BucketHeads: Sendable {
-    private var keys: [Int64]
-    private var values: [Int32]  // -1: empty slot
+    /// A key and its head entry side by side: a lookup that misses the cache misses it once, not once
+    /// for the key and again for the head.
+    struct Slot {
+        var key: Int64
+        var head: Int32  // -1: empty slot
+    }
+
+    private var slots: [Slot]
     private var mask: Int
     private(set) var count = 0
 
     init() {
-        keys = [Int64](repeating: 0, count: 1024)
-        values = [Int32](repeating: -1, count: 1024)
+        slots = [Slot](repeating: Slot(key: 0, head: -1), count: 1024)
         mask = 1023
     }
 
     /// The head entry of a bucket, or -1 when the bucket is empty.
     subscript(key: Int64) -> Int32 {
-        get {
-            var slot = Int(truncatingIfNeeded: key) & mask
-            while values[slot] >= 0 {
-                if keys[slot] == key { return values[slot] }
-                slot = (slot + 1) & mask
-            }
-            return -1
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while slots[slot].head >= 0 {
+            if slots[slot].key == key { return slots[slot].head }
+            slot = (slot + 1) & mask
         }
-        set {
-            precondition(newValue >= 0, "a bucket is never emptied")
-            if (count + 1) * 2 > keys.count { grow() }
-            var slot = Int(truncatingIfNeeded: key) & mask
-            while values[slot] >= 0 {
-                if keys[slot] == key { values[slot] = newValue; return }
-                slot = (slot + 1) & mask
+        return -1
+    }
+
+    /// Makes `head` the bucket's head entry and returns the one it replaces (-1 for a new bucket), in
+    /// one probe.
+    mutating func exchange(_ key: Int64, head: Int32) -> Int32 {
+        precondition(head >= 0, "a bucket is never emptied")
+        if (count + 1) * 2 > slots.count { grow() }
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while slots[slot].head >= 0 {
+            if slots[slot].key == key {
+                let old = slots[slot].head
+                slots[slot].head = head
+                return old
             }
-            keys[slot] = key
-            values[slot] = newValue
-            count += 1
+            slot = (slot + 1) & mask
         }
+        slots[slot] = Slot(key: key, head: head)
+        count += 1
+        return -1
     }
 
     func forEachKey(_ body: (Int64) -> Void) {
-        for slot in keys.indices where values[slot] >= 0 { body(keys[slot]) }
+        for slot in slots where slot.head >= 0 { body(slot.key) }
     }
 
     private mutating func grow() {
-        let oldKeys = keys, oldValues = values
-        keys = [Int64](repeating: 0, count: oldKeys.count * 2)
-        values = [Int32](repeating: -1, count: oldKeys.count * 2)
-        mask = keys.count - 1
+        let old = slots
+        slots = [Slot](repeating: Slot(key: 0, head: -1), count: old.count * 2)
+        mask = slots.count - 1
         count = 0
-        for i in oldKeys.indices where oldValues[i] >= 0 { self[oldKeys[i]] = oldValues[i] }
+        for slot in old where slot.head >= 0 { _ = exchange(slot.key, head: slot.head) }
     }
 }
