@@ -50,8 +50,16 @@ public struct BucketChains: Sendable {
         entries.append((id, heads.exchange(key, head: Int32(entries.count))))
     }
 
-    /// Calls `body` once with each key that has a bucket.
-    public func forEachKey(_ body: (Int64) -> Void) { heads.forEachKey(body) }
+    /// Calls `body` with every (key, id) row held.
+    public func forEachRow(_ body: (Int64, Int64) -> Void) {
+        heads.forEach { key, head in
+            var entry = head
+            while entry >= 0 {
+                body(key, entries[Int(entry)].id)
+                entry = entries[Int(entry)].next
+            }
+        }
+    }
 
     /// Calls `body` with each id in the bucket, newest first.
     @inline(__always)
@@ -113,8 +121,8 @@ struct BucketHeads: Sendable {
         return -1
     }
 
-    func forEachKey(_ body: (Int64) -> Void) {
-        for slot in slots where slot.head >= 0 { body(slot.key) }
+    func forEach(_ body: (_ key: Int64, _ head: Int32) -> Void) {
+        for slot in slots where slot.head >= 0 { body(slot.key, slot.head) }
     }
 
     private mutating func grow() {

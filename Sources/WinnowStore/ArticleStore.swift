@@ -9,24 +9,27 @@ import WinnowFeeds
 /// wholly in one stage and the next start resumes from there.
 public final class ArticleStore: Sendable {
     let db: any DatabaseWriter
-    /// Bucket rows in `lsh_recent` beyond which they are merged into `lsh_level1`: the bound on the
-    /// memory the recent index takes (about 40 bytes a row, so 10 MB by default; see BucketIndex.swift).
+    /// Bucket rows in `lsh_recent` beyond which they are merged into a run: the bound on the memory
+    /// the recent index takes (about 40 bytes a row, so 10 MB by default; see BucketIndex.swift).
     let recentBucketLimit: Int
-    /// Bucket rows in `lsh_level1` beyond which they are merged into `lsh_buckets`: eight merges of the
-    /// recent rows, about 45 MB of table, which the page cache mostly holds.
-    let level1BucketLimit: Int
+    /// Runs in `lsh_runs` beyond which they are merged into `lsh_buckets` (see BucketRuns.swift).
+    let runLimit: Int
     let recentBuckets = Mutex(RecentBuckets())
 
     public static let defaultRecentBucketLimit = 262_144
 
-    init(_ db: any DatabaseWriter, recentBucketLimit: Int = ArticleStore.defaultRecentBucketLimit, level1BucketLimit: Int? = nil) throws {
+    /// Sixteen runs hold 4.2 million bucket rows and take about 4 MB of the writer's memory: the
+    /// keyed table is rewritten once every 130,000 articles.
+    public static let defaultRunLimit = 16
+
+    init(_ db: any DatabaseWriter, recentBucketLimit: Int = ArticleStore.defaultRecentBucketLimit, runLimit: Int = ArticleStore.defaultRunLimit) throws {
         self.db = db
         self.recentBucketLimit = recentBucketLimit
-        self.level1BucketLimit = level1BucketLimit ?? 8 * recentBucketLimit
+        self.runLimit = runLimit
     }
 
     /// Opens (creating when missing) the database file in WAL mode and runs pending migrations.
-    public static func open(path: String, recentBucketLimit: Int = defaultRecentBucketLimit, level1BucketLimit: Int? = nil) throws -> ArticleStore {
+    public static func open(path: String, recentBucketLimit: Int = defaultRecentBucketLimit, runLimit: Int = defaultRunLimit) throws -> ArticleStore {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         var config = Configuration()
@@ -38,7 +41,7 @@ public final class ArticleStore: Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: config)
         try Schema.migrator.migrate(pool)
-        return try ArticleStore(pool, recentBucketLimit: recentBucketLimit, level1BucketLimit: level1BucketLimit)
+        return try ArticleStore(pool, recentBucketLimit: recentBucketLimit, runLimit: runLimit)
     }
 
     /// Opens an existing database for reading only (what `winnowctl` does while the daemon writes).
@@ -51,10 +54,10 @@ public final class ArticleStore: Sendable {
     }
 
     /// A private in-memory database, for tests.
-    public static func inMemory(recentBucketLimit: Int = defaultRecentBucketLimit, level1BucketLimit: Int? = nil) throws -> ArticleStore {
+    public static func inMemory(recentBucketLimit: Int = defaultRecentBucketLimit, runLimit: Int = defaultRunLimit) throws -> ArticleStore {
         let queue = try DatabaseQueue()
         try Schema.migrator.migrate(queue)
-        return try ArticleStore(queue, recentBucketLimit: recentBucketLimit, level1BucketLimit: level1BucketLimit)
+        return try ArticleStore(queue, recentBucketLimit: recentBucketLimit, runLimit: runLimit)
     }
 
     /// What stops the database from being written, when `error` says the trouble is the disk or the
@@ -430,7 +433,7 @@ public final class ArticleStore: Sendable {
                 var nextID = try Int64.fetchOne(db, sql: "SELECT coalesce(max(id), 0) + 1 FROM articles")!
                 for slice in fingerprints.slices.indices {
                     let ready = fingerprints.wait(slice)
-                    try buckets.prefetch(db, keys: ready.flatMap { $0.keys }, filter: recent.stored)
+                    try buckets.prefetch(db, keys: ready.flatMap { $0.keys }, filter: recent.stored, runs: recent.runs)
                     for (i, prepared) in zip(fingerprints.slices[slice], ready) {
                         let result = try Self.deduplicate(db, articles[i], id: nextID, fingerprint: prepared.fingerprint, keys: prepared.keys,
                                                           candidates: { buckets.candidates($0, recent: recent.chains) }, dedup: dedup,
@@ -443,7 +446,7 @@ public final class ArticleStore: Sendable {
                 }
                 try buckets.write(db)
                 if recent.chains.count + buckets.newRowCount >= recentBucketLimit {
-                    try recent.merge(db, batch: buckets.newArticles, level1Limit: level1BucketLimit)
+                    try recent.merge(db, batch: buckets.newArticles, runLimit: runLimit)
                 } else if !buckets.newArticles.isEmpty {
                     appended = (buckets.newArticles, db.lastInsertedRowID)
                 }
@@ -583,7 +586,7 @@ public final class ArticleStore: Sendable {
             try db.read { db in
                 try recent.refresh(db)
                 var buckets = BatchBuckets()
-                try buckets.prefetch(db, keys: keys, filter: recent.stored)
+                try buckets.prefetch(db, keys: keys, filter: recent.stored, runs: recent.runs)
                 return try Self.lookup(db, article, fingerprint: fingerprint, keys: keys,
                                        candidates: { buckets.candidates($0, recent: recent.chains) }, dedup: dedup).0
             }
@@ -650,8 +653,17 @@ public final class ArticleStore: Sendable {
     /// many articles left the index.
     @discardableResult
     public func pruneIndex(createdBefore cutoff: Double, with dedup: Deduplicator, batch: Int = 1000) throws -> Int {
-        // Keys are deleted from the keyed tables only, so the recent rows go there first.
-        try db.write { try Self.mergeRecentBuckets($0, level1Limit: level1BucketLimit) }
+        // Rows are deleted from `lsh_buckets` only: the recent rows go to a run first, and when a run
+        // holds an article the window drops, every run is merged into `lsh_buckets`. Runs hold the
+        // newest articles, so in a daemon that prunes every hour this is rare.
+        try db.write { db in
+            let runs = try Self.mergeBuckets(db, pairs: Self.recentPairs(db), runs: Self.runs(db), runLimit: runLimit)
+            let through = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.pruned_through'") ?? 0
+            if let newestDropped = try Int64.fetchOne(db, sql: "SELECT max(id) FROM articles WHERE id > ? AND created_at < ?", arguments: [through, cutoff]),
+               let oldestInRuns = try Int64.fetchOne(db, sql: "SELECT min(min_article_id) FROM lsh_runs"), oldestInRuns <= newestDropped {
+                _ = try Self.mergeBuckets(db, pairs: [], runs: runs, runLimit: 0)
+            }
+        }
         var pruned = 0
         while true {
             let done = try db.write { db -> Int in
@@ -660,11 +672,11 @@ public final class ArticleStore: Sendable {
                     SELECT a.id, s.signature FROM articles a JOIN signatures s ON s.article_id = a.id
                     WHERE a.id > ? AND a.created_at < ? ORDER BY a.id LIMIT ?
                     """, arguments: [through, cutoff, batch])
-                let deletes = try ["lsh_buckets", "lsh_level1"].map { try db.cachedStatement(sql: "DELETE FROM \($0) WHERE key = ? AND article_id = ?") }
+                let delete = try db.cachedStatement(sql: "DELETE FROM lsh_buckets WHERE key = ? AND article_id = ?")
                 for row in rows {
                     let id: Int64 = row["id"]
                     for key in dedup.banding.bucketKeys(Self.decodeSignature(row["signature"])) {
-                        for delete in deletes { try delete.execute(arguments: [key, id]) }
+                        try delete.execute(arguments: [key, id])
                     }
                 }
                 if let last = rows.last?["id"] as Int64? {
@@ -683,7 +695,7 @@ public final class ArticleStore: Sendable {
     public func resetStages(includingClean: Bool) throws {
         try db.write { db in
             try db.execute(sql: """
-                DELETE FROM lsh_buckets; DELETE FROM lsh_level1; DELETE FROM lsh_recent; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
+                DELETE FROM lsh_buckets; DELETE FROM lsh_runs; DELETE FROM lsh_recent; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
                 DELETE FROM settings WHERE key IN ('dedup.fingerprint', 'dedup.pruned_through');
                 INSERT INTO settings (key, value) VALUES ('dedup.recent_generation', '1')
                     ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;

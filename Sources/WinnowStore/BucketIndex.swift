@@ -5,39 +5,51 @@ import WinnowDedup
 // The LSH bucket rows live in three tables, a small log-structured merge tree: an article's keys are
 // first appended to `lsh_recent` (a plain rowid table, so appending is sequential; one row an article,
 // its keys a JSON array), which the writer also holds in memory as `RecentBuckets`; when it holds
-// `recentBucketLimit` bucket rows they are merged into `lsh_level1` (keyed by bucket) in one sorted
-// pass, and when that holds `level1BucketLimit` rows it is merged into `lsh_buckets` (keyed the same
-// way) in one pass in key order. A merge rewrites most pages of the table it merges into, so merging
-// the recent rows straight into `lsh_buckets` rewrote the whole index every 8,000 articles: a 10 s
-// stall at a million articles. Inserting 32 random keys an article straight into the keyed B-tree
-// dirtied a page per key at every commit; appending one row a key was a sixth of stage 3's time at
-// 100,000 articles, one row an article cut the appends' SQL time from 0.20 to 0.02 s over 30,000
+// `recentBucketLimit` bucket rows they are sorted and written as one run of `lsh_runs` (see
+// BucketRuns.swift), and when `runLimit` runs have piled up they are merged into `lsh_buckets` (keyed
+// by bucket) in one pass in key order. A merge into a keyed table rewrites most of its pages, so
+// merging the recent rows straight into `lsh_buckets` rewrote the whole index every 8,000 articles:
+// a 10 s stall at a million articles. Inserting 32 random keys an article straight into the keyed
+// B-tree dirtied a page per key at every commit; appending one row a key was a sixth of stage 3's time
+// at 100,000 articles, one row an article cut the appends' SQL time from 0.20 to 0.02 s over 30,000
 // articles. SQLite's `json_each` unpacks the keys where rows are needed.
 
-/// The writer's in-memory view of the bucket tables: the committed rows of `lsh_recent`, and a filter
-/// of the keys in the keyed tables (`lsh_level1` and `lsh_buckets`). It is refreshed at the start of
+/// The writer's in-memory view of the bucket tables: the committed rows of `lsh_recent`, the runs'
+/// indexes, and a filter of the keys in the runs and `lsh_buckets`. It is refreshed at the start of
 /// every stage-3 transaction from what is committed (the rows appended since, or all of them after a
 /// merge, which bumps `dedup.recent_generation`), so a rolled-back batch or another writer process
 /// never leaves it wrong.
 struct RecentBuckets: Sendable {
     var chains = BucketChains()
+    var runs: [BucketRun] = []
     var generation: Int64 = -1
     var loadedThrough: Int64 = 0
-    /// Keys that may be in the keyed tables: a key it rules out needs no B-tree lookup.
+    /// Keys that may be in the runs or `lsh_buckets`: a key it rules out needs no lookup.
     var stored: StoredKeyFilter?
-    /// The generation this process's own last merge set, whose rows it already added to `stored`.
+    /// The generation this process's own last merge set, whose rows it already has in `runs` and `stored`.
     var mergedGeneration: Int64?
 
     mutating func refresh(_ db: Database) throws {
         let current = try Self.generation(db)
         if current == generation {
-            mergedGeneration = nil  // our last merge, if any, was rolled back: a later generation is someone else's
-        } else {
-            // After our own merge the filter already holds the merged keys; after anyone else's change
-            // (a reset, another process) it is rebuilt.
-            let filter = current == mergedGeneration ? stored : nil
+            if mergedGeneration != nil {
+                // Our last merge was rolled back: the runs are reread; the filter may keep its keys,
+                // which costs lookups, never a missed candidate.
+                var none: StoredKeyFilter?
+                runs = try BucketRun.loadAll(db, into: &none)
+                mergedGeneration = nil
+            }
+        } else if current == mergedGeneration {
+            // After our own merge, the runs and the filter already hold the merged rows.
+            let (runs, stored) = (self.runs, self.stored)
             self = RecentBuckets(generation: current)
-            stored = try filter ?? StoredKeyFilter(db)
+            (self.runs, self.stored) = (runs, stored)
+        } else {
+            // After anyone else's change (a reset, another process) everything is reread.
+            self = RecentBuckets(generation: current)
+            var filter: StoredKeyFilter? = try StoredKeyFilter(db)
+            runs = try BucketRun.loadAll(db, into: &filter)
+            stored = filter
         }
         let rows = try Row.fetchCursor(db, sql: """
             SELECT r.rowid, j.value, r.article_id FROM lsh_recent r, json_each(r.keys) j WHERE r.rowid > ? ORDER BY r.rowid
@@ -62,12 +74,16 @@ struct RecentBuckets: Sendable {
     }
 
     /// Merges `lsh_recent` (with the batch's own rows, already appended) into the keyed tables in the
-    /// caller's transaction. The filter takes the keys first: if the transaction rolls back it holds a
-    /// few keys too many, which costs lookups, never a missed candidate.
-    mutating func merge(_ db: Database, batch: [BatchBuckets.Article], level1Limit: Int) throws {
-        chains.forEachKey { stored?.insert($0) }
-        for article in batch { for key in article.keys { stored?.insert(key) } }
-        try ArticleStore.mergeRecentBuckets(db, level1Limit: level1Limit)
+    /// caller's transaction, from the in-memory copy. The filter takes the keys first: if the
+    /// transaction rolls back it holds a few keys too many, which costs lookups, never a missed candidate.
+    mutating func merge(_ db: Database, batch: [BatchBuckets.Article], runLimit: Int) throws {
+        var pairs: [BucketPair] = []
+        pairs.reserveCapacity(chains.count + batch.reduce(0) { $0 + $1.keys.count })
+        chains.forEachRow { pairs.append(BucketPair(key: $0, articleID: $1)) }
+        for article in batch { for key in article.keys { pairs.append(BucketPair(key: key, articleID: article.id)) } }
+        for pair in pairs { stored?.insert(pair.key) }
+        pairs.sort()
+        runs = try ArticleStore.mergeBuckets(db, pairs: pairs, runs: runs, runLimit: runLimit)
         mergedGeneration = try Self.generation(db)
     }
 
@@ -77,7 +93,7 @@ struct RecentBuckets: Sendable {
     }
 }
 
-/// A Bloom filter over the keys of the keyed tables, two probes a key in a fixed 16 MB (so memory does
+/// A Bloom filter over the keys of the runs and `lsh_buckets`, two probes a key in a fixed 16 MB (so memory does
 /// not grow with the index). Most keys of a new article were never seen, and each one it rules out
 /// saves a B-tree descent that mostly misses the page cache: that was a quarter of stage 3's time at
 /// 100,000 articles. False positives: about 0.2% at 100,000 indexed articles, 14% at a million.
@@ -86,10 +102,11 @@ struct StoredKeyFilter: Sendable {
     static let wordCount = 1 << 21  // 2^27 bits
     private var words: [UInt64]
 
-    /// Reads every key of the keyed tables (a sequential scan of their primary keys).
+    /// Reads every key of `lsh_buckets` (a sequential scan of its primary key); the runs add theirs
+    /// as they are loaded.
     init(_ db: Database) throws {
         words = [UInt64](repeating: 0, count: Self.wordCount)
-        let keys = try Int64.fetchCursor(db, sql: "SELECT key FROM lsh_buckets UNION ALL SELECT key FROM lsh_level1")
+        let keys = try Int64.fetchCursor(db, sql: "SELECT key FROM lsh_buckets")
         while let key = try keys.next() { insert(key) }
     }
 
@@ -111,7 +128,7 @@ struct StoredKeyFilter: Sendable {
     }
 }
 
-/// The bucket rows one stage-3 batch needs: those of the keyed tables for its keys, read slice by slice
+/// The bucket rows one stage-3 batch needs: those of the runs and `lsh_buckets` for its keys, read slice by slice
 /// in key order; the recent ones; and the batch's own, indexed in memory as its articles are decided
 /// and appended to `lsh_recent` at the end.
 struct BatchBuckets {
@@ -128,20 +145,19 @@ struct BatchBuckets {
     /// Bucket rows the batch adds.
     var newRowCount: Int { newArticles.reduce(0) { $0 + $1.keys.count } }
 
-    /// Rows (or keys) per statement: two variables each, well inside SQLite's limit of 32,766.
+    /// Rows (or keys) per statement: two variables a row, well inside SQLite's limit of 32,766.
     static let chunk = 500
 
-    /// Reads the keyed tables' rows for these keys, in key order; keys the filter rules out are skipped.
-    mutating func prefetch(_ db: Database, keys: [Int64], filter: StoredKeyFilter?) throws {
+    /// Reads the rows of the runs and `lsh_buckets` for these keys; keys the filter rules out are skipped.
+    mutating func prefetch(_ db: Database, keys: [Int64], filter: StoredKeyFilter?, runs: [BucketRun]) throws {
         let sorted = Deduplicator.sortedUnique(keys).filter { filter?.mayContain($0) ?? true }
         for start in stride(from: 0, to: sorted.count, by: Self.chunk) {
             let part = sorted[start..<min(start + Self.chunk, sorted.count)]
-            let marks = Array(repeating: "?", count: part.count).joined(separator: ",")
-            let sql = "SELECT key, article_id FROM lsh_buckets WHERE key IN (\(marks)) UNION ALL SELECT key, article_id FROM lsh_level1 WHERE key IN (\(marks))"
-            let values = part.map { $0.databaseValue }
-            let rows = try Row.fetchCursor(Self.statement(db, sql, full: part.count == Self.chunk), arguments: StatementArguments(values + values))
+            let sql = "SELECT key, article_id FROM lsh_buckets WHERE key IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))"
+            let rows = try Row.fetchCursor(Self.statement(db, sql, full: part.count == Self.chunk), arguments: StatementArguments(part.map { $0.databaseValue }))
             while let row = try rows.next() { stored[row[0], default: []].append(row[1]) }
         }
+        for run in runs { try run.lookup(db, sortedKeys: sorted, into: &stored) }
     }
 
     /// Articles sharing at least one bucket with these keys, each once, in id order.
@@ -192,31 +208,12 @@ struct BatchBuckets {
 }
 
 extension ArticleStore {
-    /// Moves every `lsh_recent` row into `lsh_level1` in key order, and then, when `lsh_level1` holds
-    /// `level1Limit` rows or more, all of those into `lsh_buckets` (its own key order, so no sort), in
-    /// the caller's transaction. Bumps the generation so every in-memory copy reloads.
-    static func mergeRecentBuckets(_ db: Database, level1Limit: Int) throws {
-        try db.execute(sql: """
-            INSERT OR IGNORE INTO lsh_level1 (key, article_id)
-                SELECT j.value, r.article_id FROM lsh_recent r, json_each(r.keys) j ORDER BY 1, 2;
-            DELETE FROM lsh_recent;
-            INSERT INTO settings (key, value) VALUES ('dedup.recent_generation', '1')
-                ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
-            """)
-        // Counting scans the table just rewritten, whose pages are in the cache: a few ms a merge.
-        if try Int.fetchOne(db, sql: "SELECT count(*) FROM lsh_level1")! >= level1Limit {
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO lsh_buckets (key, article_id) SELECT key, article_id FROM lsh_level1 ORDER BY key, article_id;
-                DELETE FROM lsh_level1;
-                """)
-        }
-    }
-
     /// All bucket rows, in the three tables (for tools and tests).
     public func bucketRowCount() throws -> Int {
         try db.read {
             try Int.fetchOne($0, sql: """
-                SELECT (SELECT count(*) FROM lsh_buckets) + (SELECT count(*) FROM lsh_level1) + (SELECT count(*) FROM lsh_recent r, json_each(r.keys))
+                SELECT (SELECT count(*) FROM lsh_buckets) + (SELECT coalesce(sum(length(pairs)), 0) / 16 FROM lsh_runs)
+                     + (SELECT count(*) FROM lsh_recent r, json_each(r.keys))
                 """) ?? 0
         }
     }

@@ -198,15 +198,16 @@ enum Schema {
                     ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
                 """)
         }
-        migrator.registerMigration("v8: bucket level 1") { db in
-            // The recent rows are merged here, and this table into lsh_buckets only every eighth time,
-            // so a merge no longer rewrites the whole index (see BucketIndex.swift).
+        migrator.registerMigration("v8: bucket runs") { db in
+            // Each merge of the recent rows writes them here as one sorted run, packed in chunks; the
+            // runs are merged into lsh_buckets only when sixteen have piled up (see BucketRuns.swift).
             try db.execute(sql: """
-                CREATE TABLE lsh_level1 (
-                    key INTEGER NOT NULL,
-                    article_id INTEGER NOT NULL,
-                    PRIMARY KEY (key, article_id)
-                ) WITHOUT ROWID;
+                CREATE TABLE lsh_runs (
+                    id INTEGER PRIMARY KEY,          -- run << 32 | chunk: a run's chunks are consecutive, in key order
+                    last_key INTEGER NOT NULL,       -- the chunk's largest key
+                    min_article_id INTEGER NOT NULL, -- its oldest article (retention)
+                    pairs BLOB NOT NULL              -- (key, article_id) rows, sorted, 16 bytes each, little-endian
+                );
                 """)
         }
         return migrator

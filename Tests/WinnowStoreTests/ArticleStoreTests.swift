@@ -231,19 +231,20 @@ import GRDB
     }
 
     @Test func pruningDropsOldBucketsOnlyAndIsResumable() throws {
-        // Limits of two articles' rows (recent) and four (level 1): articles 1-4 end in lsh_buckets,
-        // 5 and 6 in lsh_level1, 7 in lsh_recent until the prune merges it into level 1 too.
-        let store = try ArticleStore.inMemory(recentBucketLimit: 2 * 32, level1BucketLimit: 4 * 32)
+        // Two articles' rows make a run, three runs are merged into lsh_buckets: articles 1-8 end there,
+        // 9 and 10 in a run, 11 in lsh_recent. The prune makes 11 a run; as a run holds article 9, which
+        // the window drops, the runs go into lsh_buckets, where the dropped articles' rows are deleted.
+        let store = try ArticleStore.inMemory(recentBucketLimit: 2 * 32, runLimit: 3)
         let dedup = Deduplicator()
-        _ = try ingest(store, (1...5).map { ("a", "\($0)", nil, Self.story(20 + $0)) }, at: 100)
-        _ = try ingest(store, [("a", "6", nil, Self.story(26)), ("a", "7", nil, Self.story(27))], at: 10_000)
-        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 4)
-        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_level1") == 2)
-        #expect(try store.bucketRowCount() == 7 * 32)
-        #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 5)
-        #expect(try store.scalar("SELECT count(*) FROM lsh_buckets") == 0)
-        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0)
-        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_level1") == 2)
+        _ = try ingest(store, (1...9).map { ("a", "\($0)", nil, Self.story(20 + $0)) }, at: 100)
+        _ = try ingest(store, (10...11).map { ("a", "\($0)", nil, Self.story(20 + $0)) }, at: 10_000)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 8)
+        #expect(try Self.rowsInRuns(store) == 2 * 32)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 1)
+        #expect(try store.bucketRowCount() == 11 * 32)
+        #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 9)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0 && Self.rowsInRuns(store) == 0)
+        #expect(try store.db.read { try Int64.fetchAll($0, sql: "SELECT DISTINCT article_id FROM lsh_buckets ORDER BY 1") } == [10, 11])
         #expect(try store.bucketRowCount() == 2 * 32)
         #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 0)  // nothing left to do
         // A pruned article is no longer found; a recent one still is.
@@ -255,9 +256,9 @@ import GRDB
             words[10] = "changed"
             return words.joined(separator: " ")
         }
-        let near = try ingest(store, [("c", "6", nil, edited(21)), ("c", "7", nil, edited(27))], at: 20_000)
+        let near = try ingest(store, [("c", "6", nil, edited(21)), ("c", "7", nil, edited(31))], at: 20_000)
         #expect(near[0].status == .new)  // outside the retention window
-        #expect(near[1].status == .duplicate && near[1].duplicateOf == 7)  // inside it
+        #expect(near[1].status == .duplicate && near[1].duplicateOf == 11)  // inside it
     }
 
     /// A database from before v7 kept one `lsh_recent` row a key; the migration packs them into one row an
@@ -279,9 +280,14 @@ import GRDB
         }
     }
 
-    /// Bucket rows go to `lsh_recent` first, are merged into `lsh_level1` at the limit and from there into
-    /// `lsh_buckets` at its own; matches are found in any of the three tables, within a batch, and by a
-    /// second store that merged behind the first's back.
+    /// Bucket rows in the runs: all rows less those of the keyed table and the recent table.
+    static func rowsInRuns(_ store: ArticleStore) throws -> Int {
+        try store.bucketRowCount() - store.scalar("SELECT count(*) FROM lsh_buckets") - store.scalar("SELECT count(*) FROM lsh_recent r, json_each(r.keys)")
+    }
+
+    /// Bucket rows go to `lsh_recent` first, are written as a run at the limit and merged into
+    /// `lsh_buckets` when the runs pile up; matches are found in any of the three, within a batch, and
+    /// by a second store that merged behind the first's back.
     @Test func bucketRowsMergeDownAndMatchesAreFoundAtEveryLevel() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-store-\(UUID().uuidString)/db.sqlite").path
         let store = try ArticleStore.open(path: path, recentBucketLimit: 3 * 32)
@@ -291,28 +297,27 @@ import GRDB
             words[word] = "changed"
             return words.joined(separator: " ")
         }
-        func articles(in table: String) throws -> Int { try store.scalar("SELECT count(DISTINCT article_id) FROM \(table)") }
         // Two originals, then (in the same batch) a near copy of the second, found through the batch's own keys.
         let first = try ingest(store, [("a", "1", nil, Self.story(41)), ("a", "2", nil, Self.story(42)), ("b", "3", nil, edited(42, 5))],
                                oneBatch: true)
         #expect(first.map(\.status) == [DedupStatus.new, .new, .duplicate])
         #expect(first[2].duplicateOf == first[1].articleID)
-        // Three rows' worth reached the limit: merged into level 1 (far below its limit), generation bumped.
-        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0)
-        #expect(try articles(in: "lsh_level1") == 3 && articles(in: "lsh_buckets") == 0)
-        // A near copy of a merged article is found in level 1; a new one goes to the recent table.
+        // Three rows' worth reached the limit: written as a run (far below the run limit), generation bumped.
+        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0 && store.scalar("SELECT count(*) FROM lsh_buckets") == 0)
+        #expect(try Self.rowsInRuns(store) == 3 * 32)
+        // A near copy of an article in the run is found; a new one goes to the recent table.
         let second = try ingest(store, [("c", "4", nil, edited(41, 7)), ("c", "5", nil, Self.story(43))])
         #expect(second[0].status == .duplicate && second[0].duplicateOf == first[0].articleID)
         #expect(second[1].status == .new)
-        #expect(try articles(in: "lsh_recent") == 2)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_recent") == 2)
         // Another store (another process) merges everything down; the first store's in-memory copy must notice.
-        let other = try ArticleStore.open(path: path, level1BucketLimit: 1)
+        let other = try ArticleStore.open(path: path, runLimit: 0)
         try other.pruneIndex(createdBefore: 0, with: dedup)  // merges first, prunes nothing
-        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0 && store.scalar("SELECT count(*) FROM lsh_level1") == 0)
-        #expect(try articles(in: "lsh_buckets") == 5)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0 && Self.rowsInRuns(store) == 0)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 5)
         let third = try ingest(store, [("d", "6", nil, edited(43, 9))])
         #expect(third[0].status == .duplicate && third[0].duplicateOf == second[1].articleID)
-        // `match` (read-only) sees the keyed tables too.
+        // `match` (read-only) sees the keyed table too.
         var probe = try #require(try store.cleanArticle(id: 1))
         probe.text = edited(42, 11)
         probe.textHash = dedup.textHash(probe.text)
@@ -326,14 +331,20 @@ import GRDB
         let tool = try ArticleStore.open(path: path)
         let seen = try tool.match(probe, with: dedup)
         #expect(seen.status == .duplicate && seen.duplicateOf == recentOnly[0].articleID)
-        // A restarted writer builds its filter of the keyed tables' keys from both, and finds copies in each:
-        // article 1 in lsh_buckets, article 9 in level 1 once its own merge has put it there.
+        // A restarted writer builds its filter from lsh_buckets and the runs, and finds copies in each:
+        // article 1 in lsh_buckets, article 10 in the run its own merge writes.
         let restarted = try ArticleStore.open(path: path, recentBucketLimit: 32)
         let fourth = try ingest(restarted, [("e", "7", nil, edited(41, 13)), ("f", "9", nil, Self.story(45))])
         #expect(fourth[0].status == .duplicate && fourth[0].duplicateOf == first[0].articleID)
-        #expect(try store.scalar("SELECT count(*) FROM lsh_level1 WHERE article_id = \(fourth[1].articleID)") == 32)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0 && Self.rowsInRuns(store) >= 32)
         let fifth = try ingest(restarted, [("g", "10", nil, edited(45, 2))])
         #expect(fifth[0].status == .duplicate && fifth[0].duplicateOf == fourth[1].articleID)
+        // And a tool opened now reads the run from the table.
+        probe.text = edited(45, 4)
+        probe.textHash = dedup.textHash(probe.text)
+        let secondTool = try ArticleStore.open(path: path)
+        let inRun = try secondTool.match(probe, with: dedup)
+        #expect(inRun.status == .duplicate && inRun.duplicateOf == fourth[1].articleID)
         #expect(try store.bucketRowCount() == store.scalar("SELECT count(*) FROM signatures") * 32)
         #expect(try store.integrityCheck() == "ok")
         #expect(try store.countsAreConsistent())

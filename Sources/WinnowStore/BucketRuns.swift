@@ -1,0 +1,198 @@
+import Foundation
+import GRDB
+
+// Between `lsh_recent` and the keyed `lsh_buckets` sit runs: each merge of the recent rows writes them,
+// sorted, as one run of `lsh_runs`, in chunks of a few hundred rows packed into a blob. Writing a run
+// costs a few thousand SQLite rows however many bucket rows it holds; inserting 262,144 bucket rows
+// into a keyed table, even one kept small, cost 0.35 s a merge in SQLite's sorter and B-tree (a third
+// of stage 3's time at 100,000 articles). Only when `runLimit` runs have piled up are they merged into
+// `lsh_buckets`, in one pass in key order.
+
+/// One bucket row: a bucket key and an article in that bucket. Ordered by key, then article.
+struct BucketPair: Comparable, Sendable {
+    var key: Int64
+    var articleID: Int64
+
+    static func < (a: BucketPair, b: BucketPair) -> Bool { (a.key, a.articleID) < (b.key, b.articleID) }
+}
+
+/// What the writer keeps of one run: each chunk's last key (to find the one chunk a key can be in)
+/// and a filter of the run's keys (so most keys read no chunk at all). About 0.3 MB a run.
+struct BucketRun: Sendable {
+    /// 248 rows are 3,968 bytes: a chunk's row fits one 4 KB page.
+    static let rowsPerChunk = 248
+
+    let number: Int64
+    var lastKeys: [Int64] = []
+    var filter = RunKeyFilter()
+
+    init(number: Int64) { self.number = number }
+
+    /// A chunk's row id: its run in the high bits, so a run's chunks are consecutive and in key order.
+    static func rowID(run: Int64, chunk: Int) -> Int64 { run << 32 | Int64(chunk) }
+
+    /// Writes sorted rows as run `number`, in the caller's transaction. A key's rows are never split
+    /// between chunks, so the chunk a key's last-key search finds holds all of them.
+    static func write(_ db: Database, number: Int64, pairs: [BucketPair]) throws -> BucketRun {
+        var run = BucketRun(number: number)
+        let insert = try db.cachedStatement(sql: "INSERT INTO lsh_runs (id, last_key, min_article_id, pairs) VALUES (?, ?, ?, ?)")
+        var start = 0
+        while start < pairs.count {
+            var end = min(start + rowsPerChunk, pairs.count)
+            while end < pairs.count, pairs[end].key == pairs[end - 1].key { end += 1 }
+            let chunk = pairs[start..<end]
+            let oldest = chunk.lazy.map(\.articleID).min()!
+            try insert.execute(arguments: [rowID(run: number, chunk: run.lastKeys.count), chunk.last!.key, oldest, encode(chunk)])
+            run.add(chunk)
+            start = end
+        }
+        return run
+    }
+
+    mutating func add(_ chunk: some Collection<BucketPair>) {
+        lastKeys.append(chunk.max { $0.key < $1.key }!.key)
+        for pair in chunk { filter.insert(pair.key) }
+    }
+
+    /// Every run's index, read from `lsh_runs`; their keys also go into `stored`.
+    static func loadAll(_ db: Database, into stored: inout StoredKeyFilter?) throws -> [BucketRun] {
+        var runs: [BucketRun] = []
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, pairs FROM lsh_runs ORDER BY id")
+        while let row = try rows.next() {
+            let number = (row[0] as Int64) >> 32
+            if runs.last?.number != number { runs.append(BucketRun(number: number)) }
+            let pairs = decode(row[1])
+            runs[runs.count - 1].add(pairs)
+            for pair in pairs { stored?.insert(pair.key) }
+        }
+        return runs
+    }
+
+    /// Adds this run's rows for `sortedKeys` to `found`, reading each chunk needed once.
+    func lookup(_ db: Database, sortedKeys: [Int64], into found: inout [Int64: [Int64]]) throws {
+        var loaded = -1
+        var pairs: [BucketPair] = []
+        for key in sortedKeys where filter.mayContain(key) {
+            let chunk = Self.firstIndex(in: lastKeys.count) { lastKeys[$0] >= key }
+            if chunk == lastKeys.count { return }  // beyond the run's last key, as are the keys after it
+            if chunk != loaded {
+                let blob = try Data.fetchOne(db.cachedStatement(sql: "SELECT pairs FROM lsh_runs WHERE id = ?"),
+                                             arguments: [Self.rowID(run: number, chunk: chunk)])
+                pairs = blob.map(Self.decode) ?? []  // none: the run was rolled back with its transaction
+                loaded = chunk
+            }
+            var i = Self.firstIndex(in: pairs.count) { pairs[$0].key >= key }
+            while i < pairs.count, pairs[i].key == key {
+                found[key, default: []].append(pairs[i].articleID)
+                i += 1
+            }
+        }
+    }
+
+    /// The first index in 0..<count where `isAtOrAfter` holds (it holds from some index on), or count.
+    static func firstIndex(in count: Int, where isAtOrAfter: (Int) -> Bool) -> Int {
+        var low = 0, high = count
+        while low < high {
+            let middle = (low + high) / 2
+            if isAtOrAfter(middle) { high = middle } else { low = middle + 1 }
+        }
+        return low
+    }
+
+    /// Rows as 16 bytes each: key and article id, little-endian.
+    static func encode(_ pairs: some Collection<BucketPair>) -> Data {
+        var data = Data(count: pairs.count * 16)
+        data.withUnsafeMutableBytes { raw in
+            for (i, pair) in pairs.enumerated() {
+                raw.storeBytes(of: pair.key.littleEndian, toByteOffset: i * 16, as: Int64.self)
+                raw.storeBytes(of: pair.articleID.littleEndian, toByteOffset: i * 16 + 8, as: Int64.self)
+            }
+        }
+        return data
+    }
+
+    static func decode(_ data: Data) -> [BucketPair] {
+        data.withUnsafeBytes { raw in
+            (0..<(raw.count / 16)).map { i in
+                BucketPair(key: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16, as: Int64.self)),
+                           articleID: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16 + 8, as: Int64.self)))
+            }
+        }
+    }
+}
+
+/// A Bloom filter of one run's keys: 2^21 bits (256 KB), two probes; about 5% false positives at the
+/// 262,144 keys of a run.
+struct RunKeyFilter: Sendable {
+    private static let bitCount: UInt64 = 1 << 21
+    private var words = [UInt64](repeating: 0, count: Int(bitCount / 64))
+
+    // Keys are well-mixed hashes; these bit fields are not the ones `StoredKeyFilter` probes with.
+    private static func probes(_ key: Int64) -> (Int, Int) {
+        let k = UInt64(bitPattern: key)
+        return (Int(truncatingIfNeeded: (k >> 22) & (bitCount - 1)), Int(truncatingIfNeeded: (k >> 43) & (bitCount - 1)))
+    }
+
+    mutating func insert(_ key: Int64) {
+        let (a, b) = Self.probes(key)
+        words[a >> 6] |= 1 << UInt64(a & 63)
+        words[b >> 6] |= 1 << UInt64(b & 63)
+    }
+
+    func mayContain(_ key: Int64) -> Bool {
+        let (a, b) = Self.probes(key)
+        return words[a >> 6] & (1 << UInt64(a & 63)) != 0 && words[b >> 6] & (1 << UInt64(b & 63)) != 0
+    }
+}
+
+extension ArticleStore {
+    /// Moves the recent rows (`pairs`, sorted) into the keyed tables, in the caller's transaction: as a
+    /// new run, or, when `runs` (the runs in `lsh_runs`) already number `runLimit`, together with every
+    /// run into `lsh_buckets`. Empties `lsh_recent` and bumps the generation so every in-memory copy
+    /// reloads. Returns the runs there are now.
+    static func mergeBuckets(_ db: Database, pairs: [BucketPair], runs: [BucketRun], runLimit: Int) throws -> [BucketRun] {
+        var runs = runs
+        if pairs.isEmpty, runs.count < runLimit { return runs }  // nothing to move: no generation bump, no reload
+        if runs.count >= runLimit {
+            var all = pairs
+            let chunks = try Data.fetchCursor(db, sql: "SELECT pairs FROM lsh_runs")
+            while let chunk = try chunks.next() { all += BucketRun.decode(chunk) }
+            all.sort()
+            try insertIntoKeyedTable(db, all)
+            try db.execute(sql: "DELETE FROM lsh_runs")
+            runs = []
+        } else {
+            let last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM lsh_runs").map { $0 >> 32 } ?? 0
+            runs.append(try BucketRun.write(db, number: last + 1, pairs: pairs))
+        }
+        try db.execute(sql: """
+            DELETE FROM lsh_recent;
+            INSERT INTO settings (key, value) VALUES ('dedup.recent_generation', '1')
+                ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
+            """)
+        return runs
+    }
+
+    /// Inserts sorted rows into `lsh_buckets`, 500 a statement.
+    static func insertIntoKeyedTable(_ db: Database, _ pairs: [BucketPair]) throws {
+        for start in stride(from: 0, to: pairs.count, by: BatchBuckets.chunk) {
+            let part = pairs[start..<min(start + BatchBuckets.chunk, pairs.count)]
+            var values: [DatabaseValue] = []
+            values.reserveCapacity(part.count * 2)
+            for pair in part { values.append(pair.key.databaseValue); values.append(pair.articleID.databaseValue) }
+            let sql = "INSERT OR IGNORE INTO lsh_buckets (key, article_id) VALUES \(Array(repeating: "(?, ?)", count: part.count).joined(separator: ","))"
+            try BatchBuckets.statement(db, sql, full: part.count == BatchBuckets.chunk).execute(arguments: StatementArguments(values))
+        }
+    }
+
+    /// The runs in `lsh_runs` (their numbers only: what `mergeBuckets` needs of them).
+    static func runs(_ db: Database) throws -> [BucketRun] {
+        try Int64.fetchAll(db, sql: "SELECT DISTINCT id >> 32 FROM lsh_runs ORDER BY 1").map(BucketRun.init(number:))
+    }
+
+    /// The rows of `lsh_recent`, sorted (for merging without the writer's in-memory copy).
+    static func recentPairs(_ db: Database) throws -> [BucketPair] {
+        try Row.fetchAll(db, sql: "SELECT j.value, r.article_id FROM lsh_recent r, json_each(r.keys) j ORDER BY 1, 2")
+            .map { BucketPair(key: $0[0], articleID: $0[1]) }
+    }
+}
