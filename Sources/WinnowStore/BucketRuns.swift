@@ -154,11 +154,7 @@ extension ArticleStore {
         var runs = runs
         if pairs.isEmpty, runs.count < runLimit { return runs }  // nothing to move: no generation bump, no reload
         if runs.count >= runLimit {
-            var all = pairs
-            let chunks = try Data.fetchCursor(db, sql: "SELECT pairs FROM lsh_runs")
-            while let chunk = try chunks.next() { all += BucketRun.decode(chunk) }
-            all.sort()
-            try insertIntoKeyedTable(db, all)
+            try mergeIntoKeyedTable(db, runs: runs.map(\.number), and: pairs)
             try db.execute(sql: "DELETE FROM lsh_runs")
             runs = []
         } else {
@@ -171,6 +167,43 @@ extension ArticleStore {
                 ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
             """)
         return runs
+    }
+
+    /// Inserts the rows of the runs and `pairs` (sorted) into `lsh_buckets` in key order, merging them
+    /// as they are read a chunk at a time: holding all of them at once took 150 MB at 16 runs.
+    static func mergeIntoKeyedTable(_ db: Database, runs: [Int64], and pairs: [BucketPair]) throws {
+        struct Source {
+            var pairs: [BucketPair]
+            var next = 0
+            var run: Int64?  // nil: `pairs` is the whole source
+            var chunk = 0
+        }
+        let read = try db.cachedStatement(sql: "SELECT pairs FROM lsh_runs WHERE id = ?")
+        func chunk(_ run: Int64, _ chunk: Int) throws -> [BucketPair] {
+            try Data.fetchOne(read, arguments: [BucketRun.rowID(run: run, chunk: chunk)]).map(BucketRun.decode) ?? []
+        }
+        var sources = try runs.map { Source(pairs: try chunk($0, 0), run: $0) } + [Source(pairs: pairs)]
+        var batch: [BucketPair] = []
+        batch.reserveCapacity(BatchBuckets.chunk)
+        while true {
+            var best = -1  // a linear scan: 17 sources at most
+            for s in sources.indices where sources[s].next < sources[s].pairs.count {
+                if best < 0 || sources[s].pairs[sources[s].next] < sources[best].pairs[sources[best].next] { best = s }
+            }
+            if best < 0 { break }
+            batch.append(sources[best].pairs[sources[best].next])
+            sources[best].next += 1
+            if sources[best].next == sources[best].pairs.count, let run = sources[best].run {
+                sources[best].chunk += 1
+                sources[best].pairs = try chunk(run, sources[best].chunk)  // empty after the run's last chunk
+                sources[best].next = 0
+            }
+            if batch.count == BatchBuckets.chunk {
+                try insertIntoKeyedTable(db, batch)
+                batch.removeAll(keepingCapacity: true)
+            }
+        }
+        try insertIntoKeyedTable(db, batch)
     }
 
     /// Inserts sorted rows into `lsh_buckets`, 500 a statement.

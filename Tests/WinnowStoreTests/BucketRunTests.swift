@@ -40,4 +40,28 @@ import WinnowDedup
         }
         #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT sum(length(pairs)) / 16 FROM lsh_runs") } == pairs.count)
     }
+
+    /// Runs of several chunks and the new rows merge into lsh_buckets as their sorted union.
+    @Test func runsMergeIntoTheKeyedTableInKeyOrder() throws {
+        let queue = try DatabaseQueue()
+        try Schema.migrator.migrate(queue)
+        var counter: UInt64 = 77
+        func pairs(_ count: Int, articles: ClosedRange<Int64>) -> [BucketPair] {
+            (0..<count).map { i in
+                counter += 1
+                return BucketPair(key: Int64(bitPattern: StableHash.mix(counter)), articleID: articles.lowerBound + Int64(i) % Int64(articles.count))
+            }.sorted()
+        }
+        let first = pairs(1_000, articles: 1...30), second = pairs(700, articles: 31...50), recent = pairs(300, articles: 51...60)
+        try queue.write { db in
+            _ = try BucketRun.write(db, number: 1, pairs: first)
+            _ = try BucketRun.write(db, number: 2, pairs: second)
+            _ = try ArticleStore.mergeBuckets(db, pairs: recent, runs: [BucketRun(number: 1), BucketRun(number: 2)], runLimit: 2)
+        }
+        let merged = try queue.read { db in
+            try Row.fetchAll(db, sql: "SELECT key, article_id FROM lsh_buckets").map { BucketPair(key: $0[0], articleID: $0[1]) }
+        }
+        #expect(merged == (first + second + recent).sorted())
+        #expect(try queue.read { try Int.fetchOne($0, sql: "SELECT count(*) FROM lsh_runs") } == 0)
+    }
 }
