@@ -653,15 +653,16 @@ public final class ArticleStore: Sendable {
     /// many articles left the index.
     @discardableResult
     public func pruneIndex(createdBefore cutoff: Double, with dedup: Deduplicator, batch: Int = 1000) throws -> Int {
-        // Rows are deleted from `lsh_buckets` only: the recent rows go to a run first, and when a run
-        // holds an article the window drops, every run is merged into `lsh_buckets`. Runs hold the
-        // newest articles, so in a daemon that prunes every hour this is rare.
+        // Rows are deleted from `lsh_buckets` only. When the recent rows or a run hold an article the
+        // window drops, everything goes there first; they hold the newest articles, so with a window
+        // of days this is rare, and an hourly prune leaves them (and the writer's copy) alone.
         try db.write { db in
-            let runs = try Self.mergeBuckets(db, pairs: Self.recentPairs(db), runs: Self.runs(db), runLimit: runLimit)
             let through = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.pruned_through'") ?? 0
-            if let newestDropped = try Int64.fetchOne(db, sql: "SELECT max(id) FROM articles WHERE id > ? AND created_at < ?", arguments: [through, cutoff]),
-               let oldestInRuns = try Int64.fetchOne(db, sql: "SELECT min(min_article_id) FROM lsh_runs"), oldestInRuns <= newestDropped {
-                _ = try Self.mergeBuckets(db, pairs: [], runs: runs, runLimit: 0)
+            guard let newestDropped = try Int64.fetchOne(db, sql: "SELECT max(id) FROM articles WHERE id > ? AND created_at < ?",
+                                                         arguments: [through, cutoff]) else { return }
+            let oldestUnmerged = try Int64.fetchOne(db, sql: "SELECT min(id) FROM (SELECT min(article_id) AS id FROM lsh_recent UNION ALL SELECT min(min_article_id) FROM lsh_runs)")
+            if let oldestUnmerged, oldestUnmerged <= newestDropped {
+                _ = try Self.mergeBuckets(db, pairs: Self.recentPairs(db), runs: Self.runs(db), runLimit: 0)
             }
         }
         var pruned = 0

@@ -73,9 +73,10 @@ struct RecentBuckets: Sendable {
         loadedThrough = lastRowID
     }
 
-    /// Merges `lsh_recent` (with the batch's own rows, already appended) into the keyed tables in the
-    /// caller's transaction, from the in-memory copy. The filter takes the keys first: if the
-    /// transaction rolls back it holds a few keys too many, which costs lookups, never a missed candidate.
+    /// Moves `lsh_recent` (with the batch's own rows, already appended) into a new run, or with every
+    /// run into `lsh_buckets`, in the caller's transaction, from the in-memory copy. The filter takes
+    /// the keys first: if the transaction rolls back it holds a few keys too many, which costs
+    /// lookups, never a missed candidate.
     mutating func merge(_ db: Database, batch: [BatchBuckets.Article], runLimit: Int) throws {
         var pairs: [BucketPair] = []
         pairs.reserveCapacity(chains.count + batch.reduce(0) { $0 + $1.keys.count })
@@ -93,8 +94,8 @@ struct RecentBuckets: Sendable {
     }
 }
 
-/// A Bloom filter over the keys of the runs and `lsh_buckets`, two probes a key in a fixed 16 MB (so memory does
-/// not grow with the index). Most keys of a new article were never seen, and each one it rules out
+/// A Bloom filter over the keys of the runs and `lsh_buckets`, two probes a key in a fixed 16 MB (so
+/// memory does not grow with the index). Most keys of a new article were never seen, and each one it rules out
 /// saves a B-tree descent that mostly misses the page cache: that was a quarter of stage 3's time at
 /// 100,000 articles. False positives: about 0.2% at 100,000 indexed articles, 14% at a million.
 /// Deleted rows (retention) leave their bits set, which only costs lookups.
@@ -128,9 +129,9 @@ struct StoredKeyFilter: Sendable {
     }
 }
 
-/// The bucket rows one stage-3 batch needs: those of the runs and `lsh_buckets` for its keys, read slice by slice
-/// in key order; the recent ones; and the batch's own, indexed in memory as its articles are decided
-/// and appended to `lsh_recent` at the end.
+/// The bucket rows one stage-3 batch needs: those of the runs and `lsh_buckets` for its keys, read
+/// slice by slice in key order; the recent ones; and the batch's own, indexed in memory as its
+/// articles are decided and appended to `lsh_recent` at the end.
 struct BatchBuckets {
     var stored: [Int64: [Int64]] = [:]
     var added = BucketChains()

@@ -218,7 +218,7 @@ extension ArticleStore {
         }
     }
 
-    /// The runs in `lsh_runs` (their numbers only: what `mergeBuckets` needs of them).
+    /// The runs in `lsh_runs`, their numbers only (what `mergeBuckets` needs of them).
     static func runs(_ db: Database) throws -> [BucketRun] {
         try Int64.fetchAll(db, sql: "SELECT DISTINCT id >> 32 FROM lsh_runs ORDER BY 1").map(BucketRun.init(number:))
     }

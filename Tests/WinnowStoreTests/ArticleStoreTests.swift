@@ -232,8 +232,8 @@ import GRDB
 
     @Test func pruningDropsOldBucketsOnlyAndIsResumable() throws {
         // Two articles' rows make a run, three runs are merged into lsh_buckets: articles 1-8 end there,
-        // 9 and 10 in a run, 11 in lsh_recent. The prune makes 11 a run; as a run holds article 9, which
-        // the window drops, the runs go into lsh_buckets, where the dropped articles' rows are deleted.
+        // 9 and 10 in a run, 11 in lsh_recent. As the run holds article 9, which the window drops, the
+        // run and the recent row go into lsh_buckets first, where the dropped articles' rows are deleted.
         let store = try ArticleStore.inMemory(recentBucketLimit: 2 * 32, runLimit: 3)
         let dedup = Deduplicator()
         _ = try ingest(store, (1...9).map { ("a", "\($0)", nil, Self.story(20 + $0)) }, at: 100)
@@ -246,7 +246,12 @@ import GRDB
         #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0 && Self.rowsInRuns(store) == 0)
         #expect(try store.db.read { try Int64.fetchAll($0, sql: "SELECT DISTINCT article_id FROM lsh_buckets ORDER BY 1") } == [10, 11])
         #expect(try store.bucketRowCount() == 2 * 32)
-        #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 0)  // nothing left to do
+        // Nothing left to do, and nothing merged: the writer's copy need not be reloaded.
+        let generation = try store.scalar("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.recent_generation'")
+        _ = try ingest(store, [("a", "12", nil, Self.story(32))], at: 10_000)  // to lsh_recent
+        #expect(try store.pruneIndex(createdBefore: 5_000, with: dedup) == 0)
+        #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 1)
+        #expect(try store.scalar("SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.recent_generation'") == generation)
         // A pruned article is no longer found; a recent one still is.
         let again = try ingest(store, [("b", "4", nil, Self.story(21)), ("b", "5", nil, Self.story(23))], at: 20_000)
         #expect(again[0].status == .exactDuplicate)  // the exact path does not need the index
@@ -310,11 +315,12 @@ import GRDB
         #expect(second[0].status == .duplicate && second[0].duplicateOf == first[0].articleID)
         #expect(second[1].status == .new)
         #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_recent") == 2)
-        // Another store (another process) merges everything down; the first store's in-memory copy must notice.
-        let other = try ArticleStore.open(path: path, runLimit: 0)
-        try other.pruneIndex(createdBefore: 0, with: dedup)  // merges first, prunes nothing
+        // Another writer (another process) adds article 6 and merges everything down; the first store's
+        // in-memory copy must notice.
+        let other = try ArticleStore.open(path: path, recentBucketLimit: 1, runLimit: 0)
+        _ = try ingest(other, [("z", "99", nil, Self.story(49))])
         #expect(try store.scalar("SELECT count(*) FROM lsh_recent") == 0 && Self.rowsInRuns(store) == 0)
-        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 5)
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") == 6)
         let third = try ingest(store, [("d", "6", nil, edited(43, 9))])
         #expect(third[0].status == .duplicate && third[0].duplicateOf == second[1].articleID)
         // `match` (read-only) sees the keyed table too.
@@ -323,7 +329,7 @@ import GRDB
         probe.textHash = dedup.textHash(probe.text)
         #expect(try store.match(probe, with: dedup).status == .duplicate)
         // A store that has written nothing (a tool beside the daemon) sees the recent rows through `match`:
-        // a copy of article 7, which only the recent table holds, is found.
+        // a copy of article 8, which only the recent table holds, is found.
         let recentOnly = try ingest(store, [("e", "8", nil, Self.story(44))])
         #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_recent WHERE article_id = \(recentOnly[0].articleID)") == 1)
         probe.text = edited(44, 3)
