@@ -55,11 +55,11 @@ struct DedupScaleBench: ParsableCommand {
         }
         print("indexed articles: \(try store.counts().articles), bucket rows: \(try store.bucketRowCount())")
 
-        // The first lookup of a process reads every key of the keyed table into the writer's filter
-        // (as winnowd's first stage-3 batch does); it is reported apart from the probes.
+        // The first lookup of a process reads every stored key (lsh_buckets and the runs) into the
+        // writer's filters (as winnowd's first stage-3 batch does); it is reported apart from the probes.
         let warmStart = DispatchTime.now()
         if let first = try store.cleanArticle(id: 1) { _ = try store.match(first, with: dedup) }
-        print("first lookup (builds the filter of the keyed table's keys): \(format(seconds(since: warmStart), 2)) s")
+        print("first lookup (builds the filters of the stored keys): \(format(seconds(since: warmStart), 2)) s")
 
         // Probes: half new articles (from a seed the fill never uses), half edited copies of indexed
         // ones, one transaction each.
