@@ -35,22 +35,23 @@ struct BucketRun: Sendable {
     /// between chunks, so the chunk a key's last-key search finds holds all of them.
     static func write(_ db: Database, number: Int64, pairs: [BucketPair]) throws -> BucketRun {
         var run = BucketRun(number: number)
-        let insert = try db.cachedStatement(sql: "INSERT INTO lsh_runs (id, last_key, min_article_id, pairs) VALUES (?, ?, ?, ?)")
+        let insert = try db.cachedStatement(sql: "INSERT INTO lsh_runs (id, min_article_id, pairs) VALUES (?, ?, ?)")
         var start = 0
         while start < pairs.count {
             var end = min(start + rowsPerChunk, pairs.count)
             while end < pairs.count, pairs[end].key == pairs[end - 1].key { end += 1 }
             let chunk = pairs[start..<end]
             let oldest = chunk.lazy.map(\.articleID).min()!
-            try insert.execute(arguments: [rowID(run: number, chunk: run.lastKeys.count), chunk.last!.key, oldest, encode(chunk)])
+            try insert.execute(arguments: [rowID(run: number, chunk: run.lastKeys.count), oldest, encode(chunk)])
             run.add(chunk)
             start = end
         }
         return run
     }
 
-    mutating func add(_ chunk: some Collection<BucketPair>) {
-        lastKeys.append(chunk.max { $0.key < $1.key }!.key)
+    /// Indexes a chunk (sorted) of this run, the run's chunks in order.
+    mutating func add(_ chunk: some BidirectionalCollection<BucketPair>) {
+        lastKeys.append(chunk.last!.key)
         for pair in chunk { filter.insert(pair.key) }
     }
 

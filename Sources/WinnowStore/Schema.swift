@@ -204,8 +204,7 @@ enum Schema {
             try db.execute(sql: """
                 CREATE TABLE lsh_runs (
                     id INTEGER PRIMARY KEY,          -- run << 32 | chunk: a run's chunks are consecutive, in key order
-                    last_key INTEGER NOT NULL,       -- the chunk's largest key
-                    min_article_id INTEGER NOT NULL, -- its oldest article (retention)
+                    min_article_id INTEGER NOT NULL, -- the chunk's oldest article (retention)
                     pairs BLOB NOT NULL              -- (key, article_id) rows, sorted, 16 bytes each, little-endian
                 );
                 """)
