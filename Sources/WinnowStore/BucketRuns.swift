@@ -79,7 +79,7 @@ struct BucketRun: Sendable {
             if chunk != loaded {
                 let blob = try Data.fetchOne(db.cachedStatement(sql: "SELECT pairs FROM lsh_runs WHERE id = ?"),
                                              arguments: [Self.rowID(run: number, chunk: chunk)])
-                pairs = blob.map(Self.decode) ?? []  // none: the run was rolled back with its transaction
+                pairs = blob.map(Self.decode) ?? []  // a chunk missing from the table finds nothing
                 loaded = chunk
             }
             var i = Self.firstIndex(in: pairs.count) { pairs[$0].key >= key }
