@@ -25,7 +25,7 @@ struct RecentBuckets: Sendable {
     var generation: Int64 = -1
     var loadedThrough: Int64 = 0
     /// Keys that may be in the runs or `lsh_buckets`: a key it rules out needs no lookup.
-    var stored: StoredKeyFilter?
+    var stored: KeyFilter?
     /// The generation this process's own last merge set, whose rows it already has in `runs` and `stored`.
     var mergedGeneration: Int64?
 
@@ -35,7 +35,7 @@ struct RecentBuckets: Sendable {
             if mergedGeneration != nil {
                 // Our last merge was rolled back: the runs are reread; the filter may keep its keys,
                 // which costs lookups, never a missed candidate.
-                var none: StoredKeyFilter?
+                var none: KeyFilter?
                 runs = try BucketRun.loadAll(db, into: &none)
                 mergedGeneration = nil
             }
@@ -47,7 +47,7 @@ struct RecentBuckets: Sendable {
         } else {
             // After anyone else's change (a reset, another process) everything is reread.
             self = RecentBuckets(generation: current)
-            var filter: StoredKeyFilter? = try StoredKeyFilter(db)
+            var filter: KeyFilter? = try KeyFilter.stored(db)
             runs = try BucketRun.loadAll(db, into: &filter)
             stored = filter
         }
@@ -94,37 +94,51 @@ struct RecentBuckets: Sendable {
     }
 }
 
-/// A Bloom filter over the keys of the runs and `lsh_buckets`, two probes a key in a fixed 16 MB (so
-/// memory does not grow with the index). Most keys of a new article were never seen, and each one it rules out
-/// saves a B-tree descent that mostly misses the page cache: that was a quarter of stage 3's time at
-/// 100,000 articles. False positives: about 0.2% at 100,000 indexed articles, 14% at a million.
-/// Deleted rows (retention) leave their bits set, which only costs lookups.
-struct StoredKeyFilter: Sendable {
-    static let wordCount = 1 << 21  // 2^27 bits
+/// A Bloom filter of bucket keys, two probes a key. Bucket keys are already well-mixed hashes, so each
+/// probe is a bit field of the key itself. Deleted rows (retention) leave their bits set, which only
+/// costs lookups.
+struct KeyFilter: Sendable {
     private var words: [UInt64]
+    private let mask: UInt64
+    private let shifts: (UInt64, UInt64)
 
-    /// Reads every key of `lsh_buckets` (a sequential scan of its primary key); the runs add theirs
-    /// as they are loaded.
-    init(_ db: Database) throws {
-        words = [UInt64](repeating: 0, count: Self.wordCount)
-        let keys = try Int64.fetchCursor(db, sql: "SELECT key FROM lsh_buckets")
-        while let key = try keys.next() { insert(key) }
+    /// 2^`bitCountLog2` bits, probed by the key's bit fields that start at `shifts`.
+    init(bitCountLog2: Int, shifts: (UInt64, UInt64)) {
+        words = [UInt64](repeating: 0, count: 1 << (bitCountLog2 - 6))
+        mask = 1 << UInt64(bitCountLog2) - 1
+        self.shifts = shifts
     }
 
-    // Bucket keys are already well-mixed hashes, so two disjoint bit fields serve as the two probes.
-    private static func probes(_ key: Int64) -> (Int, Int) {
+    /// The filter of every stored key (the runs' and `lsh_buckets`'), in a fixed 16 MB (so memory does
+    /// not grow with the index). Most keys of a new article were never seen, and each one it rules out
+    /// saves a B-tree descent that mostly misses the page cache: that was a quarter of stage 3's time at
+    /// 100,000 articles. False positives: about 0.2% at 100,000 indexed articles, 14% at a million.
+    /// It reads every key of `lsh_buckets` (a sequential scan of its primary key); the runs add theirs
+    /// as they are loaded.
+    static func stored(_ db: Database) throws -> KeyFilter {
+        var filter = KeyFilter(bitCountLog2: 27, shifts: (0, 32))
+        let keys = try Int64.fetchCursor(db, sql: "SELECT key FROM lsh_buckets")
+        while let key = try keys.next() { filter.insert(key) }
+        return filter
+    }
+
+    /// The filter of one run's keys: 256 KB, about 5% false positives at the 262,144 keys of a run.
+    /// Its bit fields are not the stored filter's, so a key that fools one is not likelier to fool the other.
+    static func run() -> KeyFilter { KeyFilter(bitCountLog2: 21, shifts: (22, 43)) }
+
+    private func probes(_ key: Int64) -> (Int, Int) {
         let k = UInt64(bitPattern: key)
-        return (Int(truncatingIfNeeded: k & (UInt64(wordCount) * 64 - 1)), Int(truncatingIfNeeded: (k >> 32) & (UInt64(wordCount) * 64 - 1)))
+        return (Int(truncatingIfNeeded: (k >> shifts.0) & mask), Int(truncatingIfNeeded: (k >> shifts.1) & mask))
     }
 
     mutating func insert(_ key: Int64) {
-        let (a, b) = Self.probes(key)
+        let (a, b) = probes(key)
         words[a >> 6] |= 1 << UInt64(a & 63)
         words[b >> 6] |= 1 << UInt64(b & 63)
     }
 
     func mayContain(_ key: Int64) -> Bool {
-        let (a, b) = Self.probes(key)
+        let (a, b) = probes(key)
         return words[a >> 6] & (1 << UInt64(a & 63)) != 0 && words[b >> 6] & (1 << UInt64(b & 63)) != 0
     }
 }
@@ -150,7 +164,7 @@ struct BatchBuckets {
     static let chunk = 500
 
     /// Reads the rows of the runs and `lsh_buckets` for these keys; keys the filter rules out are skipped.
-    mutating func prefetch(_ db: Database, keys: [Int64], filter: StoredKeyFilter?, runs: [BucketRun]) throws {
+    mutating func prefetch(_ db: Database, keys: [Int64], filter: KeyFilter?, runs: [BucketRun]) throws {
         let sorted = Deduplicator.sortedUnique(keys).filter { filter?.mayContain($0) ?? true }
         for start in stride(from: 0, to: sorted.count, by: Self.chunk) {
             let part = sorted[start..<min(start + Self.chunk, sorted.count)]

@@ -24,7 +24,7 @@ struct BucketRun: Sendable {
 
     let number: Int64
     var lastKeys: [Int64] = []
-    var filter = RunKeyFilter()
+    var filter = KeyFilter.run()
 
     init(number: Int64) { self.number = number }
 
@@ -56,7 +56,7 @@ struct BucketRun: Sendable {
     }
 
     /// Every run's index, read from `lsh_runs`; their keys also go into `stored`.
-    static func loadAll(_ db: Database, into stored: inout StoredKeyFilter?) throws -> [BucketRun] {
+    static func loadAll(_ db: Database, into stored: inout KeyFilter?) throws -> [BucketRun] {
         var runs: [BucketRun] = []
         let rows = try Row.fetchCursor(db, sql: "SELECT id, pairs FROM lsh_runs ORDER BY id")
         while let row = try rows.next() {
@@ -119,30 +119,6 @@ struct BucketRun: Sendable {
                            articleID: Int64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 16 + 8, as: Int64.self)))
             }
         }
-    }
-}
-
-/// A Bloom filter of one run's keys: 2^21 bits (256 KB), two probes; about 5% false positives at the
-/// 262,144 keys of a run.
-struct RunKeyFilter: Sendable {
-    private static let bitCount: UInt64 = 1 << 21
-    private var words = [UInt64](repeating: 0, count: Int(bitCount / 64))
-
-    // Keys are well-mixed hashes; these bit fields are not the ones `StoredKeyFilter` probes with.
-    private static func probes(_ key: Int64) -> (Int, Int) {
-        let k = UInt64(bitPattern: key)
-        return (Int(truncatingIfNeeded: (k >> 22) & (bitCount - 1)), Int(truncatingIfNeeded: (k >> 43) & (bitCount - 1)))
-    }
-
-    mutating func insert(_ key: Int64) {
-        let (a, b) = Self.probes(key)
-        words[a >> 6] |= 1 << UInt64(a & 63)
-        words[b >> 6] |= 1 << UInt64(b & 63)
-    }
-
-    func mayContain(_ key: Int64) -> Bool {
-        let (a, b) = Self.probes(key)
-        return words[a >> 6] & (1 << UInt64(a & 63)) != 0 && words[b >> 6] & (1 << UInt64(b & 63)) != 0
     }
 }
 

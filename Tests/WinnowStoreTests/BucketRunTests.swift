@@ -26,7 +26,7 @@ import WinnowDedup
         let written = try queue.write { try BucketRun.write($0, number: 3, pairs: pairs) }
         #expect(written.lastKeys.count >= 5)
         #expect(written.lastKeys == written.lastKeys.sorted() && Set(written.lastKeys).count == written.lastKeys.count)
-        var none: StoredKeyFilter?
+        var none: KeyFilter?
         let loaded = try queue.read { try BucketRun.loadAll($0, into: &none) }
         #expect(loaded.count == 1 && loaded[0].number == 3 && loaded[0].lastKeys == written.lastKeys)
 
