@@ -209,9 +209,16 @@ struct BatchBuckets {
             var values: [DatabaseValue] = []
             values.reserveCapacity(part.count * 2)
             for article in part { values.append(article.id.databaseValue); values.append(Self.jsonArray(article.keys).databaseValue) }
-            let sql = "INSERT INTO lsh_recent (article_id, keys) VALUES \(Array(repeating: "(?, ?)", count: part.count).joined(separator: ","))"
-            try Self.statement(db, sql, full: part.count == Self.chunk).execute(arguments: StatementArguments(values))
+            try Self.insertRows(db, "INSERT INTO lsh_recent (article_id, keys)", values)
         }
+    }
+
+    /// Inserts up to `chunk` two-column rows in one statement: `insert` is the statement up to VALUES,
+    /// `values` the rows' values in order.
+    static func insertRows(_ db: Database, _ insert: String, _ values: [DatabaseValue]) throws {
+        let rows = values.count / 2
+        let sql = "\(insert) VALUES \(Array(repeating: "(?, ?)", count: rows).joined(separator: ","))"
+        try statement(db, sql, full: rows == chunk).execute(arguments: StatementArguments(values))
     }
 
     /// A full chunk's statement is cached; a shorter one is prepared for this use only. Caching every

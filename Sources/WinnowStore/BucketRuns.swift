@@ -160,39 +160,29 @@ extension ArticleStore {
             try Data.fetchOne(read, arguments: [BucketRun.rowID(run: run, chunk: chunk)]).map(BucketRun.decode) ?? []
         }
         var sources = try runs.map { Source(pairs: try chunk($0, 0), run: $0) } + [Source(pairs: pairs)]
-        var batch: [BucketPair] = []
-        batch.reserveCapacity(BatchBuckets.chunk)
+        var values: [DatabaseValue] = []  // the rows of the next statement, two values a row
+        values.reserveCapacity(2 * BatchBuckets.chunk)
         while true {
             var best = -1  // a linear scan: 17 sources at most
             for s in sources.indices where sources[s].next < sources[s].pairs.count {
                 if best < 0 || sources[s].pairs[sources[s].next] < sources[best].pairs[sources[best].next] { best = s }
             }
             if best < 0 { break }
-            batch.append(sources[best].pairs[sources[best].next])
+            let pair = sources[best].pairs[sources[best].next]
+            values.append(pair.key.databaseValue)
+            values.append(pair.articleID.databaseValue)
             sources[best].next += 1
             if sources[best].next == sources[best].pairs.count, let run = sources[best].run {
                 sources[best].chunk += 1
                 sources[best].pairs = try chunk(run, sources[best].chunk)  // empty after the run's last chunk
                 sources[best].next = 0
             }
-            if batch.count == BatchBuckets.chunk {
-                try insertIntoKeyedTable(db, batch)
-                batch.removeAll(keepingCapacity: true)
+            if values.count == 2 * BatchBuckets.chunk {
+                try BatchBuckets.insertRows(db, "INSERT OR IGNORE INTO lsh_buckets (key, article_id)", values)
+                values.removeAll(keepingCapacity: true)
             }
         }
-        try insertIntoKeyedTable(db, batch)
-    }
-
-    /// Inserts sorted rows into `lsh_buckets`, 500 a statement.
-    static func insertIntoKeyedTable(_ db: Database, _ pairs: [BucketPair]) throws {
-        for start in stride(from: 0, to: pairs.count, by: BatchBuckets.chunk) {
-            let part = pairs[start..<min(start + BatchBuckets.chunk, pairs.count)]
-            var values: [DatabaseValue] = []
-            values.reserveCapacity(part.count * 2)
-            for pair in part { values.append(pair.key.databaseValue); values.append(pair.articleID.databaseValue) }
-            let sql = "INSERT OR IGNORE INTO lsh_buckets (key, article_id) VALUES \(Array(repeating: "(?, ?)", count: part.count).joined(separator: ","))"
-            try BatchBuckets.statement(db, sql, full: part.count == BatchBuckets.chunk).execute(arguments: StatementArguments(values))
-        }
+        if !values.isEmpty { try BatchBuckets.insertRows(db, "INSERT OR IGNORE INTO lsh_buckets (key, article_id)", values) }
     }
 
     /// The runs in `lsh_runs`, their numbers only (what `mergeBuckets` needs of them).
