@@ -657,7 +657,7 @@ public final class ArticleStore: Sendable {
         // window drops, everything goes there first; they hold the newest articles, so with a window
         // of days this is rare, and an hourly prune leaves them (and the writer's copy) alone.
         try db.write { db in
-            let through = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.pruned_through'") ?? 0
+            let through = try Self.prunedThrough(db)
             guard let newestDropped = try Int64.fetchOne(db, sql: "SELECT max(id) FROM articles WHERE id > ? AND created_at < ?",
                                                          arguments: [through, cutoff]) else { return }
             let oldestUnmerged = try Int64.fetchOne(db, sql: "SELECT min(id) FROM (SELECT min(article_id) AS id FROM lsh_recent UNION ALL SELECT min(min_article_id) FROM lsh_runs)")
@@ -668,7 +668,7 @@ public final class ArticleStore: Sendable {
         var pruned = 0
         while true {
             let done = try db.write { db -> Int in
-                let through = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.pruned_through'") ?? 0
+                let through = try Self.prunedThrough(db)
                 let rows = try Row.fetchAll(db, sql: """
                     SELECT a.id, s.signature FROM articles a JOIN signatures s ON s.article_id = a.id
                     WHERE a.id > ? AND a.created_at < ? ORDER BY a.id LIMIT ?
@@ -689,6 +689,11 @@ public final class ArticleStore: Sendable {
             pruned += done
             if done < batch { return pruned }
         }
+    }
+
+    /// The last article id whose buckets a prune has dealt with (0 before the first).
+    static func prunedThrough(_ db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.pruned_through'") ?? 0
     }
 
     /// Empties stage 3 (and with `includingClean`, stage 2) so it can be rebuilt from the earlier stage,
