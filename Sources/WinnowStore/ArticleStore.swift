@@ -703,12 +703,11 @@ public final class ArticleStore: Sendable {
             try db.execute(sql: """
                 DELETE FROM lsh_buckets; DELETE FROM lsh_runs; DELETE FROM lsh_recent; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
                 DELETE FROM settings WHERE key IN ('dedup.fingerprint', 'dedup.pruned_through');
-                INSERT INTO settings (key, value) VALUES ('dedup.recent_generation', '1')
-                    ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
                 DELETE FROM dedup_queue;
                 DELETE FROM daily_counts;
                 UPDATE stage_counts SET value = 0 WHERE name IN ('articles', 'clusters', 'duplicates');
                 """)
+            try RecentBuckets.bumpGeneration(db)
             if includingClean {
                 try db.execute(sql: """
                     DELETE FROM clean_articles; DELETE FROM clean_queue;

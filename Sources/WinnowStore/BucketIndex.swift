@@ -92,6 +92,14 @@ struct RecentBuckets: Sendable {
     static func generation(_ db: Database) throws -> Int64 {
         try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM settings WHERE key = 'dedup.recent_generation'") ?? 0
     }
+
+    /// Moves `dedup.recent_generation` on, in the caller's transaction, so every in-memory copy reloads.
+    static func bumpGeneration(_ db: Database) throws {
+        try db.execute(sql: """
+            INSERT INTO settings (key, value) VALUES ('dedup.recent_generation', '1')
+                ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
+            """)
+    }
 }
 
 /// A Bloom filter of bucket keys, two probes a key. Bucket keys are already well-mixed hashes, so each

@@ -138,11 +138,8 @@ extension ArticleStore {
             let last = try Int64.fetchOne(db, sql: "SELECT max(id) FROM lsh_runs").map { $0 >> 32 } ?? 0
             runs.append(try BucketRun.write(db, number: last + 1, pairs: pairs))
         }
-        try db.execute(sql: """
-            DELETE FROM lsh_recent;
-            INSERT INTO settings (key, value) VALUES ('dedup.recent_generation', '1')
-                ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1;
-            """)
+        try db.execute(sql: "DELETE FROM lsh_recent")
+        try RecentBuckets.bumpGeneration(db)
         return runs
     }
 
