@@ -278,7 +278,7 @@ public final class PipelineService: Service {
         while !Task.isCancelled {
             let started = health.cycleStarted.load(ordering: .relaxed)
             let schedulerHealthy = started == 0 || Date().timeIntervalSince1970 - started < max(interval * 10, 600)
-            let databaseHealthy = (try? store.scalar("SELECT 1")) == 1
+            let databaseHealthy = store.healthCheck()
             if schedulerHealthy && databaseHealthy {
                 notifier.send("WATCHDOG=1")
             } else {

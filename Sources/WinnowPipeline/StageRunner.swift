@@ -127,7 +127,7 @@ public struct StageRunner: Sendable {
             // A batch shares one transaction: a crash leaves the whole batch in stage 2.
             let started = Date()
             let batch = try store.pendingDedup(limit: 2000)
-            let results = try store.deduplicate(batch, with: deduplicator, policy: canonical)
+            let results = try DedupStage(deduplicator: deduplicator, policy: canonical).run(batch, in: store)
             if !results.isEmpty {
                 PipelineMetrics.stage("dedup", seconds: Date().timeIntervalSince(started))
                 PipelineMetrics.items("article", results.count)

@@ -1,5 +1,6 @@
 import Foundation
 import WinnowClean
+import WinnowDedup
 import WinnowFeeds
 
 /// A feed the configuration names.
@@ -70,39 +71,6 @@ public struct RawItem: Sendable {
     public var item: FeedItem
 }
 
-/// A stage-2 article waiting for dedup.
-public struct CleanArticle: Sendable {
-    public var id: Int64
-    public var rawItemID: Int64
-    public var feedID: Int64
-    public var guid: String
-    public var url: String?
-    public var title: String?
-    public var author: String?
-    public var publishedAt: Double?
-    public var text: String
-    public var textHash: String
-}
-
-/// How an article entered stage 3.
-public enum DedupStatus: String, Sendable, Codable {
-    case new
-    case duplicate
-    case exactDuplicate = "exact-duplicate"
-}
-
-/// The stage-3 verdict for one article.
-public struct DedupResult: Sendable, Codable, Equatable {
-    public var articleID: Int64
-    public var status: DedupStatus
-    public var clusterID: Int64
-    public var duplicateOf: Int64?
-    public var similarity: Double?
-    public var containment: Double?
-    /// `resemblance`, `containment`, or for exact duplicates what matched: `text`, `url`, `guid`.
-    public var matchKind: String?
-}
-
 /// A stored article, as `winnowctl show` prints it.
 public struct ArticleDetail: Sendable, Codable {
     public var id: Int64
@@ -149,22 +117,6 @@ public struct DuplicateCluster: Sendable, Codable {
     public var clusterID: Int64
     public var canonicalArticleID: Int64
     public var members: [Member]
-}
-
-/// Which article of a cluster is its canonical one.
-public struct CanonicalPolicy: Sendable, Equatable {
-    public enum Rule: String, Sendable, Codable, CaseIterable {
-        case earliest
-        case longest
-    }
-    public var rule: Rule
-    /// Feeds whose articles are preferred as canonical, most preferred first (by name).
-    public var preferredFeeds: [String]
-
-    public init(rule: Rule = .earliest, preferredFeeds: [String] = []) {
-        self.rule = rule
-        self.preferredFeeds = preferredFeeds
-    }
 }
 
 /// Why the store refused.

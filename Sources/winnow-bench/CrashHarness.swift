@@ -93,30 +93,21 @@ struct CrashHarness: ParsableCommand {
         guard finish.terminationStatus == 0 else { throw ValidationError("the clean run after the kills failed (status \(finish.terminationStatus))") }
 
         let store = try ArticleStore.openReadOnly(path: database)
-        let migrations = try store.scalar("SELECT count(*) FROM grdb_migrations")
+        let migrations = try store.migrationCount()
         var landed: [String: Int] = [:]
         for moment in moments { landed[moment.describe(of: migrations), default: 0] += 1 }
         for (moment, count) in landed.sorted(by: { $0.key < $1.key }) { print("    \(moment): \(count)") }
         let counts = try store.counts()
         let expected = published * feeds
         let copies = (0..<feeds).filter { $0 % 3 == 2 }.count * published
-        var failures: [String] = []
+        let report = try store.consistencyReport()
+        var failures = report.problems(bands: Deduplicator().banding.bands)
         func check(_ ok: Bool, _ what: String) { if !ok { failures.append(what) } }
-        check(try store.integrityCheck() == "ok", "PRAGMA integrity_check is not ok")
         check(counts.raw == expected, "stage 1 holds \(counts.raw) items; the server published \(expected)")
-        check(try store.scalar("SELECT count(DISTINCT feed_id || '/' || guid) FROM raw_items") == expected, "some published item is missing or stored twice")
+        check(report.distinctItems == expected, "some published item is missing or stored twice")
         check(counts.clean == expected && counts.articles == expected, "stages 2 and 3 hold \(counts.clean) and \(counts.articles) of \(expected)")
-        check(try store.scalar("SELECT count(*) FROM clean_articles c LEFT JOIN raw_items r ON r.id = c.raw_item_id WHERE r.id IS NULL") == 0, "a stage-2 row has no stage-1 row")
-        check(try store.scalar("SELECT count(*) FROM articles a LEFT JOIN clean_articles c ON c.id = a.clean_article_id WHERE c.id IS NULL") == 0, "an article has no stage-2 row")
-        check(try store.scalar("SELECT count(*) FROM articles a LEFT JOIN clusters c ON c.id = a.cluster_id WHERE c.id IS NULL") == 0, "an article points at a missing cluster")
-        check(try store.scalar("SELECT count(*) FROM clusters c LEFT JOIN articles a ON a.id = c.canonical_article_id WHERE a.id IS NULL") == 0, "a cluster points at a missing canonical article")
-        check(try store.scalar("SELECT count(*) FROM clusters c WHERE c.size != (SELECT count(*) FROM articles a WHERE a.cluster_id = c.id)") == 0, "a cluster's size disagrees with its members")
-        check(try store.scalar("SELECT count(*) FROM signatures s LEFT JOIN articles a ON a.id = s.article_id WHERE a.id IS NULL") == 0, "a signature has no article")
-        check(try store.bucketRowCount() == store.scalar("SELECT count(*) FROM signatures") * Deduplicator().banding.bands,
-              "the LSH tables do not hold one row a band for every signature")
-        check(try store.scalar("SELECT count(*) FROM clean_queue") + store.scalar("SELECT count(*) FROM dedup_queue") == 0, "work is left in the stage queues")
-        check(try store.countsAreConsistent(), "the maintained counts disagree with the rows")
-        let pairs = try store.scalar(Self.copiesInTheirOriginalsCluster)
+        check(report.queued == 0, "work is left in the stage queues")
+        let pairs = try store.copiesInTheirOriginalsCluster(guidPrefix: "copy:")
         check(pairs == copies, "\(pairs) of \(copies) republished copies are in their original's cluster")
         check(counts.duplicates == copies, "\(counts.duplicates) duplicates found; \(copies) copies were published")
 
@@ -152,13 +143,13 @@ struct CrashHarness: ParsableCommand {
             kill(daemon.processIdentifier, SIGKILL)
             daemon.waitUntilExit()
             let before = FileManager.default.fileExists(atPath: database)
-                ? ((try? ArticleStore.openReadOnly(path: database).scalar("SELECT count(*) FROM grdb_migrations")) ?? 0) : -1
+                ? ((try? ArticleStore.openReadOnly(path: database).migrationCount()) ?? 0) : -1
             applied[before, default: 0] += 1
             let store = try ArticleStore.open(path: database)  // finishes the migrations
             guard try store.integrityCheck() == "ok", try store.countsAreConsistent() else {
                 throw ValidationError("first start \(round): the database killed with \(before) migrations committed is damaged: \(database)")
             }
-            total = try store.scalar("SELECT count(*) FROM grdb_migrations")
+            total = try store.migrationCount()
             try? FileManager.default.removeItem(at: fresh)
         }
         let spread = applied.sorted { $0.key < $1.key }.map { $0.key < 0 ? "no database file yet: \($0.value)" : "\($0.key) of \(total) committed: \($0.value)" }
@@ -186,18 +177,9 @@ struct CrashHarness: ParsableCommand {
     static func moment(database: String, fetching: Bool) -> Moment {
         guard FileManager.default.fileExists(atPath: database) else { return .noDatabase }
         let store = try? ArticleStore.openReadOnly(path: database)
-        let applied = (try? store?.scalar("SELECT count(*) FROM grdb_migrations")) ?? 0
+        let applied = (try? store?.migrationCount()) ?? 0
         let counts = try? store?.counts()
         return .state(migrationsApplied: applied, fetching: fetching, pendingClean: (counts?.pendingClean ?? 0) > 0,
                       pendingDedup: (counts?.pendingDedup ?? 0) > 0)
     }
-
-    /// Republished copies whose article shares its original's cluster (a copy's guid is "copy:" + the original's).
-    static let copiesInTheirOriginalsCluster = """
-        SELECT count(*) FROM raw_items c
-        JOIN raw_items o ON o.guid = substr(c.guid, 6)
-        JOIN clean_articles cc ON cc.raw_item_id = c.id JOIN articles ca ON ca.clean_article_id = cc.id
-        JOIN clean_articles oc ON oc.raw_item_id = o.id JOIN articles oa ON oa.clean_article_id = oc.id
-        WHERE c.guid LIKE 'copy:%' AND ca.cluster_id = oa.cluster_id
-        """
 }

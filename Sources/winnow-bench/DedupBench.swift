@@ -219,7 +219,7 @@ struct DedupBench: ParsableCommand {
             let batch = try store.pendingDedup(limit: commitEvery)
             reading += seconds(since: readStart)
             if batch.isEmpty { break }
-            let results = try store.deduplicate(batch, with: dedup)
+            let results = try DedupStage(deduplicator: dedup).run(batch, in: store)
             done += results.count
             duplicates += results.filter { $0.status != .new }.count
         }

@@ -44,7 +44,7 @@ struct DedupScaleBench: ParsableCommand {
             while true {
                 let batch = try store.pendingDedup(limit: 5_000)
                 if batch.isEmpty { break }
-                _ = try store.deduplicate(batch, with: dedup)
+                _ = try DedupStage(deduplicator: dedup).run(batch, in: store)
             }
             have += count
             if seconds(since: lastReport) > 10 {
@@ -58,7 +58,7 @@ struct DedupScaleBench: ParsableCommand {
         // The first lookup of a process reads every stored key (lsh_buckets and the runs) into the
         // writer's filters (as winnowd's first stage-3 batch does); it is reported apart from the probes.
         let warmStart = DispatchTime.now()
-        if let first = try store.cleanArticle(id: 1) { _ = try store.match(first, with: dedup) }
+        if let first = try store.cleanArticle(id: 1) { _ = try DedupStage(deduplicator: dedup).match(first, in: store) }
         print("first lookup (builds the filters of the stored keys): \(format(seconds(since: warmStart), 2)) s")
 
         // Probes: half new articles (from a seed the fill never uses), half edited copies of indexed
@@ -74,10 +74,10 @@ struct DedupScaleBench: ParsableCommand {
             _ = try store.saveClean(raw.map { ($0.id, CleanedDocument(title: nil, author: nil, text: text, removed: []), dedup.textHash(text)) })
             let article = try store.pendingDedup(limit: 1)[0]
             let queryStart = DispatchTime.now()
-            _ = try store.match(article, with: dedup)
+            _ = try DedupStage(deduplicator: dedup).match(article, in: store)
             queries.append(seconds(since: queryStart) * 1000)
             let start = DispatchTime.now()
-            let result = try store.deduplicate(article, with: dedup)
+            let result = try DedupStage(deduplicator: dedup).run([article], in: store)[0]
             latencies.append(seconds(since: start) * 1000)
             if result.status != .new { if p % 2 == 0 { falseMatches += 1 } else { found += 1 } }
         }

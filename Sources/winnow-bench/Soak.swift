@@ -104,6 +104,7 @@ struct Soak: ParsableCommand {
 
         let store = try ArticleStore.openReadOnly(path: database)
         let counts = try store.counts()
+        let report = try store.consistencyReport()
         let expected = publishedPerFeed.reduce(0, +)
         let copies = (0..<feedCount).filter { $0 % 5 == 4 }.reduce(0) { $0 + min(publishedPerFeed[$1], publishedPerFeed[$1 - 1]) }
         let warm = samples.filter { $0.minute >= minutes * 0.2 }.map(\.rss)
@@ -112,11 +113,11 @@ struct Soak: ParsableCommand {
         if let low = warm.min(), let high = warm.max(), let first = warm.first, let last = warm.last {
             print("memory after warm-up (from minute \(format(minutes * 0.2, 1))): \(format(low, 1))-\(format(high, 1)) MB, first \(format(first, 1)) MB, last \(format(last, 1)) MB")
         }
-        print("items: \(counts.raw) stored, \(expected) published (lost: \(max(0, expected - counts.raw)), stored twice: \(try store.scalar("SELECT count(*) - count(DISTINCT feed_id || '/' || guid) FROM raw_items"))); \(counts.articles) articles, \(counts.duplicates) duplicates (copies published: \(copies))")
+        print("items: \(counts.raw) stored, \(expected) published (lost: \(max(0, expected - counts.raw)), stored twice: \(report.items - report.distinctItems)); \(counts.articles) articles, \(counts.duplicates) duplicates (copies published: \(copies))")
         print("requests served: \(requestsPerFeed.withLock { $0.reduce(0, +) })")
         print("fetch errors by class (fetch_log):")
         for (errorClass, n) in try store.fetchErrors().sorted(by: { $0.key < $1.key }) { print("  \(errorClass): \(n)") }
-        print("  postponed (host resting after a 429; not fetched): \(try store.scalar("SELECT count(*) FROM fetch_log WHERE http_status = 429"))")
+        print("  postponed (host resting after a 429; not fetched): \(try store.fetchCount(httpStatus: 429))")
         print("integrity_check: \(try store.integrityCheck()); maintained counts consistent: \(try store.countsAreConsistent())")
     }
 

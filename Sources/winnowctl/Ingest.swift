@@ -55,7 +55,7 @@ struct Ingest: ParsableCommand {
             let item = FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: text)
             let (cleanID, document) = try stages.clean(try store.addLocalItem(item))
             guard let pending = try store.cleanArticle(id: cleanID) else { continue }
-            let result = try store.deduplicate(pending, with: deduplicator, policy: configuration?.canonical ?? CanonicalPolicy())
+            let result = try DedupStage(deduplicator: deduplicator, policy: configuration?.canonical ?? CanonicalPolicy()).run([pending], in: store)[0]
             outputs.append(Output(file: file, articleID: result.articleID, status: result.status.rawValue, clusterID: result.clusterID,
                                   duplicateOf: result.duplicateOf, similarity: result.similarity, title: document.title,
                                   removed: document.removed))

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 import WinnowPipeline
-import WinnowStore
+@testable import WinnowStore
 import WinnowTestSupport
 #if canImport(Glibc)
 import Glibc

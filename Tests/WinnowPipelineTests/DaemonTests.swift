@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
-import WinnowStore
+@testable import WinnowStore
 import WinnowTestSupport
 #if canImport(Glibc)
 import Glibc

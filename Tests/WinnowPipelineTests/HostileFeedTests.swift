@@ -4,7 +4,7 @@ import Testing
 import WinnowClean
 import WinnowDedup
 import WinnowFetch
-import WinnowStore
+@testable import WinnowStore
 import WinnowTestSupport
 @testable import WinnowPipeline
 

@@ -4,7 +4,7 @@ import Synchronization
 import Testing
 @testable import WinnowPipeline
 import WinnowFetch
-import WinnowStore
+@testable import WinnowStore
 import WinnowTestSupport
 
 /// A poller over a real fetcher with short timeouts, logging nowhere.

@@ -370,3 +370,20 @@ import GRDB
         #expect(try store.countsAreConsistent())
     }
 }
+
+/// The dedup stage against this store, one article or one batch at a time, as the tests call it.
+extension ArticleStore {
+    func deduplicate(_ article: CleanArticle, with dedup: Deduplicator, policy: CanonicalPolicy = CanonicalPolicy(),
+                     at time: Double = Date().timeIntervalSince1970) throws -> DedupResult {
+        try DedupStage(deduplicator: dedup, policy: policy).run([article], in: self, at: time)[0]
+    }
+
+    func deduplicate(_ articles: [CleanArticle], with dedup: Deduplicator, policy: CanonicalPolicy = CanonicalPolicy(),
+                     at time: Double = Date().timeIntervalSince1970) throws -> [DedupResult] {
+        try DedupStage(deduplicator: dedup, policy: policy).run(articles, in: self, at: time)
+    }
+
+    func match(_ article: CleanArticle, with dedup: Deduplicator) throws -> DedupResult {
+        try DedupStage(deduplicator: dedup).match(article, in: self)
+    }
+}

@@ -1,0 +1,139 @@
+import Foundation
+
+/// Stage 3: decides each cleaned article's verdict (new, duplicate, exact duplicate; its cluster and
+/// the cluster's canonical article) and has the store keep it. Every decision is made here, against
+/// the narrow `DedupStore` protocol, so each store holds only storage: the SQLite store and an
+/// in-memory one in the tests give the same verdicts on the same articles.
+public struct DedupStage: Sendable {
+    public let deduplicator: Deduplicator
+    public let policy: CanonicalPolicy
+
+    public init(deduplicator: Deduplicator, policy: CanonicalPolicy = CanonicalPolicy()) {
+        self.deduplicator = deduplicator
+        self.policy = policy
+    }
+
+    /// Moves a batch of articles to stage 3 in one transaction (all or none of the batch): exact
+    /// duplicates first (same text hash, URL or guid), else MinHash signature, LSH candidates verified by
+    /// estimated similarity and containment, and the best match's cluster joined. Articles of the batch
+    /// find each other as if stored one at a time.
+    ///
+    /// Signatures are the expensive part, and need no store: another core computes them a slice ahead
+    /// of the transaction, which waits only for the first slice, and each slice's bucket rows are read
+    /// in one sorted pass (`prefetch`).
+    public func run<Store: DedupStore>(_ articles: [CleanArticle], in store: Store,
+                                       at time: Double = Date().timeIntervalSince1970) throws -> [DedupResult] {
+        let fingerprints = FingerprintSlices(articles, with: deduplicator)
+        return try store.withDedupTransaction(at: time) { transaction in
+            let preferred = try feedRanks(transaction)
+            var results: [DedupResult] = []
+            results.reserveCapacity(articles.count)
+            for slice in fingerprints.slices.indices {
+                let ready = fingerprints.wait(slice)
+                try transaction.prefetch(keys: ready.flatMap { $0.keys })
+                for (i, prepared) in zip(fingerprints.slices[slice], ready) {
+                    results.append(try decideAndStore(articles[i], fingerprint: prepared.fingerprint, keys: prepared.keys,
+                                                    in: &transaction, preferred: preferred))
+                }
+            }
+            return results
+        }
+    }
+
+    /// What `run` would decide for an article, without writing anything (for tools, and for measuring
+    /// the query alone). The cluster id is the one the article would join, 0 for a new one.
+    public func match<Store: DedupStore>(_ article: CleanArticle, in store: Store) throws -> DedupResult {
+        let fingerprint = deduplicator.fingerprint(of: article.text)
+        let keys = fingerprint.map { deduplicator.bucketKeys($0.signature) } ?? []
+        return try store.withDedupReadTransaction { transaction in
+            try transaction.prefetch(keys: keys)
+            var (result, cluster) = try verdict(for: article, fingerprint: fingerprint, keys: keys, in: transaction)
+            result.clusterID = cluster ?? 0
+            return result
+        }
+    }
+
+    /// Decides one article and stores it within the batch's transaction.
+    func decideAndStore<Transaction: DedupTransaction>(_ article: CleanArticle, fingerprint: Fingerprint?, keys: [Int64],
+                                                      in transaction: inout Transaction, preferred: [Int64: Int]) throws -> DedupResult {
+        let (verdict, cluster) = try verdict(for: article, fingerprint: fingerprint, keys: keys, in: transaction)
+        var becomesCanonical = false
+        if let cluster {
+            becomesCanonical = try replacesCanonical(article, current: transaction.canonicalArticle(cluster: cluster), preferred: preferred)
+        }
+        // Exact duplicates add nothing to the index: their signature equals their original's.
+        let indexed = verdict.status != .exactDuplicate ? fingerprint : nil
+        return try transaction.insert(article, verdict: verdict, cluster: cluster, becomesCanonical: becomesCanonical,
+                                      signature: indexed?.signature, keys: indexed == nil ? [] : keys)
+    }
+
+    /// The read half of dedup: exact duplicates first, then LSH candidates verified. Returns the verdict
+    /// (article and cluster ids still 0) and the cluster to join (nil: a new one).
+    public func verdict<Transaction: DedupTransaction>(for article: CleanArticle, fingerprint: Fingerprint?, keys: [Int64],
+                                                       in transaction: Transaction) throws -> (DedupResult, cluster: Int64?) {
+        var result = DedupResult(articleID: 0, status: .new, clusterID: 0)
+        // Exact duplicates: same normalized text, same article URL, or the same guid from another feed;
+        // the earliest such article, by text before URL before guid when one article matches more ways.
+        var exact: (found: StoredArticle, kind: String)?
+        func consider(_ found: StoredArticle?, _ kind: String) {
+            guard let found, exact.map({ found.id < $0.found.id }) ?? true else { return }
+            exact = (found, kind)
+        }
+        consider(try transaction.earliestArticle(textHash: article.textHash), "text")
+        if let url = article.url { consider(try transaction.earliestArticle(url: url), "url") }
+        if let guid = Self.globallyUnique(article.guid) {
+            consider(try transaction.earliestArticle(guid: guid, notFromFeed: article.feedID), "guid")
+        }
+        if let exact {
+            result.status = .exactDuplicate
+            result.duplicateOf = exact.found.id
+            result.similarity = 1
+            result.matchKind = exact.kind
+            return (result, exact.found.clusterID)
+        }
+        guard let fingerprint, !keys.isEmpty else { return (result, nil) }
+        var found: [(id: Int64, signature: Signature)] = []
+        for id in try transaction.candidates(keys: keys) {
+            if let signature = try transaction.signature(articleID: id) { found.append((id, signature)) }
+        }
+        // Exact verification reads the candidate's cleaned text; only candidates the estimate cannot rule out get here.
+        let best = try deduplicator.bestMatch(for: fingerprint, among: found) { id in
+            try transaction.text(articleID: id).map(deduplicator.shingleSet)
+        }
+        guard let best else { return (result, nil) }
+        result.status = .duplicate
+        result.duplicateOf = best.id
+        result.similarity = best.similarity
+        result.containment = best.containment
+        result.matchKind = best.kind.rawValue
+        return (result, try transaction.clusterID(articleID: best.id))
+    }
+
+    /// Keeps one canonical article per cluster: a preferred feed's article first, then the earliest
+    /// (the default) or the longest. Cluster ids never change.
+    func replacesCanonical(_ article: CleanArticle, current: CanonicalCandidate?, preferred: [Int64: Int]) -> Bool {
+        guard let current else { return true }
+        let currentRank = preferred[current.feedID] ?? Int.max
+        let newRank = preferred[article.feedID] ?? Int.max
+        if newRank != currentRank { return newRank < currentRank }
+        return policy.rule == .longest && article.text.utf8.count > current.length
+    }
+
+    /// The preferred feeds' ids, most preferred first (rank 0).
+    func feedRanks<Transaction: DedupTransaction>(_ transaction: Transaction) throws -> [Int64: Int] {
+        guard !policy.preferredFeeds.isEmpty else { return [:] }
+        let ids = try transaction.feedIDs(named: policy.preferredFeeds)
+        var ranks: [Int64: Int] = [:]
+        for (rank, name) in policy.preferredFeeds.enumerated() {
+            if let id = ids[name], ranks[id] == nil { ranks[id] = rank }
+        }
+        return ranks
+    }
+
+    /// A guid that names the article everywhere (a URL, a tag: or urn: URI). Short guids such as "123"
+    /// are unique only within their feed and must never match across feeds; the store keeps only these.
+    public static func globallyUnique(_ guid: String) -> String? {
+        let lower = guid.lowercased()
+        return lower.contains("://") || lower.hasPrefix("tag:") || lower.hasPrefix("urn:") ? guid : nil
+    }
+}

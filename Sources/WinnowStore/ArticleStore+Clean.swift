@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import WinnowClean
+import WinnowDedup
+import WinnowFeeds
+
+extension ArticleStore {
+    // MARK: Stage 2
+
+    /// Stage-1 items not yet cleaned, oldest first.
+    public func pendingClean(limit: Int = 100) throws -> [RawItem] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.* FROM clean_queue q JOIN raw_items r ON r.id = q.raw_item_id ORDER BY q.raw_item_id LIMIT ?
+                """, arguments: [limit]).map { row in
+                let published: Double? = row["published_at"]
+                return RawItem(id: row["id"], feedID: row["feed_id"], item: FeedItem(
+                    guid: row["guid"], link: row["link"], title: row["title"], author: row["author"],
+                    published: published.map { Date(timeIntervalSince1970: $0) }, publishedRaw: row["published_raw"],
+                    summary: row["summary"], content: row["content"]))
+            }
+        }
+    }
+
+    /// Moves one item to stage 2.
+    @discardableResult
+    public func saveClean(rawItemID: Int64, document: CleanedDocument, textHash: String, at time: Double = Date().timeIntervalSince1970) throws -> Int64 {
+        try saveClean([(rawItemID, document, textHash)], at: time)[0]
+    }
+
+    /// Moves a batch of items to stage 2 in one transaction; returns the new ids in order.
+    public func saveClean(_ batch: [(rawItemID: Int64, document: CleanedDocument, textHash: String)],
+                          at time: Double = Date().timeIntervalSince1970) throws -> [Int64] {
+        let encoder = JSONEncoder()
+        let rows = try batch.map { ($0.rawItemID, $0.document, $0.textHash, String(decoding: try encoder.encode($0.document.removed), as: UTF8.self)) }
+        return try db.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO clean_articles (raw_item_id, title, author, text, text_hash, removed_json, cleaned_at, published_at, canonical_url)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            let dequeue = try db.cachedStatement(sql: "DELETE FROM clean_queue WHERE raw_item_id = ?")
+            let enqueue = try db.cachedStatement(sql: "INSERT INTO dedup_queue (clean_article_id) VALUES (?)")
+            let ids = try rows.map { rawID, document, hash, removed in
+                try insert.execute(arguments: [rawID, document.title, document.author, document.text, hash, removed, time,
+                                               document.publishedAt?.timeIntervalSince1970, document.canonicalURL])
+                let id = db.lastInsertedRowID
+                try dequeue.execute(arguments: [rawID])
+                try enqueue.execute(arguments: [id])
+                return id
+            }
+            try Self.count(db, "clean", by: ids.count)
+            return ids
+        }
+    }
+
+    /// Counts each line once more for its source (one article's short paragraphs), in one transaction.
+    public func observeLines(_ observations: [(source: String, lines: [String])], at time: Double = Date().timeIntervalSince1970) throws {
+        guard observations.contains(where: { !$0.lines.isEmpty }) else { return }
+        try db.write { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO learned_lines (source, line, articles, first_seen, last_seen) VALUES (?, ?, 1, ?, ?)
+                ON CONFLICT (source, line) DO UPDATE SET articles = articles + 1, last_seen = excluded.last_seen
+                """)
+            for (source, lines) in observations {
+                for line in lines { try upsert.execute(arguments: [source, line, time, time]) }
+            }
+        }
+    }
+
+    /// The lines seen in at least `minCount` articles of each source.
+    public func learnedLines(sources: Set<String>, minCount: Int) throws -> [String: Set<String>] {
+        guard minCount > 0, !sources.isEmpty else { return [:] }
+        return try db.read { db in
+            var result: [String: Set<String>] = [:]
+            for source in sources {
+                let lines = try String.fetchAll(db, sql: "SELECT line FROM learned_lines WHERE source = ? AND articles >= ?",
+                                                arguments: [source, minCount])
+                if !lines.isEmpty { result[source] = Set(lines) }
+            }
+            return result
+        }
+    }
+
+    /// The removals recorded for a cleaned article.
+    public func removals(cleanArticleID: Int64) throws -> [Removal] {
+        let json = try db.read { try String.fetchOne($0, sql: "SELECT removed_json FROM clean_articles WHERE id = ?", arguments: [cleanArticleID]) }
+        guard let json else { return [] }
+        return try JSONDecoder().decode([Removal].self, from: Data(json.utf8))
+    }
+}
