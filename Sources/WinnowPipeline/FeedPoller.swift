@@ -7,12 +7,14 @@ import WinnowStore
 /// Polls one feed: fetch (conditional), parse, and record outcome and items in one transaction.
 /// A broken feed marks that feed (its error, backoff and fetch_log row); it never throws to the daemon.
 public struct FeedPoller: Sendable {
-    let fetcher: Fetcher
+    let source: FeedSource
     let store: ArticleStore
     let logger: Logger
 
+    var fetcher: Fetcher { source.fetcher }
+
     public init(fetcher: Fetcher, store: ArticleStore, logger: Logger) {
-        self.fetcher = fetcher
+        self.source = FeedSource(fetcher: fetcher)
         self.store = store
         self.logger = logger
     }
@@ -35,34 +37,51 @@ public struct FeedPoller: Sendable {
     @discardableResult
     func poll(_ feed: FeedState, options: PollOptions, gate: HostGate?, recorder: OutcomeRecorder? = nil) async -> Int {
         let host = HostGate.key(for: feed.url)
-        let gate = feed.url.hasPrefix("file:") ? nil : gate
+        let gate = FeedSource.isLocal(feed.url) ? nil : gate
         if let gate, let until = await gate.enter(host) {
-            do {
-                try store.postpone(feedID: feed.id, until: until)
-                logger.info("feed postponed: its host asked for a rest", metadata: [
-                    "feed.name": "\(feed.name)", "feed.host": "\(host)", "feed.next_fetch_in_s": .stringConvertible(Int(until - Date().timeIntervalSince1970)),
-                ])
-            } catch {
-                logger.error("could not postpone the feed; it is polled again next cycle", metadata: ["feed.name": "\(feed.name)", "error": "\(error)"])
-            }
+            postpone(feed, host: host, until: until)
             return 0
         }
         let started = Date().timeIntervalSince1970
-        var (outcome, hints) = await fetchAndParse(feed, startedAt: started)
+        let fetched = await source.fetch(feed.url, etag: feed.etag, lastModified: feed.lastModified)
+        var (outcome, hints) = parse(fetched, of: feed, startedAt: started)
         outcome.durationMS = Int((Date().timeIntervalSince1970 - started) * 1000)
         await gate?.leave(host, status: outcome.httpStatus, retryAfter: hints.retryAfter)
         if options.fullText, outcome.succeeded, !outcome.items.isEmpty {
             outcome.items = await withFullText(outcome.items, of: feed, options: options, gate: gate)
         }
+        outcome.nextFetchAt = nextPoll(feed, outcome, hints: hints, options: options, startedAt: started)
+        return await record(feed, outcome, recorder: recorder)
+    }
+
+    /// Moves the feed's next poll out while its host rests; nothing is fetched and no error counted.
+    func postpone(_ feed: FeedState, host: String, until: Double) {
+        do {
+            try store.postpone(feedID: feed.id, until: until)
+            logger.info("feed postponed: its host asked for a rest", metadata: [
+                "feed.name": "\(feed.name)", "feed.host": "\(host)", "feed.next_fetch_in_s": .stringConvertible(Int(until - Date().timeIntervalSince1970)),
+            ])
+        } catch {
+            logger.error("could not postpone the feed; it is polled again next cycle", metadata: ["feed.name": "\(feed.name)", "error": "\(error)"])
+        }
+    }
+
+    /// When the feed is polled next: its interval (or the one its publishing rate suggests), the
+    /// server's hints, and backoff after errors.
+    func nextPoll(_ feed: FeedState, _ outcome: FetchOutcome, hints: PollSchedule.Hints, options: PollOptions, startedAt: Double) -> Double {
         var interval = options.interval
         if let bounds = options.adaptive, outcome.succeeded {
             // The stored items' times and this response's: a 304 is judged by what was seen before.
             let stored = (try? store.publishingTimes(feedID: feed.id, limit: PollSchedule.rateSample)) ?? []
             let times = stored + outcome.items.compactMap { $0.published?.timeIntervalSince1970 }
-            interval = PollSchedule.adaptiveInterval(publishedAt: times, now: started, bounds: bounds) ?? interval
+            interval = PollSchedule.adaptiveInterval(publishedAt: times, now: startedAt, bounds: bounds) ?? interval
         }
-        outcome.nextFetchAt = PollSchedule.next(after: started, interval: interval, succeeded: outcome.succeeded,
-                                                consecutiveErrors: feed.consecutiveErrors + 1, hints: hints)
+        return PollSchedule.next(after: startedAt, interval: interval, succeeded: outcome.succeeded,
+                                 consecutiveErrors: feed.consecutiveErrors + 1, hints: hints)
+    }
+
+    /// Records the outcome with its items: in the recorder's next batch, or now (then returns the new items).
+    func record(_ feed: FeedState, _ outcome: FetchOutcome, recorder: OutcomeRecorder?) async -> Int {
         if let recorder {
             await recorder.add(feed, outcome)
             return 0
@@ -146,7 +165,9 @@ public struct FeedPoller: Sendable {
         await gate?.leave(host, status: try? result.get().status, retryAfter: nil)
         do {
             let response = try result.get()
-            guard response.isSuccess else { throw FetchError.transport(code: response.status, message: "HTTP \(response.status)") }
+            guard response.isSuccess else {
+                throw FetchFailure(errorClass: "http-\(response.status / 100)xx", message: "HTTP \(response.status) from \(url)")
+            }
             return String(data: response.body, encoding: .utf8) ?? String(decoding: response.body, as: UTF8.self)
         } catch {
             logger.notice("article page not fetched; the feed's text is kept", metadata: [
@@ -156,78 +177,28 @@ public struct FeedPoller: Sendable {
         }
     }
 
-    /// The fetch's outcome, and what its response and feed ask of the scheduler.
-    func fetchAndParse(_ feed: FeedState, startedAt: Double) async -> (FetchOutcome, PollSchedule.Hints) {
-        var outcome = FetchOutcome(startedAt: startedAt, durationMS: 0, httpStatus: nil, bytes: 0, nextFetchAt: 0)
-        var hints = PollSchedule.Hints()
-        let body: Data
-        // For the encoding decision and relative links.
-        var contentType: String?, baseURL = feed.url, contentLocation: String?
-        if feed.url.hasPrefix("file:") {
-            // Local feeds named by the configuration (the bundled samples): the file's modification time
-            // plays the part of Last-Modified.
-            let path = URL(string: feed.url)?.path ?? String(feed.url.dropFirst(7))
-            guard let attributes = try? FileManager.default.attributesOfItem(atPath: path) else {
-                outcome.errorClass = "file"
-                outcome.error = "cannot read \(path): check the path in the feed's url"
-                return (outcome, hints)
-            }
-            let modified = (attributes[.modificationDate] as? Date).map { String($0.timeIntervalSince1970) }
-            if let modified, modified == feed.lastModified {
-                outcome.httpStatus = 304
-                return (outcome, hints)
-            }
-            // The cap is checked before reading, so an oversized file is never loaded.
-            guard ((attributes[.size] as? NSNumber)?.intValue ?? 0) <= fetcher.limits.maxBodyBytes else {
-                outcome.errorClass = "too-large"
-                outcome.error = FetchError.bodyTooLarge(limit: fetcher.limits.maxBodyBytes).description
-                return (outcome, hints)
-            }
-            guard let data = FileManager.default.contents(atPath: path) else {
-                outcome.errorClass = "file"
-                outcome.error = "cannot read \(path): check the file's permissions"
-                return (outcome, hints)
-            }
-            outcome.httpStatus = 200
-            outcome.lastModified = modified
-            body = data
-        } else {
-            do {
-                let response = try await fetcher.fetch(FetchRequest(url: feed.url, etag: feed.etag, lastModified: feed.lastModified))
-                outcome.httpStatus = response.status
-                outcome.bytes = response.body.count
-                hints = PollSchedule.hints(headers: response.headers, now: startedAt)
-                if response.isNotModified { return (outcome, hints) }
-                guard response.isSuccess else {
-                    outcome.errorClass = "http-\(response.status / 100)xx"
-                    outcome.error = "HTTP \(response.status) from \(response.effectiveURL)"
-                    return (outcome, hints)
-                }
-                outcome.etag = response.etag
-                outcome.lastModified = response.lastModified
-                if let moved = response.permanentURL {
-                    outcome.newURL = moved
-                    logger.notice("feed moved permanently; polling its new URL from now on", metadata: [
-                        "feed.name": "\(feed.name)", "feed.url": "\(feed.url)", "feed.new_url": "\(moved)",
-                    ])
-                }
-                body = response.body
-                contentType = response.contentType
-                baseURL = response.effectiveURL
-                contentLocation = response.headers["content-location"]
-            } catch let error as FetchError {
-                outcome.errorClass = error.errorClass
-                outcome.error = error.description
-                return (outcome, hints)
-            } catch {
-                outcome.errorClass = "transport"
-                outcome.error = "\(error)"
-                return (outcome, hints)
-            }
+    /// The fetch as an outcome to record, with its items parsed, and what the response and the feed ask
+    /// of the scheduler.
+    func parse(_ fetched: FeedFetch, of feed: FeedState, startedAt: Double) -> (FetchOutcome, PollSchedule.Hints) {
+        var outcome = FetchOutcome(startedAt: startedAt, durationMS: 0, httpStatus: fetched.status, bytes: fetched.bytes, nextFetchAt: 0)
+        var hints = fetched.headers.isEmpty ? PollSchedule.Hints() : PollSchedule.hints(headers: fetched.headers, now: startedAt)
+        if let failure = fetched.failure {
+            outcome.errorClass = failure.errorClass
+            outcome.error = failure.message
+            return (outcome, hints)
+        }
+        guard let body = fetched.body else { return (outcome, hints) }  // 304: nothing new
+        outcome.etag = fetched.etag
+        outcome.lastModified = fetched.lastModified
+        if let moved = fetched.permanentURL {
+            outcome.newURL = moved
+            logger.notice("feed moved permanently; polling its new URL from now on", metadata: [
+                "feed.name": "\(feed.name)", "feed.url": "\(feed.url)", "feed.new_url": "\(moved)",
+            ])
         }
         outcome.bytes = body.count
         do {
-            let result = try FeedParser.parse(body, contentType: contentType, url: baseURL, contentLocation: contentLocation)
+            let result = try FeedParser.parse(body, contentType: fetched.contentType, url: fetched.baseURL, contentLocation: fetched.contentLocation)
             outcome.items = result.feed.items
             hints.ttl = result.feed.ttlMinutes.map { Double(max(0, $0)) * 60 }
             hints.skipHours = result.feed.skipHours
