@@ -21,9 +21,9 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Stage modules: know nothing of each other nor of the store.
-        .target(name: "WinnowFeeds"),
+        .target(name: "WinnowFeeds", exclude: ["generate-html-entities.py"]),
         .target(name: "WinnowFetch", dependencies: ["CCurl"]),
-        .target(name: "WinnowClean"),
+        .target(name: "WinnowClean", exclude: ["generate-entity-table.py"]),
         .target(name: "WinnowDedup"),
 
         // The only module that speaks SQL.
