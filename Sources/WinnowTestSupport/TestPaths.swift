@@ -2,7 +2,7 @@ import Foundation
 
 /// Where tests find the repository, the shared corpora and the built binaries.
 public enum TestPaths {
-    /// The repository root (this file is Tests/WinnowTestSupport/TestPaths.swift).
+    /// The repository root (this file is Sources/WinnowTestSupport/TestPaths.swift).
     public static let repository: URL = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
