@@ -13,10 +13,25 @@ public enum TestPaths {
     /// ../shared beside the repository: seeds and corpora are read in place, never copied.
     public static let shared: URL = repository.deletingLastPathComponent().appendingPathComponent("shared")
 
-    public static var seeds: [URL] {
-        let folder = shared.appendingPathComponent("seeds")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-        return names.filter { $0.hasSuffix(".txt") }.sorted().map { folder.appendingPathComponent($0) }
+    /// `../shared/<relative>` (a file or a folder), or an error that names the missing path and what to
+    /// do: a test that needs the shared data fails with that one message instead of an empty list.
+    public static func requireShared(_ relative: String) throws -> URL {
+        let url = shared.appendingPathComponent(relative)
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            let what = FileManager.default.fileExists(atPath: shared.path) ? url.path : shared.path
+            throw TestSupportError("\(what) is missing: the tests read ../shared (seeds/ and corpus/) beside the checkout "
+                + "(\(repository.path)), in place; put the shared folder (or a link to it) at \(shared.path)")
+        }
+        return url
+    }
+
+    /// The seed articles, ../shared/seeds/*.txt in name order; throws naming the folder when it is
+    /// missing or holds none.
+    public static func seeds() throws -> [URL] {
+        let folder = try requireShared("seeds")
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".txt") }.sorted()
+        guard !names.isEmpty else { throw TestSupportError("\(folder.path) holds no .txt seed articles") }
+        return names.map { folder.appendingPathComponent($0) }
     }
 
     /// A built executable of this package (`make test` builds them before the tests run).

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import WinnowFeeds
+import WinnowTestSupport
 
 func fixture(_ name: String) throws -> Data {
     let url = try #require(Bundle.module.url(forResource: "Fixtures/\(name)", withExtension: nil))
@@ -98,8 +99,7 @@ func fixture(_ name: String) throws -> Data {
     /// read by the reader of its format (as feedparser's own test calls `_parse_date_<format>`); the
     /// reader chain (`FeedDate.parse`) reads every one that has a value.
     @Test func feedparserDatesGiveTheirUTCValues() throws {
-        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus/feedparser/dates.jsonl")
+        let url = try TestPaths.requireShared("corpus/feedparser/dates.jsonl")
         let lines = try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
         #expect(lines.count == 72)
         var wrong: [String] = []
@@ -218,8 +218,7 @@ func fixture(_ name: String) throws -> Data {
     }
 
     @Test func mutatedFixturesNeverTrap() throws {
-        let corpus = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/corpus/feedparser")
+        let corpus = try TestPaths.requireShared("corpus/feedparser")
         let files = try #require(FileManager.default.enumerator(at: corpus, includingPropertiesForKeys: nil))
             .compactMap { $0 as? URL }.filter { ["xml", "json", "rdf"].contains($0.pathExtension) }
             .sorted { $0.path < $1.path }
