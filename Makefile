@@ -86,7 +86,8 @@ install: release
 	install -m 0755 .build/release/winnowd .build/release/winnowctl $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|/usr/local/bin/winnowd|$(PREFIX)/bin/winnowd|' systemd/winnowd.service > $(DESTDIR)/lib/systemd/system/winnowd.service
 	chmod 0644 $(DESTDIR)/lib/systemd/system/winnowd.service
-	install -d $(DESTDIR)$(PREFIX)/share/doc/winnow && install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/winnow/README.md
+	install -d $(DESTDIR)$(PREFIX)/share/doc/winnow/docs && install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/winnow/README.md
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/winnow/docs/
 	install -m 0644 samples/* $(DESTDIR)$(PREFIX)/share/winnow/samples/
 	# The service's configuration: its database and metrics in StateDirectory, logs in LogsDirectory,
 	# the control socket in RuntimeDirectory, the bundled samples where they were installed.
