@@ -10,7 +10,9 @@ TEST_DEPS := python3
 BIN       := .build/debug
 SUDO      := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: deps test-deps build release run once status test install clean bench-dedup bench-poll bench-extract feed-conformance crash-test fuzz test-asan
+SHARED    := $(abspath ../shared)
+
+.PHONY: deps check-shared test-deps build release run once status test install clean bench-dedup bench-poll bench-extract feed-conformance crash-test fuzz test-asan
 
 deps:
 	@missing=""; for p in $(APT_DEPS) $(EXTRA_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -34,8 +36,15 @@ once: build
 status: build
 	$(BIN)/winnowctl status --config $(CONFIG)
 
+# The tests read seeds and corpora in place from ../shared beside the checkout: stop before building
+# when it is not there, with the one message that says so (not a failure in every test that needs it).
+check-shared:
+	@for d in $(SHARED)/seeds $(SHARED)/corpus/feedparser $(SHARED)/corpus/article-extraction; do \
+	  [ -d "$$d" ] || { echo "make test: $$d is missing. The tests read ../shared (seeds/ and corpus/) beside the checkout, in place: put the shared folder (or a link to it) at $(SHARED) and run make test again." >&2; exit 2; }; \
+	done
+
 test: EXTRA_DEPS := $(TEST_DEPS)
-test: build
+test: check-shared build
 	$(SWIFT) test
 	python3 bench/feeds/conformance.py --subset bench/feeds/ci-subset.txt --require-all --show-failures 100
 	@# The cleaner's quality floor on the article-extraction corpus, scored the corpus's way (after the
@@ -51,7 +60,7 @@ crash-test: release
 
 # The whole test suite built with the address sanitizer (its own build folder; the daemons the tests
 # start are instrumented too). Timing bounds in a few tests are tight for an instrumented build.
-test-asan: deps
+test-asan: check-shared deps
 	$(SWIFT) build --build-path .build/asan --sanitize=address --build-tests
 	ASAN_OPTIONS=detect_leaks=0 $(SWIFT) test --build-path .build/asan --sanitize=address --skip-build
 
@@ -77,7 +86,8 @@ install: release
 	install -m 0755 .build/release/winnowd .build/release/winnowctl $(DESTDIR)$(PREFIX)/bin/
 	sed -e 's|/usr/local/bin/winnowd|$(PREFIX)/bin/winnowd|' systemd/winnowd.service > $(DESTDIR)/lib/systemd/system/winnowd.service
 	chmod 0644 $(DESTDIR)/lib/systemd/system/winnowd.service
-	install -d $(DESTDIR)$(PREFIX)/share/doc/winnow && install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/winnow/README.md
+	install -d $(DESTDIR)$(PREFIX)/share/doc/winnow/docs && install -m 0644 README.md $(DESTDIR)$(PREFIX)/share/doc/winnow/README.md
+	install -m 0644 docs/*.md $(DESTDIR)$(PREFIX)/share/doc/winnow/docs/
 	install -m 0644 samples/* $(DESTDIR)$(PREFIX)/share/winnow/samples/
 	# The service's configuration: its database and metrics in StateDirectory, logs in LogsDirectory,
 	# the control socket in RuntimeDirectory, the bundled samples where they were installed.

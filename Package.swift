@@ -21,9 +21,9 @@ let package = Package(
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // Stage modules: know nothing of each other nor of the store.
-        .target(name: "WinnowFeeds"),
+        .target(name: "WinnowFeeds", exclude: ["generate-html-entities.py"]),
         .target(name: "WinnowFetch", dependencies: ["CCurl"]),
-        .target(name: "WinnowClean"),
+        .target(name: "WinnowClean", exclude: ["generate-entity-table.py"]),
         .target(name: "WinnowDedup"),
 
         // The only module that speaks SQL.
@@ -61,17 +61,21 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
-        // Test support: a real HTTP server on 127.0.0.1 and helpers to run the binaries.
-        .target(name: "WinnowTestSupport", path: "Tests/WinnowTestSupport"),
+        // What tests and benchmarks share (Hummingbird's HummingbirdTesting way): a real HTTP server on
+        // 127.0.0.1, paths to ../shared and the binaries, child processes that die with the test, the
+        // seeded generator.
+        .target(name: "WinnowTestSupport"),
 
-        .testTarget(name: "WinnowFeedsTests", dependencies: ["WinnowFeeds"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "WinnowFeedsTests", dependencies: ["WinnowFeeds", "WinnowTestSupport"], resources: [.copy("Fixtures")]),
         .testTarget(name: "WinnowFetchTests", dependencies: ["WinnowFetch", "WinnowTestSupport"]),
-        .testTarget(name: "WinnowCleanTests", dependencies: ["WinnowClean"]),
-        .testTarget(name: "WinnowDedupTests", dependencies: ["WinnowDedup"]),
+        .testTarget(name: "WinnowCleanTests", dependencies: ["WinnowClean", "WinnowTestSupport"]),
+        .testTarget(name: "WinnowDedupTests", dependencies: ["WinnowDedup", "WinnowTestSupport"]),
         .testTarget(name: "WinnowStoreTests", dependencies: ["WinnowStore"]),
         .testTarget(name: "WinnowPipelineTests", dependencies: [
             "WinnowPipeline", "WinnowStore", "WinnowFetch", "WinnowTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
+        // Tests that drive the built winnowd and winnowctl (and systemd-analyze on the unit).
+        .testTarget(name: "WinnowBinaryTests", dependencies: ["WinnowPipeline", "WinnowStore", "WinnowTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+// Written by generate-entity-table.py beside this file: rerun that script, never edit this file.
 // Generated from the WHATWG HTML named character references (as Python's html.entities.html5 lists
 // them): "name value" a line, the value as hexadecimal scalars. Names without ";" are the legacy ones
 // that browsers also accept unterminated. Parsed once, on first use.

@@ -1,3 +1,4 @@
+// Written by generate-html-entities.py beside this file: rerun that script, never edit this file.
 /// The 252 named character references of HTML 4 (what Python's `html.entities.name2codepoint` and so
 /// feedparser know), for feeds that use them without declaring them. Generated from that table.
 enum HTMLEntities {

@@ -12,6 +12,8 @@ struct WinnowBench: ParsableCommand {
 }
 
 /// Starts `binary` (winnowd) in `folder` with its output discarded (its log file holds the same lines).
+/// It dies with this process (`ChildProcesses`): a harness or benchmark that crashes or is killed
+/// (`make test` runs the crash harness) leaves no winnowd running with no one to stop it.
 func launch(_ binary: String, _ arguments: [String], in folder: URL) throws -> Process {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: binary)
@@ -19,7 +21,7 @@ func launch(_ binary: String, _ arguments: [String], in folder: URL) throws -> P
     process.currentDirectoryURL = folder
     process.standardOutput = FileHandle.nullDevice
     process.standardError = FileHandle.nullDevice
-    try process.run()
+    try ChildProcesses.launch(process)
     return process
 }
 

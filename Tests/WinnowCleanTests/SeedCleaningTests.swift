@@ -1,17 +1,15 @@
 import Foundation
 import Testing
 @testable import WinnowClean
+import WinnowTestSupport
 
 /// The five real scraped articles in ../shared/seeds are what the product was asked for:
 /// their boilerplate must go, every article sentence must stay.
 @Suite struct SeedCleaningTests {
-    static let seedFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("shared/seeds")
-
     func clean(_ prefix: String) throws -> (CleanedDocument, String) {
-        let names = try FileManager.default.contentsOfDirectory(atPath: Self.seedFolder.path)
-        let name = try #require(names.first { $0.hasPrefix(prefix) }, "seed \(prefix) missing from \(Self.seedFolder.path)")
-        let text = try String(contentsOf: Self.seedFolder.appendingPathComponent(name), encoding: .utf8)
+        let seeds = try TestPaths.seeds()
+        let seed = try #require(seeds.first { $0.lastPathComponent.hasPrefix(prefix) }, "seed \(prefix) missing from \(TestPaths.shared.path)/seeds")
+        let text = try String(contentsOf: seed, encoding: .utf8)
         return (try Cleaner().clean(document: text), text)
     }
 

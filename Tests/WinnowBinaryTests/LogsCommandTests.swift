@@ -48,16 +48,15 @@ import WinnowTestSupport
         process.arguments = ["logs", "-f", "--file", log.path, "--json"]
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
+        try ChildProcesses.launch(process)
         defer { process.terminate() }
 
         var seen = ""
         func read(until text: String) async {
             let deadline = Date().addingTimeInterval(10)
             while Date() < deadline, !seen.contains(text) {
-                let chunk = await withCheckedContinuation { continuation in
-                    Thread.detachNewThread { continuation.resume(returning: output.fileHandleForReading.availableData) }
-                }
+                // Bounded: a follower that prints nothing more must fail the test, not hang it.
+                let chunk = await availableData(output.fileHandleForReading, timeout: max(0, deadline.timeIntervalSinceNow))
                 seen += String(decoding: chunk, as: UTF8.self)
             }
         }

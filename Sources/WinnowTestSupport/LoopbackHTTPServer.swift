@@ -243,7 +243,7 @@ public func gzipped(_ data: Data) -> Data {
     let input = Pipe(), output = Pipe()
     process.standardInput = input
     process.standardOutput = output
-    try! process.run()
+    try! ChildProcesses.launch(process)
     let writer = Thread { input.fileHandleForWriting.write(data); try? input.fileHandleForWriting.close() }
     writer.start()
     let compressed = output.fileHandleForReading.readDataToEndOfFile()

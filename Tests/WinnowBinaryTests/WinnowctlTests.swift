@@ -25,13 +25,14 @@ import WinnowTestSupport
     }
 
     @Test func seedsAreFiveNewArticlesAndTheirVariantsAreDuplicates() async throws {
-        let seeds = TestPaths.seeds
+        let seeds = try TestPaths.seeds()
         try #require(seeds.count == 5, "expected the five seeds in \(TestPaths.shared.path)/seeds")
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let db = folder.appendingPathComponent("ingest.sqlite")
 
         let first = try await ingest(db, seeds)
+        try #require(first.count == 5)
         #expect(first.map(\.status) == ["new", "new", "new", "new", "new"])
         #expect(Set(first.map(\.cluster_id)).count == 5)
         let rules = Set(first.flatMap { $0.removed.map(\.ruleID) })
@@ -52,6 +53,7 @@ import WinnowTestSupport
             .write(to: edited, atomically: true, encoding: .utf8)
 
         let second = try await ingest(db, [wrapped, edited, seeds[4]])
+        try #require(second.count == 3)
         let seedArticle = first[4].article_id
         // Once the wrapper is removed the text is the seed's own: an exact duplicate.
         #expect(second[0].status == "exact-duplicate")
@@ -72,12 +74,13 @@ import WinnowTestSupport
         try ("Weekend edition: crosswords, puzzles and the week in pictures\n" + original + "\nPrinted from the archive of a regional daily; all rights reserved by the publisher.\n")
             .write(to: unknownWrapper, atomically: true, encoding: .utf8)
         let third = try await ingest(db, [unknownWrapper])
+        try #require(third.count == 1)
         #expect(third[0].status == "duplicate")
         #expect(third[0].duplicate_of == seedArticle)
     }
 
     @Test func cleanWritesNothingAndExplainsEachRemoval() async throws {
-        let run = try await runProcess(try TestPaths.binary("winnowctl"), ["clean", "--explain"] + TestPaths.seeds.map(\.path))
+        let run = try await runProcess(try TestPaths.binary("winnowctl"), ["clean", "--explain"] + TestPaths.seeds().map(\.path))
         #expect(run.status == 0)
         // Each removed line beside its rule, one a line.
         #expect(run.stdout.split(separator: "\n").contains { $0.contains("commerce.cart-empty") && $0.hasSuffix("Your cart is currently empty!") })
@@ -96,7 +99,7 @@ import WinnowTestSupport
         #expect(json["version"] as? String == "atom10")
         #expect((json["feed"] as? [String: Any])?["title"] as? String == "Valley Courier")
         let entries = try #require(json["entries"] as? [[String: Any]])
-        #expect(entries.count == 3)
+        try #require(entries.count == 3)
         #expect(entries[0]["id"] as? String == "urn:valley-courier:2026:4471")
         // feedparser's time tuple: 2026-11-22 09:30:00 UTC, a Sunday (6), day 326 of the year.
         #expect(entries[0]["published_parsed"] as? [Int] == [2026, 11, 22, 9, 30, 0, 6, 326, 0])
@@ -163,7 +166,7 @@ import WinnowTestSupport
         try await waitUntil(timeout: 20) { ((try? String(contentsOf: log, encoding: .utf8)) ?? "").contains(#""reprocess.from":"dedup""#) }
         // ...while a command that would write beside it refuses instead of racing it.
         let refused = try await runProcess(winnowctl, ["ingest", "--db", folder.appendingPathComponent("state/winnow.sqlite").path,
-                                                       TestPaths.seeds[0].path])
+                                                       try #require(try TestPaths.seeds().first).path])
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("in use by a running winnowd (lock \(lockPath) is held)"))
         daemon.terminate()
