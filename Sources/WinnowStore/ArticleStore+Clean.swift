@@ -31,6 +31,16 @@ extension ArticleStore {
     /// Moves a batch of items to stage 2 in one transaction; returns the new ids in order.
     public func saveClean(_ batch: [(rawItemID: Int64, document: CleanedDocument, textHash: String)],
                           at time: Double = Date().timeIntervalSince1970) throws -> [Int64] {
+        try saveClean(batch, observing: [], learnAt: 0, at: time).ids
+    }
+
+    /// Moves a batch of items to stage 2 and counts each observed line once more for its source (one
+    /// article's short paragraphs), in one transaction. Returns the new ids in order, and the lines
+    /// whose count reached `minCount` articles in this batch: the caller's in-memory set of learned
+    /// lines grows by exactly these once the transaction has committed, so it never has to reread it.
+    public func saveClean(_ batch: [(rawItemID: Int64, document: CleanedDocument, textHash: String)],
+                          observing observations: [(source: String, lines: [String])], learnAt minCount: Int,
+                          at time: Double = Date().timeIntervalSince1970) throws -> (ids: [Int64], learned: [(source: String, line: String)]) {
         let encoder = JSONEncoder()
         let rows = try batch.map { ($0.rawItemID, $0.document, $0.textHash, String(decoding: try encoder.encode($0.document.removed), as: UTF8.self)) }
         return try db.write { db in
@@ -49,21 +59,39 @@ extension ArticleStore {
                 return id
             }
             try Self.count(db, "clean", by: ids.count)
-            return ids
+            var learned: [(source: String, line: String)] = []
+            if observations.contains(where: { !$0.lines.isEmpty }) {
+                let upsert = try db.cachedStatement(sql: """
+                    INSERT INTO learned_lines (source, line, articles, first_seen, last_seen) VALUES (?, ?, 1, ?, ?)
+                    ON CONFLICT (source, line) DO UPDATE SET articles = articles + 1, last_seen = excluded.last_seen
+                    RETURNING articles
+                    """)
+                for (source, lines) in observations {
+                    for line in lines {
+                        let count = try Int.fetchOne(upsert, arguments: [source, line, time, time])
+                        if minCount > 0, count == minCount { learned.append((source, line)) }
+                    }
+                }
+            }
+            return (ids, learned)
         }
     }
 
     /// Counts each line once more for its source (one article's short paragraphs), in one transaction.
     public func observeLines(_ observations: [(source: String, lines: [String])], at time: Double = Date().timeIntervalSince1970) throws {
         guard observations.contains(where: { !$0.lines.isEmpty }) else { return }
-        try db.write { db in
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO learned_lines (source, line, articles, first_seen, last_seen) VALUES (?, ?, 1, ?, ?)
-                ON CONFLICT (source, line) DO UPDATE SET articles = articles + 1, last_seen = excluded.last_seen
-                """)
-            for (source, lines) in observations {
-                for line in lines { try upsert.execute(arguments: [source, line, time, time]) }
-            }
+        _ = try saveClean([], observing: observations, learnAt: 0, at: time)
+    }
+
+    /// Every source's lines seen in at least `minCount` articles (what cleaning removes as learned
+    /// boilerplate), read once when the stage runner starts.
+    public func learnedLines(minCount: Int) throws -> [String: Set<String>] {
+        guard minCount > 0 else { return [:] }
+        return try db.read { db in
+            var result: [String: Set<String>] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT source, line FROM learned_lines WHERE articles >= ?", arguments: [minCount])
+            while let row = try rows.next() { result[row[0] as String, default: []].insert(row[1]) }
+            return result
         }
     }
 

@@ -189,18 +189,28 @@ extension ArticleStore {
 
     /// Stores a local document (from `winnowctl ingest`) as a stage-1 item of the built-in `local` feed.
     public func addLocalItem(_ item: FeedItem, at time: Double = Date().timeIntervalSince1970) throws -> RawItem {
+        try addLocalItems([item], at: time)[0]
+    }
+
+    /// Stores local documents as stage-1 items of the built-in `local` feed, queued for cleaning, in one transaction.
+    public func addLocalItems(_ items: [FeedItem], at time: Double = Date().timeIntervalSince1970) throws -> [RawItem] {
         try db.write { db in
             try db.execute(sql: "INSERT INTO feeds (name, url, active) VALUES ('local', 'winnow:local', 0) ON CONFLICT(name) DO NOTHING")
             let feedID = try Int64.fetchOne(db, sql: "SELECT id FROM feeds WHERE name = 'local'")!
-            try db.execute(sql: """
+            let insert = try db.cachedStatement(sql: """
                 INSERT INTO raw_items (feed_id, guid, link, title, author, published_at, published_raw, summary, content, content_hash, fetched_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: Self.rawArguments(feedID: feedID, item: item, fetchedAt: time))
-            let id = db.lastInsertedRowID
-            try db.execute(sql: "INSERT INTO clean_queue (raw_item_id) VALUES (?)", arguments: [id])
-            try db.execute(sql: "UPDATE feeds SET item_count = item_count + 1 WHERE id = ?", arguments: [feedID])
-            try Self.count(db, "raw", by: 1)
-            return RawItem(id: id, feedID: feedID, item: item)
+                """)
+            let enqueue = try db.cachedStatement(sql: "INSERT INTO clean_queue (raw_item_id) VALUES (?)")
+            let stored = try items.map { item in
+                try insert.execute(arguments: Self.rawArguments(feedID: feedID, item: item, fetchedAt: time))
+                let id = db.lastInsertedRowID
+                try enqueue.execute(arguments: [id])
+                return RawItem(id: id, feedID: feedID, item: item)
+            }
+            try db.execute(sql: "UPDATE feeds SET item_count = item_count + ? WHERE id = ?", arguments: [items.count, feedID])
+            try Self.count(db, "raw", by: items.count)
+            return stored
         }
     }
 }

@@ -39,6 +39,10 @@ struct Ingest: ParsableCommand {
         }
     }
 
+    /// Files stored and run through the stages at a time: a dedup batch's worth, so ingest commits as
+    /// the daemon does (one transaction per clean batch and per dedup batch), never one per document.
+    static let chunk = StageRunner.dedupBatch
+
     func run() throws {
         let configuration = try config.map { try PipelineConfiguration.load(path: $0) }
         let lock = try DatabaseLock(databasePath: db)
@@ -47,26 +51,53 @@ struct Ingest: ParsableCommand {
         let deduplicator = Deduplicator(parameters: configuration?.dedup ?? DedupParameters())
         try store.checkDedupParameters(deduplicator)
         let stages = StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration?.cleaningRules ?? BoilerplateRule.defaults),
-                                 deduplicator: deduplicator, canonical: configuration?.canonical ?? CanonicalPolicy(), logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() }))
-        var outputs: [Output] = []
-        for file in files {
-            let text = try readDocument(file)
+                                 deduplicator: deduplicator, canonical: configuration?.canonical ?? CanonicalPolicy(),
+                                 learning: configuration?.learning ?? LearnedBoilerplate(),
+                                 logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() }))
+        if json { print("[", terminator: "") }
+        var first = true
+        for start in stride(from: 0, to: files.count, by: Self.chunk) {
+            let chunk = Array(files[start..<min(start + Self.chunk, files.count)])
             // Each ingest is a new item: ingesting a file twice is how one finds its exact duplicate.
-            let item = FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: text)
-            let (cleanID, document) = try stages.clean(try store.addLocalItem(item))
-            guard let pending = try store.cleanArticle(id: cleanID) else { continue }
-            let result = try DedupStage(deduplicator: deduplicator, policy: configuration?.canonical ?? CanonicalPolicy()).run([pending], in: store)[0]
-            outputs.append(Output(file: file, articleID: result.articleID, status: result.status.rawValue, clusterID: result.clusterID,
-                                  duplicateOf: result.duplicateOf, similarity: result.similarity, title: document.title,
-                                  removed: document.removed))
+            let items = try chunk.map { FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: try readDocument($0)) }
+            let raw = try store.addLocalItems(items)
+            var outputs = Dictionary(uniqueKeysWithValues: zip(raw, chunk).map { ($0.id, Output(file: $1, articleID: 0, status: "", clusterID: 0, removed: [])) })
+            // The same stage runner and batches as the daemon; items another run left queued go through too.
+            while true {
+                let step = try stages.drainStep()
+                if step.isEmpty { break }
+                for cleaned in step.cleaned where outputs[cleaned.rawItemID] != nil {
+                    outputs[cleaned.rawItemID]!.title = cleaned.document.title
+                    outputs[cleaned.rawItemID]!.removed = cleaned.document.removed
+                }
+                for (article, result) in step.stored where outputs[article.rawItemID] != nil {
+                    outputs[article.rawItemID]!.articleID = result.articleID
+                    outputs[article.rawItemID]!.status = result.status.rawValue
+                    outputs[article.rawItemID]!.clusterID = result.clusterID
+                    outputs[article.rawItemID]!.duplicateOf = result.duplicateOf
+                    outputs[article.rawItemID]!.similarity = result.similarity
+                }
+            }
+            for item in raw {
+                guard let o = outputs[item.id] else { continue }
+                if json {
+                    print((first ? "\n" : ",\n") + (try Self.encoded(o)), terminator: "")
+                    first = false
+                    continue
+                }
+                var line = "\(o.file): article \(o.articleID) \(o.status), cluster \(o.clusterID)"
+                if let of = o.duplicateOf { line += ", duplicate of article \(of)" }
+                if let s = o.similarity { line += String(format: " (similarity %.2f)", s) }
+                print(line)
+                for removal in o.removed { print("    removed [\(removal.ruleID)] \(ellipsize(removal.text, 90))") }
+            }
         }
-        if json { return try printJSON(outputs) }
-        for o in outputs {
-            var line = "\(o.file): article \(o.articleID) \(o.status), cluster \(o.clusterID)"
-            if let of = o.duplicateOf { line += ", duplicate of article \(of)" }
-            if let s = o.similarity { line += String(format: " (similarity %.2f)", s) }
-            print(line)
-            for removal in o.removed { print("    removed [\(removal.ruleID)] \(ellipsize(removal.text, 90))") }
-        }
+        if json { print(first ? "]" : "\n]") }
+    }
+
+    static func encoded(_ output: Output) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(output), as: UTF8.self)
     }
 }

@@ -42,9 +42,9 @@ struct Reprocess: ParsableCommand {
         let progress = Progress(total: total, label: from == .clean ? "clean + dedup" : "dedup")
         var done = 0
         while true {
-            let (cleaned, deduplicated) = try stages.drainStep()
-            if cleaned + deduplicated == 0 { break }
-            done += deduplicated
+            let step = try stages.drainStep()
+            if step.isEmpty { break }
+            done += step.stored.count
             progress.update(done)
         }
         progress.finish()
