@@ -4,6 +4,8 @@ import Foundation
 public enum FeedValue: Sendable, Equatable, Encodable {
     case string(String)
     case number(Int)
+    /// A decimal number (GeoRSS coordinates, PSC chapter starts in seconds).
+    case double(Double)
     case bool(Bool)
     case list([FeedValue])
     case object([String: FeedValue])
@@ -14,6 +16,7 @@ public enum FeedValue: Sendable, Equatable, Encodable {
         switch self {
         case .string(let s): try container.encode(s)
         case .number(let n): try container.encode(n)
+        case .double(let d): try container.encode(d)
         case .bool(let b): try container.encode(b)
         case .list(let l): try container.encode(l)
         case .object(let o): try container.encode(o)
@@ -107,6 +110,7 @@ enum FeedNamespaces {
         "http://www.w3.org/1999/xhtml": "xhtml", "http://www.w3.org/1999/xlink": "xlink", "http://www.w3.org/XML/1998/namespace": "xml",
         "http://podlove.org/simple-chapters": "psc",
     ]
+    static let lowercasedPrefixes: [String: String] = Dictionary(prefixes.map { ($0.key.lowercased(), $0.value) }) { first, _ in first }
 }
 
 /// Builds a `FeedDocument` from a parsed tree, following feedparser's element handlers.
@@ -222,12 +226,17 @@ struct FeedDocumentBuilder {
 
     /// The key feedparser gives an element: its local name, prefixed with its namespace's prefix.
     func key(_ element: XMLElement) -> String {
-        let prefix = FeedNamespaces.prefixes[element.namespace] ?? XMLTreeParser.split(element.qualifiedName).prefix?.lowercased() ?? ""
+        // By URI, whatever the prefix; a URI written in another case (".../Podcast-1.0.dtd") still counts.
+        let prefix = FeedNamespaces.prefixes[element.namespace] ?? FeedNamespaces.lowercasedPrefixes[element.namespace.lowercased()]
+            ?? XMLTreeParser.split(element.qualifiedName).prefix?.lowercased() ?? ""
         return prefix.isEmpty ? element.name : prefix + "_" + element.name
     }
 
     func handle(_ element: XMLElement, into target: inout [String: FeedValue], scope: Scope, level: Level) {
-        let key = key(element)
+        let own = key(element)
+        // Extension elements feedparser reads as core ones (Media RSS's description, CDF's abstract...).
+        let key = Self.aliases[own] ?? own
+        if handleExtension(element, key: key, into: &target, scope: scope, level: level) { return }
         switch key {
         case "item", "items", "rdf_seq",
              "entry" where level == .feed:  // entries are read on their own
@@ -386,6 +395,12 @@ struct FeedDocumentBuilder {
         case "wfw_comment", "wfw_commentrss", "docs":
             if let text = element.trimmedText { target[key] = .string(URLResolver.resolve(text, against: scope.base)) }
         default:
+            // An element of its own with attributes is kept as their dictionary, as feedparser keeps it.
+            let attributes = element.attributes.filter { $0.name != "xmlns" && !$0.name.hasPrefix("xmlns:") }
+            if !attributes.isEmpty {
+                target[key] = .object(Dictionary(attributes.map { ($0.name.lowercased(), FeedValue.string($0.value)) }) { first, _ in first })
+                return
+            }
             if !element.children.isEmpty || target[key] != nil { return }
             target[key] = .string(element.trimmedText ?? "")
         }

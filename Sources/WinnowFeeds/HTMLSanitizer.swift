@@ -268,9 +268,16 @@ struct SanitizerRun {
                 var m = k + 2
                 while m < n, ASCIIScan.isSpace(b[m]) { m += 1 }
                 if m < n, b[m] == UInt8(ascii: ">") {
-                    out += Array("<!--".utf8)
-                    out += b[(i + 4)..<k]
-                    out += Array("-->".utf8)
+                    // Kept, as feedparser keeps comments, unless a browser would end it sooner than
+                    // here (`<!-->`, `<!--->`, `--!>`) and read the rest as markup.
+                    let text = b[(i + 4)..<k]
+                    let endsEarly = text.first == UInt8(ascii: ">") || text.starts(with: [UInt8(ascii: "-"), UInt8(ascii: ">")])
+                        || ASCIIScan.contains(text, "--!>")
+                    if !endsEarly {
+                        out += Array("<!--".utf8)
+                        out += text
+                        out += Array("-->".utf8)
+                    }
                     return m + 1
                 }
             }
