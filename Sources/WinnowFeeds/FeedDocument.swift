@@ -188,6 +188,7 @@ struct FeedDocumentBuilder {
         let channelScope = container === root ? rootScope : rootScope.entering(container)
         // Sized for the usual count of keys: growing a dictionary rehashes all it holds.
         var feed = [String: FeedValue](minimumCapacity: 16)
+        if !builder.atom { builder.cdfAttributes(container, into: &feed, scope: channelScope) }
         builder.fill(&feed, from: container, scope: channelScope, level: .feed)
         if root.name == "rdf" {
             // RSS 1.0 keeps image and textinput beside the channel.
@@ -228,6 +229,7 @@ struct FeedDocumentBuilder {
     func key(_ element: XMLElement) -> String {
         // By URI, whatever the prefix; a URI written in another case (".../Podcast-1.0.dtd") still counts.
         let prefix = FeedNamespaces.prefixes[element.namespace] ?? FeedNamespaces.lowercasedPrefixes[element.namespace.lowercased()]
+            ?? (element.namespace.contains("backend.userland.com/rss") ? "" : nil)  // any of UserLand's RSS namespaces
             ?? XMLTreeParser.split(element.qualifiedName).prefix?.lowercased() ?? ""
         return prefix.isEmpty ? element.name : prefix + "_" + element.name
     }
@@ -409,6 +411,7 @@ struct FeedDocumentBuilder {
     func entry(_ item: XMLElement, scope: Scope) -> [String: FeedValue] {
         var entry = [String: FeedValue](minimumCapacity: 16)
         if let about = item.attribute("rdf:about") { entry["id"] = .string(about) }
+        if !atom { cdfAttributes(item, into: &entry, scope: scope.entering(item)) }
         fill(&entry, from: item, scope: scope.entering(item), level: .entry)
         finishEntry(&entry)
         return entry

@@ -87,6 +87,23 @@ extension FeedDocumentBuilder {
 
     func key(of element: XMLElement) -> String { key(element) }
 
+    /// CDF's channel and item carry their date and link as attributes (`LASTMOD`, `HREF`).
+    func cdfAttributes(_ element: XMLElement, into target: inout [String: FeedValue], scope: Scope) {
+        for (name, value) in element.attributes {
+            switch name.lowercased() {
+            case "lastmod":
+                target["updated"] = .string(value)
+                target["updated_parsed"] = FeedDate.parse(value).map(FeedValue.timeTuple) ?? .null
+            case "href":
+                let resolved = URLResolver.resolve(value, against: scope.base)
+                target["link"] = .string(resolved)
+                target["links"] = .list((target["links"]?.list ?? []) + [.object(["rel": .string("alternate"), "type": .string("text/html"), "href": .string(resolved)])])
+            default:
+                break
+            }
+        }
+    }
+
     /// An element's attributes by lower-cased name (namespace declarations left out), as feedparser
     /// gives them.
     static func attributeDictionary(_ element: XMLElement) -> [String: FeedValue] {
