@@ -74,9 +74,11 @@ public enum FeedParser {
         let dateText = dateField.flatMap { e[$0]?.string }.flatMap(nonEmpty)
         let author = (e["author_detail"]?.object?["name"] ?? e["author"])?.string.flatMap(nonEmpty)
         let guid = e["id"]?.string.flatMap(nonEmpty) ?? fallbackID(link: link, title: title, text: content ?? summary)
-        return FeedItem(guid: guid, link: link, title: title, author: author,
-                        published: dateField.flatMap { e[$0 + "_parsed"]?.date }, publishedRaw: dateText,
-                        summary: summary, content: content)
+        var item = FeedItem(guid: guid, link: link, title: title, author: author,
+                            published: dateField.flatMap { e[$0 + "_parsed"]?.date }, publishedRaw: dateText,
+                            summary: summary, content: content)
+        readMedia(e, into: &item)
+        return item
     }
 
     static func nonEmpty(_ s: String) -> String? { s.isEmpty ? nil : s }
