@@ -6,27 +6,38 @@ extension SanitizerRun {
     func sanitizeStyle(_ style: String) -> String {
         let s = Self.removeURLs(Array(style.utf8))
         guard Self.passesGauntlet(s), Self.onlyDeclarations(s) else { return "" }
-        var clean: [String] = []
+        var out: [UInt8] = []
+        out.reserveCapacity(s.count)
         for (property, value) in Self.declarations(s) where !value.isEmpty {
-            let name = property.lowercased()
+            let name = SanitizerRun.lowercased(s[property])
             let keep: Bool
             if HTMLSanitizer.acceptableCSSProperties.contains(name) {
                 keep = true
-            } else if ["background", "border", "margin", "padding"].contains(name.split(separator: "-", omittingEmptySubsequences: false).first.map(String.init) ?? "") {
-                keep = value.split(whereSeparator: { $0.isWhitespace }).allSatisfy {
-                    HTMLSanitizer.acceptableCSSKeywords.contains(String($0)) || Self.isValidCSSValue(Array($0.utf8))
+            } else if let family = Self.shorthandFamilies.first(where: { name.utf8.starts(with: $0.utf8) && (name.utf8.count == $0.utf8.count || name.utf8.dropFirst($0.utf8.count).first == UInt8(ascii: "-")) }), !family.isEmpty {
+                // Every keyword of the value must be a known one or a plain size, color or number.
+                keep = s[value].split(whereSeparator: { ASCIIScan.isSpace($0) }).allSatisfy {
+                    Self.isValidCSSValue($0) || HTMLSanitizer.acceptableCSSKeywords.contains(String(decoding: $0, as: UTF8.self))
                 }
             } else {
                 keep = svg > 0 && HTMLSanitizer.acceptableSVGProperties.contains(name)
             }
-            if keep { clean.append(property + ": " + value + ";") }
+            guard keep else { continue }
+            if !out.isEmpty { out.append(0x20) }
+            out += s[property]
+            out += [UInt8(ascii: ":"), 0x20]
+            out += s[value]
+            out.append(UInt8(ascii: ";"))
         }
-        return clean.joined(separator: " ")
+        return String(decoding: out, as: UTF8.self)
     }
+
+    /// Properties whose values are checked keyword by keyword (`border-top`, `margin`...).
+    static let shorthandFamilies = ["background", "border", "margin", "padding"]
 
     /// `url\s*\(\s*[^\s)]+?\s*\)\s*` replaced by a space.
     static func removeURLs(_ s: [UInt8]) -> [UInt8] {
         let n = s.count
+        guard n > 3, s.contains(UInt8(ascii: "(")) else { return s }
         var out: [UInt8] = []
         out.reserveCapacity(n)
         var i = 0
@@ -108,10 +119,10 @@ extension SanitizerRun {
         return k
     }
 
-    /// `([-\w]+)\s*:\s*([^:;]*)`, every match in order.
-    static func declarations(_ s: [UInt8]) -> [(String, String)] {
+    /// `([-\w]+)\s*:\s*([^:;]*)`, every match in order, as the ranges of name and value.
+    static func declarations(_ s: [UInt8]) -> [(Range<Int>, Range<Int>)] {
         let n = s.count
-        var found: [(String, String)] = []
+        var found: [(Range<Int>, Range<Int>)] = []
         var i = 0
         while i < n {
             var k = i
@@ -124,48 +135,49 @@ extension SanitizerRun {
             while k < n, ASCIIScan.isSpace(s[k]) { k += 1 }
             let valueStart = k
             while k < n, s[k] != UInt8(ascii: ":"), s[k] != UInt8(ascii: ";") { k += 1 }
-            found.append((String(decoding: s[i..<nameEnd], as: UTF8.self), String(decoding: s[valueStart..<k], as: UTF8.self)))
+            found.append((i..<nameEnd, valueStart..<k))
             i = k
         }
         return found
     }
 
     /// `^(#[0-9a-f]+|rgb\(\d+%?,\d*%?,?\d*%?\)?|\d{0,2}\.?\d{0,2}(cm|em|ex|in|mm|pc|pt|px|%|,|\))?)$`
-    static func isValidCSSValue(_ w: [UInt8]) -> Bool {
+    static func isValidCSSValue(_ w: ArraySlice<UInt8>) -> Bool {
         let n = w.count
-        if n > 1, w[0] == UInt8(ascii: "#") {
+        let b = w.startIndex
+        if n > 1, w[b] == UInt8(ascii: "#") {
             return w.dropFirst().allSatisfy { isDigit($0) || ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "f")) }
         }
-        if n > 4, w.starts(with: Array("rgb(".utf8)) {
-            var k = 4
-            func digits(_ atLeastOne: Bool) -> Bool {
-                let start = k
-                while k < n, isDigit(w[k]) { k += 1 }
-                return !atLeastOne || k > start
+        if n > 4, w.starts(with: "rgb(".utf8) {
+            var k = b + 4
+            let end = w.endIndex
+            func digits() -> Int { let start = k; while k < end, isDigit(w[k]) { k += 1 }; return k - start }
+            func optional(_ c: UInt8) { if k < end, w[k] == c { k += 1 } }
+            if digits() > 0 {
+                optional(UInt8(ascii: "%"))
+                if k < end, w[k] == UInt8(ascii: ",") {
+                    k += 1
+                    _ = digits(); optional(UInt8(ascii: "%")); optional(UInt8(ascii: ",")); _ = digits(); optional(UInt8(ascii: "%")); optional(UInt8(ascii: ")"))
+                    if k == end { return true }
+                }
             }
-            func optional(_ c: Character) { if k < n, w[k] == c.asciiValue! { k += 1 } }
-            guard digits(true) else { return false }
-            optional("%")
-            guard k < n, w[k] == UInt8(ascii: ",") else { return false }
-            k += 1
-            _ = digits(false); optional("%"); optional(","); _ = digits(false); optional("%"); optional(")")
-            if k == n { return true }
         }
         // Up to two digits, an optional point, up to two digits, an optional unit.
-        let units = ["cm", "em", "ex", "in", "mm", "pc", "pt", "px", "%", ",", ")"].map { Array($0.utf8) }
         for first in 0...2 {
-            guard first <= n, w.prefix(first).allSatisfy(isDigit) else { break }
+            guard first <= n, w[b..<(b + first)].allSatisfy(isDigit) else { break }
             for point in 0...1 {
                 let afterPoint = first + point
-                guard afterPoint <= n, point == 0 || w[first] == UInt8(ascii: ".") else { continue }
+                guard afterPoint <= n, point == 0 || w[b + first] == UInt8(ascii: ".") else { continue }
                 for second in 0...2 {
                     let end = afterPoint + second
-                    guard end <= n, w[afterPoint..<end].allSatisfy(isDigit) else { break }
-                    let rest = Array(w[end...])
-                    if rest.isEmpty || units.contains(rest) { return true }
+                    guard end <= n, w[(b + afterPoint)..<(b + end)].allSatisfy(isDigit) else { break }
+                    let rest = w[(b + end)...]
+                    if rest.isEmpty || cssUnits.contains(where: { rest.elementsEqual($0) }) { return true }
                 }
             }
         }
         return false
     }
+
+    static let cssUnits: [[UInt8]] = ["cm", "em", "ex", "in", "mm", "pc", "pt", "px", "%", ",", ")"].map { Array($0.utf8) }
 }

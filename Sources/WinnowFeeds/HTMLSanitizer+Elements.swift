@@ -2,57 +2,78 @@
 /// inside their namespaces, relative URIs resolved and unsafe URI schemes emptied.
 extension SanitizerRun {
     mutating func startElement(_ tag: String, _ parsed: [(String, String)]) {
+        let allowed = HTMLSanitizer.acceptableElements.contains(tag)
+        // A dropped element needs no more reading (SVG and MathML roots are decided below).
+        if !allowed, svg == 0, mathML == 0, tag != "svg", tag != "math" {
+            if HTMLSanitizer.unacceptableElementsWithEndTag.contains(tag) { unacceptable += 1 }
+            return
+        }
         // feedparser's first pass (its relative URI resolver) writes the tag back normalized: one value
         // per name (the last), `rel` and `type` lower-cased, names sorted, URIs resolved, values
-        // escaped. The second pass (the sanitizer) reads that.
-        var attributes = Self.normalize(parsed).map { pair -> (String, String) in
-            var value = pair.1
-            if !base.isEmpty, HTMLSanitizer.relativeURIs.contains(tag + " " + pair.0) {
-                let resolved = Self.safeAbsoluteURI(base: base, value.trimmed)
-                if !resolved.isEmpty { value = resolved }
-            }
-            return (pair.0, Self.escapeAttribute(value))
-        }
-        var acceptable = HTMLSanitizer.acceptableAttributes
+        // escaped. The second pass (the sanitizer) reads that: values are resolved and escaped below,
+        // for the attributes kept.
+        var attributes = Self.normalize(parsed)
+        var acceptable: Set<String>? = nil  // nil: HTML's
         var outTag = tag
         var svgCase = false
-        if !HTMLSanitizer.acceptableElements.contains(tag) || svg > 0 {
+        if !allowed || svg > 0 {
             if HTMLSanitizer.unacceptableElementsWithEndTag.contains(tag) { unacceptable += 1 }
             // HTML5 writes inline SVG and MathML without their namespace.
+            var appended = false
             if !xhtml, (attributes.last { $0.0 == "xmlns" }?.1 ?? "").isEmpty {
-                if tag == "svg" { attributes.append(("xmlns", HTMLSanitizer.svgNamespace)) }
-                if tag == "math" { attributes.append(("xmlns", HTMLSanitizer.mathMLNamespace)) }
+                if tag == "svg" { attributes.append(("xmlns", HTMLSanitizer.svgNamespace)); appended = true }
+                if tag == "math" { attributes.append(("xmlns", HTMLSanitizer.mathMLNamespace)); appended = true }
             }
             if tag == "math", attributes.contains(where: { $0 == ("xmlns", HTMLSanitizer.mathMLNamespace) }) { mathML += 1 }
             if tag == "svg", attributes.contains(where: { $0 == ("xmlns", HTMLSanitizer.svgNamespace) }) { svg += 1 }
+            if appended { attributes = Self.normalize(attributes) }
             if mathML > 0, HTMLSanitizer.mathMLElements.contains(tag) {
                 acceptable = HTMLSanitizer.mathMLAttributes
             } else if svg > 0, HTMLSanitizer.svgElements.contains(tag) {
                 acceptable = HTMLSanitizer.svgAttributes
                 outTag = HTMLSanitizer.svgNames[tag] ?? tag
                 svgCase = true
-            } else if !HTMLSanitizer.acceptableElements.contains(tag) {
+            } else if !allowed {
                 return
             }
         }
         if mathML > 0 || svg > 0, attributes.contains(where: { $0.0.hasPrefix("xlink:") }),
            !attributes.contains(where: { $0 == ("xmlns:xlink", HTMLSanitizer.xlinkNamespace) }) {
-            attributes.append(("xmlns:xlink", HTMLSanitizer.xlinkNamespace))
+            attributes = Self.normalize(attributes + [("xmlns:xlink", HTMLSanitizer.xlinkNamespace)])
         }
-        var written = "<" + outTag
-        for (name, value) in Self.normalize(attributes) {
-            if name == "style" {
-                guard acceptable.contains("style") else { continue }
-                let clean = sanitizeStyle(value)
-                if !clean.isEmpty { written += " style=\"\(clean)\"" }
-            } else if acceptable.contains(name) {
-                let key = svgCase ? HTMLSanitizer.svgNames[name] ?? name : name
-                let safe = HTMLSanitizer.uriAttributes.contains(name) ? Self.safeURI(value) : value
-                written += " \(key)=\"\(safe)\""
+        out.append(UInt8(ascii: "<"))
+        out.append(contentsOf: outTag.utf8)
+        for (name, raw) in attributes {
+            let kind: HTMLSanitizer.AttributeKind
+            if let acceptable {
+                guard acceptable.contains(name) else { continue }
+                kind = HTMLSanitizer.uriAttributes.contains(name) ? .uri : .plain
+            } else {
+                guard let htmlKind = HTMLSanitizer.htmlAttributeKinds[name] else { continue }
+                kind = htmlKind
             }
+            var value = raw
+            if kind == .uri, !base.isEmpty, HTMLSanitizer.relativeURITags[name]?.contains(tag) == true {
+                let resolved = Self.safeAbsoluteURI(base: base, value.trimmed)
+                if !resolved.isEmpty { value = resolved }
+            }
+            value = Self.escapeAttribute(value)
+            switch kind {
+            case .style:
+                value = sanitizeStyle(value)
+                if value.isEmpty { continue }
+            case .uri:
+                value = Self.safeURI(value)
+            case .plain:
+                break
+            }
+            out.append(0x20)
+            out.append(contentsOf: (svgCase ? HTMLSanitizer.svgNames[name] ?? name : name).utf8)
+            out.append(contentsOf: "=\"".utf8)
+            out.append(contentsOf: value.utf8)
+            out.append(UInt8(ascii: "\""))
         }
-        written += HTMLSanitizer.elementsNoEndTag.contains(outTag) ? " />" : ">"
-        out += Array(written.utf8)
+        if HTMLSanitizer.elementsNoEndTag.contains(outTag) { out.append(contentsOf: " />".utf8) } else { out.append(UInt8(ascii: ">")) }
     }
 
     mutating func endElement(_ tag: String) {
@@ -71,16 +92,18 @@ extension SanitizerRun {
         if !HTMLSanitizer.elementsNoEndTag.contains(tag) { out += Array("</\(tag)>".utf8) }
     }
 
-    /// One value per name (the last given), `rel` and `type` values lower-cased, sorted by name.
+    /// One value per name (the last given), `rel` and `type` values lower-cased, sorted by name (in
+    /// code point order, as Python sorts). Tags have few attributes: a scan beats hashing.
     static func normalize(_ attributes: [(String, String)]) -> [(String, String)] {
-        guard attributes.count > 1 || attributes.first.map({ $0.0 == "rel" || $0.0 == "type" }) == true else { return attributes }
-        var seen: [String: Int] = [:]
+        if attributes.isEmpty { return attributes }
         var unique: [(String, String)] = []
+        unique.reserveCapacity(attributes.count)
         for (name, value) in attributes {
             let value = name == "rel" || name == "type" ? value.lowercased() : value
-            if let at = seen[name] { unique[at].1 = value } else { seen[name] = unique.count; unique.append((name, value)) }
+            if let at = unique.firstIndex(where: { $0.0 == name }) { unique[at].1 = value } else { unique.append((name, value)) }
         }
-        return unique.sorted { $0.0 < $1.0 }
+        if unique.count > 1 { unique.sort { $0.0.utf8.lexicographicallyPrecedes($1.0.utf8) } }
+        return unique
     }
 
     /// `<`, `>` and `"` as references, and an `&` that starts no reference as `&amp;`.
@@ -136,17 +159,24 @@ extension SanitizerRun {
 
     /// `scheme:///x` read as `scheme://x` (feedparser's `_urifixer`).
     static func removeExtraSlashes(_ uri: String) -> String {
-        guard let range = uri.range(of: "://"), let scheme = URLResolver.scheme(of: uri), scheme.endIndex == range.lowerBound else { return uri }
-        var rest = uri[range.upperBound...]
-        while rest.hasPrefix("/") { rest = rest.dropFirst() }
-        return String(uri[..<range.upperBound]) + rest
+        guard let scheme = URLResolver.scheme(of: uri) else { return uri }
+        let u = uri.utf8
+        var k = u.index(after: scheme.endIndex)  // after the colon
+        guard u[k...].starts(with: "//".utf8) else { return uri }
+        k = u.index(k, offsetBy: 2)
+        let afterSlashes = k
+        while k < u.endIndex, u[k] == UInt8(ascii: "/") { k = u.index(after: k) }
+        return k == afterSlashes ? uri : String(uri[..<afterSlashes]) + uri[k...]
     }
 
     /// The value, or "" when it names a scheme that is not acceptable (`javascript:`, `data:`...),
     /// also when the scheme is hidden behind character references, controls or white space.
     static func safeURI(_ value: String) -> String {
         guard !value.isEmpty else { return "" }
-        guard let scheme = uriScheme(decodeReferences(value)) else { return value }
+        // A scheme ends before the first `/` or `?` (a `#` may belong to a reference): only that much
+        // needs decoding.
+        let head = value.utf8.firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") }.map { String(value[..<$0]) } ?? value
+        guard let scheme = uriScheme(decodeReferences(head)) else { return value }
         return HTMLSanitizer.acceptableURISchemes.contains(scheme) ? value : ""
     }
 

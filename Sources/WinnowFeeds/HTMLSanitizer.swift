@@ -47,6 +47,10 @@ public enum HTMLSanitizer {
         out.reserveCapacity(n + 16)
         var i = 0
         while i < n {
+            // Runs without `<` or `&` are copied whole.
+            var run = i
+            while run < n, b[run] != UInt8(ascii: "<"), b[run] != UInt8(ascii: "&") { run += 1 }
+            if run > i { out += b[i..<run]; i = run; continue }
             let c = b[i]
             if c == UInt8(ascii: "<") {
                 if i + 1 < n, b[i + 1] == UInt8(ascii: "!") {
@@ -93,6 +97,20 @@ public enum HTMLSanitizer {
     /// Attributes holding a URI: an unsafe scheme empties them.
     static let uriAttributes: Set<String> = ["href", "src", "lowsrc", "dynsrc", "datasrc", "background", "poster", "action", "cite",
                                              "longdesc", "usemap", "data", "xlink:href", "codebase", "classid", "profile"]
+    enum AttributeKind { case plain, uri, style }
+    /// HTML's acceptable attributes and how each is checked, in one lookup.
+    static let htmlAttributeKinds: [String: AttributeKind] = Dictionary(uniqueKeysWithValues: acceptableAttributes.map {
+        ($0, $0 == "style" ? .style : uriAttributes.contains($0) ? .uri : .plain)
+    })
+    /// `relativeURIs` by attribute: the elements on which it holds a URI to resolve.
+    static let relativeURITags: [String: Set<String>] = {
+        var byAttribute: [String: Set<String>] = [:]
+        for pair in relativeURIs {
+            let parts = pair.split(separator: " ")
+            byAttribute[String(parts[1]), default: []].insert(String(parts[0]))
+        }
+        return byAttribute
+    }()
     static let svgNamespace = "http://www.w3.org/2000/svg"
     static let mathMLNamespace = "http://www.w3.org/1998/Math/MathML"
     static let xlinkNamespace = "http://www.w3.org/1999/xlink"
@@ -115,6 +133,11 @@ struct SanitizerRun {
         self.base = base
         self.xhtml = xhtml
         out.reserveCapacity(bytes.count)
+    }
+
+    /// An ASCII name lower-cased, without copying when it already is.
+    static func lowercased(_ name: ArraySlice<UInt8>) -> String {
+        name.contains { $0 >= 0x41 && $0 <= 0x5A } ? String(decoding: name.map(ASCIIScan.lower), as: UTF8.self) : String(decoding: name, as: UTF8.self)
     }
 
     @inline(__always) static func isAlpha(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
@@ -412,7 +435,7 @@ struct SanitizerRun {
         } else {
             k = i + 2
             while k < n, Self.isAlnum(b[k]) || b[k] == UInt8(ascii: "-") || b[k] == UInt8(ascii: "_") || b[k] == UInt8(ascii: ".") || b[k] == UInt8(ascii: ":") { k += 1 }
-            tag = String(decoding: b[(i + 1)..<k].map(ASCIIScan.lower), as: UTF8.self)
+            tag = Self.lowercased(b[(i + 1)..<k])
             lastTag = tag
         }
         while k < j, let (attribute, end) = readAttribute(k) {
@@ -433,7 +456,7 @@ struct SanitizerRun {
         guard k < n, Self.isAlpha(b[k]) || b[k] == UInt8(ascii: "_") else { return nil }
         let nameStart = k
         while k < n, Self.isAlnum(b[k]) || b[k] == UInt8(ascii: "-") || b[k] == UInt8(ascii: ":") || b[k] == UInt8(ascii: ".") || b[k] == UInt8(ascii: "_") { k += 1 }
-        let name = String(decoding: b[nameStart..<k].map(ASCIIScan.lower), as: UTF8.self)
+        let name = Self.lowercased(b[nameStart..<k])
         if k < n, b[k] == UInt8(ascii: "$") { k += 1 }
         var m = k
         while m < n, ASCIIScan.isSpace(b[m]) { m += 1 }
