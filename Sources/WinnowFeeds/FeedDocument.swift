@@ -433,7 +433,7 @@ struct FeedDocumentBuilder {
     /// Value and detail of a text construct, type-aware: Atom `type` (text, html, xhtml or a MIME type)
     /// and 0.3 `mode` (xml, escaped, base64); inline XHTML serialized; HTML's relative URIs resolved.
     func text(_ element: XMLElement, scope: Scope, defaultType: String) -> (String, [String: FeedValue]) {
-        var type = (element.attribute("type") ?? defaultType).lowercased()
+        var type = (element.attribute("type").flatMap { $0.isEmpty ? nil : $0 } ?? defaultType).lowercased()
         switch type {
         case "text", "plain": type = "text/plain"
         case "html": type = "text/html"
@@ -444,9 +444,14 @@ struct FeedDocumentBuilder {
         // Atom 1.0: a MIME type that is neither text nor XML means base64.
         let base64 = mode == "base64" || (atom && !atom03 && !type.hasPrefix("text/") && !type.hasSuffix("xml") && type != "application/xhtml+xml")
         var value: String
-        if type == "application/xhtml+xml" || ((mode == nil || mode == "xml") && !element.children.isEmpty && atom) {
-            // Atom 1.0's type="xhtml" wraps the content in a div that is not part of it.
-            let strip = element.attribute("type") == "xhtml" && element.children.count == 1 && element.children[0].name == "div" && element.trimmedText == nil
+        if atom, type == "text/html", element.children.count == 1, element.children[0].name == "div", element.children[0].children.isEmpty,
+           element.trimmedText == nil {
+            // HTML wrapped in a div element (TypePad's way): the div is dropped, its text is the HTML.
+            value = element.children[0].text
+        } else if type == "application/xhtml+xml" || ((mode == nil || mode == "xml") && !element.children.isEmpty && atom) {
+            // Atom 1.0's XHTML wraps the content in a div that is not part of it.
+            let strip = (element.attribute("type") == "xhtml" || (atom && !atom03 && type == "application/xhtml+xml"))
+                && element.children.count == 1 && element.children[0].name == "div" && element.trimmedText == nil
             value = strip ? element.children[0].innerXML() : element.innerXML()
             if type == "text/plain" { type = "application/xhtml+xml" }
         } else if base64, let data = Data(base64Encoded: element.text.trimmed, options: .ignoreUnknownCharacters) {
