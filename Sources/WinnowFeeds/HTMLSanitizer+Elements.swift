@@ -53,7 +53,7 @@ extension SanitizerRun {
                 kind = htmlKind
             }
             var value = raw
-            if kind == .uri, !base.isEmpty, HTMLSanitizer.relativeURITags[name]?.contains(tag) == true {
+            if kind == .uri, !base.isEmpty, !firstPassStopped, HTMLSanitizer.relativeURITags[name]?.contains(tag) == true {
                 let resolved = Self.safeAbsoluteURI(base: base, value.trimmed)
                 if !resolved.isEmpty { value = resolved }
             }

@@ -127,6 +127,9 @@ struct SanitizerRun {
     var unacceptable = 0
     var mathML = 0
     var svg = 0
+    /// feedparser's first pass (the URI resolver) stops at an unclosed comment and hands the rest on
+    /// as it is: from there only the second pass's rules apply (no resolving, CDATA as text).
+    var firstPassStopped = false
 
     init(bytes: [UInt8], base: String, xhtml: Bool) {
         self.b = bytes
@@ -250,7 +253,14 @@ struct SanitizerRun {
             e = back
         }
         let name = String(decoding: b[(i + 1)..<e], as: UTF8.self)
-        if HTMLEntities.codepoints[name] != nil || name == "apos" { out += Array("&\(name);".utf8) } else { out += Array("&amp;\(name)".utf8) }
+        if HTMLEntities.codepoints[name] != nil || name == "apos" {
+            out += Array("&\(name);".utf8)
+        } else {
+            // feedparser's first pass writes `&amp;name`; its second reads the name as text, which
+            // inside a script is dropped.
+            out += Array("&amp;".utf8)
+            if firstPassStopped { out += b[(i + 1)..<e] } else { data(i + 1, e) }
+        }
         return b[e] == UInt8(ascii: ";") ? e + 1 : e
     }
 
@@ -306,6 +316,7 @@ struct SanitizerRun {
             }
             k += 1
         }
+        firstPassStopped = true
         k = i + 4
         while k + 1 < n {
             if b[k] == UInt8(ascii: "-"), b[k + 1] == UInt8(ascii: "-"), let close = b[(k + 2)...].firstIndex(of: UInt8(ascii: ">")) { return close + 1 }
@@ -324,7 +335,8 @@ struct SanitizerRun {
             while k < n, Self.isAlnum(b[k]) || b[k] == UInt8(ascii: "-") || b[k] == UInt8(ascii: "_") || b[k] == UInt8(ascii: ".") || b[k] == UInt8(ascii: ":") { k += 1 }
             let name = String(decoding: b[nameStart..<k], as: UTF8.self).lowercased()
             let twoBrackets = ["temp", "cdata", "ignore", "include", "rcdata"].contains(name)
-            if k > nameStart, Self.isAlpha(b[nameStart]), twoBrackets || ["if", "else", "endif"].contains(name) {
+            if k > nameStart, Self.isAlpha(b[nameStart]), twoBrackets || ["if", "else", "endif"].contains(name),
+               !(firstPassStopped && name == "cdata") {
                 // `]\s*]\s*>` or `]\s*>`
                 var m = i + 3
                 while m < n {
@@ -417,9 +429,10 @@ struct SanitizerRun {
                 inner.unacceptable = unacceptable
                 inner.mathML = mathML
                 inner.svg = svg
+                inner.firstPassStopped = firstPassStopped
                 inner.run()
                 out += inner.out
-                lastTag = inner.lastTag
+                // sgmllib's short tag does not count as the last tag.
                 unacceptable = inner.unacceptable
                 mathML = inner.mathML
                 svg = inner.svg
@@ -460,7 +473,8 @@ struct SanitizerRun {
         if k < n, b[k] == UInt8(ascii: "$") { k += 1 }
         var m = k
         while m < n, ASCIIScan.isSpace(b[m]) { m += 1 }
-        guard m < n, b[m] == UInt8(ascii: "=") else { return ((name, name), k) }
+        // A name without a value is its own value, as written (`<a HREF>` has href="HREF").
+        guard m < n, b[m] == UInt8(ascii: "=") else { return ((name, String(decoding: b[nameStart..<k], as: UTF8.self)), k) }
         m += 1
         while m < n, ASCIIScan.isSpace(b[m]) { m += 1 }
         var valueStart = m, valueEnd = m, end = m
