@@ -9,7 +9,7 @@ Run with the peers' venv (feedparser installed), after `swift build --product wi
 URI attributes other than href are left out (Winnow empties unsafe ones on purpose, feedparser
 only href's), and markup a fragment ends inside is compared unescaped (Winnow writes it as text).
 """
-import random, sys, json, subprocess, os, tempfile
+import random, sys, json, subprocess, os, shutil, tempfile
 from feedparser.sanitizer import _sanitize_html
 from feedparser.urls import resolve_relative_uris
 random.seed(int(sys.argv[1]) if len(sys.argv) > 1 else 1)
@@ -55,4 +55,5 @@ for h, line in zip(cases, out):
         bad += 1
         if bad <= int(sys.argv[3] if len(sys.argv) > 3 else 8):
             print('IN   ', repr(h)); print('OURS ', repr(ours)); print('FP   ', repr(theirs)); print()
+shutil.rmtree(work)
 print('differ', bad, 'of', len(cases))
