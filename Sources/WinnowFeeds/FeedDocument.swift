@@ -237,7 +237,7 @@ struct FeedDocumentBuilder {
     func handle(_ element: XMLElement, into target: inout [String: FeedValue], scope: Scope, level: Level) {
         let own = key(element)
         // Extension elements feedparser reads as core ones (Media RSS's description, CDF's abstract...).
-        let key = Self.aliases[own] ?? own
+        let key = Self.alias(own) ?? own
         if handleExtension(element, key: key, into: &target, scope: scope, level: level) { return }
         switch key {
         case "item", "items", "rdf_seq",
@@ -398,9 +398,9 @@ struct FeedDocumentBuilder {
             if let text = element.trimmedText { target[key] = .string(URLResolver.resolve(text, against: scope.base)) }
         default:
             // An element of its own with attributes is kept as their dictionary, as feedparser keeps it.
-            let attributes = element.attributes.filter { $0.name != "xmlns" && !$0.name.hasPrefix("xmlns:") }
-            if !attributes.isEmpty {
-                target[key] = .object(Dictionary(attributes.map { ($0.name.lowercased(), FeedValue.string($0.value)) }) { first, _ in first })
+            if element.attributes.contains(where: { $0.name != "xmlns" && !$0.name.hasPrefix("xmlns:") }) {
+                target[key] = .object(Dictionary(element.attributes.filter { $0.name != "xmlns" && !$0.name.hasPrefix("xmlns:") }
+                    .map { ($0.name.lowercased(), FeedValue.string($0.value)) }) { first, _ in first })
                 return
             }
             if !element.children.isEmpty || target[key] != nil { return }

@@ -1,13 +1,28 @@
 /// The extensions feedparser reads, into its result's keys: iTunes, Media RSS, GeoRSS and GML, Podlove
 /// Simple Chapters; CDF's and FeedBurner's elements are read as the core ones they stand for.
 extension FeedDocumentBuilder {
-    /// Extension elements that are read as a core element.
-    static let aliases: [String: String] = [
-        "media_description": "description", "abstract": "dc_description", "feedburner_browserfriendly": "info",
-    ]
+    /// The core element an extension element is read as, if any.
+    static func alias(_ key: String) -> String? {
+        switch key.utf8.first {
+        case UInt8(ascii: "m"): return key == "media_description" ? "description" : nil
+        case UInt8(ascii: "a"): return key == "abstract" ? "dc_description" : nil
+        case UInt8(ascii: "f"): return key == "feedburner_browserfriendly" ? "info" : nil
+        default: return nil
+        }
+    }
 
     /// Reads `element` when it is one of the extensions; false when it is not.
     func handleExtension(_ element: XMLElement, key: String, into target: inout [String: FeedValue], scope: Scope, level: Level) -> Bool {
+        // Every element comes through here: most are turned away on their first byte, without
+        // hashing or comparing the whole key against each case.
+        switch key.utf8.first {
+        case UInt8(ascii: "i"): guard key.hasPrefix("itunes_") else { return false }
+        case UInt8(ascii: "m"): guard key.hasPrefix("media_") else { return false }
+        case UInt8(ascii: "g"): guard key.hasPrefix("georss_") || key.hasPrefix("gml_") else { return false }
+        case UInt8(ascii: "p"): guard key.hasPrefix("psc_") else { return false }
+        case UInt8(ascii: "w"): guard key == "where" else { return false }
+        default: return false
+        }
         switch key {
         case "itunes_block":
             // As written, case and white space included: only "yes" blocks.

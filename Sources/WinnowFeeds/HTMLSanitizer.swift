@@ -36,13 +36,24 @@ public enum HTMLSanitizer {
             }
             out = crlf
         }
-        return String(decoding: out, as: UTF8.self).trimmed
+        let result = String(decoding: out, as: UTF8.self)
+        // Trimming walks Unicode scalars: only when an end is white space (or not ASCII).
+        if let first = out.first, let last = out.last, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return result }
+        return result.trimmed
     }
 
     /// feedparser's rewrites before parsing: `<!` that starts no declaration becomes text, `<tag/>`
     /// becomes `<tag />` (void elements) or `<tag></tag>`, and `&#39;` / `&#34;` become quotes.
     static func preprocess(_ b: [UInt8]) -> [UInt8] {
         let n = b.count
+        // Most fragments have nothing to rewrite: no `<!`, no `/>`, no `&#3`.
+        var rewrite = false
+        for k in 0..<max(0, n - 1) where (b[k] == UInt8(ascii: "<") && b[k + 1] == UInt8(ascii: "!"))
+            || (b[k] == UInt8(ascii: "/") && b[k + 1] == UInt8(ascii: ">")) || (b[k] == UInt8(ascii: "&") && b[k + 1] == UInt8(ascii: "#")) {
+            rewrite = true
+            break
+        }
+        if !rewrite { return b }
         var out: [UInt8] = []
         out.reserveCapacity(n + 16)
         var i = 0
