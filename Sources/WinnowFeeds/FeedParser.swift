@@ -67,7 +67,10 @@ public enum FeedParser {
     static func item(_ e: [String: FeedValue]) -> FeedItem {
         let link = e["link"]?.string.flatMap(nonEmpty)
         let title = e["title"]?.string.flatMap(nonEmpty)
-        let summary = e["summary"]?.string.flatMap(nonEmpty)
+        // The document copies content into a missing summary, as feedparser does; the item keeps
+        // only a summary the feed gave (one with its detail), so stored rows and their hashes stay
+        // as they were.
+        let summary = e["summary_detail"] == nil ? nil : e["summary"]?.string.flatMap(nonEmpty)
         let content = e["content"]?.list?.lazy.compactMap { $0.object?["value"]?.string }.first.flatMap(nonEmpty)
         // The date already read into the *_parsed tuple of the field the text comes from.
         let dateField = e["published"] != nil ? "published" : e["updated"] != nil ? "updated" : e["created"] != nil ? "created" : nil

@@ -67,6 +67,17 @@ import Testing
         #expect(roundTrip.enclosures.first?.medium == "video")
     }
 
+    @Test func contentStandsInForTheSummaryInTheDocumentOnly() throws {
+        let rss = "<rss version=\"2.0\" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\"><channel><title>t</title>"
+            + "<item><title>a</title><content:encoded>&lt;p&gt;body&lt;/p&gt;</content:encoded></item>"
+            + "<item><title>b</title><description>short</description><content:encoded>long</content:encoded></item></channel></rss>"
+        let document = try FeedParser.document(Data(rss.utf8))
+        #expect(document.entries[0]["summary"]?.string == "<p>body</p>")
+        let items = try FeedParser.parse(Data(rss.utf8)).feed.items
+        #expect(items[0].summary == nil && items[0].content == "<p>body</p>")
+        #expect(items[1].summary == "short" && items[1].content == "long")
+    }
+
     @Test func clockDurations() {
         #expect(FeedParser.clockSeconds("45") == 45)
         #expect(FeedParser.clockSeconds("02:30") == 150)
