@@ -50,6 +50,14 @@ public struct FeedItem: Sendable, Equatable, Codable {
     public var summary: String?
     /// Full content (`content:encoded`, Atom `content`), usually HTML.
     public var content: String?
+    /// Files the entry carries: RSS enclosures, Atom `rel="enclosure"` links, Media RSS content.
+    public var enclosures: [FeedEnclosure] = []
+    /// The entry's picture: its iTunes image, or its first Media RSS thumbnail.
+    public var imageURL: String?
+    /// Running time in seconds (iTunes `duration`: `hh:mm:ss`, `mm:ss` or seconds).
+    public var duration: Double?
+    /// The place the entry is about (GeoRSS, GML, W3C geo).
+    public var location: FeedLocation?
 
     public init(guid: String, link: String? = nil, title: String? = nil, author: String? = nil,
                 published: Date? = nil, publishedRaw: String? = nil, summary: String? = nil, content: String? = nil) {
@@ -65,4 +73,63 @@ public struct FeedItem: Sendable, Equatable, Codable {
 
     /// The richest body the entry carries: content over summary.
     public var body: String? { content ?? summary }
+
+    enum CodingKeys: String, CodingKey {
+        case guid, link, title, author, published, publishedRaw, summary, content, enclosures, imageURL, duration, location
+    }
+
+    /// Reads items written before the media fields existed too.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        guid = try c.decode(String.self, forKey: .guid)
+        link = try c.decodeIfPresent(String.self, forKey: .link)
+        title = try c.decodeIfPresent(String.self, forKey: .title)
+        author = try c.decodeIfPresent(String.self, forKey: .author)
+        published = try c.decodeIfPresent(Date.self, forKey: .published)
+        publishedRaw = try c.decodeIfPresent(String.self, forKey: .publishedRaw)
+        summary = try c.decodeIfPresent(String.self, forKey: .summary)
+        content = try c.decodeIfPresent(String.self, forKey: .content)
+        enclosures = try c.decodeIfPresent([FeedEnclosure].self, forKey: .enclosures) ?? []
+        imageURL = try c.decodeIfPresent(String.self, forKey: .imageURL)
+        duration = try c.decodeIfPresent(Double.self, forKey: .duration)
+        location = try c.decodeIfPresent(FeedLocation.self, forKey: .location)
+    }
+}
+
+/// A file an entry carries (a podcast's audio, a photo feed's picture).
+public struct FeedEnclosure: Sendable, Equatable, Codable {
+    public var url: String
+    /// MIME type, when given.
+    public var type: String?
+    /// Size in bytes, when given as a number.
+    public var length: Int?
+    /// Media RSS `medium`: image, audio, video, document or executable.
+    public var medium: String?
+    /// Media RSS running time in seconds.
+    public var duration: Double?
+    public var width: Int?
+    public var height: Int?
+
+    public init(url: String, type: String? = nil, length: Int? = nil, medium: String? = nil, duration: Double? = nil,
+                width: Int? = nil, height: Int? = nil) {
+        self.url = url
+        self.type = type
+        self.length = length
+        self.medium = medium
+        self.duration = duration
+        self.width = width
+        self.height = height
+    }
+}
+
+/// A geometry in GeoJSON's terms: `Point`, `LineString`, `Polygon` (its outer ring) or `Box` (two
+/// corners), each position `[longitude, latitude]` or `[longitude, latitude, altitude]`.
+public struct FeedLocation: Sendable, Equatable, Codable {
+    public var type: String
+    public var coordinates: [[Double]]
+
+    public init(type: String, coordinates: [[Double]]) {
+        self.type = type
+        self.coordinates = coordinates
+    }
 }

@@ -210,7 +210,9 @@ public enum FeedDate {
             if let end = match(template[...], bytes, 0, &fields) { position = end; break }
         }
         guard position > 0 else { return nil }  // no template, or only the empty one
-        let (hour, minute, second, zoneMinutes) = isoTime(bytes, from: position)
+        // The whole string or no date: "2013-01-27-01" or "2013-01-28T09:xx:00Z" are not the day they
+        // start with (feedparser takes that day, and midnight for the clock it could not read).
+        guard let (hour, minute, second, zoneMinutes, end) = isoTime(bytes, from: position), end == bytes.count else { return nil }
         let now = civil(fromSeconds: Int(Date().timeIntervalSince1970))
         var year: Int
         if let y = fields.year { year = fields.yearDigits == 2 ? now.year / 100 * 100 + y : y } else { year = now.year }
@@ -228,8 +230,9 @@ public enum FeedDate {
     }
 
     /// The optional time after an ISO 8601 date: `T?hh:mm[:ss][.f][±hh[:mm]|Z]`, all zeros when it
-    /// is not there. The zone comes back as minutes to add to the clock to reach UTC.
-    private static func isoTime(_ bytes: [UInt8], from start: Int) -> (hour: Int, minute: Int, second: Int, zoneMinutes: Int) {
+    /// is not there, and where it ends; nil when a time starts but cannot be read. The zone comes back
+    /// as minutes to add to the clock to reach UTC.
+    private static func isoTime(_ bytes: [UInt8], from start: Int) -> (hour: Int, minute: Int, second: Int, zoneMinutes: Int, end: Int)? {
         var i = start
         func digits(_ count: Int) -> Int? {
             guard let value = FeedDate.digits(bytes, at: i, count: count) else { return nil }
@@ -243,10 +246,11 @@ public enum FeedDate {
         }
         // After an explicit T, the basic format's clock without colons (hhmm[ss]) is read too, which
         // feedparser does not (it would keep only the date of 20030610T040000Z).
+        if start == bytes.count { return (0, 0, 0, 0, start) }
         let explicitT = skip(UInt8(ascii: "T"))
-        guard let hour = digits(2) else { return (0, 0, 0, 0) }
+        guard let hour = digits(2) else { return nil }
         let colons = skip(UInt8(ascii: ":"))
-        guard colons || explicitT, let minute = digits(2) else { return (0, 0, 0, 0) }
+        guard colons || explicitT, let minute = digits(2) else { return nil }
         var second = 0
         let beforeSeconds = i
         if colons ? skip(UInt8(ascii: ":")) : true { if let s = digits(2) { second = s } else { i = beforeSeconds } }
@@ -261,11 +265,13 @@ public enum FeedDate {
             if let zoneHour = digits(2) {
                 var zoneMinute = 0
                 let colon = i
-                if skip(UInt8(ascii: ":")) { if let m = digits(2) { zoneMinute = m } else { i = colon } }
+                if skip(UInt8(ascii: ":")) { if let m = digits(2) { zoneMinute = m } else { i = colon } } else if let m = digits(2) { zoneMinute = m }
                 zoneMinutes = (zoneHour * 60 + zoneMinute) * (west ? 1 : -1)
             }
+        } else if i < bytes.count, bytes[i] == UInt8(ascii: "Z") || bytes[i] == UInt8(ascii: "z") {
+            i += 1
         }
-        return (hour, minute, second, zoneMinutes)
+        return (hour, minute, second, zoneMinutes, i)
     }
 
     /// Matches a template against the start of `bytes`; returns where the match ends. Optional pieces

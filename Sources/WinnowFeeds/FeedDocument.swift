@@ -4,6 +4,8 @@ import Foundation
 public enum FeedValue: Sendable, Equatable, Encodable {
     case string(String)
     case number(Int)
+    /// A decimal number (GeoRSS coordinates, PSC chapter starts in seconds).
+    case double(Double)
     case bool(Bool)
     case list([FeedValue])
     case object([String: FeedValue])
@@ -14,6 +16,7 @@ public enum FeedValue: Sendable, Equatable, Encodable {
         switch self {
         case .string(let s): try container.encode(s)
         case .number(let n): try container.encode(n)
+        case .double(let d): try container.encode(d)
         case .bool(let b): try container.encode(b)
         case .list(let l): try container.encode(l)
         case .object(let o): try container.encode(o)
@@ -74,45 +77,13 @@ public struct FeedDocument: Sendable {
     }
 }
 
-/// Namespace URIs and the prefixes feedparser gives their elements ("" for the core formats).
-enum FeedNamespaces {
-    static let prefixes: [String: String] = [
-        "": "", "http://backend.userland.com/rss": "", "http://blogs.law.harvard.edu/tech/rss": "", "http://purl.org/rss/1.0/": "",
-        "http://my.netscape.com/rdf/simple/0.9/": "", "http://example.com/newformat#": "", "http://example.com/necho": "",
-        "http://purl.org/echo/": "", "uri/of/echo/namespace#": "", "http://purl.org/pie/": "", "http://purl.org/atom/ns#": "",
-        "http://www.w3.org/2005/Atom": "", "http://purl.org/rss/1.0/modules/rss091#": "",
-        "http://webns.net/mvcb/": "admin", "http://purl.org/rss/1.0/modules/aggregation/": "ag",
-        "http://purl.org/rss/1.0/modules/annotate/": "annotate", "http://media.tangent.org/rss/1.0/": "audio",
-        "http://backend.userland.com/blogChannelModule": "blogChannel", "http://creativecommons.org/ns#license": "cc",
-        "http://web.resource.org/cc/": "cc", "http://cyber.law.harvard.edu/rss/creativeCommonsRssModule.html": "creativeCommons",
-        "http://backend.userland.com/creativeCommonsRssModule": "creativeCommons", "http://purl.org/rss/1.0/modules/company": "co",
-        "http://purl.org/rss/1.0/modules/content/": "content", "http://my.theinfo.org/changed/1.0/rss/": "cp",
-        "http://purl.org/dc/elements/1.1/": "dc", "http://purl.org/dc/terms/": "dcterms", "http://purl.org/rss/1.0/modules/email/": "email",
-        "http://purl.org/rss/1.0/modules/event/": "ev", "http://rssnamespace.org/feedburner/ext/1.0": "feedburner",
-        "http://freshmeat.net/rss/fm/": "fm", "http://xmlns.com/foaf/0.1/": "foaf", "http://www.w3.org/2003/01/geo/wgs84_pos#": "geo",
-        "http://www.georss.org/georss": "georss", "http://www.opengis.net/gml": "gml", "http://postneo.com/icbm/": "icbm",
-        "http://purl.org/rss/1.0/modules/image/": "image", "http://www.itunes.com/DTDs/PodCast-1.0.dtd": "itunes",
-        "http://example.com/DTDs/PodCast-1.0.dtd": "itunes", "http://purl.org/rss/1.0/modules/link/": "l",
-        "http://search.yahoo.com/mrss": "media", "http://search.yahoo.com/mrss/": "media",
-        "http://madskills.com/public/xml/rss/module/pingback/": "pingback", "http://prismstandard.org/namespaces/1.2/basic/": "prism",
-        "http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf", "http://www.w3.org/2000/01/rdf-schema#": "rdfs",
-        "http://purl.org/rss/1.0/modules/reference/": "ref", "http://purl.org/rss/1.0/modules/richequiv/": "reqv",
-        "http://purl.org/rss/1.0/modules/search/": "search", "http://purl.org/rss/1.0/modules/slash/": "slash",
-        "http://schemas.xmlsoap.org/soap/envelope/": "soap", "http://purl.org/rss/1.0/modules/servicestatus/": "ss",
-        "http://hacks.benhammersley.com/rss/streaming/": "str", "http://purl.org/rss/1.0/modules/subscription/": "sub",
-        "http://purl.org/rss/1.0/modules/syndication/": "sy", "http://schemas.pocketsoap.com/rss/myDescModule/": "szf",
-        "http://purl.org/rss/1.0/modules/taxonomy/": "taxo", "http://purl.org/rss/1.0/modules/threading/": "thr",
-        "http://purl.org/rss/1.0/modules/textinput/": "ti", "http://madskills.com/public/xml/rss/module/trackback/": "trackback",
-        "http://wellformedweb.org/commentAPI/": "wfw", "http://purl.org/rss/1.0/modules/wiki/": "wiki",
-        "http://www.w3.org/1999/xhtml": "xhtml", "http://www.w3.org/1999/xlink": "xlink", "http://www.w3.org/XML/1998/namespace": "xml",
-        "http://podlove.org/simple-chapters": "psc",
-    ]
-}
-
 /// Builds a `FeedDocument` from a parsed tree, following feedparser's element handlers.
 struct FeedDocumentBuilder {
     let atom: Bool
     let atom03: Bool
+    /// HTML in text constructs is sanitized (`HTMLSanitizer`), as feedparser does; otherwise kept as
+    /// received, with only its relative links resolved (what the pipeline stores).
+    var sanitize = true
 
     /// Where an element is read: its base URI and language, inherited down the tree.
     struct Scope {
@@ -128,7 +99,7 @@ struct FeedDocumentBuilder {
     }
 
     static func build(root: XMLElement, encoding: String, problem: String?, baseURL: String, language: String?,
-                      netscape: Bool = false) throws -> FeedDocument {
+                      netscape: Bool = false, sanitize: Bool = true) throws -> FeedDocument {
         let rootScope = Scope(base: baseURL, language: language).entering(root)
         let version: String
         var builder: FeedDocumentBuilder
@@ -177,9 +148,11 @@ struct FeedDocumentBuilder {
         default:
             throw FeedError.unknownFormat(root: root.qualifiedName)
         }
+        builder.sanitize = sanitize
         let channelScope = container === root ? rootScope : rootScope.entering(container)
         // Sized for the usual count of keys: growing a dictionary rehashes all it holds.
         var feed = [String: FeedValue](minimumCapacity: 16)
+        if !builder.atom { builder.cdfAttributes(container, into: &feed, scope: channelScope) }
         builder.fill(&feed, from: container, scope: channelScope, level: .feed)
         if root.name == "rdf" {
             // RSS 1.0 keeps image and textinput beside the channel.
@@ -218,21 +191,27 @@ struct FeedDocumentBuilder {
 
     /// The key feedparser gives an element: its local name, prefixed with its namespace's prefix.
     func key(_ element: XMLElement) -> String {
-        let prefix = FeedNamespaces.prefixes[element.namespace] ?? XMLTreeParser.split(element.qualifiedName).prefix?.lowercased() ?? ""
+        // By URI, whatever the prefix; a URI written in another case (".../Podcast-1.0.dtd") still counts.
+        let prefix = FeedNamespaces.prefixes[element.namespace] ?? FeedNamespaces.lowercasedPrefixes[element.namespace.lowercased()]
+            ?? (element.namespace.contains("backend.userland.com/rss") ? "" : nil)  // any of UserLand's RSS namespaces
+            ?? XMLTreeParser.split(element.qualifiedName).prefix?.lowercased() ?? ""
         return prefix.isEmpty ? element.name : prefix + "_" + element.name
     }
 
     func handle(_ element: XMLElement, into target: inout [String: FeedValue], scope: Scope, level: Level) {
-        let key = key(element)
+        let own = key(element)
+        // Extension elements feedparser reads as core ones (Media RSS's description, CDF's abstract...).
+        let key = Self.alias(own) ?? own
+        if handleExtension(element, key: key, into: &target, scope: scope, level: level) { return }
         switch key {
         case "item", "items", "rdf_seq",
              "entry" where level == .feed:  // entries are read on their own
             return
         case "title", "dc_title":
             setText(&target, "title", element, scope: scope, defaultType: "text/plain")
-        case "description" where level == .entry && !atom && target["summary"] != nil,
-             "summary" where level == .entry && !atom && target["summary"] != nil:
-            // An RSS item with both: the second is the content.
+        case "description" where level == .entry && target["summary"] != nil && target["content"] == nil,
+             "summary" where level == .entry && target["summary"] != nil && target["content"] == nil:
+            // A second summary before any content element is the content.
             let (_, detail) = text(element, scope: scope, defaultType: "text/html")
             var list = target["content"]?.list ?? []
             list.append(.object(detail))
@@ -253,10 +232,15 @@ struct FeedDocumentBuilder {
         case "rights", "copyright", "dc_rights":
             setText(&target, "rights", element, scope: scope, defaultType: "text/plain")
         case "content", "content_encoded", "xhtml_body", "body", "fullitem":
-            let (_, detail) = text(element, scope: scope, defaultType: key == "content" ? "text/plain" : (key == "xhtml_body" || key == "body" ? "application/xhtml+xml" : "text/html"))
+            var (value, detail) = text(element, scope: scope, defaultType: key == "content" ? "text/plain" : (key == "xhtml_body" || key == "body" ? "application/xhtml+xml" : "text/html"))
+            if let src = element.attribute("src"), !src.isEmpty { detail["src"] = .string(src) }
             var list = target["content"]?.list ?? []
             list.append(.object(detail))
             target["content"] = .list(list)
+            // Text or HTML content stands in for a missing summary, as in feedparser.
+            if target["summary"] == nil, ["text/plain", "text/html", "application/xhtml+xml"].contains(detail["type"]?.string ?? "") {
+                target["summary"] = .string(value)
+            }
         case "link" where atom || element.attribute("href") != nil:
             addAtomLink(&target, element, scope: scope)
         case "link":
@@ -377,6 +361,12 @@ struct FeedDocumentBuilder {
         case "wfw_comment", "wfw_commentrss", "docs":
             if let text = element.trimmedText { target[key] = .string(URLResolver.resolve(text, against: scope.base)) }
         default:
+            // An element of its own with attributes is kept as their dictionary, as feedparser keeps it.
+            if element.attributes.contains(where: { $0.name != "xmlns" && !$0.name.hasPrefix("xmlns:") }) {
+                target[key] = .object(Dictionary(element.attributes.filter { $0.name != "xmlns" && !$0.name.hasPrefix("xmlns:") }
+                    .map { ($0.name.lowercased(), FeedValue.string($0.value)) }) { first, _ in first })
+                return
+            }
             if !element.children.isEmpty || target[key] != nil { return }
             target[key] = .string(element.trimmedText ?? "")
         }
@@ -385,6 +375,7 @@ struct FeedDocumentBuilder {
     func entry(_ item: XMLElement, scope: Scope) -> [String: FeedValue] {
         var entry = [String: FeedValue](minimumCapacity: 16)
         if let about = item.attribute("rdf:about") { entry["id"] = .string(about) }
+        if !atom { cdfAttributes(item, into: &entry, scope: scope.entering(item)) }
         fill(&entry, from: item, scope: scope.entering(item), level: .entry)
         finishEntry(&entry)
         return entry
@@ -406,7 +397,7 @@ struct FeedDocumentBuilder {
     /// Value and detail of a text construct, type-aware: Atom `type` (text, html, xhtml or a MIME type)
     /// and 0.3 `mode` (xml, escaped, base64); inline XHTML serialized; HTML's relative URIs resolved.
     func text(_ element: XMLElement, scope: Scope, defaultType: String) -> (String, [String: FeedValue]) {
-        var type = (element.attribute("type") ?? defaultType).lowercased()
+        var type = (element.attribute("type").flatMap { $0.isEmpty ? nil : $0 } ?? defaultType).lowercased()
         switch type {
         case "text", "plain": type = "text/plain"
         case "html": type = "text/html"
@@ -417,9 +408,14 @@ struct FeedDocumentBuilder {
         // Atom 1.0: a MIME type that is neither text nor XML means base64.
         let base64 = mode == "base64" || (atom && !atom03 && !type.hasPrefix("text/") && !type.hasSuffix("xml") && type != "application/xhtml+xml")
         var value: String
-        if type == "application/xhtml+xml" || ((mode == nil || mode == "xml") && !element.children.isEmpty && atom) {
-            // Atom 1.0's type="xhtml" wraps the content in a div that is not part of it.
-            let strip = element.attribute("type") == "xhtml" && element.children.count == 1 && element.children[0].name == "div" && element.trimmedText == nil
+        if atom, type == "text/html", element.children.count == 1, element.children[0].name == "div", element.children[0].children.isEmpty,
+           element.trimmedText == nil {
+            // HTML wrapped in a div element (TypePad's way): the div is dropped, its text is the HTML.
+            value = element.children[0].text
+        } else if type == "application/xhtml+xml" || ((mode == nil || mode == "xml") && !element.children.isEmpty && atom) {
+            // Atom 1.0's XHTML wraps the content in a div that is not part of it.
+            let strip = (element.attribute("type") == "xhtml" || (atom && !atom03 && type == "application/xhtml+xml"))
+                && element.children.count == 1 && element.children[0].name == "div" && element.trimmedText == nil
             value = strip ? element.children[0].innerXML() : element.innerXML()
             if type == "text/plain" { type = "application/xhtml+xml" }
         } else if base64, let data = Data(base64Encoded: element.text.trimmed, options: .ignoreUnknownCharacters) {
@@ -432,7 +428,10 @@ struct FeedDocumentBuilder {
         }
         value = value.trimmed
         if type == "text/plain", !atom || defaultType != "text/plain", HTMLSniffer.looksLikeHTML(value) { type = "text/html" }
-        if type == "text/html" || type == "application/xhtml+xml" { value = URLResolver.resolveHTML(value, against: scope.base) }
+        if type == "text/html" || type == "application/xhtml+xml" {
+            value = sanitize ? HTMLSanitizer.sanitize(value, baseURL: scope.base, xhtml: type == "application/xhtml+xml")
+                : URLResolver.resolveHTML(value, against: scope.base)
+        }
         // One literal: a dictionary built of three and grown to four would be hashed twice.
         let detail: [String: FeedValue] = ["type": .string(type), "value": .string(value), "base": .string(scope.base),
                                            "language": scope.language.map(FeedValue.string) ?? .null]
@@ -581,202 +580,5 @@ struct FeedDocumentBuilder {
         }
         target["tags"] = .list(tags)
         if let first = tags.first?.object?["term"], key == "category" || key == "dc_subject" { target["category"] = first }
-    }
-}
-
-/// Whether plain text is really HTML: a known tag (`<p`, `</b`, ... followed by a word boundary) or
-/// an entity reference (`&amp;`, `&#38;`, `&#x26;`).
-enum HTMLSniffer {
-    static let tags: Set<String> = ["a", "abbr", "acronym", "address", "b", "big", "blockquote", "br", "cite", "code", "dd", "del",
-                                    "dfn", "div", "dl", "dt", "em", "font", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img",
-                                    "ins", "kbd", "li", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strike", "strong",
-                                    "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "tt", "u", "ul", "var"]
-
-    static func looksLikeHTML(_ s: String) -> Bool {
-        var s = s
-        return s.withUTF8 { bytes in
-            let n = bytes.count
-            var i = 0
-            while i < n {
-                let b = bytes[i]
-                if b == UInt8(ascii: "<") {
-                    var j = i + 1
-                    if j < n, bytes[j] == UInt8(ascii: "/") { j += 1 }
-                    let nameStart = j
-                    while j < n, ASCIIScan.isWord(bytes[j]), j - nameStart < 12 { j += 1 }
-                    if j > nameStart, j == n || !ASCIIScan.isWord(bytes[j]),
-                       tags.contains(String(decoding: bytes[nameStart..<j].map(ASCIIScan.lower), as: UTF8.self)) { return true }
-                } else if b == UInt8(ascii: "&") {
-                    var j = i + 1
-                    if j < n, bytes[j] == UInt8(ascii: "#") {
-                        j += 1
-                        let hex = j < n && (bytes[j] == UInt8(ascii: "x") || bytes[j] == UInt8(ascii: "X"))
-                        if hex { j += 1 }
-                        let digitsStart = j
-                        while j < n, hex ? bytes[j].isHexDigit : (bytes[j] >= 0x30 && bytes[j] <= 0x39) { j += 1 }
-                        if j > digitsStart, j < n, bytes[j] == UInt8(ascii: ";") { return true }
-                        // "&#x" with no hex digits may still be "&#" + word: not an entity either way.
-                    } else {
-                        let nameStart = j
-                        while j < n, ASCIIScan.isWord(bytes[j]) { j += 1 }
-                        if j > nameStart, j < n, bytes[j] == UInt8(ascii: ";") { return true }
-                    }
-                }
-                i += 1
-            }
-            return false
-        }
-    }
-}
-
-extension UInt8 {
-    var isHexDigit: Bool { (self >= 0x30 && self <= 0x39) || (self >= 0x41 && self <= 0x46) || (self >= 0x61 && self <= 0x66) }
-}
-
-/// Relative references resolved as RFC 3986 section 5.2 says (as Python's `urljoin`, which feedparser
-/// uses), against xml:base, the document URL or Content-Location.
-public enum URLResolver {
-    public static func resolve(_ reference: String, against base: String) -> String {
-        let reference = reference.trimmed
-        guard !base.isEmpty else { return reference }
-        if reference.isEmpty { return base }
-        if scheme(of: reference) != nil { return reference }  // already absolute
-        // As urljoin: only hierarchical schemes take relative references.
-        let b = Parts(base)
-        guard let baseScheme = b.scheme, relativeSchemes.contains(baseScheme.lowercased()) else { return reference }
-        if reference.hasPrefix("//") { return baseScheme + ":" + removeDotSegmentsInAuthorityForm(reference) }
-        let r = Parts(reference)
-        var path: Substring, query: Substring?
-        if r.path.isEmpty {
-            path = b.path
-            query = r.query ?? b.query
-        } else {
-            query = r.query
-            if r.path.hasPrefix("/") {
-                path = Substring(removeDotSegments(r.path))
-            } else if b.authority != nil, b.path.isEmpty {
-                path = Substring(removeDotSegments("/" + r.path))
-            } else {
-                let directory = b.path.utf8.lastIndex(of: UInt8(ascii: "/")).map { b.path[...$0] } ?? ""
-                path = Substring(removeDotSegments(directory + r.path))
-            }
-        }
-        var out = baseScheme + ":"
-        if let authority = b.authority { out += "//" + authority }
-        out += path
-        if let query { out += "?" + query }
-        if let fragment = r.fragment { out += "#" + fragment }
-        return out
-    }
-
-    static let relativeSchemes: Set<String> = ["http", "https", "ftp", "file", "gopher", "nntp", "imap", "wais", "shttp", "mms",
-                                               "prospero", "rtsp", "rtspu", "sftp", "svn", "svn+ssh", "ws", "wss"]
-
-    /// `scheme:` at the start (a letter, then letters, digits, `+`, `-`, `.`), without the colon.
-    static func scheme<S: StringProtocol>(of s: S) -> Substring? where S.SubSequence == Substring {
-        var count = 0
-        for b in s.utf8 {
-            if b == UInt8(ascii: ":") { break }
-            let letter = (b | 0x20) >= UInt8(ascii: "a") && (b | 0x20) <= UInt8(ascii: "z")
-            guard letter || (count > 0 && ((b >= 48 && b <= 57) || b == UInt8(ascii: "+") || b == UInt8(ascii: "-") || b == UInt8(ascii: "."))) else { return nil }
-            count += 1
-        }
-        guard count > 0, count < s.utf8.count else { return nil }
-        let colon = s.utf8.index(s.startIndex, offsetBy: count)
-        return s[s.startIndex..<colon]
-    }
-
-    /// A reference split into its RFC 3986 components (`scheme:` `//authority` path `?query` `#fragment`).
-    struct Parts {
-        var scheme: String?
-        var authority: Substring?
-        var path: Substring
-        var query: Substring?
-        var fragment: Substring?
-
-        init(_ s: String) {
-            var rest = Substring(s)
-            if let hash = rest.utf8.firstIndex(of: UInt8(ascii: "#")) { fragment = rest[rest.utf8.index(after: hash)...]; rest = rest[..<hash] }
-            if let mark = rest.utf8.firstIndex(of: UInt8(ascii: "?")) { query = rest[rest.utf8.index(after: mark)...]; rest = rest[..<mark] }
-            if let name = URLResolver.scheme(of: rest) {
-                scheme = String(name)
-                rest = rest[rest.utf8.index(after: name.endIndex)...]
-            }
-            if rest.hasPrefix("//") {
-                rest = rest.dropFirst(2)
-                let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
-                authority = rest[..<slash]
-                rest = rest[slash...]
-            }
-            path = rest
-        }
-    }
-
-    /// `//host/path` with the path's dot segments removed.
-    static func removeDotSegmentsInAuthorityForm(_ reference: String) -> String {
-        let afterSlashes = reference.index(reference.startIndex, offsetBy: 2)
-        let tail = reference[afterSlashes...]
-        let stop = tail.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? tail.endIndex
-        guard stop < tail.endIndex, tail[stop] == "/" else { return reference }
-        let pathEnd = tail[stop...].firstIndex { $0 == "?" || $0 == "#" } ?? tail.endIndex
-        return "//" + tail[..<stop] + removeDotSegments(tail[stop..<pathEnd]) + tail[pathEnd...]
-    }
-
-    /// RFC 3986 5.2.4: `.` and `..` segments taken out of a path.
-    static func removeDotSegments<S: StringProtocol>(_ path: S) -> String {
-        guard path.contains(".") else { return String(path) }
-        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-        var output: [S.SubSequence] = []
-        for (index, segment) in segments.enumerated() {
-            let last = index == segments.count - 1
-            if segment == "." {
-                if last { output.append("") }
-            } else if segment == ".." {
-                if output.count > 1 || (output.count == 1 && !output[0].isEmpty) { output.removeLast() }
-                if last { output.append("") }
-            } else {
-                output.append(segment)
-            }
-        }
-        if path.hasPrefix("/"), output.first.map({ !$0.isEmpty }) ?? true { output.insert("", at: 0) }
-        return output.joined(separator: "/")
-    }
-
-    /// Resolves href and src attributes (`href="..."`, `src='...'`, after white space, any case) in an
-    /// HTML fragment.
-    static func resolveHTML(_ html: String, against base: String) -> String {
-        guard !base.isEmpty else { return html }
-        var copy = html
-        let resolved = copy.withUTF8 { bytes -> String? in
-            let n = bytes.count
-            var out: [UInt8] = []
-            var copied = 0
-            var equals = 0
-            // From each "=", look back for the attribute name and forward for the quoted value.
-            while let found = ASCIIScan.index(of: UInt8(ascii: "="), in: bytes, from: equals) {
-                equals = found + 1
-                var nameEnd = found
-                while nameEnd > copied, ASCIIScan.isSpace(bytes[nameEnd - 1]) { nameEnd -= 1 }
-                let nameStart: Int
-                if nameEnd >= 5, ASCIIScan.hasPrefix(bytes, at: nameEnd - 4, "href") { nameStart = nameEnd - 4 }
-                else if nameEnd >= 4, ASCIIScan.hasPrefix(bytes, at: nameEnd - 3, "src") { nameStart = nameEnd - 3 }
-                else { continue }
-                guard nameStart > copied, ASCIIScan.isSpace(bytes[nameStart - 1]) else { continue }
-                var j = found + 1
-                while j < n, ASCIIScan.isSpace(bytes[j]) { j += 1 }
-                guard j < n, bytes[j] == UInt8(ascii: "\"") || bytes[j] == UInt8(ascii: "'") else { continue }
-                let valueStart = j + 1
-                guard let valueEnd = ASCIIScan.index(of: bytes[j], in: bytes, from: valueStart) else { continue }
-                let value = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
-                out.append(contentsOf: bytes[copied..<valueStart])
-                out.append(contentsOf: resolve(value, against: base).utf8)
-                copied = valueEnd
-                equals = valueEnd
-            }
-            guard copied > 0 else { return nil }
-            out.append(contentsOf: bytes[copied..<n])
-            return String(decoding: out, as: UTF8.self)
-        }
-        return resolved ?? html
     }
 }

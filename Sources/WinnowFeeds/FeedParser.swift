@@ -17,13 +17,16 @@ public enum FeedParser {
     /// when there is one, is the base for relative links.
     public static func parse(_ data: Data, contentType: String? = nil, url: String? = nil, contentLocation: String? = nil,
                              language: String? = nil) throws -> Result {
-        let document = try self.document(data, contentType: contentType, url: url, contentLocation: contentLocation, language: language)
+        // Stage 1 keeps the HTML as received: it is sanitized where it leaves Winnow.
+        let document = try self.document(data, contentType: contentType, url: url, contentLocation: contentLocation, language: language,
+                                         sanitize: false)
         return Result(feed: feed(from: document), bozoReason: document.bozoReason, document: document)
     }
 
-    /// The feedparser-shaped document. Throws only when nothing feed-like can be read at all.
+    /// The feedparser-shaped document. Throws only when nothing feed-like can be read at all. HTML in
+    /// titles, summaries and content is sanitized as feedparser sanitizes it unless `sanitize` is false.
     public static func document(_ data: Data, contentType: String? = nil, url: String? = nil, contentLocation: String? = nil,
-                                language: String? = nil) throws -> FeedDocument {
+                                language: String? = nil, sanitize: Bool = true) throws -> FeedDocument {
         let base = contentLocation.map { URLResolver.resolve($0, against: url ?? "") } ?? url
         let decoded = FeedEncoding.decode(data, contentType: contentType)
         let first = decoded.bytes.first { !(0x20 == $0 || 0x09 == $0 || 0x0A == $0 || 0x0D == $0) }
@@ -35,7 +38,8 @@ public enum FeedParser {
         let (root, problem) = XMLTreeParser.parse(decoded.bytes, utf8Document: decoded.encoding == "utf-8")
         guard let root else { throw FeedError.notXML(reason: problem ?? "empty document") }
         return try FeedDocumentBuilder.build(root: root, encoding: decoded.encoding, problem: decoded.problem ?? problem,
-                                             baseURL: base ?? "", language: language, netscape: root.name == "rss" && doctypeIsNetscape(decoded.bytes))
+                                             baseURL: base ?? "", language: language, netscape: root.name == "rss" && doctypeIsNetscape(decoded.bytes),
+                                             sanitize: sanitize)
     }
 
     /// RSS 0.91 comes in Netscape's flavour (with its DTD) and UserLand's.
@@ -63,16 +67,21 @@ public enum FeedParser {
     static func item(_ e: [String: FeedValue]) -> FeedItem {
         let link = e["link"]?.string.flatMap(nonEmpty)
         let title = e["title"]?.string.flatMap(nonEmpty)
-        let summary = e["summary"]?.string.flatMap(nonEmpty)
+        // The document copies content into a missing summary, as feedparser does; the item keeps
+        // only a summary the feed gave (one with its detail), so stored rows and their hashes stay
+        // as they were.
+        let summary = e["summary_detail"] == nil ? nil : e["summary"]?.string.flatMap(nonEmpty)
         let content = e["content"]?.list?.lazy.compactMap { $0.object?["value"]?.string }.first.flatMap(nonEmpty)
         // The date already read into the *_parsed tuple of the field the text comes from.
         let dateField = e["published"] != nil ? "published" : e["updated"] != nil ? "updated" : e["created"] != nil ? "created" : nil
         let dateText = dateField.flatMap { e[$0]?.string }.flatMap(nonEmpty)
         let author = (e["author_detail"]?.object?["name"] ?? e["author"])?.string.flatMap(nonEmpty)
         let guid = e["id"]?.string.flatMap(nonEmpty) ?? fallbackID(link: link, title: title, text: content ?? summary)
-        return FeedItem(guid: guid, link: link, title: title, author: author,
-                        published: dateField.flatMap { e[$0 + "_parsed"]?.date }, publishedRaw: dateText,
-                        summary: summary, content: content)
+        var item = FeedItem(guid: guid, link: link, title: title, author: author,
+                            published: dateField.flatMap { e[$0 + "_parsed"]?.date }, publishedRaw: dateText,
+                            summary: summary, content: content)
+        readMedia(e, into: &item)
+        return item
     }
 
     static func nonEmpty(_ s: String) -> String? { s.isEmpty ? nil : s }

@@ -100,10 +100,17 @@ final class XMLElement {
     }
 
     func serialize(into out: inout String) {
-        let tag = namespace == XMLNamespaces.xhtml ? name : qualifiedName
+        // As feedparser writes inline content: prefixes dropped (`svg:circle` is `circle`), and the
+        // root of inline SVG or MathML given its namespace as a default one.
+        let local = XMLTreeParser.split(qualifiedName).local
+        let tag = namespace == XMLNamespaces.xhtml ? name : local
         out += "<" + tag
         for (key, value) in attributes where !(namespace == XMLNamespaces.xhtml && (key == "xmlns" || key.hasPrefix("xmlns:"))) {
             out += " \(key)=\"\(XMLEscape.attribute(value))\""
+        }
+        if local != qualifiedName, attribute("xmlns") == nil,
+           (local == "svg" && namespace == XMLNamespaces.svg) || (local == "math" && namespace == XMLNamespaces.mathML) {
+            out += " xmlns=\"\(namespace)\""
         }
         if nodes.isEmpty, onlyText == nil, XMLEscape.voidElements.contains(name) || namespace != XMLNamespaces.xhtml {
             out += " />"
@@ -116,6 +123,8 @@ final class XMLElement {
 enum XMLNamespaces {
     static let xhtml = "http://www.w3.org/1999/xhtml"
     static let xml = "http://www.w3.org/XML/1998/namespace"
+    static let svg = "http://www.w3.org/2000/svg"
+    static let mathML = "http://www.w3.org/1998/Math/MathML"
 }
 
 enum XMLEscape {

@@ -26,7 +26,8 @@ struct FeedBench: ParsableCommand {
 
     /// Parses every document `rounds` times and prints the best round, which is the least disturbed by
     /// the machine's other work: first to the feedparser-shaped document (what feedparser.parse
-    /// returns), then also to the pipeline's model (`FeedParser.parse`, what the daemon runs).
+    /// returns, HTML sanitized), then also to the pipeline's model (`FeedParser.parse`, what the
+    /// daemon runs, HTML kept as received).
     private func report(_ label: String, _ documents: [Data], rounds: Int) {
         let bytes = documents.reduce(0) { $0 + $1.count }
         for pipelineModel in [false, true] {

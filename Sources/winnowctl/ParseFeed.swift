@@ -71,7 +71,11 @@ struct ParseFeed: AsyncParsableCommand {
             print("  id:        \(item.guid)")
             if let link = item.link { print("  link:      \(link)") }
             if let author = item.author { print("  author:    \(author)") }
-            if let date = item.published { print("  published: \(iso8601(date))") } else if let raw = item.publishedRaw { print("  published: \(raw) (unparsed)") }
+            if let date = item.published { print("  published: \(iso8601(date))") } else if let raw = item.publishedRaw { print("  published: \(raw) (not a date: kept as written)") }
+            for enclosure in item.enclosures { print("  enclosure: \(enclosure.url)\(enclosure.type.map { "  (\($0))" } ?? "")") }
+            if let duration = item.duration { print("  duration:  \(Int(duration)) s") }
+            if let image = item.imageURL { print("  image:     \(image)") }
+            if let location = item.location { print("  location:  \(location.type) \(location.coordinates.map { $0.map { String($0) }.joined(separator: " ") }.joined(separator: ", "))") }
         }
     }
 

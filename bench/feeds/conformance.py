@@ -7,7 +7,7 @@ judges feedparser. Prints the pass rate per category and the failing fixtures. A
     bench/feeds/conformance.py [--corpus ../shared/corpus/feedparser] [--winnowctl .build/debug/winnowctl]
                                [--show-failures N] [--subset FILE --require-all]
 """
-import argparse, json, os, re, subprocess, sys, time
+import argparse, datetime, json, os, re, subprocess, sys, time
 from collections import defaultdict
 
 BASE = 'http://127.0.0.1:8097/'  # where feedparser's harness serves the fixtures
@@ -72,13 +72,23 @@ class FeedParserDict(dict):
 
 
 def wrap(value, key=None):
+    """JSON back into the Python types feedparser returns: *_parsed 9-tuples as struct_time, a PSC
+    chapter's start_parsed (seconds) as timedelta, GeoRSS coordinates as tuples."""
     if isinstance(value, dict):
         return FeedParserDict({k: wrap(v, k) for k, v in value.items()})
+    if key == 'start_parsed' and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.timedelta(seconds=value)
+    if key == 'coordinates' and isinstance(value, list):
+        return tuples(value)
     if isinstance(value, list):
         if key and key.endswith('_parsed') and len(value) == 9 and all(isinstance(x, int) for x in value):
             return time.struct_time(value)
         return [wrap(v) for v in value]
     return value
+
+
+def tuples(value):
+    return tuple(tuples(v) for v in value) if isinstance(value, list) else value
 
 
 def read_fixture(path):
@@ -134,7 +144,7 @@ def run_batch(winnowctl, files, extra):
 
 
 def evaluate(expression, result):
-    env = {'time': time, 'u': str}
+    env = {'time': time, 'datetime': datetime, 'u': str}  # feedparser's own harness has both modules
     env.update(result)
     try:
         return bool(eval(expression, env)), None

@@ -2,8 +2,9 @@
 # Feed parsing speed, one command: every fixture of ../shared/corpus/feedparser, and separately its
 # large feeds (>= 100 kB), parsed from memory by WinnowFeeds (release winnow-bench) and by Python
 # feedparser (pip, in a throw-away venv outside the repository): same files, same run, best of N rounds.
-# Winnow is timed to the feedparser-shaped document (what feedparser.parse returns) and to the
-# pipeline's Feed model as well. feedparser also sanitizes HTML, which Winnow does not yet.
+# Winnow is timed to the feedparser-shaped document (what feedparser.parse returns: HTML sanitized
+# and relative URIs resolved, as feedparser does by default) and to the pipeline's Feed model as well
+# (which keeps HTML as received, so it skips the sanitizer).
 #   bench/feeds/run.sh [--no-peer]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
