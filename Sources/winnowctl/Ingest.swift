@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import Logging
 import WinnowClean
 import WinnowDedup
@@ -40,33 +41,45 @@ struct Ingest: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try config.map { try PipelineConfiguration.load(path: $0) }
+        let configuration = try config.map { try loadConfiguration($0) }
         let lock = try DatabaseLock(databasePath: db)
         defer { withExtendedLifetime(lock) {} }
-        let store = try ArticleStore.open(path: db)
+        let store: ArticleStore
+        do { store = try ArticleStore.open(path: db) } catch let error as DatabaseError { throw CLIError.database(error, path: db) }
         let deduplicator = Deduplicator(parameters: configuration?.dedup ?? DedupParameters())
         try store.checkDedupParameters(deduplicator)
         let stages = StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration?.cleaningRules ?? BoilerplateRule.defaults),
                                  deduplicator: deduplicator, canonical: configuration?.canonical ?? CanonicalPolicy(), logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() }))
-        var outputs: [Output] = []
+        // A file that cannot be read (missing, empty, binary) is reported and stores nothing; the others
+        // are still ingested, and the exit status is the first failure's.
+        var failures = FileFailures()
+        var outputs: [FileResult<Output>] = []
         for file in files {
-            let text = try readDocument(file)
+            let text: String
+            do { text = try readDocument(file) } catch {
+                outputs.append(.failure(failures.record(error, file: file)))
+                continue
+            }
             // Each ingest is a new item: ingesting a file twice is how one finds its exact duplicate.
             let item = FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: text)
             let (cleanID, document) = try stages.clean(try store.addLocalItem(item))
             guard let pending = try store.cleanArticle(id: cleanID) else { continue }
             let result = try store.deduplicate(pending, with: deduplicator, policy: configuration?.canonical ?? CanonicalPolicy())
-            outputs.append(Output(file: file, articleID: result.articleID, status: result.status.rawValue, clusterID: result.clusterID,
-                                  duplicateOf: result.duplicateOf, similarity: result.similarity, title: document.title,
-                                  removed: document.removed))
+            outputs.append(.success(Output(file: file, articleID: result.articleID, status: result.status.rawValue, clusterID: result.clusterID,
+                                           duplicateOf: result.duplicateOf, similarity: result.similarity, title: document.title,
+                                           removed: document.removed)))
         }
-        if json { return try printJSON(outputs) }
-        for o in outputs {
+        if json {
+            try printJSON(outputs)
+            return try failures.exit()
+        }
+        for case .success(let o) in outputs {
             var line = "\(o.file): article \(o.articleID) \(o.status), cluster \(o.clusterID)"
             if let of = o.duplicateOf { line += ", duplicate of article \(of)" }
             if let s = o.similarity { line += String(format: " (similarity %.2f)", s) }
             print(line)
             for removal in o.removed { print("    removed [\(removal.ruleID)] \(ellipsize(removal.text, 90))") }
         }
+        try failures.exit()
     }
 }

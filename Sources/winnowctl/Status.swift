@@ -22,7 +22,7 @@ struct Status: ParsableCommand {
     }
 
     func run() throws {
-        let store = try ArticleStore.openReadOnly(path: try database.databasePath())
+        let store = try database.openStore()
         let feeds = try store.feeds()
         let counts = try store.counts()
         let today = try store.today()
