@@ -209,6 +209,27 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v9: webhook outbox") { db in
+            // One row a webhook delivery still owed, written from the stored articles (an article id cursor
+            // in settings, `webhooks.enqueued_through`) and deleted once the receiver took it: a crash or a
+            // receiver that is down loses nothing, and memory holds only the deliveries being tried.
+            try db.execute(sql: """
+                CREATE TABLE webhook_outbox (
+                    id INTEGER PRIMARY KEY,
+                    endpoint TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    article_id INTEGER NOT NULL,
+                    idempotency_key TEXT NOT NULL UNIQUE,
+                    payload TEXT NOT NULL,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at REAL NOT NULL,
+                    last_error TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt_at);
+                CREATE INDEX webhook_outbox_by_endpoint ON webhook_outbox(endpoint, next_attempt_at);
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,191 @@
+import Foundation
+import Logging
+import Synchronization
+import WinnowFetch
+import WinnowStore
+
+/// Delivers stored articles to the configured webhooks through the store's durable outbox. Runs beside
+/// the pipeline, never in it: a receiver that is slow or down delays only its own deliveries, which
+/// wait in the outbox (on disk, not in memory) with exponential backoff, across restarts and crashes.
+///
+/// Delivery is at least once: a crash after the receiver answered and before the row was deleted sends
+/// that delivery again, with the same `Idempotency-Key`.
+public final class WebhookDelivery: Sendable {
+    let store: ArticleStore
+    let fetcher: Fetcher
+    let logger: Logger
+    let hooks: Mutex<[Webhook]>
+
+    /// Articles read per enqueue transaction, and deliveries loaded per round.
+    static let enqueueBatch = 500
+    static let deliveryBatch = 64
+
+    public init(store: ArticleStore, webhooks: [Webhook], fetch: FetchLimits, logger: Logger) {
+        self.store = store
+        self.hooks = Mutex(webhooks)
+        var limits = fetch
+        limits.perHostGap = 0
+        self.fetcher = Fetcher(limits: limits)
+        self.logger = logger
+    }
+
+    /// Takes a reloaded configuration's webhooks (deliveries already owed to a removed one stay in the outbox).
+    public func update(_ webhooks: [Webhook]) {
+        hooks.withLock { $0 = webhooks }
+    }
+
+    /// Runs until cancelled: enqueue what was stored, deliver what is due, sleep until the next is due
+    /// (at most a second, to see new articles).
+    public func run() async {
+        var troubleWait = 0.0
+        while !Task.isCancelled {
+            do {
+                try enqueueNew()
+                let (sent, _) = try await deliverDue(now: Date().timeIntervalSince1970)
+                troubleWait = 0
+                if sent > 0 { continue }  // more may be due at once
+                let next = try store.nextDeliveryTime() ?? .infinity
+                try? await Task.sleep(for: .seconds(min(1, max(0.05, next - Date().timeIntervalSince1970))))
+            } catch {
+                // A database that cannot be written (a full disk) pauses delivery as it pauses the pipeline.
+                troubleWait = min(60, max(1, troubleWait * 2))
+                logger.error("webhook delivery paused on an error; retrying", metadata: [
+                    "error": "\(error)", "retry_in_s": .stringConvertible(Int(troubleWait)),
+                ])
+                try? await Task.sleep(for: .seconds(troubleWait))
+            }
+        }
+    }
+
+    /// For `winnowd --once`: enqueue, then try each due delivery once (a failing receiver's deliveries
+    /// stay owed for the next run), for at most `timeout` seconds.
+    public func drainOnce(timeout: Double = 60) async {
+        let deadline = Date().timeIntervalSince1970 + timeout
+        do {
+            try enqueueNew()
+            while Date().timeIntervalSince1970 < deadline, !Task.isCancelled {
+                let (sent, failed) = try await deliverDue(now: Date().timeIntervalSince1970)
+                if sent + failed == 0 { break }
+            }
+        } catch {
+            logger.error("webhook delivery failed", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Writes the deliveries owed for articles stored since the cursor, a batch per transaction.
+    /// Returns how many were enqueued.
+    @discardableResult
+    public func enqueueNew() throws -> Int {
+        let hooks = self.hooks.withLock { $0 }
+        var cursor = try store.outboxCursor()
+        var total = 0
+        if hooks.isEmpty {
+            // Nothing to send; the cursor follows the store, so a webhook added later starts from then.
+            let newest = try store.lastArticleID()
+            if newest > cursor { try store.enqueue([], through: newest) }
+            return 0
+        }
+        while true {
+            var deliveries: [OutboxDelivery] = []
+            var last = cursor
+            try store.exportArticles(ExportFilter(afterID: cursor, limit: Self.enqueueBatch)) { article in
+                last = article.id
+                let event = Webhook.event(forStatus: article.status.rawValue)
+                for hook in hooks where hook.events.contains(event) {
+                    deliveries.append(Self.delivery(for: article, event: event, endpoint: hook.url))
+                }
+            }
+            guard last > cursor else { return total }
+            try store.enqueue(deliveries, through: last)
+            total += deliveries.count
+            cursor = last
+        }
+    }
+
+    /// One article's delivery to one endpoint: the body is fixed here, so every retry sends the same bytes.
+    static func delivery(for article: ExportedArticle, event: String, endpoint: String) -> OutboxDelivery {
+        // The key names the article, the event and the receiver: stable across retries and restarts.
+        let endpointTag = SHA256.hash(Array(endpoint.utf8)).prefix(6).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
+        let key = "winnow-\(article.id)-\(event)-\(endpointTag)"
+        var body = "{\"event\":"
+        ArticleJSON.appendQuoted(event, to: &body)
+        body += ",\"idempotency_key\":"
+        ArticleJSON.appendQuoted(key, to: &body)
+        body += ",\"schema_version\":\(ArticleJSON.schemaVersion),\"article\":"
+        body += ArticleJSON.line(article)
+        body += "}"
+        return OutboxDelivery(endpoint: endpoint, event: event, articleID: article.id, idempotencyKey: key, payload: body)
+    }
+
+    /// Tries the deliveries due at `now`: endpoints in parallel, each endpoint's in order, stopping at its
+    /// first failure (which postpones the rest of its deliveries with it). Returns how many were sent and
+    /// how many failed.
+    func deliverDue(now: Double) async throws -> (sent: Int, failed: Int) {
+        let due = try store.dueDeliveries(now: now, limit: Self.deliveryBatch)
+        guard !due.isEmpty else { return (0, 0) }
+        let hooks = Dictionary(self.hooks.withLock { $0 }.map { ($0.url, $0) }, uniquingKeysWith: { a, _ in a })
+        var byEndpoint: [String: [OutboxDelivery]] = [:]
+        for delivery in due { byEndpoint[delivery.endpoint, default: []].append(delivery) }
+        return try await withThrowingTaskGroup(of: (Int, Int).self) { group in
+            for (endpoint, deliveries) in byEndpoint {
+                group.addTask {
+                    var sent = 0
+                    for delivery in deliveries {
+                        guard let hook = hooks[endpoint] else {
+                            // The webhook was removed from the configuration: its deliveries are kept (it may come
+                            // back) but tried only once a day.
+                            try self.store.markFailed(delivery, error: "no longer configured in webhooks", retryAt: now + 86_400)
+                            return (sent, 1)
+                        }
+                        if let error = await self.send(delivery, to: hook) {
+                            let retry = now + Self.backoff(attempt: delivery.attempts + 1, max: hook.maxBackoff)
+                            try self.store.markFailed(delivery, error: error, retryAt: retry)
+                            self.logger.warning("webhook delivery failed; will retry", metadata: [
+                                "webhook.url": "\(endpoint)", "article.id": .stringConvertible(delivery.articleID),
+                                "webhook.attempts": .stringConvertible(delivery.attempts + 1), "error": "\(error)",
+                                "retry_in_s": .stringConvertible(Int(retry - now)),
+                            ])
+                            return (sent, 1)
+                        }
+                        try self.store.markDelivered(delivery.id)
+                        sent += 1
+                    }
+                    return (sent, 0)
+                }
+            }
+            var total = (sent: 0, failed: 0)
+            for try await (sent, failed) in group {
+                total.sent += sent
+                total.failed += failed
+            }
+            PipelineMetrics.items("webhook", total.sent)
+            return total
+        }
+    }
+
+    /// POSTs one delivery, signed; nil when the receiver took it (2xx), else why not.
+    func send(_ delivery: OutboxDelivery, to hook: Webhook) async -> String? {
+        let body = Array(delivery.payload.utf8)
+        let headers = [
+            "Content-Type": "application/json",
+            "X-Winnow-Event": delivery.event,
+            "X-Winnow-Signature": "sha256=" + HMACSHA256.hex(key: Array(hook.secret.utf8), message: body),
+            "Idempotency-Key": delivery.idempotencyKey,
+            "X-Winnow-Delivery-Attempt": String(delivery.attempts + 1),
+        ]
+        do {
+            let response = try await fetcher.post(url: hook.url, body: Data(body), headers: headers, timeout: hook.timeout)
+            if (200..<300).contains(response.status) { return nil }
+            let reply = response.bodyPrefix.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200)
+            return "HTTP \(response.status)" + (reply.isEmpty ? "" : ": \(reply)")
+        } catch {
+            return "\(error)"
+        }
+    }
+
+    /// 1 s, 2 s, 4 s, ... up to `max`, with a tenth of jitter so receivers coming back are not hit in step.
+    static func backoff(attempt: Int, max maximum: Double) -> Double {
+        let base = min(maximum, pow(2, Double(min(attempt, 30) - 1)))
+        return base * Double.random(in: 0.9...1.1)
+    }
+}
