@@ -19,6 +19,8 @@ struct Status: ParsableCommand {
         struct Today: Encodable { var articles: Int; var duplicates: Int }
         /// What only the running daemon knows; absent when it is not running.
         var daemon: LiveStatus?
+        /// Webhook deliveries owed, delivered, and the last failure.
+        var webhooks: OutboxStatus
     }
 
     func run() throws {
@@ -26,11 +28,12 @@ struct Status: ParsableCommand {
         let feeds = try store.feeds()
         let counts = try store.counts()
         let today = try store.today()
+        let outbox = try store.outboxStatus()
         // The database answers with the daemon down; the daemon adds what only it knows.
         let live = database.db == nil && FileManager.default.fileExists(atPath: database.config)
             ? (try? PipelineConfiguration.load(path: database.config)).flatMap { try? ControlClient.send(ControlRequest(command: "status"), to: $0.controlSocketPath, timeout: 2) }?.status
             : nil
-        if json { return try printJSON(Output(feeds: feeds, stages: counts, today: .init(articles: today.articles, duplicates: today.duplicates), daemon: live)) }
+        if json { return try printJSON(Output(feeds: feeds, stages: counts, today: .init(articles: today.articles, duplicates: today.duplicates), daemon: live, webhooks: outbox)) }
         if let live {
             print("winnowd running (pid \(live.pid)) for \(relative(-live.uptimeSeconds).replacingOccurrences(of: " ago", with: "")), \(live.inFlightFetches) fetches in flight" +
                   (live.cycleRunningSeconds.map { ", cycle running \(Int($0)) s" } ?? ", idle"))
@@ -57,6 +60,15 @@ struct Status: ParsableCommand {
         print("pending: clean \(counts.pendingClean) · dedup \(counts.pendingDedup)")
         let rate = today.articles == 0 ? 0 : Double(today.duplicates) / Double(today.articles) * 100
         print("today (UTC): \(today.articles) articles, \(today.duplicates) duplicates (\(String(format: "%.1f", rate))%)")
+        if outbox.depth > 0 || outbox.delivered > 0 || outbox.lastError != nil {
+            var line = "webhooks: \(outbox.depth) owed"
+            if let oldest = outbox.oldestCreatedAt { line += " (oldest enqueued \(relative(oldest - now)))" }
+            line += ", \(outbox.delivered) delivered"
+            print(line)
+            if let error = outbox.lastError {
+                print("  last delivery error\(outbox.lastErrorAt.map { " (\(relative($0 - now)))" } ?? ""): \(ellipsize(error, 120))")
+            }
+        }
     }
 }
 

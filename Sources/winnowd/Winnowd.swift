@@ -55,13 +55,15 @@ struct Winnowd: AsyncParsableCommand {
                 service = try PipelineService(configuration: configuration, once: once, logger: logger, notifier: notifier)
             } catch {
                 guard !once, let reason = PipelineService.storageTrouble(in: error) else {
-                    logger.critical("cannot start", metadata: ["error": "\(error)"])
                     // Said on stderr as well, naming the setting: the log may be a file the user is not looking at.
                     let storage = PipelineService.storageTrouble(in: error) ?? (error is CocoaError ? Self.reason(error) : nil)
                     if let storage {
-                        FileHandle.standardError.write(Data("winnowd: config: database: cannot open \(configuration.databasePath) for writing (\(storage)): make its folder writable by this user, or set database in \(configuration.configPath) to another path\n".utf8))
+                        let message = "config: database: cannot open \(configuration.databasePath) for writing (\(storage)): make its folder writable by this user, or set database in \(configuration.configPath) to another path"
+                        logger.critical("cannot start", metadata: ["error": "\(message)", "database": "\(configuration.databasePath)"])
+                        FileHandle.standardError.write(Data("winnowd: \(message)\n".utf8))
                         throw ExitCode(74)  // EX_IOERR
                     }
+                    logger.critical("cannot start", metadata: ["error": "\(error)"])
                     FileHandle.standardError.write(Data("winnowd: cannot start: \(error)\n".utf8))
                     throw ExitCode(1)
                 }
