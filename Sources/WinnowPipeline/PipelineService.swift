@@ -27,6 +27,7 @@ public final class PipelineService: Service {
     let wakeSignal = WakeSignal()
     /// Webhook deliveries, beside the pipeline (see WebhookDelivery).
     let delivery: WebhookDelivery
+    let feedHealthMetrics = FeedHealthMetrics()
 
     /// Everything that depends on the configuration; replaced whole on reload.
     struct Runtime: Sendable {
@@ -381,6 +382,7 @@ public final class PipelineService: Service {
         PipelineMetrics.queue("clean", depth: c.pendingClean)
         PipelineMetrics.queue("dedup", depth: c.pendingDedup)
         PipelineMetrics.queue("webhook", depth: try store.outboxStatus().depth)
+        try feedHealthMetrics.updateIfDue(store)
         guard let notifier else { return }
         notifier.send("STATUS=\(runtime.configuration.feeds.count) feeds, \(c.articles) articles, \(c.duplicates) duplicates, \(c.pendingClean + c.pendingDedup) pending")
     }

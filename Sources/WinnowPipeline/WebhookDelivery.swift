@@ -44,8 +44,8 @@ public final class WebhookDelivery: Sendable {
                 let (sent, _) = try await deliverDue(now: Date().timeIntervalSince1970)
                 troubleWait = 0
                 if sent > 0 { continue }  // more may be due at once
-                let next = try store.nextDeliveryTime() ?? .infinity
-                try? await Task.sleep(for: .seconds(min(1, max(0.05, next - Date().timeIntervalSince1970))))
+                // New articles and receivers' backoffs (1 s at the least) are looked at every second.
+                try? await Task.sleep(for: .seconds(1))
             } catch {
                 // A database that cannot be written (a full disk) pauses delivery as it pauses the pipeline.
                 troubleWait = min(60, max(1, troubleWait * 2))
@@ -57,8 +57,8 @@ public final class WebhookDelivery: Sendable {
         }
     }
 
-    /// For `winnowd --once`: enqueue, then try each due delivery once (a failing receiver's deliveries
-    /// stay owed for the next run), for at most `timeout` seconds.
+    /// For `winnowd --once`: enqueue, then deliver until nothing is due (a failing receiver is tried
+    /// once and its deliveries stay owed for the next run), for at most `timeout` seconds.
     public func drainOnce(timeout: Double = 60) async {
         let deadline = Date().timeIntervalSince1970 + timeout
         do {
@@ -117,37 +117,36 @@ public final class WebhookDelivery: Sendable {
         return OutboxDelivery(endpoint: endpoint, event: event, articleID: article.id, idempotencyKey: key, payload: body)
     }
 
-    /// Tries the deliveries due at `now`: endpoints in parallel, each endpoint's in order, stopping at its
-    /// first failure (which postpones the rest of its deliveries with it). Returns how many were sent and
-    /// how many failed.
+    /// Tries the deliveries due at `now`: receivers in parallel, each one's deliveries in order, up to
+    /// `deliveryBatch` a receiver, stopping at its first failure (the receiver then rests for its
+    /// backoff, and its other deliveries with it). Receivers no longer configured are left alone.
+    /// Returns how many were sent and how many failed.
     func deliverDue(now: Double) async throws -> (sent: Int, failed: Int) {
-        let due = try store.dueDeliveries(now: now, limit: Self.deliveryBatch)
+        let hooks = self.hooks.withLock { $0 }
+        var due: [(Webhook, [OutboxDelivery])] = []
+        for hook in hooks where try store.endpointRetryTime(hook.url) <= now {
+            let owed = try store.owedDeliveries(to: hook.url, limit: Self.deliveryBatch)
+            if !owed.isEmpty { due.append((hook, owed)) }
+        }
         guard !due.isEmpty else { return (0, 0) }
-        let hooks = Dictionary(self.hooks.withLock { $0 }.map { ($0.url, $0) }, uniquingKeysWith: { a, _ in a })
-        var byEndpoint: [String: [OutboxDelivery]] = [:]
-        for delivery in due { byEndpoint[delivery.endpoint, default: []].append(delivery) }
         return try await withThrowingTaskGroup(of: (Int, Int).self) { group in
-            for (endpoint, deliveries) in byEndpoint {
+            for (hook, deliveries) in due {
                 group.addTask {
                     var sent = 0
                     for delivery in deliveries {
-                        guard let hook = hooks[endpoint] else {
-                            // The webhook was removed from the configuration: its deliveries are kept (it may come
-                            // back) but tried only once a day.
-                            try self.store.markFailed(delivery, error: "no longer configured in webhooks", retryAt: now + 86_400)
-                            return (sent, 1)
-                        }
                         if let error = await self.send(delivery, to: hook) {
-                            let retry = now + Self.backoff(attempt: delivery.attempts + 1, max: hook.maxBackoff)
-                            try self.store.markFailed(delivery, error: error, retryAt: retry)
+                            let failures = try self.store.endpointFailures(hook.url) + 1
+                            let wait = Self.backoff(attempt: failures, max: hook.maxBackoff)
+                            try self.store.markFailed(delivery, error: error, retryAt: Date().timeIntervalSince1970 + wait)
                             self.logger.warning("webhook delivery failed; will retry", metadata: [
-                                "webhook.url": "\(endpoint)", "article.id": .stringConvertible(delivery.articleID),
-                                "webhook.attempts": .stringConvertible(delivery.attempts + 1), "error": "\(error)",
-                                "retry_in_s": .stringConvertible(Int(retry - now)),
+                                "webhook.url": "\(hook.url)", "article.id": .stringConvertible(delivery.articleID),
+                                "webhook.attempts": .stringConvertible(delivery.attempts + 1),
+                                "webhook.failures_in_a_row": .stringConvertible(failures), "error": "\(error)",
+                                "retry_in_s": .stringConvertible((wait * 10).rounded() / 10),
                             ])
                             return (sent, 1)
                         }
-                        try self.store.markDelivered(delivery.id)
+                        try self.store.markDelivered(delivery)
                         sent += 1
                     }
                     return (sent, 0)

@@ -10,10 +10,8 @@ public struct OutboxDelivery: Sendable, Equatable {
     public var idempotencyKey: String
     public var payload: String
     public var attempts: Int
-    public var createdAt: Double
 
-    public init(id: Int64 = 0, endpoint: String, event: String, articleID: Int64, idempotencyKey: String, payload: String,
-                attempts: Int = 0, createdAt: Double = 0) {
+    public init(id: Int64 = 0, endpoint: String, event: String, articleID: Int64, idempotencyKey: String, payload: String, attempts: Int = 0) {
         self.id = id
         self.endpoint = endpoint
         self.event = event
@@ -21,7 +19,6 @@ public struct OutboxDelivery: Sendable, Equatable {
         self.idempotencyKey = idempotencyKey
         self.payload = payload
         self.attempts = attempts
-        self.createdAt = createdAt
     }
 }
 
@@ -33,7 +30,7 @@ public struct OutboxStatus: Sendable, Codable, Equatable {
     public var oldestCreatedAt: Double?
     /// Deliveries the receivers took, since the store was made.
     public var delivered: Int
-    /// The last failed delivery: when, to where, why; nil when none failed yet.
+    /// The last failed delivery: to where and why; nil when none failed yet.
     public var lastError: String?
     public var lastErrorAt: Double?
 
@@ -65,76 +62,81 @@ extension ArticleStore {
     public func enqueue(_ deliveries: [OutboxDelivery], through articleID: Int64, at time: Double = Date().timeIntervalSince1970) throws {
         try db.write { db in
             let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO webhook_outbox (endpoint, event, article_id, idempotency_key, payload, next_attempt_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO webhook_outbox (endpoint, event, article_id, idempotency_key, payload, created_at)
+                VALUES (?, ?, ?, ?, ?, ?)
                 """)
             for d in deliveries {
-                try insert.execute(arguments: [d.endpoint, d.event, d.articleID, d.idempotencyKey, d.payload, time, time])
+                try insert.execute(arguments: [d.endpoint, d.event, d.articleID, d.idempotencyKey, d.payload, time])
             }
             try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            arguments: [Self.outboxCursorKey, String(articleID)])
         }
     }
 
-    /// Deliveries due at `now`, oldest first, at most `limit`.
-    public func dueDeliveries(now: Double, limit: Int) throws -> [OutboxDelivery] {
+    /// When the receiver at `endpoint` may be tried next (0: now).
+    public func endpointRetryTime(_ endpoint: String) throws -> Double {
+        try db.read { try Double.fetchOne($0, sql: "SELECT retry_at FROM webhook_endpoints WHERE endpoint = ?", arguments: [endpoint]) ?? 0 }
+    }
+
+    /// The oldest deliveries owed to `endpoint`, in order, at most `limit`.
+    public func owedDeliveries(to endpoint: String, limit: Int) throws -> [OutboxDelivery] {
         try db.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, endpoint, event, article_id, idempotency_key, payload, attempts, created_at FROM webhook_outbox
-                WHERE next_attempt_at <= ? ORDER BY id LIMIT ?
-                """, arguments: [now, limit]).map { row in
+                SELECT id, endpoint, event, article_id, idempotency_key, payload, attempts FROM webhook_outbox
+                WHERE endpoint = ? ORDER BY id LIMIT ?
+                """, arguments: [endpoint, limit]).map { row in
                 OutboxDelivery(id: row[0], endpoint: row[1], event: row[2], articleID: row[3], idempotencyKey: row[4], payload: row[5],
-                               attempts: row[6], createdAt: row[7])
+                               attempts: row[6])
             }
         }
     }
 
-    /// When the next owed delivery is due; nil when none is owed.
-    public func nextDeliveryTime() throws -> Double? {
-        try db.read { try Double.fetchOne($0, sql: "SELECT min(next_attempt_at) FROM webhook_outbox") }
-    }
-
-    /// The receiver took the delivery: it leaves the outbox.
-    public func markDelivered(_ id: Int64) throws {
+    /// The receiver took the delivery: it leaves the outbox, and the receiver's backoff ends.
+    public func markDelivered(_ delivery: OutboxDelivery) throws {
         try db.write { db in
-            try db.execute(sql: "DELETE FROM webhook_outbox WHERE id = ?", arguments: [id])
+            try db.execute(sql: "DELETE FROM webhook_outbox WHERE id = ?", arguments: [delivery.id])
             if db.changesCount > 0 {
                 try db.execute(sql: """
                     INSERT INTO settings (key, value) VALUES ('webhooks.delivered', '1')
                     ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1
                     """)
             }
+            try db.execute(sql: "UPDATE webhook_endpoints SET failures = 0, retry_at = 0 WHERE endpoint = ? AND failures > 0",
+                           arguments: [delivery.endpoint])
         }
     }
 
-    /// The delivery failed: it is tried again at `retryAt`, and the endpoint's other owed deliveries wait
-    /// as long (a receiver that is down is not asked once per article, and order is kept).
-    public func markFailed(_ delivery: OutboxDelivery, error: String, retryAt: Double, at time: Double = Date().timeIntervalSince1970) throws {
+    /// The delivery failed: the receiver is not tried again before `retryAt` (its other deliveries wait
+    /// behind this one, in order). Returns the receiver's failures in a row.
+    @discardableResult
+    public func markFailed(_ delivery: OutboxDelivery, error: String, retryAt: Double, at time: Double = Date().timeIntervalSince1970) throws -> Int {
         try db.write { db in
-            try db.execute(sql: "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?",
-                           arguments: [error, retryAt, delivery.id])
-            try db.execute(sql: "UPDATE webhook_outbox SET next_attempt_at = ? WHERE endpoint = ? AND next_attempt_at < ?",
-                           arguments: [retryAt, delivery.endpoint, retryAt])
-            for (key, value) in [("webhooks.last_error", "\(delivery.endpoint): \(error)"), ("webhooks.last_error_at", String(time))] {
-                try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                               arguments: [key, value])
-            }
+            try db.execute(sql: "UPDATE webhook_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?", arguments: [error, delivery.id])
+            try db.execute(sql: """
+                INSERT INTO webhook_endpoints (endpoint, failures, retry_at, last_error, last_error_at) VALUES (?1, 1, ?2, ?3, ?4)
+                ON CONFLICT(endpoint) DO UPDATE SET failures = failures + 1, retry_at = ?2, last_error = ?3, last_error_at = ?4
+                """, arguments: [delivery.endpoint, retryAt, error, time])
+            return try Int.fetchOne(db, sql: "SELECT failures FROM webhook_endpoints WHERE endpoint = ?", arguments: [delivery.endpoint]) ?? 1
         }
+    }
+
+    /// The receiver's failures in a row (what the next backoff is computed from).
+    public func endpointFailures(_ endpoint: String) throws -> Int {
+        try db.read { try Int.fetchOne($0, sql: "SELECT failures FROM webhook_endpoints WHERE endpoint = ?", arguments: [endpoint]) ?? 0 }
     }
 
     /// Depth, age, delivered count and last error of the outbox.
     public func outboxStatus() throws -> OutboxStatus {
         try db.read { db in
-            func setting(_ key: String) throws -> String? {
-                try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = ?", arguments: [key])
-            }
             let hasOutbox = try Bool.fetchOne(db, sql: "SELECT 1 FROM sqlite_master WHERE name = 'webhook_outbox'") ?? false
             guard hasOutbox else { return OutboxStatus(depth: 0, delivered: 0) }
+            let last = try Row.fetchOne(db, sql: "SELECT endpoint, last_error, last_error_at FROM webhook_endpoints WHERE last_error IS NOT NULL ORDER BY last_error_at DESC LIMIT 1")
+            let delivered = try String.fetchOne(db, sql: "SELECT value FROM settings WHERE key = 'webhooks.delivered'")
             return OutboxStatus(depth: try Int.fetchOne(db, sql: "SELECT count(*) FROM webhook_outbox") ?? 0,
-                                oldestCreatedAt: try Double.fetchOne(db, sql: "SELECT min(created_at) FROM webhook_outbox"),
-                                delivered: Int(try setting("webhooks.delivered") ?? "0") ?? 0,
-                                lastError: try setting("webhooks.last_error"),
-                                lastErrorAt: try setting("webhooks.last_error_at").flatMap(Double.init))
+                                oldestCreatedAt: try Double.fetchOne(db, sql: "SELECT created_at FROM webhook_outbox ORDER BY id LIMIT 1"),
+                                delivered: Int(delivered ?? "0") ?? 0,
+                                lastError: last.map { "\($0["endpoint"] as String): \($0["last_error"] as String)" },
+                                lastErrorAt: last?["last_error_at"])
         }
     }
 }

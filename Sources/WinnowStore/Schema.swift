@@ -213,6 +213,8 @@ enum Schema {
             // One row a webhook delivery still owed, written from the stored articles (an article id cursor
             // in settings, `webhooks.enqueued_through`) and deleted once the receiver took it: a crash or a
             // receiver that is down loses nothing, and memory holds only the deliveries being tried.
+            // Backoff is kept per receiver (webhook_endpoints), so a failure is one row written, however
+            // many deliveries wait behind it.
             try db.execute(sql: """
                 CREATE TABLE webhook_outbox (
                     id INTEGER PRIMARY KEY,
@@ -222,12 +224,17 @@ enum Schema {
                     idempotency_key TEXT NOT NULL UNIQUE,
                     payload TEXT NOT NULL,
                     attempts INTEGER NOT NULL DEFAULT 0,
-                    next_attempt_at REAL NOT NULL,
                     last_error TEXT,
                     created_at REAL NOT NULL
                 );
-                CREATE INDEX webhook_outbox_due ON webhook_outbox(next_attempt_at);
-                CREATE INDEX webhook_outbox_by_endpoint ON webhook_outbox(endpoint, next_attempt_at);
+                CREATE INDEX webhook_outbox_by_endpoint ON webhook_outbox(endpoint, id);
+                CREATE TABLE webhook_endpoints (
+                    endpoint TEXT PRIMARY KEY,
+                    failures INTEGER NOT NULL DEFAULT 0,  -- failed tries in a row
+                    retry_at REAL NOT NULL DEFAULT 0,     -- no try before this time
+                    last_error TEXT,
+                    last_error_at REAL
+                );
                 """)
         }
         return migrator
