@@ -87,7 +87,7 @@ final class GzipStream {
     private var stream = z_stream()
     private let path: String
 
-    init(path: String, level: Int32 = 6) throws {
+    init(path: String, level: Int32 = 1) throws {
         self.path = path
         guard winnow_deflate_init_gzip(&stream, level) == Z_OK else {
             throw CLIError(.software, "cannot start gzip compression for \(path)")

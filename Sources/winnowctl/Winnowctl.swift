@@ -81,7 +81,7 @@ func printJSON(_ value: some Encodable) throws {
 func readDocument(_ path: String) throws -> String {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-        throw CLIError(.noInput, "\(path): no such file; check the path", input: path)
+        throw CLIError(.noInput, "cannot read \(path): no such file; check the path", input: path)
     }
     guard !isFolder.boolValue else { throw CLIError(.dataError, "\(path) is a folder; name the documents in it", input: path) }
     guard let data = FileManager.default.contents(atPath: path) else {

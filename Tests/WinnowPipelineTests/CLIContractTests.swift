@@ -44,7 +44,7 @@ import Glibc
         #expect(noDB.stderr.contains(missingDB))
         let noDocument = try await ctl(["clean", folder.appendingPathComponent("nosuch.html").path])
         #expect(noDocument.status == 66)
-        #expect(noDocument.stderr.contains("nosuch.html: no such file"))
+        #expect(noDocument.stderr.contains("cannot read \(folder.path)/nosuch.html: no such file"))
         let noConfig = try await ctl(["status", "--config", folder.appendingPathComponent("nosuch.json").path, "--json"])
         #expect(noConfig.status == 66)
         #expect(try jsonFailure(noConfig).error.contains("no --db given and no configuration"))
@@ -207,6 +207,24 @@ import Glibc
         #expect(try jsonFailure(unreachable).error.contains("cannot fetch http://127.0.0.1:9/feed.xml"))
         let usage = try await ctl(["export", "--after", "-3", "--db", "x.sqlite"])
         #expect(usage.status == 64)
+    }
+
+    @Test func reprocessAnswersWithJSON() async throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let samples = TestPaths.repository.appendingPathComponent("samples")
+        let config = folder.appendingPathComponent("pipeline.json")
+        try #"{"feeds": [{"name": "harbour", "url": "file:\#(samples.path)/harbour-gazette.xml"}]}"#.write(to: config, atomically: true, encoding: .utf8)
+        let once = try await runProcess(try TestPaths.binary("winnowd"), ["--config", config.path, "--once"])
+        #expect(once.status == 0, "\(once.stderr)")
+        let run = try await ctl(["reprocess", "--from", "dedup", "--config", config.path, "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        #expect(json["state"] as? String == "done")
+        #expect((json["after"] as? [String: Any])?["articles"] as? Int == (json["before"] as? [String: Any])?["articles"] as? Int)
+        let missing = try await ctl(["reprocess", "--from", "dedup", "--config", folder.appendingPathComponent("none.json").path, "--json"])
+        #expect(missing.status == 66)
+        #expect(try jsonFailure(missing).error.contains("no configuration at"))
     }
 
     @Test func aHundredThousandFeedsLoad() async throws {
