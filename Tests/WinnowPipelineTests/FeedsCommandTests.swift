@@ -1,7 +1,11 @@
 import Foundation
 import Testing
 import WinnowPipeline
+import WinnowStore
 import WinnowTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `winnowctl feeds` against a real configuration file: OPML out and in, add and remove.
 @Suite struct FeedsCommandTests {
@@ -111,6 +115,33 @@ import WinnowTestSupport
         #expect(broken.stderr.contains("is not well-formed XML (line 1"))
         let absent = try await ctl(["feeds", "import", folder.appendingPathComponent("none.opml").path, "--config", config.path])
         #expect(absent.status == 66)
+    }
+}
+
+extension FeedsCommandTests {
+    /// A feed added with `feeds add` is polled by the running daemon without a restart.
+    @Test func theRunningDaemonIsToldToReload() async throws {
+        let folder = try TestPaths.temporaryFolder("winnow-feeds")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let samples = TestPaths.repository.appendingPathComponent("samples")
+        let config = folder.appendingPathComponent("pipeline.json")
+        try #"{"feeds": [{"name": "harbour", "url": "file:\#(samples.path)/harbour-gazette.xml", "interval": "1h"}]}"#
+            .write(to: config, atomically: true, encoding: .utf8)
+        let daemon = try startDaemon(config)
+        defer { kill(daemon.processIdentifier, SIGKILL) }
+        let socket = folder.appendingPathComponent("state/winnowd.sock").path
+        try await waitUntil(timeout: 20) { FileManager.default.fileExists(atPath: socket) }
+
+        let add = try await ctl(["feeds", "add", "valley", "file:\(samples.path)/valley-courier.atom", "--config", config.path])
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect(add.stdout.contains("winnowd is reloading it"), "\(add.stdout)")
+        let database = folder.appendingPathComponent("state/winnow.sqlite").path
+        try await waitUntil(timeout: 30) {
+            (try? ArticleStore.openReadOnly(path: database).feeds().first { $0.name == "valley" }?.lastFetchAt) != nil
+        }
+        let export = try await ctl(["export", "--config", config.path, "--feed", "valley"])
+        #expect(export.status == 0, "\(export.stderr)")
+        #expect(!export.stdout.isEmpty)
     }
 }
 
