@@ -104,6 +104,22 @@ import WinnowTestSupport
         #expect(unwritable.stderr.contains("no/such/folder.jsonl"))
     }
 
+    /// On a terminal (script(1) gives it one) a progress bar goes to standard error; in a pipe it does not.
+    @Test func exportShowsAProgressBarOnATerminalOnly() async throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let db = try await Self.seedStore(folder)
+        let winnowctl = try TestPaths.binary("winnowctl")
+        let output = folder.appendingPathComponent("out.jsonl")
+        let command = "\(winnowctl.path) export --db \(db.path) --output \(output.path)"
+        let terminal = try await runProcess(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"])
+        #expect(terminal.status == 0, "\(terminal.stdout)")
+        #expect(terminal.stdout.contains("\rexport [" + String(repeating: "=", count: 30) + "] 6/6"), "\(terminal.stdout)")
+        let piped = try await runProcess(winnowctl, ["export", "--db", db.path, "--output", output.path])
+        #expect(!piped.stderr.contains("export ["))
+        #expect(try String(contentsOf: output, encoding: .utf8).split(separator: "\n").count == 6)
+    }
+
     @Test func followPrintsStoredArticlesAndThenEachNewOneAsItLands() async throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
