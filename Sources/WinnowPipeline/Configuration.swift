@@ -69,7 +69,7 @@ extension PipelineConfiguration {
     /// Validates configuration JSON; `configPath` anchors relative paths.
     public static func parse(_ data: Data, configPath: String) throws -> PipelineConfiguration {
         let json: Any
-        do { json = try JSONSerialization.jsonObject(with: data) } catch {
+        do { json = try ConfigJSON.parse(data) } catch {
             throw ConfigurationError(path: "", reason: "\(configPath) is not valid JSON: \(JSONSyntax.describe(error, in: data)); fix it there and run again")
         }
         let root = try JSONObject(json, path: "")

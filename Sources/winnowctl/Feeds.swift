@@ -154,7 +154,7 @@ struct ConfigFile {
         // Loading it as the daemon would names any problem it has before anything is changed.
         _ = try loadConfiguration(path)
         let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard let root = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let root = try ConfigJSON.parse(data) as? [String: Any] else {
             throw CLIError(.config, "config: \(path) is not a JSON object", input: path)
         }
         self.path = path
