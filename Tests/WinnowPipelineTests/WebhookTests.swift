@@ -65,22 +65,31 @@ import Glibc
         #expect(try store.outboxStatus().delivered == stored)
     }
 
-    /// The receiver answers 503 for a while (seconds here, standing for the issue's minute), the daemon is
-    /// killed with SIGKILL in between and started again: every delivery still arrives once it is back.
+    /// The receiver is down for a while (seconds here, standing for the issue's minute): first nothing
+    /// listens on its port, then it answers 503; the daemon is killed with SIGKILL in between and started
+    /// again. Every delivery still arrives once the receiver is back, signed, each under one key.
     @Test func deliveriesSurviveADownReceiverAndAKill9() async throws {
         let folder = try TestPaths.temporaryFolder("winnow-hook")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let down = Atomic<Bool>(true)
-        let receiver = try WebhookReceiver { _ in down.load(ordering: .relaxed) ? 503 : 200 }
-        defer { receiver.stop() }
-        let config = try config(in: folder, receiver: receiver.baseURL, extra: #", "max_backoff": "1s", "timeout": "5s""#)
+        // A port that was free a moment ago, and nothing listening on it yet.
+        let probe = try WebhookReceiver { _ in 200 }
+        let port = probe.port
+        probe.stop()
+        let config = try config(in: folder, receiver: "http://127.0.0.1:\(port)/hook", extra: #", "max_backoff": "1s", "timeout": "5s""#)
         let database = folder.appendingPathComponent("state/winnow.sqlite").path
         let winnowctl = try TestPaths.binary("winnowctl")
 
         var daemon = try startDaemon(config)
         defer { kill(daemon.processIdentifier, SIGKILL) }
         try await waitUntil(timeout: 30) { ((try? ArticleStore.openReadOnly(path: database).outboxStatus().lastError) ?? nil) != nil }
+        #expect(try ArticleStore.openReadOnly(path: database).outboxStatus().lastError?.contains("connect") == true)
         let stored = try ArticleStore.openReadOnly(path: database).counts().articles
+
+        // Up, but failing.
+        let down = Atomic<Bool>(true)
+        let receiver = try WebhookReceiver(port: port) { _ in down.load(ordering: .relaxed) ? 503 : 200 }
+        defer { receiver.stop() }
+        try await waitUntil(timeout: 30) { !receiver.posts.isEmpty }
         #expect(stored > 0)
         // status tells what is owed and why it is not delivered.
         let status = try await runProcess(winnowctl, ["status", "--config", config.path])
@@ -151,11 +160,15 @@ final class WebhookReceiver: Sendable {
     var baseURL: String { "http://127.0.0.1:\(port)" }
     var posts: [Post] { log.withLock { $0 } }
 
-    init(answer: @escaping @Sendable (String) -> Int) throws {
+    /// Listens on `port` of 127.0.0.1 (0: a free one).
+    init(port: Int = 0, answer: @escaping @Sendable (String) -> Int) throws {
         self.answer = answer
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        var yes: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let bound = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
@@ -163,7 +176,7 @@ final class WebhookReceiver: Sendable {
         guard fd >= 0, bound == 0, listen(fd, 64) == 0 else { throw TestSupportError("cannot listen on 127.0.0.1") }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        port = Int(UInt16(bigEndian: address.sin_port))
+        self.port = Int(UInt16(bigEndian: address.sin_port))
         listener = fd
         Thread.detachNewThread { [self] in
             while !stopped.load(ordering: .relaxed) {
