@@ -15,6 +15,9 @@ public final class WebhookDelivery: Sendable {
     let fetcher: Fetcher
     let logger: Logger
     let hooks: Mutex<[Webhook]>
+    /// Held by an enqueue round and by `update`: a reload that adds a webhook cannot fall between an
+    /// enqueue that saw none and its moving the cursor past the articles stored meanwhile.
+    let enqueueLock = NSLock()
 
     /// Articles read per enqueue transaction, and deliveries loaded per round.
     static let enqueueBatch = 500
@@ -31,6 +34,8 @@ public final class WebhookDelivery: Sendable {
 
     /// Takes a reloaded configuration's webhooks (deliveries already owed to a removed one stay in the outbox).
     public func update(_ webhooks: [Webhook]) {
+        enqueueLock.lock()
+        defer { enqueueLock.unlock() }
         hooks.withLock { $0 = webhooks }
     }
 
@@ -76,6 +81,8 @@ public final class WebhookDelivery: Sendable {
     /// Returns how many were enqueued.
     @discardableResult
     public func enqueueNew() throws -> Int {
+        enqueueLock.lock()
+        defer { enqueueLock.unlock() }
         let hooks = self.hooks.withLock { $0 }
         var cursor = try store.outboxCursor()
         var total = 0
