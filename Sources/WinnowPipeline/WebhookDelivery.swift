@@ -94,34 +94,38 @@ public final class WebhookDelivery: Sendable {
         }
         while true {
             var deliveries: [OutboxDelivery] = []
-            var last = cursor
-            try store.exportArticles(ExportFilter(afterID: cursor, limit: Self.enqueueBatch)) { article in
-                last = article.id
-                let event = Webhook.event(forStatus: article.status.rawValue)
+            let batch = try store.articleStatuses(after: cursor, limit: Self.enqueueBatch)
+            guard let last = batch.last?.id else { return total }
+            for (id, status) in batch {
+                let event = Webhook.event(forStatus: status.rawValue)
                 for hook in hooks where hook.events.contains(event) {
-                    deliveries.append(Self.delivery(for: article, event: event, endpoint: hook.url))
+                    deliveries.append(Self.delivery(articleID: id, event: event, endpoint: hook.url))
                 }
             }
-            guard last > cursor else { return total }
             try store.enqueue(deliveries, through: last)
             total += deliveries.count
             cursor = last
         }
     }
 
-    /// One article's delivery to one endpoint: the body is fixed here, so every retry sends the same bytes.
-    static func delivery(for article: ExportedArticle, event: String, endpoint: String) -> OutboxDelivery {
+    /// One article's delivery to one endpoint.
+    static func delivery(articleID: Int64, event: String, endpoint: String) -> OutboxDelivery {
         // The key names the article, the event and the receiver: stable across retries and restarts.
         let endpointTag = SHA256.hash(Array(endpoint.utf8)).prefix(6).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        let key = "winnow-\(article.id)-\(event)-\(endpointTag)"
+        return OutboxDelivery(endpoint: endpoint, event: event, articleID: articleID, idempotencyKey: "winnow-\(articleID)-\(event)-\(endpointTag)")
+    }
+
+    /// The POST body: the event, the key and the article's export line. Made when it is sent, from the
+    /// stored article (which does not change but for `canonical`, when a later article takes over).
+    static func body(_ delivery: OutboxDelivery, article: ExportedArticle) -> [UInt8] {
         var body = "{\"event\":"
-        ArticleJSON.appendQuoted(event, to: &body)
+        ArticleJSON.appendQuoted(delivery.event, to: &body)
         body += ",\"idempotency_key\":"
-        ArticleJSON.appendQuoted(key, to: &body)
+        ArticleJSON.appendQuoted(delivery.idempotencyKey, to: &body)
         body += ",\"schema_version\":\(ArticleJSON.schemaVersion),\"article\":"
         body += ArticleJSON.line(article)
         body += "}"
-        return OutboxDelivery(endpoint: endpoint, event: event, articleID: article.id, idempotencyKey: key, payload: body)
+        return Array(body.utf8)
     }
 
     /// Tries the deliveries due at `now`: receivers in parallel, each one's deliveries in order, up to
@@ -140,8 +144,20 @@ public final class WebhookDelivery: Sendable {
             for (hook, deliveries) in due {
                 group.addTask {
                     var sent = 0
+                    var articles: [Int64: ExportedArticle] = [:]
+                    var filter = ExportFilter()
+                    filter.ids = deliveries.map(\.articleID)
+                    try self.store.exportArticles(filter) { articles[$0.id] = $0 }
                     for delivery in deliveries {
-                        if let error = await self.send(delivery, to: hook) {
+                        guard let article = articles[delivery.articleID] else {
+                            // Not in the store any more (a reprocess rebuilt the articles under new ids): nothing to send.
+                            self.logger.warning("webhook delivery dropped: its article is gone", metadata: [
+                                "webhook.url": "\(hook.url)", "article.id": .stringConvertible(delivery.articleID),
+                            ])
+                            try self.store.dropDelivery(delivery)
+                            continue
+                        }
+                        if let error = await self.send(delivery, body: Self.body(delivery, article: article), to: hook) {
                             let failures = try self.store.endpointFailures(hook.url) + 1
                             let wait = Self.backoff(attempt: failures, max: hook.maxBackoff)
                             try self.store.markFailed(delivery, error: error, retryAt: Date().timeIntervalSince1970 + wait)
@@ -170,8 +186,7 @@ public final class WebhookDelivery: Sendable {
     }
 
     /// POSTs one delivery, signed; nil when the receiver took it (2xx), else why not.
-    func send(_ delivery: OutboxDelivery, to hook: Webhook) async -> String? {
-        let body = Array(delivery.payload.utf8)
+    func send(_ delivery: OutboxDelivery, body: [UInt8], to hook: Webhook) async -> String? {
         let headers = [
             "Content-Type": "application/json",
             "X-Winnow-Event": delivery.event,

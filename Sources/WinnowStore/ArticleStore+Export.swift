@@ -38,6 +38,8 @@ public struct ExportFilter: Sendable, Equatable {
     public var canonicalOnly = false
     /// At most this many articles.
     public var limit: Int?
+    /// Only these articles (webhook deliveries).
+    public var ids: [Int64]?
 
     public init(afterID: Int64 = 0, storedSince: Double? = nil, feed: String? = nil, canonicalOnly: Bool = false, limit: Int? = nil) {
         self.afterID = afterID
@@ -113,6 +115,9 @@ extension ArticleStore {
             arguments += [feed]
         }
         if filter.canonicalOnly { conditions.append("cl.canonical_article_id = a.id") }
+        if let ids = filter.ids {
+            conditions.append("a.id IN (\(ids.isEmpty ? "NULL" : ids.map(String.init).joined(separator: ",")))")
+        }
         return ("WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 }

@@ -1,23 +1,21 @@
 import Foundation
 import GRDB
 
-/// A webhook delivery owed: its signed body is computed from `payload` when it is sent.
+/// A webhook delivery owed: one article, one event, one receiver (its body is made when it is sent).
 public struct OutboxDelivery: Sendable, Equatable {
     public var id: Int64
     public var endpoint: String
     public var event: String
     public var articleID: Int64
     public var idempotencyKey: String
-    public var payload: String
     public var attempts: Int
 
-    public init(id: Int64 = 0, endpoint: String, event: String, articleID: Int64, idempotencyKey: String, payload: String, attempts: Int = 0) {
+    public init(id: Int64 = 0, endpoint: String, event: String, articleID: Int64, idempotencyKey: String, attempts: Int = 0) {
         self.id = id
         self.endpoint = endpoint
         self.event = event
         self.articleID = articleID
         self.idempotencyKey = idempotencyKey
-        self.payload = payload
         self.attempts = attempts
     }
 }
@@ -62,14 +60,23 @@ extension ArticleStore {
     public func enqueue(_ deliveries: [OutboxDelivery], through articleID: Int64, at time: Double = Date().timeIntervalSince1970) throws {
         try db.write { db in
             let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO webhook_outbox (endpoint, event, article_id, idempotency_key, payload, created_at)
-                VALUES (?, ?, ?, ?, ?, ?)
+                INSERT OR IGNORE INTO webhook_outbox (endpoint, event, article_id, idempotency_key, created_at)
+                VALUES (?, ?, ?, ?, ?)
                 """)
             for d in deliveries {
-                try insert.execute(arguments: [d.endpoint, d.event, d.articleID, d.idempotencyKey, d.payload, time])
+                try insert.execute(arguments: [d.endpoint, d.event, d.articleID, d.idempotencyKey, time])
             }
             try db.execute(sql: "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                            arguments: [Self.outboxCursorKey, String(articleID)])
+        }
+    }
+
+    /// The ids and verdicts of the articles stored after `articleID`, in order, at most `limit`: what an
+    /// enqueue round needs (the event is the verdict's), without reading the texts.
+    public func articleStatuses(after articleID: Int64, limit: Int) throws -> [(id: Int64, status: DedupStatus)] {
+        try db.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, status FROM articles WHERE id > ? ORDER BY id LIMIT ?", arguments: [articleID, limit])
+                .map { ($0[0], DedupStatus(rawValue: $0[1]) ?? .new) }
         }
     }
 
@@ -82,11 +89,10 @@ extension ArticleStore {
     public func owedDeliveries(to endpoint: String, limit: Int) throws -> [OutboxDelivery] {
         try db.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, endpoint, event, article_id, idempotency_key, payload, attempts FROM webhook_outbox
+                SELECT id, endpoint, event, article_id, idempotency_key, attempts FROM webhook_outbox
                 WHERE endpoint = ? ORDER BY id LIMIT ?
                 """, arguments: [endpoint, limit]).map { row in
-                OutboxDelivery(id: row[0], endpoint: row[1], event: row[2], articleID: row[3], idempotencyKey: row[4], payload: row[5],
-                               attempts: row[6])
+                OutboxDelivery(id: row[0], endpoint: row[1], event: row[2], articleID: row[3], idempotencyKey: row[4], attempts: row[5])
             }
         }
     }
@@ -104,6 +110,11 @@ extension ArticleStore {
             try db.execute(sql: "UPDATE webhook_endpoints SET failures = 0, retry_at = 0 WHERE endpoint = ? AND failures > 0",
                            arguments: [delivery.endpoint])
         }
+    }
+
+    /// The delivery has nothing to send (its article is gone): it leaves the outbox, not counted as delivered.
+    public func dropDelivery(_ delivery: OutboxDelivery) throws {
+        try db.write { try $0.execute(sql: "DELETE FROM webhook_outbox WHERE id = ?", arguments: [delivery.id]) }
     }
 
     /// The delivery failed: the receiver is not tried again before `retryAt` (its other deliveries wait
