@@ -48,7 +48,7 @@ extension Fetcher {
         winnow_curl_set_long(handle, CURLOPT_CONNECTTIMEOUT_MS, Int(connectTimeout * 1000))
         winnow_curl_set_slist(handle, CURLOPT_HTTPHEADER, list)
         winnow_curl_set_long(handle, CURLOPT_POSTFIELDSIZE, body.count)
-        body.withUnsafeBytes { bytes in
+        _ = body.withUnsafeBytes { bytes in
             // COPYPOSTFIELDS copies the body now, so it need not outlive this call.
             winnow_curl_set_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
         }
