@@ -19,6 +19,7 @@ let package = Package(
     targets: [
         // C interop: one thin shim per library.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Stage modules: know nothing of each other nor of the store.
         .target(name: "WinnowFeeds", exclude: ["generate-html-entities.py"]),
@@ -51,8 +52,9 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "winnowctl", dependencies: [
-            "WinnowPipeline", "WinnowStore", "WinnowFeeds", "WinnowClean", "WinnowDedup",
+            "WinnowPipeline", "CZlib", "WinnowStore", "WinnowFeeds", "WinnowClean", "WinnowDedup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "GRDB", package: "GRDB.swift"),
         ]),
 
         // Benchmarks (release build, one command each: see bench/).

@@ -25,8 +25,11 @@ public struct ControlResponse: Sendable, Codable {
     public var error: String?
     public var message: String?
     public var status: LiveStatus?
+    /// With a failure: the exit status its kind earns in winnowctl's contract (66 no such feed, 78 an
+    /// invalid configuration); nil for the rest.
+    public var code: Int?
 
-    public static func failure(_ error: String) -> ControlResponse { ControlResponse(ok: false, error: error) }
+    public static func failure(_ error: String, code: Int? = nil) -> ControlResponse { ControlResponse(ok: false, error: error, code: code) }
     public static func success(_ message: String) -> ControlResponse { ControlResponse(ok: true, message: message) }
 }
 

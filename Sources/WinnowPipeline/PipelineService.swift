@@ -25,6 +25,9 @@ public final class PipelineService: Service {
     /// Wakes the sleeping loop: a reload, a fetch-now, a reprocess.
     /// Ends the loop's sleep early when a request or signal needs it.
     let wakeSignal = WakeSignal()
+    /// Webhook deliveries, beside the pipeline (see WebhookDelivery).
+    let delivery: WebhookDelivery
+    let feedHealthMetrics = FeedHealthMetrics()
 
     /// Everything that depends on the configuration; replaced whole on reload.
     struct Runtime: Sendable {
@@ -67,6 +70,9 @@ public final class PipelineService: Service {
         lock = try DatabaseLock(databasePath: configuration.databasePath)
         store = try ArticleStore.open(path: configuration.databasePath)
         initial = try Self.runtime(for: configuration, store: store, logger: logger)
+        delivery = WebhookDelivery(store: store, webhooks: configuration.webhooks, fetch: configuration.fetch, logger: logger)
+        // Fixes where deliveries start before any article of this run is stored.
+        _ = try store.outboxCursor()
     }
 
     static func runtime(for configuration: PipelineConfiguration, store: ArticleStore, logger: Logger) throws -> Runtime {
@@ -107,9 +113,13 @@ public final class PipelineService: Service {
             if let notifier, let interval = notifier.watchdogInterval {
                 group.addTask { await self.watchdog(notifier: notifier, interval: interval) }
             }
+            let delivery = self.delivery
+            if !once { group.addTask { await delivery.run() } }
             await cancelWhenGracefulShutdown {
                 do {
                     try await self.loop()
+                    // A one-shot run delivers what it stored before it exits; what fails stays owed.
+                    if self.once { await delivery.drainOnce() }
                 } catch is CancellationError {
                 } catch {
                     self.logger.error("pipeline stopped on an error", metadata: ["error": "\(error)"])
@@ -200,6 +210,7 @@ public final class PipelineService: Service {
                 throw ConfigurationError(path: "database", reason: "cannot change while winnowd runs; restart it to use another database")
             }
             let runtime = try Self.runtime(for: configuration, store: store, logger: logger)
+            delivery.update(configuration.webhooks)
             let before = Set(current.configuration.feeds.map(\.name)), after = Set(configuration.feeds.map(\.name))
             logger.notice("configuration reloaded", metadata: [
                 "config.path": "\(path)", "feeds.count": .stringConvertible(configuration.feeds.count),
@@ -237,12 +248,12 @@ public final class PipelineService: Service {
             case "fetch-now":
                 guard request.all == true || request.feed != nil else { return .failure("fetch-now needs a feed name or all") }
                 let count = try store.fetchNow(request.all == true ? nil : request.feed)
-                guard count > 0 else { return .failure("no feed named \(request.feed ?? "") (see winnowctl status)") }
+                guard count > 0 else { return .failure("no feed named \(request.feed ?? "") (see winnowctl status)", code: 66) }
                 wakeSignal.wake()
                 return .success("\(count) feed\(count == 1 ? "" : "s") due now")
             case "pause", "resume":
                 guard let feed = request.feed else { return .failure("\(request.command) needs a feed name") }
-                guard try store.setPaused(feed, request.command == "pause") else { return .failure("no feed named \(feed) (see winnowctl status)") }
+                guard try store.setPaused(feed, request.command == "pause") else { return .failure("no feed named \(feed) (see winnowctl status)", code: 66) }
                 wakeSignal.wake()
                 logger.notice(request.command == "pause" ? "feed paused" : "feed resumed", metadata: ["feed.name": "\(feed)"])
                 return .success("\(feed) \(request.command == "pause" ? "paused" : "resumed")")
@@ -261,7 +272,8 @@ public final class PipelineService: Service {
                 return .failure("unknown command \"\(request.command)\"; commands: status, fetch-now, pause, resume, reload, reprocess")
             }
         } catch {
-            return .failure("\(error)")
+            // A configuration the daemon refuses is the user's to fix (78), like winnowd's own start.
+            return .failure("\(error)", code: error is ConfigurationError ? 78 : nil)
         }
     }
 
@@ -369,6 +381,8 @@ public final class PipelineService: Service {
         let c = try store.counts()
         PipelineMetrics.queue("clean", depth: c.pendingClean)
         PipelineMetrics.queue("dedup", depth: c.pendingDedup)
+        PipelineMetrics.queue("webhook", depth: try store.outboxStatus().depth)
+        try feedHealthMetrics.updateIfDue(store)
         guard let notifier else { return }
         notifier.send("STATUS=\(runtime.configuration.feeds.count) feeds, \(c.articles) articles, \(c.duplicates) duplicates, \(c.pendingClean + c.pendingDedup) pending")
     }

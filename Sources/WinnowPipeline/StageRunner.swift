@@ -51,8 +51,9 @@ public struct StageRunner: Sendable {
         try store.checkDedupParameters(deduplicator)
         let feeds = try store.register(feeds: configuration.feeds.map { FeedRegistration(name: $0.name, url: $0.url) })
         var cleaners: [Int64: Cleaner] = [:]
+        let ids = Dictionary(feeds.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
         for feed in configuration.feeds where feed.cleaningRules != configuration.cleaningRules {
-            if let id = feeds.first(where: { $0.name == feed.name })?.id { cleaners[id] = try Cleaner(rules: feed.cleaningRules) }
+            if let id = ids[feed.name] { cleaners[id] = try Cleaner(rules: feed.cleaningRules) }
         }
         self.init(store: store, defaultCleaner: try Cleaner(rules: configuration.cleaningRules), cleanersByFeed: cleaners,
                   deduplicator: deduplicator, canonical: configuration.canonical, learning: configuration.learning, logger: logger)

@@ -105,6 +105,12 @@ extension ArticleStore {
         (try? db.read { try Int.fetchOne($0, sql: "SELECT 1") }) == 1
     }
 
+    /// Whether the file holds Winnow's tables (a SQLite file of another program's does not); throws
+    /// SQLite's error for a file that is not a database at all.
+    public func isWinnowDatabase() throws -> Bool {
+        try db.read { try $0.tableExists("articles") }
+    }
+
     /// How many migrations the database has committed.
     public func migrationCount() throws -> Int {
         try db.read { db in

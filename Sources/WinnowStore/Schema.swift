@@ -209,6 +209,35 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v9: webhook outbox") { db in
+            // One row a webhook delivery still owed, written from the stored articles (an article id cursor
+            // in settings, `webhooks.enqueued_through`) and deleted once the receiver took it: a crash or a
+            // receiver that is down loses nothing, and memory holds only the deliveries being tried. The body
+            // is not stored: it is the article's export line, made when it is sent (storing it doubled the
+            // store's writes and slowed the pipeline by a fifth under a dead receiver).
+            // Backoff is kept per receiver (webhook_endpoints), so a failure is one row written, however
+            // many deliveries wait behind it.
+            try db.execute(sql: """
+                CREATE TABLE webhook_outbox (
+                    id INTEGER PRIMARY KEY,
+                    endpoint TEXT NOT NULL,
+                    event TEXT NOT NULL,
+                    article_id INTEGER NOT NULL,
+                    idempotency_key TEXT NOT NULL UNIQUE,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    created_at REAL NOT NULL
+                );
+                CREATE INDEX webhook_outbox_by_endpoint ON webhook_outbox(endpoint, id);
+                CREATE TABLE webhook_endpoints (
+                    endpoint TEXT PRIMARY KEY,
+                    failures INTEGER NOT NULL DEFAULT 0,  -- failed tries in a row
+                    retry_at REAL NOT NULL DEFAULT 0,     -- no try before this time
+                    last_error TEXT,
+                    last_error_at REAL
+                );
+                """)
+        }
         return migrator
     }
 }

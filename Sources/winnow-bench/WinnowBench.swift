@@ -8,7 +8,7 @@ struct WinnowBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "winnow-bench",
         abstract: "Winnow's benchmarks. Build with -c release; bench/*/run.sh runs each with its corpus and peers.",
-        subcommands: [CrashHarness.self, DedupBench.self, Soak.self, DedupScaleBench.self, ExtractBench.self, FeedBench.self, PollCycleBench.self, StatusBench.self])
+        subcommands: [CrashHarness.self, DedupBench.self, ExportBench.self, Soak.self, DedupScaleBench.self, ExtractBench.self, FeedBench.self, PollCycleBench.self, StatusBench.self])
 }
 
 /// Starts `binary` (winnowd) in `folder` with its output discarded (its log file holds the same lines).

@@ -13,16 +13,20 @@ struct SocketOptions: ParsableArguments {
     func socketPath() throws -> String {
         if let socket { return socket }
         guard FileManager.default.fileExists(atPath: config) else {
-            throw ValidationError("no --socket given and no configuration at \(config): pass --socket PATH or --config FILE")
+            throw CLIError(.noInput, "no --socket given and no configuration at \(config): pass --socket PATH or --config FILE", input: config)
         }
-        return try PipelineConfiguration.load(path: config).controlSocketPath
+        return try loadConfiguration(config).controlSocketPath
     }
 
-    /// Sends a request and turns a refusal into an error that names what was wrong.
+    /// Sends a request and turns a refusal into an error that names what was wrong, with the exit
+    /// status the daemon gave its kind (a refused configuration 78, an unknown feed 66), also with --json.
     func send(_ request: ControlRequest, json: Bool) throws {
         let response = try ControlClient.send(request, to: try socketPath())
+        guard response.ok else {
+            let status = response.code.flatMap { ExitStatus(rawValue: Int32($0)) } ?? .failure
+            throw CLIError(status, response.error ?? "winnowd refused \(request.command) without saying why; see its log", input: request.feed)
+        }
         if json { return try printJSON(response) }
-        guard response.ok else { throw ValidationError(response.error ?? "refused") }
         print(response.message ?? "ok")
     }
 }

@@ -15,7 +15,7 @@ struct Dups: ParsableCommand {
     var json = false
 
     func run() throws {
-        let store = try ArticleStore.openReadOnly(path: try database.databasePath())
+        let store = try database.openStore()
         let clusters = try store.duplicateClusters(limit: limit)
         if json { return try printJSON(clusters) }
         if clusters.isEmpty { print("no duplicates") }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GRDB
 import Logging
 import WinnowClean
 import WinnowDedup
@@ -44,24 +45,33 @@ struct Ingest: ParsableCommand {
     static let chunk = StageRunner.dedupBatch
 
     func run() throws {
-        let configuration = try config.map { try PipelineConfiguration.load(path: $0) }
+        let configuration = try config.map { try loadConfiguration($0) }
         let lock = try DatabaseLock(databasePath: db)
         defer { withExtendedLifetime(lock) {} }
-        let store = try ArticleStore.open(path: db)
+        let store: ArticleStore
+        do { store = try ArticleStore.open(path: db) } catch let error as DatabaseError { throw CLIError.database(error, path: db) }
         let deduplicator = Deduplicator(parameters: configuration?.dedup ?? DedupParameters())
         try store.checkDedupParameters(deduplicator)
         let stages = StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration?.cleaningRules ?? BoilerplateRule.defaults),
                                  deduplicator: deduplicator, canonical: configuration?.canonical ?? CanonicalPolicy(),
                                  learning: configuration?.learning ?? LearnedBoilerplate(),
                                  logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() }))
+        // A file that cannot be read (missing, empty, binary) is reported and stores nothing; the others
+        // are still ingested, and the exit status is the first failure's.
+        var failures = FileFailures()
         if json { print("[", terminator: "") }
         var first = true
         for start in stride(from: 0, to: files.count, by: Self.chunk) {
             let chunk = Array(files[start..<min(start + Self.chunk, files.count)])
             // Each ingest is a new item: ingesting a file twice is how one finds its exact duplicate.
-            let items = try chunk.map { FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: try readDocument($0)) }
-            let raw = try store.addLocalItems(items)
-            var outputs = Dictionary(uniqueKeysWithValues: zip(raw, chunk).map { ($0.id, Output(file: $1, articleID: 0, status: "", clusterID: 0, removed: [])) })
+            var texts: [(file: String, text: String)] = []
+            var failed: [String: FileFailure] = [:]
+            for file in chunk {
+                do { texts.append((file, try readDocument(file))) } catch { failed[file] = failures.record(error, file: file) }
+            }
+            let raw = try store.addLocalItems(texts.map { FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: $0.text) })
+            let rawByFile = Dictionary(zip(texts.map(\.file), raw.map(\.id)), uniquingKeysWith: { $1 })
+            var outputs = Dictionary(uniqueKeysWithValues: zip(raw, texts).map { ($0.id, Output(file: $1.file, articleID: 0, status: "", clusterID: 0, removed: [])) })
             // The same stage runner and batches as the daemon; items another run left queued go through too.
             while true {
                 let step = try stages.drainStep()
@@ -78,13 +88,19 @@ struct Ingest: ParsableCommand {
                     outputs[article.rawItemID]!.similarity = result.similarity
                 }
             }
-            for item in raw {
-                guard let o = outputs[item.id] else { continue }
+            for file in chunk {
+                let result: FileResult<Output>
+                if let failure = failed[file] {
+                    result = .failure(failure)
+                } else if let id = rawByFile[file], let o = outputs[id] {
+                    result = .success(o)
+                } else { continue }
                 if json {
-                    print((first ? "\n" : ",\n") + (try Self.encoded(o)), terminator: "")
+                    print((first ? "\n" : ",\n") + (try Self.encoded(result)), terminator: "")
                     first = false
                     continue
                 }
+                guard case .success(let o) = result else { continue }
                 var line = "\(o.file): article \(o.articleID) \(o.status), cluster \(o.clusterID)"
                 if let of = o.duplicateOf { line += ", duplicate of article \(of)" }
                 if let s = o.similarity { line += String(format: " (similarity %.2f)", s) }
@@ -93,9 +109,10 @@ struct Ingest: ParsableCommand {
             }
         }
         if json { print(first ? "]" : "\n]") }
+        try failures.exit()
     }
 
-    static func encoded(_ output: Output) throws -> String {
+    static func encoded(_ output: FileResult<Output>) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(output), as: UTF8.self)

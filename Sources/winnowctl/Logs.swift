@@ -40,7 +40,7 @@ struct Logs: ParsableCommand {
     func run() throws {
         let path = try file ?? {
             guard FileManager.default.fileExists(atPath: config) else {
-                throw ValidationError("no --file given and no configuration at \(config): pass --file PATH or --config FILE")
+                throw CLIError(.noInput, "no --file given and no configuration at \(config): pass --file PATH or --config FILE", input: config)
             }
             return (try PipelineConfiguration.load(path: config).logFolder as NSString).appendingPathComponent("winnowd.log")
         }()
@@ -112,7 +112,7 @@ struct LineReader {
 
     init(path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ValidationError("cannot read the log \(path): is winnowd writing there? (see logs.folder in pipeline.json)")
+            throw CLIError(.noInput, "cannot read the log \(path): is winnowd writing there? (see logs.folder in pipeline.json)", input: path)
         }
         self.path = path
         self.handle = handle

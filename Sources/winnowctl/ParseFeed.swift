@@ -21,31 +21,42 @@ struct ParseFeed: AsyncParsableCommand {
     var base: String?
 
     func run() async throws {
-        var failed = false
+        var failed: ExitStatus?
         for source in sources {
             do {
                 try await parse(source)
-            } catch let error as ValidationError where sources.count > 1 {
-                FileHandle.standardError.write(Data("\(error)\n".utf8))
-                failed = true
+            } catch where sources.count > 1 {
+                // The other sources are still parsed; the exit status is the first failure's.
+                let failure = CLIError.from(error)
+                FileHandle.standardError.write(Data("winnowctl: \(failure.message)\n".utf8))
+                failed = failed ?? failure.status
             }
         }
-        if failed { throw ExitCode(1) }
+        if let failed { throw ExitCode(failed.rawValue) }
     }
 
     func parse(_ source: String) async throws {
         let data: Data
         var type = contentType, url = base, contentLocation: String?
         if source.hasPrefix("http://") || source.hasPrefix("https://") {
-            let response = try await Fetcher().fetch(FetchRequest(url: source))
-            guard response.isSuccess else { throw ValidationError("\(source) answered HTTP \(response.status)") }
+            let response: FetchResponse
+            do { response = try await Fetcher().fetch(FetchRequest(url: source)) } catch {
+                throw CLIError(.unavailable, "cannot fetch \(source): \(error); check the URL and the network", input: source)
+            }
+            guard response.isSuccess else {
+                throw CLIError(response.status == 404 || response.status == 410 ? .noInput : .unavailable,
+                               "\(source) answered HTTP \(response.status); check the URL", input: source)
+            }
             data = response.body
             type = type ?? response.contentType
             url = url ?? response.effectiveURL
             contentLocation = response.headers["content-location"]
         } else {
+            guard FileManager.default.fileExists(atPath: source) else {
+                throw CLIError(.noInput, "\(source): no such file; check the path, or give an http(s) URL", input: source)
+            }
             guard let contents = FileManager.default.contents(atPath: source) else {
-                throw ValidationError("cannot read \(source): check that the file exists")
+                throw CLIError(.ioError, "cannot read \(source): permission denied or an I/O error", input: source)
             }
             data = contents
         }
@@ -58,7 +69,7 @@ struct ParseFeed: AsyncParsableCommand {
                                                   "encoding": .string(""), "feed": .object([:]), "entries": .list([])])
                 return try emit(failure)
             }
-            throw ValidationError("\(source): \(error)")
+            throw CLIError(.dataError, "\(source) is not a feed this parser reads: \(error)", input: source)
         }
         if json { return try emit(document.value) }
         let feed = FeedParser.feed(from: document)

@@ -19,8 +19,20 @@ struct Reprocess: ParsableCommand {
     @Option(name: .long, help: "The configuration whose database, rules and parameters to use.")
     var config = "pipeline.json"
 
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    struct Output: Encodable {
+        var from: String
+        /// "done" when rebuilt here; "started" when handed to the running daemon (progress is in its log).
+        var state: String
+        var before: StageCounts?
+        var after: StageCounts?
+        var message: String?
+    }
+
     func run() throws {
-        let configuration = try PipelineConfiguration.load(path: config)
+        let configuration = try loadConfiguration(config)
         // The daemon holds this lock while it runs: rebuilding under it would race its writes, so the
         // running daemon is asked to do it instead.
         let lock: DatabaseLock
@@ -29,6 +41,7 @@ struct Reprocess: ParsableCommand {
         } catch let held as DatabaseLock.Held {
             guard let response = try? ControlClient.send(ControlRequest(command: "reprocess", from: from.rawValue), to: configuration.controlSocketPath),
                   response.ok else { throw held }
+            if json { return try printJSON(Output(from: from.rawValue, state: "started", message: response.message)) }
             print(response.message ?? "reprocessing")
             return
         }
@@ -49,6 +62,7 @@ struct Reprocess: ParsableCommand {
         }
         progress.finish()
         let after = try store.counts()
+        if json { return try printJSON(Output(from: from.rawValue, state: "done", before: before, after: after)) }
         print("reprocessed from \(from.rawValue): \(after.articles) articles in \(after.clusters) clusters, \(after.duplicates) duplicates (before: \(before.articles) articles, \(before.duplicates) duplicates)")
     }
 }

@@ -35,14 +35,16 @@ struct Show: ParsableCommand {
     }
 
     func run() throws {
-        let store = try ArticleStore.openReadOnly(path: try database.databasePath())
-        guard let article = try store.article(id: id) else { throw ValidationError("no article \(id) in this database") }
+        let store = try database.openStore()
+        guard let article = try store.article(id: id) else {
+            throw CLIError(.noInput, "no article \(id) in \(try database.databasePath()): see the ids with winnowctl export or dups", input: String(id))
+        }
         var similarList: [Similar]?
         if similar {
             // Exact similarities, from the stored cleaned texts, with the shingling the verdicts used
             // (the configuration's, when there is one).
             let configured = FileManager.default.fileExists(atPath: database.config)
-                ? try PipelineConfiguration.load(path: database.config).dedup : nil
+                ? try loadConfiguration(database.config).dedup : nil
             let dedup = Deduplicator(parameters: configured ?? DedupParameters())
             let own = dedup.shingleSet(of: article.text)
             similarList = try store.clusterMembers(article.clusterID).filter { $0.articleID != article.id }.map { member in

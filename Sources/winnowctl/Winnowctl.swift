@@ -1,12 +1,22 @@
 import ArgumentParser
 import Foundation
+import GRDB
+import WinnowPipeline
+import WinnowStore
 
 @main
+enum WinnowctlMain {
+    static func main() async { await CommandRunner.main() }
+}
+
 struct Winnowctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "winnowctl",
-        abstract: "Inspect and steer Winnow: clean and ingest documents, parse feeds, show status and duplicates.",
-        subcommands: [Clean.self, Ingest.self, ParseFeed.self, Status.self, Dups.self, Show.self, DedupParams.self, Reprocess.self, Logs.self, FetchNow.self, Pause.self, Resume.self, Reload.self])
+        abstract: "Inspect and steer Winnow: clean and ingest documents, parse feeds, export articles, show status and duplicates.",
+        discussion: "Exit status: 0 success, 64 usage error, 65 bad input data, 66 missing input, 69 daemon or host unreachable, 74 I/O error, 78 configuration error, 1 anything else (docs/cli.md).",
+        version: WinnowVersion.string,
+        subcommands: [Clean.self, Ingest.self, ParseFeed.self, Status.self, Dups.self, Show.self, Export.self, Follow.self, Feeds.self,
+                      DedupParams.self, Reprocess.self, Logs.self, FetchNow.self, Pause.self, Resume.self, Reload.self])
 }
 
 /// Options shared by commands that read the database.
@@ -20,10 +30,42 @@ struct DatabaseOptions: ParsableArguments {
     func databasePath() throws -> String {
         if let db { return db }
         guard FileManager.default.fileExists(atPath: config) else {
-            throw ValidationError("no --db given and no configuration at \(config): pass --db PATH or --config FILE")
+            throw CLIError(.noInput, "no --db given and no configuration at \(config): pass --db PATH or --config FILE", input: config)
         }
-        return try PipelineConfiguration.load(path: config).databasePath
+        return try loadConfiguration(config).databasePath
     }
+
+    /// The database, opened for reading; errors name the file and what to do.
+    func openStore() throws -> ArticleStore {
+        try openReadOnlyStore(try databasePath())
+    }
+}
+
+/// Opens a database for reading, or fails naming the file: missing (66), not a database (65), unreadable (74).
+func openReadOnlyStore(_ path: String) throws -> ArticleStore {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        throw CLIError(.noInput, "no database at \(path): start winnowd (or run winnowctl ingest) to create it, or pass --db", input: path)
+    }
+    guard !isFolder.boolValue else { throw CLIError(.dataError, "\(path) is a folder, not a database file: pass the database file with --db", input: path) }
+    guard access(path, R_OK) == 0 else { throw CLIError(.ioError, "cannot read \(path): permission denied; run as a user who may read it", input: path) }
+    do {
+        let store = try ArticleStore.openReadOnly(path: path)
+        guard try store.isWinnowDatabase() else {  // SQLite reads the header only on first use: this is where a non-database fails
+            throw CLIError(.dataError, "\(path) is a SQLite database but not Winnow's (no articles table): pass the database winnowd writes with --db", input: path)
+        }
+        return store
+    } catch let error as DatabaseError {
+        throw CLIError.database(error, path: path)
+    }
+}
+
+/// Reads and validates a configuration: a missing file is 66, an invalid one 78.
+func loadConfiguration(_ path: String) throws -> PipelineConfiguration {
+    guard FileManager.default.fileExists(atPath: path) else {
+        throw CLIError(.noInput, "no configuration at \(path): pass --config FILE (the daemon's pipeline.json)", input: path)
+    }
+    return try PipelineConfiguration.load(path: path)
 }
 
 /// Prints a value as pretty, key-sorted JSON.
@@ -33,12 +75,61 @@ func printJSON(_ value: some Encodable) throws {
     print(String(decoding: try encoder.encode(value), as: UTF8.self))
 }
 
-/// Reads a file the user named, or fails with a message that names it.
+/// Reads a text or HTML document the user named, or fails with a message that names it: a missing
+/// file (66), one that cannot be read (74), an empty or binary one (65).
 func readDocument(_ path: String) throws -> String {
+    var isFolder: ObjCBool = false
+    guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+        throw CLIError(.noInput, "cannot read \(path): no such file; check the path", input: path)
+    }
+    guard !isFolder.boolValue else { throw CLIError(.dataError, "\(path) is a folder; name the documents in it", input: path) }
     guard let data = FileManager.default.contents(atPath: path) else {
-        throw ValidationError("cannot read \(path): check that the file exists and is readable")
+        throw CLIError(.ioError, "cannot read \(path): permission denied or an I/O error; check the file's mode", input: path)
+    }
+    if let reason = DocumentCheck.refusal(data) {
+        throw CLIError(.dataError, "\(path) \(reason); give a text or HTML document", input: path)
     }
     return String(decoding: data, as: UTF8.self)
 }
 
-import WinnowPipeline
+/// Which documents are not text: cleaning a program or an image "succeeds" with garbage, and storing
+/// it would make an article of it.
+enum DocumentCheck {
+    /// Why `data` is not a text document, or nil when it is one.
+    static func refusal(_ data: Data) -> String? {
+        if data.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            return data.isEmpty ? "is empty" : "holds only white space"
+        }
+        let sample = data.prefix(65_536)
+        // UTF-16 text carries NUL bytes too; it starts with a byte-order mark.
+        let utf16 = sample.starts(with: [0xFF, 0xFE]) || sample.starts(with: [0xFE, 0xFF])
+        if !utf16, sample.contains(0) { return "is binary (it holds NUL bytes)" }
+        // Control characters other than tab, newline, carriage return and form feed, and bytes that are not
+        // UTF-8 where UTF-8 is expected: a few happen in real pages, a tenth of the bytes does not.
+        if !utf16 {
+            let controls = sample.filter { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0x0C }.count
+            let invalid = invalidUTF8Share(sample)
+            if Double(controls) > Double(sample.count) * 0.02 || invalid > 0.3 {
+                return "is binary (mostly not text)"
+            }
+        }
+        return nil
+    }
+
+    /// The share of bytes that are not part of a valid UTF-8 sequence (Latin-1 text has a few, binary many).
+    static func invalidUTF8Share(_ bytes: Data) -> Double {
+        var invalid = 0
+        var iterator = bytes.makeIterator()
+        var decoder = UTF8()
+        var done = false
+        while !done {
+            switch decoder.decode(&iterator) {
+            case .scalarValue: continue
+            case .emptyInput: done = true
+            case .error: invalid += 1
+            }
+        }
+        return bytes.isEmpty ? 0 : Double(invalid) / Double(bytes.count)
+    }
+}
+

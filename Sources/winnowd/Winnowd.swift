@@ -10,7 +10,9 @@ import WinnowPipeline
 struct Winnowd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "winnowd",
-        abstract: "Polls news feeds, cleans the articles, finds near-duplicates and stores them in SQLite.")
+        abstract: "Polls news feeds, cleans the articles, finds near-duplicates and stores them in SQLite.",
+        discussion: "Exit status: 0 stopped cleanly, 66 no configuration file, 74 a folder or file it must write cannot be written, 78 invalid configuration, 1 anything else.",
+        version: WinnowVersion.string)
 
     @Option(name: .long, help: "The pipeline configuration file.")
     var config = "pipeline.json"
@@ -21,12 +23,24 @@ struct Winnowd: AsyncParsableCommand {
     func run() async throws {
         let configuration: PipelineConfiguration
         do {
+            guard FileManager.default.fileExists(atPath: config) else {
+                FileHandle.standardError.write(Data("winnowd: no configuration at \(config): pass --config FILE (see pipeline.json in the repository)\n".utf8))
+                throw ExitCode(66)  // EX_NOINPUT
+            }
             configuration = try PipelineConfiguration.load(path: config)
+        } catch let exit as ExitCode {
+            throw exit
         } catch {
             FileHandle.standardError.write(Data("winnowd: \(error)\n".utf8))
             throw ExitCode(78)  // EX_CONFIG
         }
-        let sink = try LogSink(folder: configuration.logFolder)
+        let sink: LogSink
+        do {
+            sink = try LogSink(folder: configuration.logFolder)
+        } catch {
+            FileHandle.standardError.write(Data("winnowd: config: logs.folder: cannot write the log in \(configuration.logFolder) (\(Self.reason(error))): make the folder writable by this user, or set logs.folder in \(configuration.configPath) to one that is\n".utf8))
+            throw ExitCode(74)  // EX_IOERR
+        }
         let level = Logger.Level(rawValue: configuration.logLevel) ?? .info
         LoggingSystem.bootstrap { JSONLogHandler(label: $0, level: level, sink: sink) }
         let logger = Logger(label: "winnowd")
@@ -41,7 +55,16 @@ struct Winnowd: AsyncParsableCommand {
                 service = try PipelineService(configuration: configuration, once: once, logger: logger, notifier: notifier)
             } catch {
                 guard !once, let reason = PipelineService.storageTrouble(in: error) else {
+                    // Said on stderr as well, naming the setting: the log may be a file the user is not looking at.
+                    let storage = PipelineService.storageTrouble(in: error) ?? (error is CocoaError ? Self.reason(error) : nil)
+                    if let storage {
+                        let message = "config: database: cannot open \(configuration.databasePath) for writing (\(storage)): make its folder writable by this user, or set database in \(configuration.configPath) to another path"
+                        logger.critical("cannot start", metadata: ["error": "\(message)", "database": "\(configuration.databasePath)"])
+                        FileHandle.standardError.write(Data("winnowd: \(message)\n".utf8))
+                        throw ExitCode(74)  // EX_IOERR
+                    }
                     logger.critical("cannot start", metadata: ["error": "\(error)"])
+                    FileHandle.standardError.write(Data("winnowd: cannot start: \(error)\n".utf8))
                     throw ExitCode(1)
                 }
                 // A full disk or a read-only file system passes; exiting would put systemd into a restart
@@ -71,5 +94,19 @@ struct Winnowd: AsyncParsableCommand {
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownTimeout * 1000))
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+    }
+
+    /// A file-system error in words, without Foundation's domain and code.
+    static func reason(_ error: any Error) -> String {
+        guard let error = error as? CocoaError else { return "\(error)" }
+        switch error.code {
+        case .fileWriteNoPermission, .fileReadNoPermission: return "permission denied"
+        case .fileWriteOutOfSpace: return "the disk is full"
+        case .fileWriteVolumeReadOnly: return "read-only file system"
+        case .fileNoSuchFile, .fileReadNoSuchFile: return "no such folder"
+        default:
+            if let posix = error.underlying as? POSIXError { return String(cString: strerror(posix.code.rawValue)) }
+            return "file system error \(error.code.rawValue)"
+        }
     }
 }
