@@ -23,6 +23,8 @@ struct Clean: ParsableCommand {
         var file: String
         var title: String?
         var author: String?
+        /// The publication date the page states, as written.
+        var published: String?
         var text: String
         var removed: [Removal]
     }
@@ -31,8 +33,8 @@ struct Clean: ParsableCommand {
         let rules = try config.map { try PipelineConfiguration.load(path: $0).cleaningRules } ?? BoilerplateRule.defaults
         let cleaner = try Cleaner(rules: rules)
         let outputs = try files.map { file in
-            let document = cleaner.clean(document: try readDocument(file), explain: explain)
-            return Output(file: file, title: document.title, author: document.author, text: document.text, removed: document.removed)
+            let document = try cleanFile(file, with: cleaner)
+            return Output(file: file, title: document.title, author: document.author, published: document.published, text: document.text, removed: document.removed)
         }
         if json { return try printJSON(outputs) }
         for output in outputs {
@@ -51,6 +53,21 @@ struct Clean: ParsableCommand {
             }
             print("")
         }
+    }
+}
+
+extension Clean {
+    /// A page is cleaned from its bytes, so its own `<meta charset>` decides how they are read (a Latin-1
+    /// page read as UTF-8 loses every accented letter); plain text is read as UTF-8.
+    func cleanFile(_ file: String, with cleaner: Cleaner) throws -> CleanedDocument {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ValidationError("cannot read \(file): check that the file exists and is readable")
+        }
+        let head = String(decoding: data.prefix(4096), as: UTF8.self)
+        if !data.isEmpty, Cleaner.looksLikeHTML(head) {
+            return try data.withUnsafeBytes { try cleaner.clean(htmlBytes: $0, explain: explain) }
+        }
+        return cleaner.clean(document: String(decoding: data, as: UTF8.self), explain: explain)
     }
 }
 
