@@ -1,5 +1,9 @@
 /// Choosing the article element, and the second looks that keep a wrong first choice from losing the article.
 extension ArticleExtractor {
+    /// The share of the chosen element's article-like text a child must hold for the choice to move down
+    /// to it. 0.8 on the four dev collections: 0.7 cut real article parts (a lead in its own box), 0.9
+    /// left the other column's blurbs in.
+    static let descendShare = 0.8
     /// The element whose subtree holds the most article-like text net of boilerplate, and each element's
     /// subtree score. Index 0 (the whole page) when nothing reads like an article.
     static func bestElement(_ nodes: [HTMLTree.Node], cut: [Cut?]) -> (best: Int, subtree: [Double]) {
@@ -21,31 +25,66 @@ extension ArticleExtractor {
         var best = 0
         for i in nodes.indices where !nodes[i].isText && subtree[i] >= subtree[best] { best = i }
         // Nothing reads like an article (a feed's short HTML summary, a caption-only page): keep all that is left.
-        if subtree[best] <= 0 { best = 0 }
+        if subtree[best] <= 0 { return (0, subtree) }
+        // The element that won holds the article and, often, a column's other text beside it (an "about"
+        // blurb, a teaser that reads like a sentence). Go down to the child holding most of its article-like
+        // text in more than one block, while there is one.
+        var good = [Int](repeating: 0, count: nodes.count)
+        var count = [Int](repeating: 0, count: nodes.count)
+        for block in blocks where block.isArticleLike { good[Int(block.owner)] += block.chars; count[Int(block.owner)] += 1 }
+        for i in stride(from: Int(nodes[best].end) - 1, to: best, by: -1) {
+            good[Int(nodes[i].parent)] += good[i]
+            count[Int(nodes[i].parent)] += count[i]
+        }
+        descending: while true {
+            var child = best + 1
+            while child < Int(nodes[best].end) {
+                if count[child] >= 2, Double(good[child]) >= ArticleExtractor.descendShare * Double(good[best]) { best = child; continue descending }
+                child = Int(nodes[child].end)
+            }
+            break
+        }
         return (best, subtree)
     }
 
     /// Undoes the cuts that took the article: an element cut by its name or class words that holds at least
     /// twice the article-like text of the chosen element (measured on the page as shown, `shownText`) is the
-    /// article's container misnamed, not boilerplate. Comments are left cut: a long thread under a short
-    /// post is still not the post. True when a cut was undone.
+    /// article's container misnamed, not boilerplate. So are elements of one tag, first class word and cut
+    /// that together hold twice as much (the posts of a blog's front page, each "entry author-NAME").
+    /// Comments are left cut: a long thread under a short post is still not the post. True when a cut was undone.
     static func restoreCutArticle(_ nodes: [HTMLTree.Node], _ cut: inout [Cut?], shownText: [Int], best: Int) -> Bool {
         let kept = articleText(nodes, blocks(nodes, cut: cut, withText: false))[best]
-        var restored = false
+        // The outermost cuts that could be undone, and what each group of alike ones holds.
+        var candidates: [(index: Int, group: String)] = []
+        var groups: [String: (held: Int, count: Int)] = [:]
         var i = 0
         while i < nodes.count {
             guard let reason = cut[i], !nodes[i].isText else { i += 1; continue }
-            let held = shownText[i]
-            if reason.category != "hidden", reason.category != "comments", held >= 2 * kept, held >= 200 {
-                // The element and the wrappers inside it that hold most of the same text.
-                for j in i..<Int(nodes[i].end) where cut[j] != nil && cut[j]!.category != "hidden" && shownText[j] * 2 >= held {
-                    cut[j] = nil
-                }
-                restored = true
+            if reason.category != "hidden", reason.category != "comments", shownText[i] >= 200 {
+                let group = nodes[i].tag + " " + nodes[i].text.prefix { $0 != " " } + " " + reason.ruleID
+                candidates.append((i, group))
+                groups[group, default: (0, 0)].held += shownText[i]
+                groups[group, default: (0, 0)].count += 1
             }
             i = Int(nodes[i].end)
         }
-        return restored
+        // One undo at a time, the largest first (the caller chooses again and calls again): once the
+        // article is back, smaller cuts measure against it and stay.
+        func undo(_ i: Int) {
+            // The element and the wrappers inside it that hold most of the same text.
+            for j in i..<Int(nodes[i].end) where cut[j] != nil && cut[j]!.category != "hidden" && shownText[j] * 2 >= shownText[i] {
+                cut[j] = nil
+            }
+        }
+        if let largest = candidates.max(by: { shownText[$0.index] < shownText[$1.index] }), shownText[largest.index] >= 2 * kept {
+            undo(largest.index)
+            return true
+        }
+        // Teaser lists are cut for their repetition in the first place: not a group to undo.
+        let group = groups.filter { $0.value.count >= 2 && !$0.key.hasSuffix("html.repeated-teasers") }.max { $0.value.held < $1.value.held }
+        guard let group, group.value.held >= 2 * kept else { return false }
+        for candidate in candidates where candidate.group == group.key { undo(candidate.index) }
+        return true
     }
 }
 
@@ -94,5 +133,52 @@ extension ArticleExtractor {
             readable[Int(nodes[i].parent)] += readable[i]
         }
         return readable
+    }
+}
+
+extension ArticleExtractor {
+    /// The chosen element and those of its siblings that hold article text of their own, in page order:
+    /// a sibling with at least half the chosen element's article-like text, not mostly links. When the
+    /// chosen element, its parent or its grandparent has siblings of the same tag and first class word with article
+    /// text (a fifth of its own or more), those are the other posts of a blog's front page or the other
+    /// parts of a split article: they come instead. The whole page (0) stays alone.
+    static func withSiblings(_ nodes: [HTMLTree.Node], best: Int, blocks: [Block]) -> [Int] {
+        guard best > 0, nodes[best].parent >= 0 else { return [best] }
+        var good = [Int](repeating: 0, count: nodes.count)
+        var chars = [Int](repeating: 0, count: nodes.count)
+        var links = [Int](repeating: 0, count: nodes.count)
+        for block in blocks {
+            chars[Int(block.owner)] += block.chars
+            links[Int(block.owner)] += block.linkChars
+            if block.isArticleLike { good[Int(block.owner)] += block.chars }
+        }
+        for i in stride(from: nodes.count - 1, to: 0, by: -1) where nodes[i].parent >= 0 {
+            good[Int(nodes[i].parent)] += good[i]
+            chars[Int(nodes[i].parent)] += chars[i]
+            links[Int(nodes[i].parent)] += links[i]
+        }
+        func children(of parent: Int) -> [Int] {
+            var list: [Int] = []
+            var child = parent + 1
+            while child < Int(nodes[parent].end) { list.append(child); child = Int(nodes[child].end) }
+            return list
+        }
+        func rich(_ i: Int, _ share: Int) -> Bool {
+            !nodes[i].isText && good[i] > 0 && good[i] * share >= good[best] && links[i] * 4 < chars[i]
+        }
+        // Alike siblings of the element or of one of its two nearest ancestors.
+        var element = best
+        for _ in 0..<3 {
+            let parent = Int(nodes[element].parent)
+            guard parent > 0 else { break }
+            // The first class word names the kind of element ("post", "entry"); later ones and the id vary.
+            let kind = nodes[element].text.prefix { $0 != " " }
+            let alike = children(of: parent).filter {
+                $0 != element && !kind.isEmpty && nodes[$0].tag == nodes[element].tag && nodes[$0].text.prefix { $0 != " " } == kind && rich($0, 5)
+            }
+            if !alike.isEmpty { return ([element] + alike).sorted() }
+            element = parent
+        }
+        return children(of: Int(nodes[best].parent)).filter { $0 == best || rich($0, 2) }
     }
 }

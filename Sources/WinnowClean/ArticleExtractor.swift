@@ -147,33 +147,36 @@ enum ArticleExtractor {
             let readable = readableText(nodes, kept)
             if readable[second] >= 2 * readable[best] + 100 { best = second }
         }
-        let range = Int32(best)..<nodes[best].end
+        // The posts of a blog's front page, an article split in two parts: siblings as rich in text join it.
+        let chosen = withSiblings(nodes, best: best, blocks: kept)
+        func inArticle(_ owner: Int32) -> Bool { chosen.contains { Int32($0) <= owner && owner < nodes[$0].end } }
 
         var paragraphs: [String] = []
         var dropped: [Removal] = []
-        let shown = explain ? 0..<nodes.count : best..<Int(nodes[best].end)
-        for block in ArticleExtractor.blocks(nodes, cut: cut, withText: true, in: shown) {
-            guard !block.text.isEmpty else { continue }
-            if !range.contains(block.owner) {
-                dropped.append(Removal(text: block.text, ruleID: "html.outside-article", category: "layout"))
-            } else if block.linkDensity > 0.5 && !(block.chars >= 100 && block.punctuated) {
-                // A sentence that is mostly links (a digest's item) is text; a short run of links is a menu.
-                dropped.append(Removal(text: block.text, ruleID: "html.link-list", category: "navigation"))
-            } else if nodes[Int(block.owner)].tag == "h1" {
-                dropped.append(Removal(text: block.text, ruleID: "html.headline", category: "title"))
-            } else {
-                paragraphs.append(block.text)
+        for shown in explain ? [0..<nodes.count] : chosen.map({ $0..<Int(nodes[$0].end) }) {
+            for block in ArticleExtractor.blocks(nodes, cut: cut, withText: true, in: shown) {
+                guard !block.text.isEmpty else { continue }
+                if !inArticle(block.owner) {
+                    dropped.append(Removal(text: block.text, ruleID: "html.outside-article", category: "layout"))
+                } else if block.linkDensity > 0.5 && !(block.chars >= 100 && block.punctuated) {
+                    // A sentence that is mostly links (a digest's item) is text; a short run of links is a menu.
+                    dropped.append(Removal(text: block.text, ruleID: "html.link-list", category: "navigation"))
+                } else if nodes[Int(block.owner)].tag == "h1" {
+                    dropped.append(Removal(text: block.text, ruleID: "html.headline", category: "title"))
+                } else {
+                    paragraphs.append(block.text)
+                }
             }
-        }
-        // What was cut, recorded by the outermost cut element.
-        var i = shown.lowerBound
-        while i < shown.upperBound {
-            if let reason = cut[i], !nodes[i].isText {
-                let text = plainText(nodes, i)
-                if !text.isEmpty { dropped.append(Removal(text: text, ruleID: reason.ruleID, category: reason.category)) }
-                i = Int(nodes[i].end)
-            } else {
-                i += 1
+            // What was cut, recorded by the outermost cut element.
+            var i = shown.lowerBound
+            while i < shown.upperBound {
+                if let reason = cut[i], !nodes[i].isText {
+                    let text = plainText(nodes, i)
+                    if !text.isEmpty { dropped.append(Removal(text: text, ruleID: reason.ruleID, category: reason.category)) }
+                    i = Int(nodes[i].end)
+                } else {
+                    i += 1
+                }
             }
         }
         return ExtractedPage(paragraphs: paragraphs, metadata: metadata, dropped: dropped)

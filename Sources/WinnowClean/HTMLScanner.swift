@@ -122,7 +122,7 @@ struct HTMLScanner {
     }
 
     /// The raw text of a raw-text element up to its end tag (case-insensitive), leaving the scanner after it.
-    /// When the end tag never comes the element ends where libxml2 ends it (see below).
+    /// When the end tag never comes, the element ends at the next tag.
     mutating func rawText(until tag: String) -> String {
         let closing = Array("</\(tag)".utf8)
         var search = position
@@ -141,15 +141,13 @@ struct HTMLScanner {
             }
             search = candidate + 1
         }
-        // No end tag: libxml2's recovery, not the browsers' (which make the rest of the page title text and
-        // leave the body empty). Title and textarea text ends at the next tag; script and style text at the
-        // next end tag of any element.
-        let anyTag = tag == "title" || tag == "textarea"
+        // No end tag: the element ends at the next tag, so the body survives, as it does in libxml2 (and so
+        // lxml); browsers make the rest of the page title or script text and leave the body empty.
         var end = bytes.count
         search = position
         while let candidate = find(UInt8(ascii: "<"), from: search) {
             let next = candidate + 1
-            if next + 1 < bytes.count, bytes[next] == UInt8(ascii: "/") ? Self.isLetter(bytes[next + 1]) : anyTag && Self.isLetter(bytes[next]) {
+            if next + 1 < bytes.count, Self.isLetter(bytes[next]) || (bytes[next] == UInt8(ascii: "/") && Self.isLetter(bytes[next + 1])) {
                 end = candidate
                 break
             }
