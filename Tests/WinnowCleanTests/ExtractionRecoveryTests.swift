@@ -127,4 +127,19 @@ import Testing
         // The story is not recorded as cut (the boxes, article-like too, may stay: they are the page's text).
         #expect(!doc.removed.contains { $0.ruleID == "html.class.prompt" && $0.text.contains(Self.story[0]) })
     }
+
+    @Test func theDocumentTitleLosesTheSiteNameAndTheBylineElementNamesTheAuthor() throws {
+        #expect(PageMetadata.articleTitle("Harbour bridge to close to cars | The Daily Example") == "Harbour bridge to close to cars")
+        #expect(PageMetadata.articleTitle("Example - Harbour bridge to close to cars") == "Harbour bridge to close to cars")
+        #expect(PageMetadata.articleTitle("About us | Example") == "About us | Example")  // too short to split
+        #expect(PageMetadata.articleTitle("An e-mail from the mayor to the council") == "An e-mail from the mayor to the council")
+        let page = """
+            <html><head><title>Harbour bridge to close to cars | The Daily Example</title></head><body>
+            <h1>The Daily Example</h1><div class="story"><p class="byline">Ana Ruiz</p>\(Self.story.map { "<p>\($0)</p>" }.joined())</div></body></html>
+            """
+        let doc = try Cleaner().clean(document: page)
+        #expect(doc.title == "Harbour bridge to close to cars")
+        #expect(doc.author == "Ana Ruiz")
+        #expect(Self.keepsStory(doc.text))
+    }
 }
