@@ -59,7 +59,7 @@ public struct PageMetadata: Sendable, Codable, Equatable {
         var bylineElement: String?
         for i in tree.nodes.indices where !tree.nodes[i].isText && !tree.nodes[i].text.isEmpty && tree.nodes[i].tag != "a" {
             let hints = tree.nodes[i].text
-            guard hints.contains("byline") || hints.contains("author") || hints.contains("writtenby") else { continue }
+            guard contains(hints, "byline") || contains(hints, "author") || contains(hints, "writtenby") else { continue }
             let text = ArticleExtractor.plainText(tree.nodes, i)
             if !text.isEmpty, text.count < 100 { bylineElement = text; break }
         }
@@ -81,6 +81,22 @@ public struct PageMetadata: Sendable, Codable, Equatable {
 }
 
 extension PageMetadata {
+    /// `text` contains `word`, compared as bytes (String.contains goes through Foundation, and this runs
+    /// for every element of a page).
+    static func contains(_ text: String, _ word: StaticString) -> Bool {
+        let needle = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        let utf8 = text.utf8
+        guard utf8.count >= needle.count else { return false }
+        return utf8.withContiguousStorageIfAvailable { bytes in
+            var i = 0
+            while i + needle.count <= bytes.count {
+                if bytes[i] == needle[0], memcmp(bytes.baseAddress! + i, needle.baseAddress!, needle.count) == 0 { return true }
+                i += 1
+            }
+            return false
+        } ?? false
+    }
+
     /// A document title without the site's name, readability's way: the part before the last separator
     /// (" | ", " - ", " » " and kin) when that leaves three words or more, else the part after the first;
     /// a title of four words or fewer is kept whole.
