@@ -32,7 +32,7 @@ public struct PageMetadata: Sendable, Codable, Equatable {
                 guard let attributes = node.attributes, let content = attributes["content"].map(ArticleExtractor.collapseSpaces),
                       !content.isEmpty else { continue }
                 // "DC.title" and "dc:title" are one key (readability reads them alike).
-                for key in [attributes["property"], attributes["name"], attributes["itemprop"]].compactMap({ $0?.lowercased().replacingOccurrences(of: ".", with: ":") })
+                for key in [attributes["property"], attributes["name"], attributes["itemprop"]].compactMap({ $0.map(metaKey) })
                     where meta[key] == nil {
                     meta[key] = content
                 }
@@ -81,6 +81,11 @@ public struct PageMetadata: Sendable, Codable, Equatable {
 }
 
 extension PageMetadata {
+    /// A meta tag's name or property as a key: lowercased, "." as ":" (bytes: a page has hundreds of these).
+    static func metaKey(_ name: String) -> String {
+        String(decoding: name.utf8.map { $0 == 0x2E ? 0x3A : HTMLScanner.lower($0) }, as: UTF8.self)
+    }
+
     /// `text` contains `word`, compared as bytes (String.contains goes through Foundation, and this runs
     /// for every element of a page).
     static func contains(_ text: String, _ word: StaticString) -> Bool {
