@@ -25,6 +25,8 @@ enum ArticleExtractor {
         var linkChars: Int
         /// Holds sentence punctuation (counted as the text is read, so it is known also without the text).
         var punctuated = false
+        /// Commas (ASCII and CJK), a sign of sentences that readability's score counts.
+        var commas = 0
 
         var linkDensity: Double { chars == 0 ? 0 : Double(linkChars) / Double(chars) }
         /// Reads like article text: long, or a sentence, and not mostly links.
@@ -130,52 +132,51 @@ enum ArticleExtractor {
         cutRepeatedTeasers(nodes, &cut, measuredBy: visibleBlocks)
 
         // Pass 2: the blocks that remain; the article is the subtree with the most article-like text net of boilerplate.
-        let blocks = blocks(nodes, cut: cut, withText: false)
-        var score = [Double](repeating: 0, count: nodes.count)
-        for block in blocks {
-            // Long text with many links (a list of items each citing a source) neither draws nor repels.
-            let value = block.isArticleLike ? Double(block.chars) * (1 - block.linkDensity)
-                : block.chars >= 120 && block.linkDensity < 0.6 ? 0 : -0.5 * Double(block.chars)
-            score[Int(block.owner)] += value
+        var best = bestElement(nodes, cut: cut).best
+        // A cut that took more article-like text than the chosen element holds took the article with it
+        // (a page-wide form, a modal or "widget" wrapper around the story): undo it and choose again.
+        let shownText = articleText(nodes, visibleBlocks)
+        for _ in 0..<3 where restoreCutArticle(nodes, &cut, shownText: shownText, best: best) {
+            best = bestElement(nodes, cut: cut).best
         }
-        var subtree = score
-        for i in stride(from: nodes.count - 1, through: 0, by: -1) where nodes[i].parent >= 0 {
-            subtree[Int(nodes[i].parent)] += subtree[i]
+        // A second opinion that counts every readable paragraph however short: when the element it
+        // chooses holds at least twice the readable text of the first choice, the first choice was a
+        // sidebar's blurb or one part of an article of short lines; take the second.
+        let kept = blocks(nodes, cut: cut, withText: false)
+        if let second = readabilityChoice(nodes, blocks: kept), second != best {
+            let readable = readableText(nodes, kept)
+            if readable[second] >= 2 * readable[best] + 100 { best = second }
         }
-        // The element a page marks as its schema.org articleBody counts half again: a short news item
-        // should not lose to a longer footer blurb.
-        for i in nodes.indices where nodes[i].flags.contains(.articleBody) && subtree[i] > 0 { subtree[i] *= 1.5 }
-        var best = 0
-        for i in nodes.indices where !nodes[i].isText && subtree[i] >= subtree[best] { best = i }
-        // Nothing reads like an article (a feed's short HTML summary, a caption-only page): keep all that is left.
-        if subtree[best] <= 0 { best = 0 }
-        let range = Int32(best)..<nodes[best].end
+        // The posts of a blog's front page, an article split in two parts: siblings as rich in text join it.
+        let chosen = withSiblings(nodes, best: best, blocks: kept)
+        func inArticle(_ owner: Int32) -> Bool { chosen.contains { Int32($0) <= owner && owner < nodes[$0].end } }
 
         var paragraphs: [String] = []
         var dropped: [Removal] = []
-        let shown = explain ? 0..<nodes.count : best..<Int(nodes[best].end)
-        for block in ArticleExtractor.blocks(nodes, cut: cut, withText: true, in: shown) {
-            guard !block.text.isEmpty else { continue }
-            if !range.contains(block.owner) {
-                dropped.append(Removal(text: block.text, ruleID: "html.outside-article", category: "layout"))
-            } else if block.linkDensity > 0.5 && !(block.chars >= 100 && block.punctuated) {
-                // A sentence that is mostly links (a digest's item) is text; a short run of links is a menu.
-                dropped.append(Removal(text: block.text, ruleID: "html.link-list", category: "navigation"))
-            } else if nodes[Int(block.owner)].tag == "h1" {
-                dropped.append(Removal(text: block.text, ruleID: "html.headline", category: "title"))
-            } else {
-                paragraphs.append(block.text)
+        for shown in explain ? [0..<nodes.count] : chosen.map({ $0..<Int(nodes[$0].end) }) {
+            for block in ArticleExtractor.blocks(nodes, cut: cut, withText: true, in: shown) {
+                guard !block.text.isEmpty else { continue }
+                if !inArticle(block.owner) {
+                    dropped.append(Removal(text: block.text, ruleID: "html.outside-article", category: "layout"))
+                } else if block.linkDensity > 0.5 && !(block.chars >= 100 && block.punctuated) {
+                    // A sentence that is mostly links (a digest's item) is text; a short run of links is a menu.
+                    dropped.append(Removal(text: block.text, ruleID: "html.link-list", category: "navigation"))
+                } else if nodes[Int(block.owner)].tag == "h1" {
+                    dropped.append(Removal(text: block.text, ruleID: "html.headline", category: "title"))
+                } else {
+                    paragraphs.append(block.text)
+                }
             }
-        }
-        // What was cut, recorded by the outermost cut element.
-        var i = shown.lowerBound
-        while i < shown.upperBound {
-            if let reason = cut[i], !nodes[i].isText {
-                let text = plainText(nodes, i)
-                if !text.isEmpty { dropped.append(Removal(text: text, ruleID: reason.ruleID, category: reason.category)) }
-                i = Int(nodes[i].end)
-            } else {
-                i += 1
+            // What was cut, recorded by the outermost cut element.
+            var i = shown.lowerBound
+            while i < shown.upperBound {
+                if let reason = cut[i], !nodes[i].isText {
+                    let text = plainText(nodes, i)
+                    if !text.isEmpty { dropped.append(Removal(text: text, ruleID: reason.ruleID, category: reason.category)) }
+                    i = Int(nodes[i].end)
+                } else {
+                    i += 1
+                }
             }
         }
         return ExtractedPage(paragraphs: paragraphs, metadata: metadata, dropped: dropped)
@@ -308,6 +309,7 @@ enum ArticleExtractor {
             if nodes[i].tag.isEmpty {  // text (read field by field: copying a Node retains its strings)
                 let count = Int(nodes[i].visible)
                 if nodes[i].flags.contains(.punctuated) { current.punctuated = true }
+                current.commas += Int(nodes[i].commas)
                 if withText, count > 0 || !current.text.isEmpty {
                     current.text += nodes[i].text
                 }
@@ -362,22 +364,27 @@ enum ArticleExtractor {
         return collapseSpaces(text)
     }
 
-    /// Characters that are not white space (UTF-8 lead bytes of non-space characters), and whether any is
-    /// sentence punctuation (ASCII . ! ? : ; , or the ideographic full stop and comma).
-    static func measure(_ text: String) -> (count: Int, punctuated: Bool) {
+    /// Characters that are not white space (UTF-8 lead bytes of non-space characters), whether any is
+    /// sentence punctuation (ASCII . ! ? : ; , the ideographic full stop and comma, the fullwidth comma),
+    /// and how many are commas.
+    static func measure(_ text: String) -> (count: Int, punctuated: Bool, commas: Int) {
         var count = 0
         var punctuated = false
-        var state = 0  // 1: after E3, 2: after E3 80 (the ideographic comma and full stop are E3 80 81 and E3 80 82)
+        var commas = 0
+        var state = 0  // 1: after E3 or EF, 2: after E3 80, 3: after EF BC (the fullwidth comma is EF BC 8C)
         for byte in text.utf8 {
             switch byte {
             case 0x20, 0x0A, 0x09, 0x0D: break
-            case 0x2E, 0x21, 0x3F, 0x3A, 0x3B, 0x2C: count += 1; punctuated = true
-            case 0x80...0xBF: if state == 2 && (byte == 0x81 || byte == 0x82) { punctuated = true }
+            case 0x2C: count += 1; punctuated = true; commas += 1
+            case 0x2E, 0x21, 0x3F, 0x3A, 0x3B: count += 1; punctuated = true
+            case 0x80...0xBF:
+                if state == 2 && (byte == 0x81 || byte == 0x82) { punctuated = true; if byte == 0x81 { commas += 1 } }
+                if state == 3 && byte == 0x8C { punctuated = true; commas += 1 }
             default: count += 1
             }
-            state = byte == 0xE3 ? 1 : (state == 1 && byte == 0x80 ? 2 : 0)
+            state = byte == 0xE3 || byte == 0xEF ? 1 : (state == 1 && byte == 0x80 ? 2 : state == 1 && byte == 0xBC ? 3 : 0)
         }
-        return (count, punctuated)
+        return (count, punctuated, commas)
     }
 
     /// Runs of white space (ASCII and no-break space) as one space, none at the ends.

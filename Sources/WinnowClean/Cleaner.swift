@@ -158,15 +158,16 @@ public struct Cleaner: Sendable {
             removed.append(Removal(text: paragraphs[index], ruleID: id, category: category))
         }
 
-        // Repeated paragraphs: a sentence-long paragraph printed exactly twice is a pull quote or a block
-        // the page carries twice; keep the first. Short lines and lines that recur many times are the
-        // article's own structure (table cells, recipe steps, interview questions) and stay.
+        // Repeated paragraphs: a one-sentence paragraph printed exactly twice is a pull quote; keep the first.
+        // Short lines and lines that recur many times are the article's own structure (table cells, recipe
+        // steps, interview questions) and stay, and so does a paragraph of several sentences printed twice:
+        // that is the page's own text, and every human truth we score against keeps both copies.
         var occurrences: [String: Int] = [:]
         for p in paragraphs { occurrences[p, default: 0] += 1 }
         var seen = Set<String>()
         var kept: [String] = []
         for p in paragraphs {
-            if occurrences[p] == 2, p.utf8.count >= 60, !seen.insert(p).inserted {
+            if occurrences[p] == 2, p.utf8.count >= 60, Self.isOneSentence(p), !seen.insert(p).inserted {
                 removed.append(Removal(text: p, ruleID: StructuralRule.repeatedParagraph, category: "repeat"))
             } else {
                 kept.append(p)
@@ -227,6 +228,14 @@ public struct Cleaner: Sendable {
 
         return CleanedDocument(title: title.map { Self.bounded($0, Self.maxTitleLength) }, author: author.map { Self.bounded($0, Self.maxAuthorLength) },
                                text: paragraphs.joined(separator: "\n\n"), removed: removed)
+    }
+
+    /// No sentence ends before the paragraph's last few characters (". ", "! " or "? " inside it).
+    static func isOneSentence(_ paragraph: String) -> Bool {
+        let bytes = Array(paragraph.utf8)
+        guard bytes.count > 4 else { return true }
+        for k in 0..<(bytes.count - 4) where bytes[k + 1] == 0x20 && (bytes[k] == 0x2E || bytes[k] == 0x21 || bytes[k] == 0x3F) { return false }
+        return true
     }
 
     /// The longest title and author a cleaned article keeps (characters). A feed that sends a 1 MB title

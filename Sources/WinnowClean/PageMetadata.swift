@@ -31,7 +31,9 @@ public struct PageMetadata: Sendable, Codable, Equatable {
             case "meta":
                 guard let attributes = node.attributes, let content = attributes["content"].map(ArticleExtractor.collapseSpaces),
                       !content.isEmpty else { continue }
-                for key in [attributes["property"], attributes["name"], attributes["itemprop"]].compactMap({ $0?.lowercased() }) where meta[key] == nil {
+                // "DC.title" and "dc:title" are one key (readability reads them alike).
+                for key in [attributes["property"], attributes["name"], attributes["itemprop"]].compactMap({ $0.map(metaKey) })
+                    where meta[key] == nil {
                     meta[key] = content
                 }
             case "link":
@@ -53,17 +55,73 @@ public struct PageMetadata: Sendable, Codable, Equatable {
             default: break
             }
         }
+        // The page's own byline element (class or id "byline", "author", "writtenby"): readability's last resort.
+        var bylineElement: String?
+        for i in tree.nodes.indices where !tree.nodes[i].isText && !tree.nodes[i].text.isEmpty && tree.nodes[i].tag != "a" {
+            let hints = tree.nodes[i].text
+            guard contains(hints, "byline") || contains(hints, "author") || contains(hints, "writtenby") else { continue }
+            let text = ArticleExtractor.plainText(tree.nodes, i)
+            if !text.isEmpty, text.count < 100 { bylineElement = text; break }
+        }
         let ld = LinkedData(tree.jsonLD)
         var metadata = PageMetadata()
-        metadata.title = ld.headline ?? meta["og:title"] ?? meta["twitter:title"] ?? h1 ?? tree.documentTitle
-        let metaAuthor = [meta["author"], meta["article:author"], meta["dc.creator"], meta["byl"]]
+        // Readability's order: the page's declared metadata, then its <title> without the site's name, and
+        // the <h1> only when the title is missing (an <h1> is as often the site's or a section's name).
+        metadata.title = ld.headline ?? meta["dc:title"] ?? meta["dcterm:title"] ?? meta["og:title"] ?? meta["title"]
+            ?? meta["twitter:title"] ?? meta["parsely-title"] ?? tree.documentTitle.map(articleTitle) ?? h1
+        let metaAuthor = [meta["dc:creator"], meta["dcterm:creator"], meta["author"], meta["article:author"], meta["parsely-author"], meta["byl"]]
             .compactMap { $0 }.first { !$0.hasPrefix("http") }
-        metadata.author = ld.author ?? metaAuthor.map { $0.replacingOccurrences(of: #"^(?i)by\s+"#, with: "", options: .regularExpression) } ?? authorLink
-        metadata.published = ld.datePublished ?? meta["article:published_time"] ?? meta["datepublished"] ?? meta["pubdate"]
+        metadata.author = ld.author ?? metaAuthor.map { $0.replacingOccurrences(of: #"^(?i)by\s+"#, with: "", options: .regularExpression) } ?? authorLink ?? bylineElement
+        metadata.published = ld.datePublished ?? meta["article:published_time"] ?? meta["parsely-pub-date"] ?? meta["datepublished"] ?? meta["pubdate"]
             ?? meta["publish-date"] ?? meta["date"] ?? meta["dc.date"] ?? meta["dc.date.issued"] ?? timeStamp
         metadata.canonicalURL = canonical ?? meta["og:url"] ?? ld.url
         metadata.declaredBody = ld.articleBody
         return metadata
+    }
+}
+
+extension PageMetadata {
+    /// A meta tag's name or property as a key: lowercased, "." as ":" (bytes: a page has hundreds of these).
+    static func metaKey(_ name: String) -> String {
+        String(decoding: name.utf8.map { $0 == 0x2E ? 0x3A : HTMLScanner.lower($0) }, as: UTF8.self)
+    }
+
+    /// `text` contains `word`, compared as bytes (String.contains goes through Foundation, and this runs
+    /// for every element of a page).
+    static func contains(_ text: String, _ word: StaticString) -> Bool {
+        let needle = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        let utf8 = text.utf8
+        guard utf8.count >= needle.count else { return false }
+        return utf8.withContiguousStorageIfAvailable { bytes in
+            var i = 0
+            while i + needle.count <= bytes.count {
+                if bytes[i] == needle[0], memcmp(bytes.baseAddress! + i, needle.baseAddress!, needle.count) == 0 { return true }
+                i += 1
+            }
+            return false
+        } ?? false
+    }
+
+    /// A document title without the site's name, readability's way: the part before the last separator
+    /// (" | ", " - ", " » " and kin) when that leaves three words or more, else the part after the first;
+    /// a title of four words or fewer is kept whole.
+    static func articleTitle(_ title: String) -> String {
+        let separators: Set<Character> = ["|", "-", "–", "—", "\\", "/", ">", "»"]
+        let words = { (text: Substring) in text.split(whereSeparator: \.isWhitespace).count }
+        let characters = Array(title)
+        // Separators stand between spaces: " - ", not the hyphen of "e-mail".
+        let at = characters.indices.filter { i in
+            separators.contains(characters[i]) && i > 0 && i + 1 < characters.count && characters[i - 1] == " " && characters[i + 1] == " "
+        }
+        guard let last = at.last, let first = at.first else { return title }
+        var candidate = String(characters[..<last]).trimmingCharacters(in: .whitespaces)
+        if words(Substring(candidate)) < 3 { candidate = String(characters[(first + 1)...]).trimmingCharacters(in: .whitespaces) }
+        let count = words(Substring(candidate))
+        // Kept whole too when short, unless it lost just one word of a "Site » Section » Title" path.
+        let hierarchical = at.contains { "\\/>»".contains(characters[$0]) }
+        let bare = Substring(String(characters.filter { !separators.contains($0) }))
+        if count <= 4, !hierarchical || count != words(bare) - 1 { return title }
+        return candidate
     }
 }
 

@@ -26,6 +26,8 @@ struct Clean: ParsableCommand {
         var file: String
         var title: String?
         var author: String?
+        /// The publication date the page states, as written.
+        var published: String?
         var text: String
         var removed: [Removal]
     }
@@ -45,8 +47,9 @@ struct Clean: ParsableCommand {
         var outputs: [FileResult<Output>] = []
         for file in files {
             do {
-                let document = cleaner.clean(document: try readDocument(file), explain: explain)
-                outputs.append(.success(Output(file: file, title: document.title, author: document.author, text: document.text, removed: document.removed)))
+                let document = try cleanFile(file, with: cleaner)
+                outputs.append(.success(Output(file: file, title: document.title, author: document.author, published: document.published,
+                                               text: document.text, removed: document.removed)))
             } catch {
                 outputs.append(.failure(failures.record(error, file: file)))
             }
@@ -128,6 +131,19 @@ struct FileFailures {
     /// Exits with the first failure's status (the messages were given already), or returns when all went well.
     func exit() throws {
         if let first { throw ExitCode(first.status.rawValue) }
+    }
+}
+
+extension Clean {
+    /// A page is cleaned from its bytes, so its own `<meta charset>` decides how they are read (a Latin-1
+    /// page read as UTF-8 loses every accented letter); plain text is read as UTF-8.
+    func cleanFile(_ file: String, with cleaner: Cleaner) throws -> CleanedDocument {
+        let data = try readDocumentData(file)
+        let head = String(decoding: data.prefix(4096), as: UTF8.self)
+        if !data.isEmpty, Cleaner.looksLikeHTML(head) {
+            return try data.withUnsafeBytes { try cleaner.clean(htmlBytes: $0, explain: explain) }
+        }
+        return cleaner.clean(document: String(decoding: data, as: UTF8.self), explain: explain)
     }
 }
 

@@ -78,6 +78,11 @@ func printJSON(_ value: some Encodable) throws {
 /// Reads a text or HTML document the user named, or fails with a message that names it: a missing
 /// file (66), one that cannot be read (74), an empty or binary one (65).
 func readDocument(_ path: String) throws -> String {
+    String(decoding: try readDocumentData(path), as: UTF8.self)
+}
+
+/// A document's bytes, or a failure naming the file: missing (66), a folder, empty or not text (65), unreadable (74).
+func readDocumentData(_ path: String) throws -> Data {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
         throw CLIError(.noInput, "cannot read \(path): no such file; check the path", input: path)
@@ -89,7 +94,7 @@ func readDocument(_ path: String) throws -> String {
     if let reason = DocumentCheck.refusal(data) {
         throw CLIError(.dataError, "\(path) \(reason); give a text or HTML document", input: path)
     }
-    return String(decoding: data, as: UTF8.self)
+    return data
 }
 
 /// Which documents are not text: cleaning a program or an image "succeeds" with garbage, and storing
