@@ -143,6 +143,8 @@ import Glibc
         try await waitUntil(timeout: 30) {
             (try? ArticleStore.openReadOnly(path: database).feeds().first { $0.name == "valley" }?.lastFetchAt) != nil
         }
+        // The fetch is recorded before its articles go through the stages: wait for the articles, then the deliveries.
+        try await waitUntil(timeout: 30) { ((try? ArticleStore.openReadOnly(path: database).counts().articles) ?? 0) > before }
         try await waitUntil(timeout: 20) { (try? ArticleStore.openReadOnly(path: database).outboxStatus().depth) == 0 }
         let after = try ArticleStore.openReadOnly(path: database).counts().articles
         #expect(after > before)
