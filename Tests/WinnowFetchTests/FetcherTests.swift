@@ -155,8 +155,9 @@ import WinnowTestSupport
         }
         // The server never answers: the 2 s timeout must end it. The bound is loose because this task
         // resumes on the test process's cooperative pool, which other suites' synchronous work can hold
-        // for seconds on two cores; a transfer that hung would still fail it.
-        #expect(Date().timeIntervalSince(started) < 10)
+        // for seconds on two cores (the 10 MB sanitizer test holds one for 8 s); a transfer that hung
+        // would still fail it.
+        #expect(Date().timeIntervalSince(started) < 25)
     }
 
     @Test func httpErrorsAreResponsesNotThrows() async throws {
@@ -190,6 +191,6 @@ import WinnowTestSupport
         await #expect(throws: FetchError.cancelled) { try await task.value }
         // Well before the 30 s timeout; loose because the cooperative pool the task resumes on can be
         // held for seconds on a busy two-core machine (3 s measured 3.2 with other work running).
-        #expect(Date().timeIntervalSince(started) < 10)
+        #expect(Date().timeIntervalSince(started) < 25)
     }
 }
