@@ -100,11 +100,19 @@ enum CommandRunner {
     static var wantsJSON: Bool { CommandLine.arguments.dropFirst().contains("--json") }
 
     static func main() async {
+        // Help is printed here: through this runner ArgumentParser's help request came out as its raw error.
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.contains(where: { $0 == "--help" || $0 == "-h" }) || arguments.first == "help" {
+            let name = arguments.first == "help" ? arguments.dropFirst().first : arguments.first
+            let subcommand = Winnowctl.configuration.subcommands.first { $0._commandName == name }
+            print(subcommand.map { Winnowctl.helpMessage(for: $0) } ?? Winnowctl.helpMessage())
+            exit(0)
+        }
         let command: ParsableCommand
         do {
             command = try Winnowctl.parseAsRoot()
         } catch {
-            // Help and --version exit 0 through the parser's own path; a bad command line is a usage error.
+            // --version exits 0 through the parser's own path; a bad command line is a usage error.
             let code = Winnowctl.exitCode(for: error)
             if code == .success || !wantsJSON { Winnowctl.exit(withError: error) }
             report(CLIError(.usage, Winnowctl.message(for: error)))

@@ -117,6 +117,17 @@ import Glibc
         }
     }
 
+    /// Help is text, exit 0: for the tool, for a command (`--help`, `-h`) and through `help COMMAND`.
+    @Test func helpPrintsTheCommandsOverview() async throws {
+        for arguments in [["--help"], ["export", "--help"], ["ingest", "-h"], ["help", "feeds"]] {
+            let run = try await runProcess(try TestPaths.binary("winnowctl"), arguments)
+            #expect(run.status == 0, "\(arguments)")
+            #expect(run.stdout.hasPrefix("OVERVIEW:") && run.stdout.contains("USAGE:"), "\(arguments): \(run.stdout)\(run.stderr)")
+        }
+        let export = try await runProcess(try TestPaths.binary("winnowctl"), ["export", "--help"])
+        #expect(export.stdout.contains("--after"))
+    }
+
     @Test func aConfigurationWithAJSONSyntaxErrorIsRefusedWithLineAndColumn() async throws {
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
