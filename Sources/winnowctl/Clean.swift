@@ -110,7 +110,7 @@ enum FileResult<Output: Encodable>: Encodable {
     }
 }
 
-struct FileFailure: Encodable {
+struct FileFailure: Encodable, Error {
     var file: String
     var error: String
     var exit_code: Int32

@@ -64,13 +64,19 @@ struct Ingest: ParsableCommand {
         for start in stride(from: 0, to: files.count, by: Self.chunk) {
             let chunk = Array(files[start..<min(start + Self.chunk, files.count)])
             // Each ingest is a new item: ingesting a file twice is how one finds its exact duplicate.
+            // In the chunk's order, each file's failure or its place among the texts stored (a file
+            // named twice is stored twice, so it is looked up by place, never by name).
             var texts: [(file: String, text: String)] = []
-            var failed: [String: FileFailure] = [:]
+            var entries: [Result<Int, FileFailure>] = []
             for file in chunk {
-                do { texts.append((file, try readDocument(file))) } catch { failed[file] = failures.record(error, file: file) }
+                do {
+                    texts.append((file, try readDocument(file)))
+                    entries.append(.success(texts.count - 1))
+                } catch {
+                    entries.append(.failure(failures.record(error, file: file)))
+                }
             }
             let raw = try store.addLocalItems(texts.map { FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: $0.text) })
-            let rawByFile = Dictionary(zip(texts.map(\.file), raw.map(\.id)), uniquingKeysWith: { $1 })
             var outputs = Dictionary(uniqueKeysWithValues: zip(raw, texts).map { ($0.id, Output(file: $1.file, articleID: 0, status: "", clusterID: 0, removed: [])) })
             // The same stage runner and batches as the daemon; items another run left queued go through too.
             while true {
@@ -88,13 +94,12 @@ struct Ingest: ParsableCommand {
                     outputs[article.rawItemID]!.similarity = result.similarity
                 }
             }
-            for file in chunk {
+            for entry in entries {
                 let result: FileResult<Output>
-                if let failure = failed[file] {
-                    result = .failure(failure)
-                } else if let id = rawByFile[file], let o = outputs[id] {
-                    result = .success(o)
-                } else { continue }
+                switch entry {
+                case .failure(let failure): result = .failure(failure)
+                case .success(let index): result = .success(outputs[raw[index].id]!)
+                }
                 if json {
                     print((first ? "\n" : ",\n") + (try Self.encoded(result)), terminator: "")
                     first = false

@@ -24,6 +24,18 @@ import WinnowTestSupport
         return try JSONDecoder().decode([Verdict].self, from: Data(run.stdout.utf8))
     }
 
+    /// A file named twice in one command is stored twice: the second copy is the first's exact duplicate,
+    /// and each gets its own line, in the order named.
+    @Test func aFileNamedTwiceIsStoredTwiceAndReportedInOrder() async throws {
+        let seed = try #require(try TestPaths.seeds().first)
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let verdicts = try await ingest(folder.appendingPathComponent("twice.sqlite"), [seed, seed])
+        try #require(verdicts.count == 2)
+        #expect(verdicts[0].status == "new" && verdicts[1].status == "exact-duplicate")
+        #expect(verdicts[1].duplicate_of == verdicts[0].article_id && verdicts[0].article_id != verdicts[1].article_id)
+    }
+
     @Test func seedsAreFiveNewArticlesAndTheirVariantsAreDuplicates() async throws {
         let seeds = try TestPaths.seeds()
         try #require(seeds.count == 5, "expected the five seeds in \(TestPaths.shared.path)/seeds")
