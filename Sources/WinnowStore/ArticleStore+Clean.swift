@@ -77,12 +77,6 @@ extension ArticleStore {
         }
     }
 
-    /// Counts each line once more for its source (one article's short paragraphs), in one transaction.
-    public func observeLines(_ observations: [(source: String, lines: [String])], at time: Double = Date().timeIntervalSince1970) throws {
-        guard observations.contains(where: { !$0.lines.isEmpty }) else { return }
-        _ = try saveClean([], observing: observations, learnAt: 0, at: time)
-    }
-
     /// Every source's lines seen in at least `minCount` articles (what cleaning removes as learned
     /// boilerplate), read once when the stage runner starts.
     public func learnedLines(minCount: Int) throws -> [String: Set<String>] {
@@ -91,20 +85,6 @@ extension ArticleStore {
             var result: [String: Set<String>] = [:]
             let rows = try Row.fetchCursor(db, sql: "SELECT source, line FROM learned_lines WHERE articles >= ?", arguments: [minCount])
             while let row = try rows.next() { result[row[0] as String, default: []].insert(row[1]) }
-            return result
-        }
-    }
-
-    /// The lines seen in at least `minCount` articles of each source.
-    public func learnedLines(sources: Set<String>, minCount: Int) throws -> [String: Set<String>] {
-        guard minCount > 0, !sources.isEmpty else { return [:] }
-        return try db.read { db in
-            var result: [String: Set<String>] = [:]
-            for source in sources {
-                let lines = try String.fetchAll(db, sql: "SELECT line FROM learned_lines WHERE source = ? AND articles >= ?",
-                                                arguments: [source, minCount])
-                if !lines.isEmpty { result[source] = Set(lines) }
-            }
             return result
         }
     }
