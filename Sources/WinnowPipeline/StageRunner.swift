@@ -22,12 +22,11 @@ public struct StageRunner: Sendable {
     var observesLines = true
     let logger: Logger
 
-    /// Items a clean batch takes: a transaction each (a crash leaves the whole batch in stage 1).
-    public static let cleanBatch = 200
-    /// Articles a dedup batch takes (a backlog's batches; in steady state the dedup queue holds what
-    /// the last clean batches made). Larger dedup batches share the LSH index's page writes among more
-    /// articles (2,000 a commit measured 4,411 articles/s against 3,612 at 500, 100,000 articles); a
-    /// crash redoes the batch.
+    /// Items a step takes from each stage: its clean backlog is cleaned on the worker threads while this
+    /// thread dedups what the previous step cleaned, then saved in one transaction (a crash leaves the
+    /// whole batch in stage 1). Larger dedup batches share the LSH index's page writes among more articles
+    /// (2,000 a commit measured 4,411 articles/s against 3,612 at 500, 100,000 articles); a crash redoes
+    /// the batch.
     public static let dedupBatch = 2000
 
     public init(store: ArticleStore, defaultCleaner: Cleaner, cleanersByFeed: [Int64: Cleaner] = [:],
@@ -77,20 +76,53 @@ public struct StageRunner: Sendable {
     /// the learned lines went, so those keep their counts). Cleaning is pure work and takes both
     /// cores; the writer waits only for the commit.
     public func clean(_ batch: [RawItem]) throws -> [Cleaned] {
-        guard !batch.isEmpty else { return [] }
-        let sources = batch.map(Self.source)
-        let cleaned = Self.parallelMap(batch) { self.cleanDocument($0) }
-        let learnedNow = try learned.current()
-        let documents = zip(cleaned, sources).map { document, source in learning.apply(learnedNow[source] ?? [], to: document, source: source) }
-        let observations = observesLines ? zip(sources, cleaned).map { ($0, learning.lines(of: $1)) } : []
-        let rows = zip(batch, documents).map { ($0.id, $1, deduplicator.textHash($1.text)) }
-        let saved = try store.saveClean(rows, observing: observations, learnAt: learning.minCount)
-        learned.add(saved.learned)
-        return zip(batch, zip(saved.ids, documents)).map { Cleaned(rawItemID: $0.id, cleanID: $1.0, document: $1.1) }
+        try save(batch, prepare(batch))
     }
 
+    /// What cleaning makes of an item before the source's learned lines apply: pure work, for any thread.
+    struct Prepared: Sendable {
+        var document: CleanedDocument
+        var source: String
+        /// Its short lines, counted towards learning.
+        var lines: [String]
+        var textHash: String
+    }
+
+    /// The batch's documents, made on both cores.
+    func prepare(_ batch: [RawItem]) -> [Prepared] {
+        Self.parallelMap(batch) { raw in
+            let document = self.cleanDocument(raw)
+            return Prepared(document: document, source: Self.source(raw), lines: self.learning.lines(of: document),
+                            textHash: self.deduplicator.textHash(document.text))
+        }
+    }
+
+    /// The writer's part of stage 2: a transaction per `learningBatch` items, each with the learned lines
+    /// as they stand after the transactions before it (a line learned in this batch's first items is
+    /// taken out of its later ones, as it would be had they come one by one).
+    func save(_ batch: [RawItem], _ prepared: [Prepared]) throws -> [Cleaned] {
+        var cleaned: [Cleaned] = []
+        cleaned.reserveCapacity(batch.count)
+        for start in stride(from: 0, to: batch.count, by: Self.learningBatch) {
+            let part = start..<min(start + Self.learningBatch, batch.count)
+            let learnedNow = try learned.current()
+            let rows = zip(batch[part], prepared[part]).map { raw, item in
+                let document = learning.apply(learnedNow[item.source] ?? [], to: item.document, source: item.source)
+                return (raw.id, document, document.text == item.document.text ? item.textHash : deduplicator.textHash(document.text))
+            }
+            let observations = observesLines ? prepared[part].map { ($0.source, $0.lines) } : []
+            let saved = try store.saveClean(rows, observing: observations, learnAt: learning.minCount)
+            learned.add(saved.learned)
+            cleaned += zip(rows, saved.ids).map { Cleaned(rawItemID: $0.0, cleanID: $1, document: $0.1) }
+        }
+        return cleaned
+    }
+
+    /// Items a stage-2 transaction takes: how soon a newly learned line applies to the items after it.
+    static let learningBatch = 200
+
     /// `transform` over the items on both cores, in order (a small batch on this thread alone).
-    static func parallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], _ transform: @Sendable (Item) -> Result) -> [Result] {
+    public static func parallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], _ transform: @Sendable (Item) -> Result) -> [Result] {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, items.count / 8)
         guard workers > 1 else { return items.map(transform) }
         return [Result](unsafeUninitializedCapacity: items.count) { buffer, count in
@@ -149,27 +181,22 @@ public struct StageRunner: Sendable {
         public var isEmpty: Bool { cleaned.isEmpty && stored.isEmpty }
     }
 
-    /// One step: clean batches until a dedup batch's worth is queued (or stage 1 is empty), then one
-    /// dedup batch. A dedup batch of 100 articles (one clean batch's) ran at half the rate of 2,000.
+    /// One step: up to a batch of stage 1 cleaned on the worker threads while this thread dedups up to a
+    /// batch of stage 2 (what the previous step cleaned), then the cleaned batch saved. Dedup and its
+    /// transaction ran one core while the other idled, and cleaning both while the writer waited: the two
+    /// overlapped, a backlog moves at the pace of the slower.
     public func drainStep() throws -> Step {
         var step = Step()
-        let started = Date()
-        while !Task.isCancelled, step.cleaned.count < Self.dedupBatch {
-            let batch = try store.pendingClean(limit: min(Self.cleanBatch, Self.dedupBatch - step.cleaned.count))
-            if batch.isEmpty { break }
-            step.cleaned += try clean(batch)
-        }
-        if !step.cleaned.isEmpty {
-            PipelineMetrics.stage("clean", seconds: Date().timeIntervalSince(started))
-            PipelineMetrics.items("clean", step.cleaned.count)
-            for cleaned in step.cleaned {
-                logger.debug("article cleaned", metadata: [
-                    "stage": "clean", "clean.id": .stringConvertible(cleaned.cleanID),
-                    "clean.removed": .stringConvertible(cleaned.document.removed.count),
-                ])
-            }
-        }
         guard !Task.isCancelled else { return step }
+        let cleanStarted = Date()
+        // Stage 1's backlog is read and cleaned on other threads: reading it back was a tenth of the writer's time.
+        let cleaning = Background { Result { () throws -> (batch: [RawItem], prepared: [Prepared]) in
+            let backlog = try self.store.pendingClean(limit: Self.dedupBatch)
+            return (backlog, self.prepare(backlog))
+        } }
+        // Whatever happens to the dedup batch, the cleaning thread is waited for: it holds this runner.
+        defer { _ = cleaning.wait() }
+
         let dedupStarted = Date()
         let batch = try store.pendingDedup(limit: Self.dedupBatch)
         let results = try DedupStage(deduplicator: deduplicator, policy: canonical).run(batch, in: store)
@@ -189,7 +216,40 @@ public struct StageRunner: Sendable {
             if let kind = result.matchKind { metadata["dedup.match"] = "\(kind)" }
             logger.info("article stored", metadata: metadata)
         }
+
+        // A step cancelled while it cleaned leaves its batch in stage 1 for the next start.
+        let (backlog, prepared) = try cleaning.wait().get()
+        guard !backlog.isEmpty, !Task.isCancelled else { return step }
+        step.cleaned = try save(backlog, prepared)
+        PipelineMetrics.stage("clean", seconds: Date().timeIntervalSince(cleanStarted))
+        PipelineMetrics.items("clean", step.cleaned.count)
+        for cleaned in step.cleaned {
+            logger.debug("article cleaned", metadata: [
+                "stage": "clean", "clean.id": .stringConvertible(cleaned.cleanID),
+                "clean.removed": .stringConvertible(cleaned.document.removed.count),
+            ])
+        }
         return step
+    }
+}
+
+/// Work on a thread of its own, its result waited for once it is needed.
+public final class Background<Value: Sendable>: @unchecked Sendable {  // `value` is written once, before `done` is signalled
+    private var value: Value?
+    private let done = DispatchSemaphore(value: 0)
+    private var taken = false
+
+    public init(_ work: @escaping @Sendable () -> Value) {
+        Thread { [self] in
+            value = work()
+            done.signal()
+        }.start()
+    }
+
+    /// The result; waits for it the first time (from one thread: the one that started the work).
+    public func wait() -> Value {
+        if !taken { done.wait(); taken = true }
+        return value!
     }
 }
 

@@ -4,10 +4,10 @@ import WinnowClean
 import WinnowPipeline
 
 /// `winnowctl clean FILE...`: shows what cleaning keeps and removes, writing nothing.
-struct Clean: ParsableCommand {
+struct Clean: FileListCommand {
     static let configuration = CommandConfiguration(abstract: "Clean text or HTML files and show the result and each removed line with its rule. Writes nothing.")
 
-    @Argument(help: "Text or HTML files.")
+    @Argument(help: "Text or HTML files, or folders of them (every file inside, in path order).")
     var files: [String] = []
 
     @Flag(name: .long, help: "List the rules (id, category, kind) instead of cleaning: the ids `cleaning.disable` and --explain use.")
@@ -21,6 +21,8 @@ struct Clean: ParsableCommand {
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
+
+    static let valueOptions: Set<String> = ["--config"]
 
     struct Output: Encodable {
         var file: String

@@ -9,7 +9,7 @@ import WinnowPipeline
 import WinnowStore
 
 /// `winnowctl ingest --db PATH FILE...`: pushes local documents through clean, dedup and store.
-struct Ingest: ParsableCommand {
+struct Ingest: FileListCommand {
     static let configuration = CommandConfiguration(abstract: "Push local text or HTML documents through clean, dedup and store; print each one's verdict.")
 
     @Option(name: .long, help: "The SQLite database to write (created when missing).")
@@ -18,11 +18,13 @@ struct Ingest: ParsableCommand {
     @Option(name: .long, help: "Use the cleaning rules and dedup parameters of this configuration.")
     var config: String?
 
-    @Argument(help: "Text or HTML files.")
+    @Argument(help: "Text or HTML files, or folders of them (every file inside, in path order).")
     var files: [String]
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
+
+    static let valueOptions: Set<String> = ["--db", "--config"]
 
     struct Output: Encodable {
         var file: String
@@ -41,8 +43,13 @@ struct Ingest: ParsableCommand {
     }
 
     /// Files stored and run through the stages at a time: a dedup batch's worth, so ingest commits as
-    /// the daemon does (one transaction per clean batch and per dedup batch), never one per document.
+    /// the daemon does (one transaction per stage and batch), never one per document.
     static let chunk = StageRunner.dedupBatch
+
+    /// A chunk of the command line waiting for its verdicts: each file's failure or its stored item.
+    struct Chunk {
+        var entries: [Result<Int64, FileFailure>]
+    }
 
     func run() throws {
         let configuration = try config.map { try loadConfiguration($0) }
@@ -59,62 +66,98 @@ struct Ingest: ParsableCommand {
         // A file that cannot be read (missing, empty, binary) is reported and stores nothing; the others
         // are still ingested, and the exit status is the first failure's.
         var failures = FileFailures()
-        if json { print("[", terminator: "") }
-        var first = true
-        for start in stride(from: 0, to: files.count, by: Self.chunk) {
-            let chunk = Array(files[start..<min(start + Self.chunk, files.count)])
-            // Each ingest is a new item: ingesting a file twice is how one finds its exact duplicate.
-            // In the chunk's order, each file's failure or its place among the texts stored (a file
-            // named twice is stored twice, so it is looked up by place, never by name).
-            var texts: [(file: String, text: String)] = []
-            var entries: [Result<Int, FileFailure>] = []
-            for file in chunk {
-                do {
-                    texts.append((file, try readDocument(file)))
-                    entries.append(.success(texts.count - 1))
-                } catch {
-                    entries.append(.failure(failures.record(error, file: file)))
-                }
+        var printer = Printer(json: json)
+        var outputs: [Int64: Output] = [:]  // by stage-1 item
+        var waiting: [Chunk] = []
+
+        func take(_ step: StageRunner.Step) {
+            for cleaned in step.cleaned where outputs[cleaned.rawItemID] != nil {
+                outputs[cleaned.rawItemID]!.title = cleaned.document.title
+                outputs[cleaned.rawItemID]!.removed = cleaned.document.removed
             }
-            let raw = try store.addLocalItems(texts.map { FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: $0.text) })
-            var outputs = Dictionary(uniqueKeysWithValues: zip(raw, texts).map { ($0.id, Output(file: $1.file, articleID: 0, status: "", clusterID: 0, removed: [])) })
-            // The same stage runner and batches as the daemon; items another run left queued go through too.
-            while true {
-                let step = try stages.drainStep()
-                if step.isEmpty { break }
-                for cleaned in step.cleaned where outputs[cleaned.rawItemID] != nil {
-                    outputs[cleaned.rawItemID]!.title = cleaned.document.title
-                    outputs[cleaned.rawItemID]!.removed = cleaned.document.removed
-                }
-                for (article, result) in step.stored where outputs[article.rawItemID] != nil {
-                    outputs[article.rawItemID]!.articleID = result.articleID
-                    outputs[article.rawItemID]!.status = result.status.rawValue
-                    outputs[article.rawItemID]!.clusterID = result.clusterID
-                    outputs[article.rawItemID]!.duplicateOf = result.duplicateOf
-                    outputs[article.rawItemID]!.similarity = result.similarity
-                }
+            for (article, result) in step.stored where outputs[article.rawItemID] != nil {
+                outputs[article.rawItemID]!.articleID = result.articleID
+                outputs[article.rawItemID]!.status = result.status.rawValue
+                outputs[article.rawItemID]!.clusterID = result.clusterID
+                outputs[article.rawItemID]!.duplicateOf = result.duplicateOf
+                outputs[article.rawItemID]!.similarity = result.similarity
             }
-            for entry in entries {
-                let result: FileResult<Output>
-                switch entry {
-                case .failure(let failure): result = .failure(failure)
-                case .success(let index): result = .success(outputs[raw[index].id]!)
+            flush()
+        }
+        // Chunks are printed in order, each once all its files have their verdict.
+        func flush() {
+            while let chunk = waiting.first, chunk.entries.allSatisfy({ (try? $0.get()).map { outputs[$0]!.status != "" } ?? true }) {
+                for entry in chunk.entries {
+                    switch entry {
+                    case .failure(let failure): printer.print(.failure(failure))
+                    case .success(let id): printer.print(.success(outputs.removeValue(forKey: id)!))
+                    }
                 }
-                if json {
-                    print((first ? "\n" : ",\n") + (try Self.encoded(result)), terminator: "")
-                    first = false
-                    continue
-                }
-                guard case .success(let o) = result else { continue }
-                var line = "\(o.file): article \(o.articleID) \(o.status), cluster \(o.clusterID)"
-                if let of = o.duplicateOf { line += ", duplicate of article \(of)" }
-                if let s = o.similarity { line += String(format: " (similarity %.2f)", s) }
-                print(line)
-                for removal in o.removed { print("    removed [\(removal.ruleID)] \(ellipsize(removal.text, 90))") }
+                waiting.removeFirst()
             }
         }
-        if json { print(first ? "]" : "\n]") }
+
+        // Each chunk's files are read and checked on other threads while the one before goes through the stages.
+        let chunks = stride(from: 0, to: files.count, by: Self.chunk).map { Array(files[$0..<min($0 + Self.chunk, files.count)]) }
+        func reading(_ index: Int) -> Background<[Result<String, any Error>]>? {
+            guard index < chunks.count else { return nil }
+            let chunk = chunks[index]
+            return Background { StageRunner.parallelMap(chunk) { file in Result { try readDocument(file) } } }
+        }
+        var next = reading(0)
+        for (index, chunk) in chunks.enumerated() {
+            let read = next!.wait()
+            next = reading(index + 1)
+            // Failures are reported in the command line's order.
+            var texts: [(file: String, text: String)] = []
+            var places: [Result<Int, FileFailure>] = []
+            for (file, result) in zip(chunk, read) {
+                switch result {
+                case .success(let text): texts.append((file, text)); places.append(.success(texts.count - 1))
+                case .failure(let error): places.append(.failure(failures.record(error, file: file)))
+                }
+            }
+            // Each ingest is a new item: ingesting a file twice is how one finds its exact duplicate (a
+            // file named twice is stored twice, so it is looked up by its item, never by name).
+            let raw = try store.addLocalItems(texts.map { FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: $0.text) })
+            for (item, text) in zip(raw, texts) { outputs[item.id] = Output(file: text.file, articleID: 0, status: "", clusterID: 0, removed: []) }
+            waiting.append(Chunk(entries: places.map { $0.map { raw[$0].id } }))
+            // The same stage runner and steps as the daemon: this chunk is cleaned while the last one's
+            // articles are deduplicated. Items another run left queued go through too.
+            take(try stages.drainStep())
+        }
+        while true {
+            let step = try stages.drainStep()
+            if step.isEmpty { break }
+            take(step)
+        }
+        flush()
+        printer.finish()
         try failures.exit()
+    }
+
+    /// Prints each file's verdict as it comes: a line (and its removals) each, or one JSON array.
+    struct Printer {
+        let json: Bool
+        var first = true
+
+        mutating func print(_ result: FileResult<Output>) {
+            if json {
+                Swift.print((first ? "[\n" : ",\n") + ((try? Ingest.encoded(result)) ?? "{}"), terminator: "")
+                first = false
+                return
+            }
+            guard case .success(let o) = result else { return }
+            var line = "\(o.file): article \(o.articleID) \(o.status), cluster \(o.clusterID)"
+            if let of = o.duplicateOf { line += ", duplicate of article \(of)" }
+            if let s = o.similarity { line += String(format: " (similarity %.2f)", s) }
+            Swift.print(line)
+            for removal in o.removed { Swift.print("    removed [\(removal.ruleID)] \(ellipsize(removal.text, 90))") }
+        }
+
+        func finish() {
+            if json { Swift.print(first ? "[]" : "\n]") }
+        }
     }
 
     static func encoded(_ output: FileResult<Output>) throws -> String {

@@ -73,6 +73,8 @@ final class Progress {
     let label: String
     let terminal = isatty(STDERR_FILENO) != 0
     var lastLine = Date.distantPast
+    var done = 0
+    var printed: Int?
 
     init(total: Int, label: String) {
         self.total = max(total, 1)
@@ -87,11 +89,19 @@ final class Progress {
             FileHandle.standardError.write(Data("\r\(label) [\(String(repeating: "=", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total)".utf8))
         } else if Date().timeIntervalSince(lastLine) >= 2 {
             lastLine = Date()
+            printed = done
             FileHandle.standardError.write(Data("\(label): \(done)/\(total) (\(Int(fraction * 100))%)\n".utf8))
         }
+        self.done = done
     }
 
+    /// Ends the bar; a log gets the final count, whenever the last line was.
     func finish() {
-        if terminal { FileHandle.standardError.write(Data("\n".utf8)) }
+        if terminal {
+            FileHandle.standardError.write(Data("\n".utf8))
+        } else if printed != done {
+            lastLine = .distantPast
+            update(done)
+        }
     }
 }

@@ -87,7 +87,7 @@ func readDocumentData(_ path: String) throws -> Data {
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
         throw CLIError(.noInput, "cannot read \(path): no such file; check the path", input: path)
     }
-    guard !isFolder.boolValue else { throw CLIError(.dataError, "\(path) is a folder; name the documents in it", input: path) }
+    guard !isFolder.boolValue else { throw CLIError(.dataError, "\(path) is a folder with no documents in it; name a folder that holds text or HTML files", input: path) }
     guard let data = FileManager.default.contents(atPath: path) else {
         throw CLIError(.ioError, "cannot read \(path): permission denied or an I/O error; check the file's mode", input: path)
     }
@@ -102,17 +102,22 @@ func readDocumentData(_ path: String) throws -> Data {
 enum DocumentCheck {
     /// Why `data` is not a text document, or nil when it is one.
     static func refusal(_ data: Data) -> String? {
-        if data.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
-            return data.isEmpty ? "is empty" : "holds only white space"
+        data.withUnsafeBytes { raw in refusal(raw.bindMemory(to: UInt8.self)) }
+    }
+
+    static func refusal(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) {
+            return bytes.isEmpty ? "is empty" : "holds only white space"
         }
-        let sample = data.prefix(65_536)
+        let sample = UnsafeBufferPointer(rebasing: bytes[..<min(bytes.count, 65_536)])
         // UTF-16 text carries NUL bytes too; it starts with a byte-order mark.
         let utf16 = sample.starts(with: [0xFF, 0xFE]) || sample.starts(with: [0xFE, 0xFF])
         if !utf16, sample.contains(0) { return "is binary (it holds NUL bytes)" }
         // Control characters other than tab, newline, carriage return and form feed, and bytes that are not
         // UTF-8 where UTF-8 is expected: a few happen in real pages, a tenth of the bytes does not.
         if !utf16 {
-            let controls = sample.filter { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D && $0 != 0x0C }.count
+            var controls = 0
+            for b in sample where b < 0x20 && b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C { controls += 1 }
             let invalid = invalidUTF8Share(sample)
             if Double(controls) > Double(sample.count) * 0.02 || invalid > 0.3 {
                 return "is binary (mostly not text)"
@@ -123,8 +128,14 @@ enum DocumentCheck {
 
     /// The share of bytes that are not part of a valid UTF-8 sequence (Latin-1 text has a few, binary many).
     static func invalidUTF8Share(_ bytes: Data) -> Double {
+        bytes.withUnsafeBytes { invalidUTF8Share($0.bindMemory(to: UInt8.self)) }
+    }
+
+    static func invalidUTF8Share(_ bytes: UnsafeBufferPointer<UInt8>) -> Double {
+        // ASCII needs no decoder: skip to the first byte that is not.
+        guard let firstHigh = bytes.firstIndex(where: { $0 >= 0x80 }) else { return 0 }
         var invalid = 0
-        var iterator = bytes.makeIterator()
+        var iterator = UnsafeBufferPointer(rebasing: bytes[firstHigh...]).makeIterator()
         var decoder = UTF8()
         var done = false
         while !done {
