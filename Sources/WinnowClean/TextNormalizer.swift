@@ -10,72 +10,53 @@ public enum TextNormalizer {
         }
     }
 
-    /// True when the text holds what only a pass over its scalars handles: characters that NFC may change
-    /// (U+0300 and up, but for general punctuation), invisible characters, white space beyond ASCII and the
-    /// no-break space. Most text, curly quotes and accented Latin letters included, holds none.
-    static func needsScalarPass(_ text: String) -> Bool {
-        var utf8 = text.utf8.makeIterator()
-        while let b = utf8.next() {
-            // Control characters (other than the white space collapsed anyway) go in the scalar pass.
-            if b < 0x20 { if b != 0x09 && b != 0x0A && b != 0x0D && b != 0x0C { return true }; continue }
-            if b == 0x7F { return true }
-            guard b >= 0xC2 else { continue }
-            if b == 0xC2 {
-                let next = utf8.next() ?? 0
-                if next == 0xAD || next <= 0x9F { return true }  // soft hyphen, C1 controls (next line among them)
-            } else if b == 0xE2 {
-                let second = utf8.next() ?? 0
-                let third = utf8.next() ?? 0
-                // U+2000 to U+206F: the punctuation is NFC as it stands; spaces and invisible ones are not plain.
-                if second == 0x80 && (third <= 0x8F || third == 0xA8 || third == 0xA9 || third == 0xAF) { return true }
-                if second == 0x81 && (third == 0x9F || third >= 0xA0) { return true }
-                if second > 0x81 { return true }
-            } else if b >= 0xCC {
-                return true  // U+0300 and up outside general punctuation
-            }
-        }
-        return false
-    }
-
     /// NFC, invisible and control characters removed, look-alike letters folded to their word's script, spaces collapsed.
     public static func normalizeParagraph(_ text: String) -> String {
         // Fast path: ASCII text is already NFC and holds no invisible or look-alike letters.
         if text.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F || $0 == 0x20 }) {
             return ArticleExtractor.collapseSpaces(text)
         }
-        if !needsScalarPass(text) { return Confusables.foldMixedScriptWords(ArticleExtractor.collapseSpaces(text)) }
         // Most scripts' letters are NFC as they stand: the Foundation round trip is for text that holds a
         // combining mark or another scalar NFC may change.
-        let composed = composedInParts(text)
+        var composed = composedInParts(text)
         // One pass over the UTF-8 bytes (appending to a UnicodeScalarView scalar by scalar was a sixth of
-        // cleaning a non-Latin text).
+        // cleaning a non-Latin text); it notes whether a word may mix scripts on the way.
         var out: [UInt8] = []
-        var source = composed
-        source.withUTF8 { bytes in
+        var mixed = MixedScriptScan()
+        composed.withUTF8 { bytes in
             out.reserveCapacity(bytes.count)
             var lastWasSpace = true
-            var i = 0
-            while i < bytes.count {
-                let lead = bytes[i]
-                let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-                var value = UInt32(width == 1 ? lead : width == 2 ? lead & 0x1F : width == 3 ? lead & 0x0F : lead & 0x07)
-                for k in 1..<width { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
-                defer { i += width }
-                if isInvisible(value) { continue }
+            forEachScalar(bytes) { value, range in
+                if isInvisible(value) { return }
                 let isSpace = isWhiteSpace(value)
                 // Control characters (a BEL, a NUL, C1 codes from a mis-decoded page) are never text.
-                if !isSpace && (value < 0x20 || (0x7F...0x9F).contains(value)) { continue }
+                if !isSpace && (value < 0x20 || (0x7F...0x9F).contains(value)) { return }
                 if isSpace {
-                    if !lastWasSpace { out.append(0x20) }
+                    if !lastWasSpace { out.append(0x20); mixed.add(0x20) }
                 } else {
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<(i + width)]))
+                    for k in range { mixed.add(bytes[k]) }
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
                 }
                 lastWasSpace = isSpace
             }
         }
         if out.last == 0x20 { out.removeLast() }
         let result = String(decoding: out, as: UTF8.self)
-        return Confusables.foldMixedScriptWords(result)
+        return mixed.found ? Confusables.foldMixedScriptWords(result) : result
+    }
+
+    /// Each scalar of valid UTF-8 with its bytes' range.
+    @inline(__always)
+    static func forEachScalar(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt32, Range<Int>) -> Void) {
+        var i = 0
+        while i < bytes.count {
+            let lead = bytes[i]
+            let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+            var value = UInt32(width == 1 ? lead : width == 2 ? lead & 0x1F : width == 3 ? lead & 0x0F : lead & 0x07)
+            for k in 1..<width { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+            body(value, i..<(i + width))
+            i += width
+        }
     }
 
     /// NFC of the text, with Foundation asked only for the stretches that may change: each run of scalars
@@ -84,23 +65,33 @@ public enum TextNormalizer {
     /// NFC forms joined are the whole's. A paragraph with one accented word no longer goes whole through
     /// Foundation (a tenth of an ingest's time on a multilingual corpus).
     static func composedInParts(_ text: String) -> String {
-        let scalars = text.unicodeScalars
-        guard let firstRun = scalars.firstIndex(where: { !isComposed($0.value) }) else { return text }
-        var result = ""
-        result.reserveCapacity(text.utf8.count + 16)
-        var copied = scalars.startIndex  // what is before this is in `result`
-        var run: String.UnicodeScalarView.Index? = firstRun
-        while let start = run {
-            // The part starts at the scalar before the run, if there is one and it is not copied yet.
-            let partStart = start > copied ? scalars.index(before: start) : start
-            let end = scalars[start...].firstIndex(where: { isComposed($0.value) }) ?? scalars.endIndex
-            result.append(contentsOf: Substring(scalars[copied..<partStart]))
-            result += String(scalars[partStart..<end]).precomposedStringWithCanonicalMapping
-            copied = end
-            run = scalars[end...].firstIndex(where: { !isComposed($0.value) })
+        var text = text
+        return text.withUTF8 { bytes in
+            // The parts: (start of the scalar before the run, or the run's start; end of the run).
+            var parts: [Range<Int>] = []
+            var previous: Int?  // the last composed scalar's start (never inside a part: parts end before one)
+            var runStart: Int?
+            forEachScalar(bytes) { value, range in
+                if isComposed(value) {
+                    if let start = runStart { parts.append(start..<range.lowerBound); runStart = nil }
+                    previous = range.lowerBound
+                } else if runStart == nil {
+                    runStart = previous ?? range.lowerBound
+                }
+            }
+            if let start = runStart { parts.append(start..<bytes.count) }
+            guard !parts.isEmpty else { return String(decoding: bytes, as: UTF8.self) }
+            var result = ""
+            result.reserveCapacity(bytes.count + 16)
+            var copied = 0
+            for part in parts {
+                result += String(decoding: UnsafeBufferPointer(rebasing: bytes[copied..<part.lowerBound]), as: UTF8.self)
+                result += String(decoding: UnsafeBufferPointer(rebasing: bytes[part]), as: UTF8.self).precomposedStringWithCanonicalMapping
+                copied = part.upperBound
+            }
+            result += String(decoding: UnsafeBufferPointer(rebasing: bytes[copied...]), as: UTF8.self)
+            return result
         }
-        result.append(contentsOf: Substring(scalars[copied...]))
-        return result
     }
 
     /// Unicode's White_Space property, as a switch: asking `Unicode.Scalar.Properties` for every scalar was
@@ -166,15 +157,10 @@ public enum Confusables {
     /// lead byte: only there can a word mix scripts. Real Greek or Cyrillic text seldom has one, and the
     /// exact pass over scalar properties costs a fifth of cleaning such a text.
     static func hasMixedToken(_ text: String) -> Bool {
-        var latin = false, other = false
+        var scan = MixedScriptScan()
         for b in text.utf8 {
-            switch b {
-            case 0x41...0x5A, 0x61...0x7A, 0xC3...0xC9: latin = true  // ASCII letters, U+00C0 to U+024F
-            case 0xCD...0xD4: other = true  // U+0340 to U+052F: Greek and Cyrillic
-            case 0x80...0xFF: break  // other lead and continuation bytes stay in the run
-            default: latin = false; other = false  // an ASCII non-letter ends the run
-            }
-            if latin && other { return true }
+            scan.add(b)
+            if scan.found { return true }
         }
         return false
     }
@@ -210,5 +196,22 @@ public enum Confusables {
         }
         flush()
         return String(out)
+    }
+}
+
+/// `Confusables.hasMixedToken` a byte at a time, for a pass that reads the bytes anyway.
+struct MixedScriptScan {
+    private var latin = false, other = false
+    private(set) var found = false
+
+    @inline(__always)
+    mutating func add(_ b: UInt8) {
+        switch b {
+        case 0x41...0x5A, 0x61...0x7A, 0xC3...0xC9: latin = true  // ASCII letters, U+00C0 to U+024F
+        case 0xCD...0xD4: other = true  // U+0340 to U+052F: Greek and Cyrillic
+        case 0x80...0xFF: break  // other lead and continuation bytes stay in the run
+        default: latin = false; other = false  // an ASCII non-letter ends the run
+        }
+        if latin && other { found = true }
     }
 }
