@@ -69,7 +69,7 @@ public struct Deduplicator: Sendable {
 
     /// Sorted, unique shingle hashes of a text.
     public func shingleSet(of text: String) -> [UInt64] {
-        Self.sortedUnique(Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed))
+        Self.sortedUnique(Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed, bounds: parameters.bounds))
     }
 
     /// The values sorted, each once (shingle sets, bucket keys, candidate ids).
@@ -89,7 +89,7 @@ public struct Deduplicator: Sendable {
     /// Signature and shingles of a text; nil for a text with no words. The signature's shingle count
     /// counts repeats (rare in prose); it only feeds the containment estimate, which exact checks confirm.
     public func fingerprint(of text: String) -> Fingerprint? {
-        let shingles = Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed)
+        let shingles = Shingles.hashes(of: text, size: parameters.shingleSize, seed: parameters.seed, bounds: parameters.bounds)
         guard !shingles.isEmpty else { return nil }
         return Fingerprint(signature: Signature(values: hasher.signature(shingles: shingles), shingleCount: shingles.count), shingles: shingles)
     }
@@ -100,7 +100,9 @@ public struct Deduplicator: Sendable {
 
     /// What a signature's compatibility depends on; stored beside the signatures and checked on start.
     public var fingerprint: String {
+        // A store made before bounds existed recorded no bounds: its fingerprint is the `none` one.
         "scheme=\(parameters.scheme.rawValue) shingles=\(parameters.shingleSize) permutations=\(parameters.permutations) seed=\(parameters.seed) bands=\(banding.bands)x\(banding.rows)"
+            + (parameters.bounds == .none ? "" : " bounds=\(parameters.bounds.rawValue)")
     }
 
     /// How far below a bound an estimate may fall and still be checked exactly: about four standard

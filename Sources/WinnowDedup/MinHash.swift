@@ -7,6 +7,16 @@ public enum SignatureScheme: String, Sendable, Codable, CaseIterable {
     case classic
 }
 
+/// Where word shingles may not reach across. Signatures made with different bounds are not comparable.
+public enum ShingleBounds: String, Sendable, Codable, CaseIterable {
+    /// Windows stay inside a sentence or paragraph (`SentenceUnits`): a copy with its paragraphs in
+    /// another order has the same shingles. The default.
+    case sentences
+    /// Windows run over the whole text, across every sentence and paragraph: what stores made before
+    /// bounds existed hold, until `winnowctl reprocess --from dedup`.
+    case none
+}
+
 /// Parameters that define a signature. Signatures made with different parameters are not comparable,
 /// so every stored signature records them.
 public struct DedupParameters: Sendable, Codable, Equatable {
@@ -18,9 +28,15 @@ public struct DedupParameters: Sendable, Codable, Equatable {
     public var containment: Double
     public var scheme: SignatureScheme
     public var seed: UInt64
+    public var bounds: ShingleBounds
 
-    public init(shingleSize: Int = 5, permutations: Int = 128, threshold: Double = 0.8, containment: Double = 0.9,
-                scheme: SignatureScheme = .onePermutation, seed: UInt64 = 0x5717_4E0B_D3D0_2A11) {
+    /// Four words a shingle, inside sentences: with windows that stop at sentence ends a text has fewer of
+    /// them, so a fifth word made each edited word cost more of the similarity than it did across the
+    /// whole text (on the dedup corpus, 4-word shingles inside sentences joined every kind of copy as
+    /// often as 5-word ones across the text did, and reordered paragraphs 179/179 against 117/179).
+    public init(shingleSize: Int = 4, permutations: Int = 128, threshold: Double = 0.8, containment: Double = 0.9,
+                scheme: SignatureScheme = .onePermutation, seed: UInt64 = 0x5717_4E0B_D3D0_2A11, bounds: ShingleBounds = .sentences) {
+        self.bounds = bounds
         self.shingleSize = shingleSize
         self.permutations = permutations
         self.threshold = threshold
@@ -57,8 +73,11 @@ public enum Shingles {
         return result
     }
 
-    public static func hashes(of text: String, size k: Int, seed: UInt64) -> [UInt64] {
-        hashes(wordHashes: WordHashes.of(text, seed: seed), size: k, seed: seed)
+    public static func hashes(of text: String, size k: Int, seed: UInt64, bounds: ShingleBounds = .none) -> [UInt64] {
+        switch bounds {
+        case .none: return hashes(wordHashes: WordHashes.of(text, seed: seed), size: k, seed: seed)
+        case .sentences: return SentenceUnits.wordHashes(of: text, seed: seed).flatMap { hashes(wordHashes: $0, size: k, seed: seed) }
+        }
     }
 }
 

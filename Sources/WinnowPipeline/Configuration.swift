@@ -146,7 +146,7 @@ extension PipelineConfiguration {
         }
 
         let dedupObject = try root.object("dedup") ?? JSONObject(empty: "dedup")
-        try dedupObject.allowOnly(["shingle_size", "permutations", "threshold", "containment", "signature", "canonical",
+        try dedupObject.allowOnly(["shingle_size", "shingle_bounds", "permutations", "threshold", "containment", "signature", "canonical",
                                    "preferred_feeds", "retention_days"])
         var dedup = DedupParameters()
         dedup.shingleSize = try dedupObject.int("shingle_size", in: 1...20) ?? dedup.shingleSize
@@ -160,6 +160,12 @@ extension PipelineConfiguration {
             dedup.scheme = value
         }
         var canonical = CanonicalPolicy()
+        if let bounds = try dedupObject.string("shingle_bounds") {
+            guard let value = ShingleBounds(rawValue: bounds) else {
+                throw ConfigurationError(path: "dedup.shingle_bounds", reason: "\"\(bounds)\" is not one of \(ShingleBounds.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            dedup.bounds = value
+        }
         if let rule = try dedupObject.string("canonical") {
             guard let value = CanonicalPolicy.Rule(rawValue: rule) else {
                 throw ConfigurationError(path: "dedup.canonical", reason: "\"\(rule)\" is not one of \(CanonicalPolicy.Rule.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -129,7 +129,11 @@ public enum StoreError: Error, CustomStringConvertible {
         case .missingDatabase(let path):
             return "no database at \(path): start winnowd (or run winnowctl ingest) to create it, or pass --db"
         case .parameterMismatch(let stored, let configured):
-            return "dedup parameters changed (stored signatures use \(stored), the configuration says \(configured)): run `winnowctl reprocess --from dedup` or restore the old parameters"
+            // A store made before shingle bounds existed: say which setting keeps it as it is.
+            let size = stored.split(separator: " ").first { $0.hasPrefix("shingles=") }?.dropFirst("shingles=".count) ?? "5"
+            let hint = !stored.contains("bounds=") && configured.contains("bounds=")
+                ? " (or keep this store's: \"dedup\": {\"shingle_size\": \(size), \"shingle_bounds\": \"none\"})" : ""
+            return "dedup parameters changed (stored signatures use \(stored), the configuration says \(configured)): run `winnowctl reprocess --from dedup` or restore the old parameters\(hint)"
         }
     }
 }

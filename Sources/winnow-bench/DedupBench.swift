@@ -22,6 +22,12 @@ struct DedupBench: ParsableCommand {
     @Option(name: .long, help: "Articles per dedup transaction in the SQLite part.")
     var commitEvery = 2000
 
+    @Option(name: .long, help: "Shingle bounds: sentences (the default) or none.")
+    var bounds: ShingleBounds = .sentences
+
+    @Option(name: .long, help: "Words per shingle (default: the configuration default).")
+    var shingleSize: Int = DedupParameters().shingleSize
+
     @Flag(name: .long, help: "Only the SQLite part (for profiling it).")
     var onlySqlite = false
 
@@ -35,7 +41,7 @@ struct DedupBench: ParsableCommand {
         let documents = try load()
         let bytes = documents.reduce(0) { $0 + $1.text.utf8.count }
         print("corpus: \(documents.count) documents, \(format(Double(bytes) / 1e6, 1)) MB, \(Set(documents.map(\.family)).count - 1) families")
-        let dedup = Deduplicator()
+        let dedup = Deduplicator(parameters: DedupParameters(shingleSize: shingleSize, bounds: bounds))
         print("parameters: \(dedup.fingerprint), threshold \(dedup.parameters.threshold), containment \(dedup.parameters.containment)")
         print("")
         if onlySqlite { return try sqlite(Array(documents.prefix(sqliteDocuments ?? documents.count)), dedup: dedup) }
@@ -131,7 +137,7 @@ struct DedupBench: ParsableCommand {
         var cache: [Int: Set<UInt64>] = [:]
         func set(_ i: Int) -> Set<UInt64> {
             if let s = cache[i] { return s }
-            let s = Set(Shingles.hashes(of: documents[i].text, size: parameters.shingleSize, seed: parameters.seed))
+            let s = Set(Shingles.hashes(of: documents[i].text, size: parameters.shingleSize, seed: parameters.seed, bounds: parameters.bounds))
             cache[i] = s
             return s
         }
@@ -184,6 +190,19 @@ struct DedupBench: ParsableCommand {
         for (pair, j, c, match) in wrong.prefix(5) {
             print("    below bounds: \(documents[pair.a].variant) ~ \(documents[pair.b].variant): exact J \(format(j, 3)) C \(format(c, 3)), estimated J \(format(match.similarity, 3)) C \(format(match.containment, 3)) (\(match.kind.rawValue))")
         }
+        // Each copy joined to its family's original, directly or through other copies (as clusters join them).
+        var parent = Array(documents.indices)
+        func root(_ i: Int) -> Int { var i = i; while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }; return i }
+        for pair in flaggedPairs { parent[root(pair.a)] = root(pair.b) }
+        var original: [Int: Int] = [:]
+        for (i, d) in documents.enumerated() where d.variant == "original" { original[d.family] = i }
+        var joined: [String: (Int, Int)] = [:]
+        for (i, d) in documents.enumerated() where d.family >= 0 && d.variant != "original" {
+            guard let o = original[d.family] else { continue }
+            let (hit, all) = joined[d.variant] ?? (0, 0)
+            joined[d.variant] = (hit + (root(i) == root(o) ? 1 : 0), all + 1)
+        }
+        print("  copies joined to their original, by kind: " + joined.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.0)/\($0.value.1)" }.joined(separator: ", "))
         let ophMean = ophErrors.reduce(0, +) / Double(max(1, ophErrors.count))
         let classicMean = classicErrors.reduce(0, +) / Double(max(1, classicErrors.count))
         print("  estimator error on the \(ophErrors.count) family pairs (mean |estimate - exact Jaccard|): one permutation \(format(ophMean, 4)), classic \(format(classicMean, 4))")
@@ -233,3 +252,5 @@ struct DedupBench: ParsableCommand {
         print("  database: \(format(size / 1e6)) MB, \(try store.bucketRowCount()) bucket rows")
     }
 }
+
+extension ShingleBounds: ExpressibleByArgument {}

@@ -18,6 +18,7 @@ struct DedupParams: ParsableCommand {
         struct Point: Encodable { var similarity: Double; var probability: Double }
         var scheme: String
         var shingleSize: Int
+        var shingleBounds: String
         var permutations: Int
         var threshold: Double
         var containment: Double
@@ -37,12 +38,12 @@ struct DedupParams: ParsableCommand {
         }
         if json {
             return try printJSON(Output(scheme: parameters.scheme.rawValue, shingleSize: parameters.shingleSize,
-                                        permutations: parameters.permutations, threshold: parameters.threshold,
+                                        shingleBounds: parameters.bounds.rawValue, permutations: parameters.permutations, threshold: parameters.threshold,
                                         containment: parameters.containment, bands: banding.bands, rows: banding.rows,
                                         searchFloor: floor, curve: points))
         }
         print("signature      \(parameters.scheme == .onePermutation ? "one-permutation MinHash with optimal densification" : "classic MinHash") (\(parameters.permutations) values)")
-        print("shingles       word \(parameters.shingleSize)-grams, 64-bit stable hash")
+        print("shingles       word \(parameters.shingleSize)-grams, 64-bit stable hash, " + (parameters.bounds == .sentences ? "within each sentence and paragraph (reordered paragraphs keep their shingles)" : "across the whole text"))
         print("threshold      estimated Jaccard >= \(parameters.threshold) is a duplicate")
         print("containment    " + (parameters.containment > 0 ? "estimated containment >= \(parameters.containment) (and Jaccard >= \(Deduplicator.containmentMinSimilarity)) is a duplicate" : "off"))
         print("banding        \(banding.bands) bands x \(banding.rows) rows, chosen so pairs at \(floor) are candidates with probability \(String(format: "%.3f", banding.probability(similarity: floor)))")

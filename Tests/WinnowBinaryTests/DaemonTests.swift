@@ -132,7 +132,7 @@ import Glibc
         let folder = try TestPaths.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
         let big = folder.appendingPathComponent("big.xml")
-        FileManager.default.createFile(atPath: big.path, contents: Data(repeating: 0x20, count: 2_000_000))
+        _ = FileManager.default.createFile(atPath: big.path, contents: Data(repeating: 0x20, count: 2_000_000))
         try """
             {"fetch": {"max_body_bytes": 1000000},
              "feeds": [{"name": "big", "url": "file:big.xml"}, {"name": "gone", "url": "file:missing.xml"}]}

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import WinnowClean
+import WinnowDedup
 import WinnowTestSupport
 @testable import WinnowPipeline
 
@@ -32,7 +33,8 @@ import WinnowTestSupport
         #expect(config.databasePath == "/etc/winnow/state/winnow.sqlite")
         #expect(config.logFolder == "/etc/winnow/logs")
         #expect(config.dedup.permutations == 128)
-        #expect(config.dedup.shingleSize == 5)
+        #expect(config.dedup.shingleSize == 4)
+        #expect(config.dedup.bounds == .sentences)
         #expect(config.perHostConnections == 2 && config.perHostGap == 0.25 && config.fetch.proxy == nil)
         let tuned = try parse(#"{"feeds": [{"name": "a", "url": "https://a.example/"}], "fetch": {"proxy": "socks5h://127.0.0.1:1080", "per_host_connections": 4, "per_host_gap": "1s"}}"#)
         #expect(tuned.fetch.proxy == "socks5h://127.0.0.1:1080" && tuned.perHostConnections == 4 && tuned.perHostGap == 1)
@@ -63,6 +65,9 @@ import WinnowTestSupport
         #expect(error(#"{"database": "x.sqlite"}"#)?.hasPrefix("config: feeds: missing") == true)
         #expect(error(#"{"feeds": "https://a/"}"#) == "config: feeds: must be a JSON array")
         #expect(error("{not json")?.contains("is not valid JSON") == true)
+        #expect(error(#"{"feeds": [\#(feeds)], "dedup": {"shingle_bounds": "paragraphs"}}"#) == "config: dedup.shingle_bounds: \"paragraphs\" is not one of sentences, none")
+        #expect(try parse(#"{"feeds": [\#(feeds)], "dedup": {"shingle_bounds": "none"}}"#).dedup.bounds == ShingleBounds.none)
+        #expect(try parse(#"{"feeds": [\#(feeds)]}"#).dedup.bounds == .sentences)
     }
 
     @Test func adaptiveIntervalsAreReadPerFeedOverTheDefault() throws {

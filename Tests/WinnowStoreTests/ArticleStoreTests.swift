@@ -14,6 +14,21 @@ import WinnowFeeds
         FetchOutcome(startedAt: 1, durationMS: 5, httpStatus: 200, bytes: 10, etag: etag, nextFetchAt: next, items: items)
     }
 
+    /// A store made before shingle bounds existed recorded the `none` fingerprint: it opens with
+    /// `"shingle_bounds": "none"`, and the default refuses it with the way out named.
+    @Test func storesWithoutShingleBoundsKeepWorkingWithNone() throws {
+        let store = try ArticleStore.inMemory()
+        let old = Deduplicator(parameters: DedupParameters(shingleSize: 5, bounds: .none))
+        try store.checkDedupParameters(old)
+        try store.checkDedupParameters(old)
+        #expect {
+            try store.checkDedupParameters(Deduplicator(parameters: DedupParameters()))
+        } throws: { error in
+            let message = "\(error)"
+            return message.contains("reprocess --from dedup") && message.contains(#""shingle_size": 5, "shingle_bounds": "none""#)
+        }
+    }
+
     @Test func itemsAreStoredOncePerFeedAndGuid() throws {
         let store = try ArticleStore.inMemory()
         let feeds = try store.register(feeds: [FeedRegistration(name: "a", url: "https://a.example/rss"),

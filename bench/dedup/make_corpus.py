@@ -3,7 +3,8 @@
 
 From the human ground-truth article bodies in ../shared/corpus/article-extraction/truth, each body
 becomes a family: the original and variants a wire story goes through when sites republish it
-(boilerplate added, light edits, reordering, truncation, a new headline, combinations). The rest of
+(boilerplate added, light edits, sentences rotated, paragraphs reordered with and without light edits,
+truncation, a new headline, combinations). The rest of
 the corpus is unrelated documents: word sequences drawn from the corpus' own word frequencies, with
 the corpus' length distribution. Output: JSON lines {"id", "family", "variant", "text"}, shuffled
 with a fixed seed, so every run sees the same documents in the same order.
@@ -60,6 +61,23 @@ def reorder(text, rng):
     return ". ".join(sentences[cut:] + sentences[:cut])
 
 
+def reorder_paragraphs(body, rng):
+    # Paragraphs shuffled, as aggregator rewrites move them; line breaks kept.
+    paragraphs = [p for p in body.split("\n") if p.strip()]
+    rng.shuffle(paragraphs)
+    return "\n".join(paragraphs)
+
+
+def edit_lines(text, fraction, rng, vocabulary):
+    # Light word edits that keep the line structure.
+    lines = [line.split(" ") for line in text.split("\n")]
+    places = [(i, j) for i, line in enumerate(lines) for j in range(len(line))]
+    for _ in range(max(1, int(len(places) * fraction))):
+        i, j = rng.choice(places)
+        lines[i][j] = rng.choice(vocabulary)
+    return "\n".join(" ".join(line) for line in lines)
+
+
 def variants(body, rng, vocabulary):
     words = words_of(body)
     top = "\n".join(rng.sample(BOILERPLATE, 2))
@@ -70,6 +88,8 @@ def variants(body, rng, vocabulary):
     yield "edit-1pct", " ".join(edit(words, 0.01, rng, vocabulary))
     yield "edit-3pct", " ".join(edit(words, 0.03, rng, vocabulary))
     yield "reordered", reorder(body, rng)
+    yield "reordered-paragraphs", reorder_paragraphs(body, rng)
+    yield "reordered+edit", edit_lines(reorder_paragraphs(body, rng), 0.01, rng, vocabulary)
     yield "truncated-80", " ".join(words[: int(len(words) * 0.8)])
     yield "truncated-60", " ".join(words[: int(len(words) * 0.6)])
     yield "headline", rng.choice(HEADLINES) + "\nBy Staff Reporter\n" + body
@@ -118,7 +138,8 @@ def main():
         for i, doc in enumerate(documents):
             f.write(json.dumps({"id": i, **doc}, ensure_ascii=False) + "\n")
     families = len(bodies)
-    print(f"{args.out}: {len(documents)} documents: {families} families x 10 variants, {unrelated} unrelated")
+    per_family = len(documents[0:0]) or sum(1 for d in documents if d["family"] == 0)
+    print(f"{args.out}: {len(documents)} documents: {families} families x {per_family} variants, {unrelated} unrelated")
 
 
 if __name__ == "__main__":
