@@ -12,7 +12,7 @@ SUDO      := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 SHARED    := $(abspath ../shared)
 
-.PHONY: deps check-shared test-deps build release run once status test install clean bench-dedup bench-poll bench-extract feed-conformance crash-test fuzz test-asan
+.PHONY: deps check-shared test-deps build release run once status test install clean bench-dedup bench-poll bench-ingest bench-extract feed-conformance crash-test fuzz test-asan
 
 deps:
 	@missing=""; for p in $(APT_DEPS) $(EXTRA_DEPS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -80,6 +80,9 @@ bench-extract:
 
 bench-poll:
 	bench/poll/run.sh
+
+bench-ingest:
+	bench/ingest/run.sh
 
 install: release
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)/etc/winnow $(DESTDIR)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/winnow/samples
