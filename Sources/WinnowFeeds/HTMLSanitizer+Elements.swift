@@ -65,7 +65,14 @@ extension SanitizerRun {
             case .uri:
                 value = Self.safeURI(value)
             case .plain:
-                break
+                // An SVG animation can set any attribute, a link's `href` too: its values are checked
+                // as URIs, each of a `values` list (feedparser lets `javascript:` through here).
+                if svgCase, Self.animationValues.contains(name), HTMLSanitizer.svgAnimations.contains(tag),
+                   Self.decodeReferences(value).split(separator: ";").contains(where: { item in
+                       Self.uriScheme(String(item)).map { !HTMLSanitizer.acceptableURISchemes.contains($0) } ?? false
+                   }) {
+                    continue
+                }
             }
             out.append(0x20)
             out.append(contentsOf: (svgCase ? HTMLSanitizer.svgNames[name] ?? name : name).utf8)
@@ -75,6 +82,9 @@ extension SanitizerRun {
         }
         if HTMLSanitizer.elementsNoEndTag.contains(outTag) { out.append(contentsOf: " />".utf8) } else { out.append(UInt8(ascii: ">")) }
     }
+
+    /// The attributes of an SVG animation that hold the values it sets.
+    static let animationValues: Set<String> = ["to", "from", "values", "by"]
 
     mutating func endElement(_ tag: String) {
         var tag = tag

@@ -122,6 +122,8 @@ public enum HTMLSanitizer {
         }
         return byAttribute
     }()
+    /// SVG's animation elements (lower-cased, as tags are read).
+    static let svgAnimations: Set<String> = ["animate", "animatecolor", "animatemotion", "animatetransform", "set"]
     static let svgNamespace = "http://www.w3.org/2000/svg"
     static let mathMLNamespace = "http://www.w3.org/1998/Math/MathML"
     static let xlinkNamespace = "http://www.w3.org/1999/xlink"
@@ -231,7 +233,15 @@ struct SanitizerRun {
                 while k < n, b[k] != UInt8(ascii: "<"), b[k] != UInt8(ascii: ">") { k += 1 }
             }
             if k == n { return leftover(i) }
-            data(i, k)
+            if b[i] == UInt8(ascii: "<") {
+                // A lone `<` is written as `&lt;` (feedparser writes it raw): markup dropped after it
+                // (`<</>img ...>`, `<<!-->img ...`) would otherwise join it to the text that follows
+                // into a tag the sanitizer never saw.
+                text("&lt;")
+                data(i + 1, k)
+            } else {
+                data(i, k)
+            }
             i = k
         }
     }
