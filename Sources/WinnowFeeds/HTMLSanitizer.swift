@@ -122,6 +122,26 @@ public enum HTMLSanitizer {
         }
         return byAttribute
     }()
+    /// What the sanitizer needs to know of an HTML tag name, in one lookup (a tag was looked up in
+    /// three sets on its way in and three on its way out).
+    struct TagInfo: OptionSet {
+        let rawValue: UInt8
+        /// On feedparser's allow-list.
+        static let acceptable = TagInfo(rawValue: 1)
+        /// A void element, written `<br />` and never closed.
+        static let void = TagInfo(rawValue: 2)
+        /// Dropped with its text (`script`, `style`, `applet`).
+        static let droppedWithText = TagInfo(rawValue: 4)
+    }
+
+    static let tagInfo: [String: TagInfo] = {
+        var info: [String: TagInfo] = [:]
+        for tag in acceptableElements { info[tag, default: []].insert(.acceptable) }
+        for tag in elementsNoEndTag { info[tag, default: []].insert(.void) }
+        for tag in unacceptableElementsWithEndTag { info[tag, default: []].insert(.droppedWithText) }
+        return info
+    }()
+
     /// SVG's animation elements (lower-cased, as tags are read).
     static let svgAnimations: Set<String> = ["animate", "animatecolor", "animatemotion", "animatetransform", "set"]
     static let svgNamespace = "http://www.w3.org/2000/svg"

@@ -167,6 +167,9 @@ struct XMLTreeParser {
     private var i = 0
     private var stack: [XMLElement] = []
     private var scopes: [[String: String]] = [["xml": XMLNamespaces.xml]]
+    /// Each scope's default namespace (`scopes[k][""]`), so that an element without a prefix, the
+    /// usual case, finds its namespace without hashing.
+    private var defaultNamespaces: [String?] = [nil]
     private(set) var root: XMLElement?
     private(set) var problem: String?
     private var rootClosed = false
@@ -177,6 +180,10 @@ struct XMLTreeParser {
     init(_ bytes: [UInt8], utf8Document: Bool = true) {
         self.bytes = bytes
         self.utf8Document = utf8Document
+        // Feeds nest a few levels: the stacks are allocated once, not grown level by level.
+        stack.reserveCapacity(16)
+        scopes.reserveCapacity(16)
+        defaultNamespaces.reserveCapacity(16)
     }
 
     /// Parses UTF-8 bytes; returns the root element (nil when there is none) and the first problem.
@@ -347,23 +354,34 @@ struct XMLTreeParser {
         }
         // Most elements declare nothing: they share their parent's scope without copying it.
         var scope = scopes.last!
-        for (name, value) in attributes where name.utf8.starts(with: "xmlns".utf8) {
-            if name == "xmlns" { scope[""] = value } else if name.hasPrefix("xmlns:") { scope[String(name.dropFirst(6))] = value }
+        var defaultNamespace = defaultNamespaces.last!
+        for (name, value) in attributes where name.utf8.first == UInt8(ascii: "x") && name.utf8.starts(with: "xmlns".utf8) {
+            if name == "xmlns" {
+                scope[""] = value
+                defaultNamespace = value
+            } else if name.hasPrefix("xmlns:") {
+                scope[String(name.dropFirst(6))] = value
+            }
         }
         let (prefix, local) = Self.split(qualifiedName)
         let namespace: String
-        if let uri = scope[prefix ?? ""] {
+        if prefix == nil {
+            namespace = defaultNamespace ?? ""
+        } else if let uri = scope[prefix!] {
             namespace = uri
         } else {
-            if let prefix { report("undeclared namespace prefix \(prefix)") }
+            report("undeclared namespace prefix \(prefix!)")
             namespace = ""
         }
-        let lowerName = local.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }) ? local.lowercased() : local
+        var name = local
+        let lower = name.withUTF8 { bytes in !bytes.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 } }
+        let lowerName = lower ? local : local.lowercased()
         let element = XMLElement(qualifiedName: qualifiedName, name: lowerName, namespace: namespace, attributes: attributes)
         if let parent = stack.last { parent.append(element) } else { root = element }
         if !selfClosing {
             stack.append(element)
             scopes.append(scope)
+            defaultNamespaces.append(defaultNamespace)
         } else if stack.isEmpty {
             rootClosed = true
         }
@@ -392,8 +410,16 @@ struct XMLTreeParser {
             return
         }
         if index != stack.count - 1, let innermost = stack.last?.qualifiedName { report("mismatched tag: </\(name)> closes <\(innermost)>") }
-        stack.removeSubrange(index...)
-        scopes.removeSubrange((index + 1)...)
+        if index == stack.count - 1 {
+            // The usual case: the generic removeSubrange cost more than the rest of the end tag.
+            stack.removeLast()
+            scopes.removeLast()
+            defaultNamespaces.removeLast()
+        } else {
+            stack.removeSubrange(index...)
+            scopes.removeSubrange((index + 1)...)
+            defaultNamespaces.removeSubrange((index + 1)...)
+        }
         if stack.isEmpty { rootClosed = true }
     }
 
