@@ -42,6 +42,8 @@ final class XMLElement {
     lazy var children: [XMLElement] = nodes.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
 
     func append(_ child: XMLElement) {
+        // Children come with text between them: room for a few at once, not grown one by one.
+        if nodes.capacity == 0 { nodes.reserveCapacity(8) }
         if let text = onlyText {
             nodes.append(.text(text))
             onlyText = nil
