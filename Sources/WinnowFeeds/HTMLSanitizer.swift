@@ -571,6 +571,15 @@ struct SanitizerRun {
 
     mutating func endTag(_ i: Int) -> Int? {
         guard var j = endBracket(i + 1) else { return nil }
+        if Self.isAlpha(b[i + 2]) {
+            // The usual `</name>`: the name read on the bytes (what the general reading below gives
+            // when the text starts with a letter).
+            var k = i + 3
+            while k < j, Self.isAlnum(b[k]) || b[k] == UInt8(ascii: "-") || b[k] == UInt8(ascii: "_") || b[k] == UInt8(ascii: ".") || b[k] == UInt8(ascii: ":") { k += 1 }
+            if b[j] == UInt8(ascii: ">") { j += 1 }
+            endElement(Self.lowercased(b[(i + 2)..<k]))
+            return j
+        }
         var raw = String(decoding: b[(i + 2)..<j].map(ASCIIScan.lower), as: UTF8.self).trimmed
         // The leading name, when there is one.
         if let first = raw.utf8.first, Self.isAlpha(first) {

@@ -479,10 +479,16 @@ struct XMLTreeParser {
                 j += 1
                 continue
             }
+            // The five XML entities, which escaped HTML is made of, are read on their bytes.
+            if let byte = Self.xmlEntity(bytes[(j + 1)..<k]) {
+                out.append(byte)
+                j = k + 1
+                continue
+            }
             let name = String(decoding: bytes[(j + 1)..<k], as: UTF8.self)
             if let scalar = Self.reference(name) {
-                out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                if !["lt", "gt", "amp", "quot", "apos"].contains(name), !name.hasPrefix("#") { report("undefined entity &\(name);") }
+                UTF8.encode(scalar) { out.append($0) }
+                if !name.hasPrefix("#") { report("undefined entity &\(name);") }
             } else {
                 report("undefined entity &\(name);")
                 out.append(contentsOf: bytes[j...k])
@@ -490,6 +496,20 @@ struct XMLTreeParser {
             j = k + 1
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `lt`, `gt`, `amp`, `quot`, `apos` as the byte they stand for.
+    static func xmlEntity(_ name: ArraySlice<UInt8>) -> UInt8? {
+        switch name.count {
+        case 2 where name.last == UInt8(ascii: "t"):
+            if name.first == UInt8(ascii: "l") { return UInt8(ascii: "<") }
+            if name.first == UInt8(ascii: "g") { return UInt8(ascii: ">") }
+        case 3 where name.elementsEqual("amp".utf8): return UInt8(ascii: "&")
+        case 4 where name.elementsEqual("quot".utf8): return UInt8(ascii: "\"")
+        case 4 where name.elementsEqual("apos".utf8): return UInt8(ascii: "'")
+        default: break
+        }
+        return nil
     }
 
     static func reference(_ name: String) -> Unicode.Scalar? {
