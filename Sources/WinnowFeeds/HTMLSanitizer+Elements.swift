@@ -61,7 +61,15 @@ extension SanitizerRun {
             value = Self.escapeAttribute(value)
             switch kind {
             case .style:
-                value = sanitizeStyle(value)
+                // Editors repeat the same inline style on many elements: each distinct one is
+                // cleaned once per fragment (outside SVG, whose extra properties change the result).
+                if svg == 0, let cached = styleCache[value] {
+                    value = cached
+                } else {
+                    let cleaned = sanitizeStyle(value)
+                    if svg == 0 { styleCache[value] = cleaned }
+                    value = cleaned
+                }
                 if value.isEmpty { continue }
             case .uri:
                 value = Self.safeURI(value)

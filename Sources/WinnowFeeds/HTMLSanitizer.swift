@@ -163,6 +163,8 @@ struct SanitizerRun {
     /// feedparser's first pass (the URI resolver) stops at an unclosed comment and hands the rest on
     /// as it is: from there only the second pass's rules apply (no resolving, CDATA as text).
     var firstPassStopped = false
+    /// Style attributes already cleaned in this fragment (outside SVG), by their escaped value.
+    var styleCache: [String: String] = [:]
 
     init(bytes: [UInt8], base: String, xhtml: Bool) {
         self.b = bytes
@@ -471,7 +473,9 @@ struct SanitizerRun {
                 inner.mathML = mathML
                 inner.svg = svg
                 inner.firstPassStopped = firstPassStopped
+                inner.styleCache = styleCache
                 inner.run()
+                styleCache = inner.styleCache
                 out += inner.out
                 // sgmllib's short tag does not count as the last tag.
                 unacceptable = inner.unacceptable
