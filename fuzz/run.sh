@@ -2,9 +2,10 @@
 # Fuzzing, one command: builds the libFuzzer targets (swiftc -sanitize=fuzzer,address, each target
 # compiled into the module it tests) and runs each for SECONDS (default 60), its corpus seeded from
 # ../shared/corpus (the article pages and seeds for the cleaner, feedparser's fixtures for the feed
-# parser; request lines for the control socket's reader; pipeline.json for the configuration loader). Crashes are written to
-# $WINNOW_FUZZ_DIR/<target>/ (default /tmp/winnow-fuzz) and make the
-# run fail; each one found becomes a regression test.
+# parser, article pages and feedparser's sanitize fixtures for the HTML sanitizer; request lines for the
+# control socket's reader; pipeline.json for the configuration loader). Crashes are written to
+# $WINNOW_FUZZ_DIR/<target>/ (default /tmp/winnow-fuzz) and make the run fail; each one found becomes
+# a regression test.
 #   fuzz/run.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,6 +38,7 @@ run() {  # target
 
 build clean.bin WinnowClean Sources/WinnowClean/*.swift fuzz/CleanFuzz.swift
 build feeds.bin WinnowFeeds Sources/WinnowFeeds/*.swift fuzz/FeedFuzz.swift
+build sanitizer.bin WinnowFeeds Sources/WinnowFeeds/*.swift fuzz/SanitizerFuzz.swift
 build control.bin WinnowPipeline Sources/WinnowPipeline/ControlServer.swift fuzz/ControlFuzz.swift
 # The configuration loader needs the whole pipeline module and its packages: SwiftPM builds them with the
 # sanitizers into .build/fuzz (a few minutes the first time), and the target links their objects.
@@ -48,9 +50,10 @@ while IFS= read -r -d '' object; do objects+=("$object"); done < <(find .build/f
 swiftc -O -sanitize=fuzzer,address -parse-as-library -I .build/fuzz/release/Modules -I Sources/CCurl \
   -I .build/fuzz/checkouts/GRDB.swift/Sources/GRDBSQLite -I .build/fuzz/checkouts/swift-atomics/Sources/_AtomicsShims/include \
   fuzz/ConfigFuzz.swift "${objects[@]}" -lcurl -lsqlite3 -o "$out/config.bin" 2>&1 | { grep -v "Cannot export local symbol '__asan" || true; }
-for t in clean feeds control config; do mv "$out/$t.bin" "$out/$t.bin.tmp" 2>/dev/null || true; mkdir -p "$out/$t"; mv "$out/$t.bin.tmp" "$out/$t.bin"; done
+for t in clean feeds sanitizer control config; do mv "$out/$t.bin" "$out/$t.bin.tmp" 2>/dev/null || true; mkdir -p "$out/$t"; mv "$out/$t.bin.tmp" "$out/$t.bin"; done
 seed clean "$shared"/corpus/article-extraction/html/*.html "$shared"/seeds/*.txt
 seed feeds $(find "$shared/corpus/feedparser" -type f \( -name '*.xml' -o -name '*.json' -o -name '*.rdf' \) | head -2500)
+seed sanitizer "$shared"/corpus/article-extraction/html/*.html "$shared"/corpus/feedparser/wellformed/sanitize/*.xml
 mkdir -p "$out/control/corpus"
 printf '\001{"command": "status"}\n{"command": "pause", "feed": "wire-digest"}\n' > "$out/control/corpus/requests"
 printf '\007{"command": "fetch-now", "all": true}\n{"command": "reprocess", "from": "dedup"}\nnot json\n' > "$out/control/corpus/mixed"
@@ -60,6 +63,7 @@ printf '%s' '{"defaults": {"adaptive": true, "interval": "5m"}, "feeds": [{"name
 status=0
 run clean || status=1
 run feeds || status=1
+run sanitizer || status=1
 run control || status=1
 run config || status=1
 exit $status

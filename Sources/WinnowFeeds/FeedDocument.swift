@@ -191,6 +191,7 @@ struct FeedDocumentBuilder {
 
     /// The key feedparser gives an element: its local name, prefixed with its namespace's prefix.
     func key(_ element: XMLElement) -> String {
+        if element.namespace.isEmpty, !element.qualifiedName.utf8.contains(UInt8(ascii: ":")) { return element.name }  // no namespace, no prefix
         // By URI, whatever the prefix; a URI written in another case (".../Podcast-1.0.dtd") still counts.
         let prefix = FeedNamespaces.prefixes[element.namespace] ?? FeedNamespaces.lowercasedPrefixes[element.namespace.lowercased()]
             ?? (element.namespace.contains("backend.userland.com/rss") ? "" : nil)  // any of UserLand's RSS namespaces

@@ -13,7 +13,7 @@ extension SanitizerRun {
             let keep: Bool
             if HTMLSanitizer.acceptableCSSProperties.contains(name) {
                 keep = true
-            } else if let family = Self.shorthandFamilies.first(where: { name.utf8.starts(with: $0.utf8) && (name.utf8.count == $0.utf8.count || name.utf8.dropFirst($0.utf8.count).first == UInt8(ascii: "-")) }), !family.isEmpty {
+            } else if Self.isShorthandFamily(s[property]) {
                 // Every keyword of the value must be a known one or a plain size, color or number.
                 keep = s[value].split(whereSeparator: { ASCIIScan.isSpace($0) }).allSatisfy {
                     Self.isValidCSSValue($0) || HTMLSanitizer.acceptableCSSKeywords.contains(String(decoding: $0, as: UTF8.self))
@@ -32,7 +32,15 @@ extension SanitizerRun {
     }
 
     /// Properties whose values are checked keyword by keyword (`border-top`, `margin`...).
-    static let shorthandFamilies = ["background", "border", "margin", "padding"]
+    static let shorthandFamilies = ["background", "border", "margin", "padding"].map { Array($0.utf8) }
+
+    /// Whether a property name (any case) is one of `shorthandFamilies` or starts with one and `-`.
+    static func isShorthandFamily(_ name: ArraySlice<UInt8>) -> Bool {
+        shorthandFamilies.contains { family in
+            name.count >= family.count && zip(name, family).allSatisfy { ASCIIScan.lower($0) == $1 }
+                && (name.count == family.count || name[name.startIndex + family.count] == UInt8(ascii: "-"))
+        }
+    }
 
     /// `url\s*\(\s*[^\s)]+?\s*\)\s*` replaced by a space.
     static func removeURLs(_ s: [UInt8]) -> [UInt8] {
@@ -74,9 +82,10 @@ extension SanitizerRun {
         let n = s.count
         var reach = [Bool](repeating: false, count: n + 1)
         reach[0] = true
+        let table = gauntletByte  // once, not a lazy global's check per byte
         for p in 0..<n where reach[p] {
             let c = s[p]
-            if isAlnum(c) || ASCIIScan.isSpace(c) || ":,;#%.!".utf8.contains(c) { reach[p + 1] = true }
+            if table[Int(c)] { reach[p + 1] = true }
             if p + 2 < n, ASCIIScan.isWord(c), s[p + 1] == UInt8(ascii: "-"), ASCIIScan.isWord(s[p + 2]) { reach[p + 3] = true }
             if c == UInt8(ascii: "'") || c == UInt8(ascii: "\"") {
                 var k = p + 1
@@ -90,6 +99,12 @@ extension SanitizerRun {
             }
         }
         return reach[n]
+    }
+
+    /// `[:,;#%.\sa-zA-Z0-9!]`, by byte.
+    static let gauntletByte: [Bool] = (0..<256).map { b in
+        let c = UInt8(b)
+        return isAlnum(c) || ASCIIScan.isSpace(c) || ":,;#%.!".utf8.contains(c)
     }
 
     /// Whether nothing but white space is left once every `\s*[-\w]+\s*:\s*[^:;]*;?` is taken out.

@@ -2,10 +2,11 @@
 /// inside their namespaces, relative URIs resolved and unsafe URI schemes emptied.
 extension SanitizerRun {
     mutating func startElement(_ tag: String, _ parsed: [(String, String)]) {
-        let allowed = HTMLSanitizer.acceptableElements.contains(tag)
+        let info = HTMLSanitizer.tagInfo[tag] ?? []
+        let allowed = info.contains(.acceptable)
         // A dropped element needs no more reading (SVG and MathML roots are decided below).
         if !allowed, svg == 0, mathML == 0, tag != "svg", tag != "math" {
-            if HTMLSanitizer.unacceptableElementsWithEndTag.contains(tag) { unacceptable += 1 }
+            if info.contains(.droppedWithText) { unacceptable += 1 }
             return
         }
         // feedparser's first pass (its relative URI resolver) writes the tag back normalized: one value
@@ -17,7 +18,7 @@ extension SanitizerRun {
         var outTag = tag
         var svgCase = false
         if !allowed || svg > 0 {
-            if HTMLSanitizer.unacceptableElementsWithEndTag.contains(tag) { unacceptable += 1 }
+            if info.contains(.droppedWithText) { unacceptable += 1 }
             // HTML5 writes inline SVG and MathML without their namespace.
             var appended = false
             if !xhtml, (attributes.last { $0.0 == "xmlns" }?.1 ?? "").isEmpty {
@@ -60,12 +61,27 @@ extension SanitizerRun {
             value = Self.escapeAttribute(value)
             switch kind {
             case .style:
-                value = sanitizeStyle(value)
+                // Editors repeat the same inline style on many elements: each distinct one is
+                // cleaned once per fragment (outside SVG, whose extra properties change the result).
+                if svg == 0, let cached = styleCache[value] {
+                    value = cached
+                } else {
+                    let cleaned = sanitizeStyle(value)
+                    if svg == 0 { styleCache[value] = cleaned }
+                    value = cleaned
+                }
                 if value.isEmpty { continue }
             case .uri:
                 value = Self.safeURI(value)
             case .plain:
-                break
+                // An SVG animation can set any attribute, a link's `href` too: its values are checked
+                // as URIs, each of a `values` list (feedparser lets `javascript:` through here).
+                if svgCase, Self.animationValues.contains(name), HTMLSanitizer.svgAnimations.contains(tag),
+                   Self.decodeReferences(value).split(separator: ";").contains(where: { item in
+                       Self.uriScheme(String(item)).map { !HTMLSanitizer.acceptableURISchemes.contains($0) } ?? false
+                   }) {
+                    continue
+                }
             }
             out.append(0x20)
             out.append(contentsOf: (svgCase ? HTMLSanitizer.svgNames[name] ?? name : name).utf8)
@@ -73,13 +89,18 @@ extension SanitizerRun {
             out.append(contentsOf: value.utf8)
             out.append(UInt8(ascii: "\""))
         }
-        if HTMLSanitizer.elementsNoEndTag.contains(outTag) { out.append(contentsOf: " />".utf8) } else { out.append(UInt8(ascii: ">")) }
+        // (SVG's camel-cased names are none of HTML's void elements.)
+        if !svgCase, info.contains(.void) { out.append(contentsOf: " />".utf8) } else { out.append(UInt8(ascii: ">")) }
     }
+
+    /// The attributes of an SVG animation that hold the values it sets.
+    static let animationValues: Set<String> = ["to", "from", "values", "by"]
 
     mutating func endElement(_ tag: String) {
         var tag = tag
-        if !HTMLSanitizer.acceptableElements.contains(tag) {
-            if HTMLSanitizer.unacceptableElementsWithEndTag.contains(tag) { unacceptable -= 1 }
+        let info = HTMLSanitizer.tagInfo[tag] ?? []
+        if !info.contains(.acceptable) {
+            if info.contains(.droppedWithText) { unacceptable -= 1 }
             if mathML > 0, HTMLSanitizer.mathMLElements.contains(tag) {
                 if tag == "math" { mathML -= 1 }
             } else if svg > 0, HTMLSanitizer.svgElements.contains(tag) {
@@ -89,7 +110,11 @@ extension SanitizerRun {
                 return
             }
         }
-        if !HTMLSanitizer.elementsNoEndTag.contains(tag) { out += Array("</\(tag)>".utf8) }
+        if !info.contains(.void) {
+            out.append(contentsOf: "</".utf8)
+            out.append(contentsOf: tag.utf8)
+            out.append(UInt8(ascii: ">"))
+        }
     }
 
     /// One value per name (the last given), `rel` and `type` values lower-cased, sorted by name (in
@@ -108,7 +133,14 @@ extension SanitizerRun {
 
     /// `<`, `>` and `"` as references, and an `&` that starts no reference as `&amp;`.
     static func escapeAttribute(_ value: String) -> String {
-        guard value.utf8.contains(where: { $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "&") }) else { return value }
+        // Most values have nothing to escape: scanned on the contiguous bytes (the generic
+        // `utf8.contains(where:)` cost more than the rest of the attribute's handling).
+        var copy = value
+        let clean = copy.withUTF8 { bytes in
+            for c in bytes where c == UInt8(ascii: "<") || c == UInt8(ascii: ">") || c == UInt8(ascii: "\"") || c == UInt8(ascii: "&") { return false }
+            return true
+        }
+        if clean { return value }
         let v = Array(value.utf8)
         var out: [UInt8] = []
         out.reserveCapacity(v.count + 8)
@@ -153,7 +185,9 @@ extension SanitizerRun {
             return scheme == nil || HTMLSanitizer.acceptableURISchemes.contains(scheme!) ? base : ""
         }
         let uri = URLResolver.resolve(removeExtraSlashes(rel), against: base)
-        let head = uri.trimmed.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        // The text before the first colon (all of it when there is none), white space trimmed.
+        let trimmed = uri.trimmed
+        let head = trimmed.utf8.firstIndex(of: UInt8(ascii: ":")).map { String(trimmed[..<$0]) } ?? trimmed
         return HTMLSanitizer.acceptableURISchemes.contains(head) ? uri : ""
     }
 

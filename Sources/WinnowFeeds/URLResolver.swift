@@ -96,7 +96,9 @@ public enum URLResolver {
 
     /// RFC 3986 5.2.4: `.` and `..` segments taken out of a path.
     static func removeDotSegments<S: StringProtocol>(_ path: S) -> String {
-        guard path.contains(".") else { return String(path) }
+        // A path without a `.` or `..` segment comes out as it is (a file name's dot is no segment);
+        // told apart on the bytes, as splitting by Character costs more than the whole resolve.
+        guard hasDotSegment(path) else { return String(path) }
         let segments = path.split(separator: "/", omittingEmptySubsequences: false)
         var output: [S.SubSequence] = []
         for (index, segment) in segments.enumerated() {
@@ -112,6 +114,22 @@ public enum URLResolver {
         }
         if path.hasPrefix("/"), output.first.map({ !$0.isEmpty }) ?? true { output.insert("", at: 0) }
         return output.joined(separator: "/")
+    }
+
+    /// Whether a segment of the path (between slashes) is `.` or `..`.
+    static func hasDotSegment<S: StringProtocol>(_ path: S) -> Bool {
+        var length = 0, dots = 0
+        for byte in path.utf8 {
+            if byte == UInt8(ascii: "/") {
+                if length > 0, length == dots, dots <= 2 { return true }
+                length = 0
+                dots = 0
+            } else {
+                length += 1
+                if byte == UInt8(ascii: ".") { dots += 1 }
+            }
+        }
+        return length > 0 && length == dots && dots <= 2
     }
 
     /// Resolves href and src attributes (`href="..."`, `src='...'`, after white space, any case) in an

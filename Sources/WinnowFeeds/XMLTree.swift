@@ -42,6 +42,8 @@ final class XMLElement {
     lazy var children: [XMLElement] = nodes.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
 
     func append(_ child: XMLElement) {
+        // Children come with text between them: room for a few at once, not grown one by one.
+        if nodes.capacity == 0 { nodes.reserveCapacity(8) }
         if let text = onlyText {
             nodes.append(.text(text))
             onlyText = nil
@@ -167,6 +169,9 @@ struct XMLTreeParser {
     private var i = 0
     private var stack: [XMLElement] = []
     private var scopes: [[String: String]] = [["xml": XMLNamespaces.xml]]
+    /// Each scope's default namespace (`scopes[k][""]`), so that an element without a prefix, the
+    /// usual case, finds its namespace without hashing.
+    private var defaultNamespaces: [String?] = [nil]
     private(set) var root: XMLElement?
     private(set) var problem: String?
     private var rootClosed = false
@@ -177,6 +182,10 @@ struct XMLTreeParser {
     init(_ bytes: [UInt8], utf8Document: Bool = true) {
         self.bytes = bytes
         self.utf8Document = utf8Document
+        // Feeds nest a few levels: the stacks are allocated once, not grown level by level.
+        stack.reserveCapacity(16)
+        scopes.reserveCapacity(16)
+        defaultNamespaces.reserveCapacity(16)
     }
 
     /// Parses UTF-8 bytes; returns the root element (nil when there is none) and the first problem.
@@ -347,23 +356,34 @@ struct XMLTreeParser {
         }
         // Most elements declare nothing: they share their parent's scope without copying it.
         var scope = scopes.last!
-        for (name, value) in attributes where name.utf8.starts(with: "xmlns".utf8) {
-            if name == "xmlns" { scope[""] = value } else if name.hasPrefix("xmlns:") { scope[String(name.dropFirst(6))] = value }
+        var defaultNamespace = defaultNamespaces.last!
+        for (name, value) in attributes where name.utf8.first == UInt8(ascii: "x") && name.utf8.starts(with: "xmlns".utf8) {
+            if name == "xmlns" {
+                scope[""] = value
+                defaultNamespace = value
+            } else if name.hasPrefix("xmlns:") {
+                scope[String(name.dropFirst(6))] = value
+            }
         }
         let (prefix, local) = Self.split(qualifiedName)
         let namespace: String
-        if let uri = scope[prefix ?? ""] {
+        if prefix == nil {
+            namespace = defaultNamespace ?? ""
+        } else if let uri = scope[prefix!] {
             namespace = uri
         } else {
-            if let prefix { report("undeclared namespace prefix \(prefix)") }
+            report("undeclared namespace prefix \(prefix!)")
             namespace = ""
         }
-        let lowerName = local.utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 }) ? local.lowercased() : local
+        var name = local
+        let lower = name.withUTF8 { bytes in !bytes.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 } }
+        let lowerName = lower ? local : local.lowercased()
         let element = XMLElement(qualifiedName: qualifiedName, name: lowerName, namespace: namespace, attributes: attributes)
         if let parent = stack.last { parent.append(element) } else { root = element }
         if !selfClosing {
             stack.append(element)
             scopes.append(scope)
+            defaultNamespaces.append(defaultNamespace)
         } else if stack.isEmpty {
             rootClosed = true
         }
@@ -392,8 +412,16 @@ struct XMLTreeParser {
             return
         }
         if index != stack.count - 1, let innermost = stack.last?.qualifiedName { report("mismatched tag: </\(name)> closes <\(innermost)>") }
-        stack.removeSubrange(index...)
-        scopes.removeSubrange((index + 1)...)
+        if index == stack.count - 1 {
+            // The usual case: the generic removeSubrange cost more than the rest of the end tag.
+            stack.removeLast()
+            scopes.removeLast()
+            defaultNamespaces.removeLast()
+        } else {
+            stack.removeSubrange(index...)
+            scopes.removeSubrange((index + 1)...)
+            defaultNamespaces.removeSubrange((index + 1)...)
+        }
         if stack.isEmpty { rootClosed = true }
     }
 
@@ -451,10 +479,16 @@ struct XMLTreeParser {
                 j += 1
                 continue
             }
+            // The five XML entities, which escaped HTML is made of, are read on their bytes.
+            if let byte = Self.xmlEntity(bytes[(j + 1)..<k]) {
+                out.append(byte)
+                j = k + 1
+                continue
+            }
             let name = String(decoding: bytes[(j + 1)..<k], as: UTF8.self)
             if let scalar = Self.reference(name) {
-                out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                if !["lt", "gt", "amp", "quot", "apos"].contains(name), !name.hasPrefix("#") { report("undefined entity &\(name);") }
+                UTF8.encode(scalar) { out.append($0) }
+                if !name.hasPrefix("#") { report("undefined entity &\(name);") }
             } else {
                 report("undefined entity &\(name);")
                 out.append(contentsOf: bytes[j...k])
@@ -462,6 +496,20 @@ struct XMLTreeParser {
             j = k + 1
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `lt`, `gt`, `amp`, `quot`, `apos` as the byte they stand for.
+    static func xmlEntity(_ name: ArraySlice<UInt8>) -> UInt8? {
+        switch name.count {
+        case 2 where name.last == UInt8(ascii: "t"):
+            if name.first == UInt8(ascii: "l") { return UInt8(ascii: "<") }
+            if name.first == UInt8(ascii: "g") { return UInt8(ascii: ">") }
+        case 3 where name.elementsEqual("amp".utf8): return UInt8(ascii: "&")
+        case 4 where name.elementsEqual("quot".utf8): return UInt8(ascii: "\"")
+        case 4 where name.elementsEqual("apos".utf8): return UInt8(ascii: "'")
+        default: break
+        }
+        return nil
     }
 
     static func reference(_ name: String) -> Unicode.Scalar? {

@@ -52,8 +52,39 @@ public enum ArticleJSON {
         key("similarity")
         out += a.similarity.map { String(format: "%.4f", $0) } ?? "null"
         string("text", a.text)
+        // Added under schema 1 after the first fields, so a reader of those sees them where it did.
+        key("enclosures")
+        out += "["
+        for (i, enclosure) in (a.media?.enclosures ?? []).enumerated() {
+            if i > 0 { out += "," }
+            out += "{\"url\":"
+            appendQuoted(enclosure.url, to: &out)
+            out += ",\"type\":"
+            if let type = enclosure.type { appendQuoted(type, to: &out) } else { out += "null" }
+            out += ",\"length\":"
+            out += enclosure.length.map(String.init) ?? "null"
+            out += "}"
+        }
+        out += "]"
+        string("image_url", a.media?.imageURL)
+        key("duration")
+        out += decimal(a.media?.duration)
+        key("location")
+        if let point = a.media?.location {
+            out += "{\"latitude\":\(decimal(point.latitude)),\"longitude\":\(decimal(point.longitude))}"
+        } else {
+            out += "null"
+        }
         out += "}"
         return out
+    }
+
+    /// A number as JSON: whole numbers without a fraction, others in the shortest form that reads back
+    /// the same; null when there is none (or it is not finite, which JSON cannot write).
+    static func decimal(_ value: Double?) -> String {
+        guard let value, value.isFinite else { return "null" }
+        if value == value.rounded(), abs(value) < 1e15 { return String(Int64(value)) }
+        return String(value)
     }
 
     /// The names in an author field: "A and B", "A, B and C", "A; B" each give the names one by one.

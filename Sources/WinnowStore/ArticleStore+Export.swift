@@ -25,6 +25,8 @@ public struct ExportedArticle: Sendable, Equatable {
     public var status: DedupStatus
     public var duplicateOf: Int64?
     public var similarity: Double?
+    /// The feed item's files, picture, running time and place; nil when it carries none.
+    public var media: ItemMedia? = nil
 }
 
 /// Which stored articles to export; the zero value is all of them.
@@ -61,10 +63,11 @@ extension ArticleStore {
             let rows = try Row.fetchCursor(db, sql: """
                 SELECT a.id, a.guid, a.url, c.canonical_url, f.name, a.title, a.author, a.published_at,
                        r.published_at, c.published_at, r.fetched_at, a.created_at, c.text, a.cluster_id,
-                       cl.canonical_article_id, a.status, a.duplicate_of, a.similarity
+                       cl.canonical_article_id, a.status, a.duplicate_of, a.similarity, \(Self.mediaColumns)
                 FROM articles a
                 JOIN clean_articles c ON c.id = a.clean_article_id
                 JOIN raw_items r ON r.id = c.raw_item_id
+                LEFT JOIN item_media m ON m.raw_item_id = r.id
                 JOIN feeds f ON f.id = a.feed_id
                 JOIN clusters cl ON cl.id = a.cluster_id
                 \(whereClause) ORDER BY a.id \(filter.limit.map { "LIMIT \($0)" } ?? "")
@@ -78,7 +81,7 @@ extension ArticleStore {
                     id: id, guid: row[1], url: row[2], canonicalURL: row[3], feed: row[4], title: row[5], author: row[6],
                     publishedAt: row[7], dateSource: feedDate != nil ? "feed" : pageDate != nil ? "page" : nil,
                     fetchedAt: row[10], storedAt: row[11], text: row[12], clusterID: row[13], canonical: canonicalID == id,
-                    status: DedupStatus(rawValue: row[15]) ?? .new, duplicateOf: row[16], similarity: row[17]))
+                    status: DedupStatus(rawValue: row[15]) ?? .new, duplicateOf: row[16], similarity: row[17], media: Self.media(row, at: 18)))
             }
         }
     }

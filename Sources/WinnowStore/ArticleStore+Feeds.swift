@@ -126,7 +126,9 @@ extension ArticleStore {
             try insert.execute(arguments: Self.rawArguments(feedID: feedID, item: item, fetchedAt: outcome.startedAt))
             if db.changesCount > 0 {
                 inserted += 1
-                try enqueue.execute(arguments: [db.lastInsertedRowID])
+                let rawItemID = db.lastInsertedRowID
+                try enqueue.execute(arguments: [rawItemID])
+                try storeMedia(db, rawItemID: rawItemID, item: item)
             }
         }
         if inserted > 0 {
@@ -206,6 +208,7 @@ extension ArticleStore {
                 try insert.execute(arguments: Self.rawArguments(feedID: feedID, item: item, fetchedAt: time))
                 let id = db.lastInsertedRowID
                 try enqueue.execute(arguments: [id])
+                try Self.storeMedia(db, rawItemID: id, item: item)
                 return RawItem(id: id, feedID: feedID, item: item)
             }
             try db.execute(sql: "UPDATE feeds SET item_count = item_count + ? WHERE id = ?", arguments: [items.count, feedID])

@@ -69,21 +69,23 @@ extension ArticleStore {
 
     /// One stored article with its removals; nil when there is no such article.
     public func article(id: Int64) throws -> ArticleDetail? {
-        let found = try db.read { db -> (Row, Int64)? in
+        let found = try db.read { db -> (Row, Int64, ItemMedia?)? in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT a.*, t.text, f.name AS feed, c.canonical_article_id FROM articles a
+                SELECT a.*, t.text, t.raw_item_id, f.name AS feed, c.canonical_article_id FROM articles a
                 JOIN clean_articles t ON t.id = a.clean_article_id
                 JOIN feeds f ON f.id = a.feed_id JOIN clusters c ON c.id = a.cluster_id WHERE a.id = ?
                 """, arguments: [id]) else { return nil }
-            return (row, row["clean_article_id"])
+            let media = try Row.fetchOne(db, sql: "SELECT \(Self.mediaColumns) FROM item_media m WHERE m.raw_item_id = ?",
+                                         arguments: [row["raw_item_id"] as Int64]).flatMap { Self.media($0, at: 0) }
+            return (row, row["clean_article_id"], media)
         }
-        guard let (row, cleanID) = found else { return nil }
+        guard let (row, cleanID, media) = found else { return nil }
         return ArticleDetail(id: row["id"], feed: row["feed"], guid: row["guid"], url: row["url"], title: row["title"],
                              author: row["author"], publishedAt: row["published_at"], text: row["text"],
                              status: DedupStatus(rawValue: row["status"]) ?? .new, clusterID: row["cluster_id"],
                              canonicalArticleID: row["canonical_article_id"], duplicateOf: row["duplicate_of"],
                              similarity: row["similarity"], containment: row["containment"], matchKind: row["match_kind"],
-                             createdAt: row["created_at"], removed: try removals(cleanArticleID: cleanID))
+                             createdAt: row["created_at"], removed: try removals(cleanArticleID: cleanID), media: media)
     }
 
     /// The members of a cluster, in arrival order.

@@ -238,6 +238,21 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v10: item media") { db in
+            // What a feed item carries besides its text (podcasts, photo feeds, maps): a row only for the
+            // items that carry any, so raw_items and its insert stay as they were.
+            try db.execute(sql: """
+                CREATE TABLE item_media (
+                    raw_item_id INTEGER PRIMARY KEY REFERENCES raw_items(id),
+                    enclosures TEXT,   -- JSON array of {url, type, length, medium, duration, width, height}; NULL: none
+                    image_url TEXT,
+                    duration REAL,     -- running time in seconds
+                    latitude REAL,     -- the location as a point: a Point's, else the centre of the geometry's bounds
+                    longitude REAL,
+                    geometry TEXT      -- the location as the feed gave it: JSON {type, coordinates: [[lon, lat(, alt)]]}
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -90,6 +90,8 @@ public struct ArticleDetail: Sendable, Codable {
     public var matchKind: String?
     public var createdAt: Double
     public var removed: [Removal]
+    /// The feed item's files, picture, running time and place; nil when it carries none.
+    public var media: ItemMedia? = nil
 }
 
 /// Row counts per stage.

@@ -61,6 +61,7 @@ struct Show: ParsableCommand {
         if let title = article.title { print("title:   \(title)") }
         if let author = article.author { print("author:  \(author)") }
         if let url = article.url { print("url:     \(url)") }
+        if let media = article.media { printMedia(media) }
         var cluster = "cluster: \(article.clusterID) (canonical article \(article.canonicalArticleID))"
         if let of = article.duplicateOf {
             cluster += ", duplicate of \(of)" + (article.similarity.map { String(format: ", similarity %.2f", $0) } ?? "")
@@ -84,4 +85,20 @@ struct Show: ParsableCommand {
         }
     }
 
+    /// The item's files, picture, running time and place, one line each.
+    func printMedia(_ media: ItemMedia) {
+        for enclosure in media.enclosures {
+            let details = [enclosure.type, enclosure.length.map { "\($0) bytes" }].compactMap { $0 }
+            print("file:    \(enclosure.url)" + (details.isEmpty ? "" : " (\(details.joined(separator: ", ")))"))
+        }
+        if let image = media.imageURL { print("image:   \(image)") }
+        if let duration = media.duration, duration.isFinite, duration >= 0, duration < 1e12 {
+            let seconds = Int(duration.rounded())
+            print("length:  " + String(format: "%d:%02d:%02d", seconds / 3600, seconds / 60 % 60, seconds % 60))
+        }
+        if let point = media.location {
+            let kind = media.geometry.map { $0.type == "Point" ? "" : " (centre of a \($0.type))" } ?? ""
+            print("place:   \(point.latitude), \(point.longitude)\(kind)")
+        }
+    }
 }

@@ -121,6 +121,17 @@ import Testing
         "<!-- a --!><img src=x onerror=alert(1)>-->",
         "<![CDATA[<img src=x onerror=alert(1)>]]>",
         "<iframe srcdoc=\"<script>alert(1)</script>\"></iframe>",
+        // Found by HTMLSanitizerFuzzTests: an SVG animation setting a link's href (feedparser keeps it).
+        "<svg><a><animate attributeName=\"href\" to=\"javascript:alert(1)\"/><text>x</text></a></svg>",
+        "<svg><a><set attributeName=\"xlink:href\" to=\"&#106;avascript:alert(1)\"/><text>x</text></a></svg>",
+        "<svg><a><animate attributeName=\"href\" values=\"http://ok/;JAVASCRIPT:alert(1)\"/><text>x</text></a></svg>",
+        // Found by HTMLSanitizerFuzzTests: a lone `<` joined to the text after dropped markup (feedparser
+        // writes `<img src=x onerror=alert(1)>` for the first).
+        "<</>img src=x onerror=alert(1)>",
+        "x<<!-->img src=x onerror=alert(1)>",
+        "x<<?pi?>img src=x onerror=alert(1)>",
+        "x<<>img src=x onerror=alert(1)>",
+        "<svg><scriframe../upstyle>alert(1)</script></svg>",
     ])
     func hostileMarkupIsDisarmed(_ html: String) throws {
         // Through the parser, relative references resolved against the feed's URL...
