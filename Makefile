@@ -5,8 +5,9 @@ SWIFT     ?= swift
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CONFIG    ?= pipeline.json
-APT_DEPS  := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev
-TEST_DEPS := python3
+APT_DEPS  := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev libpq-dev
+# The PostgreSQL tests start a throw-away cluster of their own (Sources/WinnowTestSupport/PostgresServer.swift).
+TEST_DEPS := python3 postgresql
 BIN       := .build/debug
 SUDO      := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
