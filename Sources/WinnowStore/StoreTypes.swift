@@ -28,6 +28,24 @@ public struct FeedState: Sendable, Equatable, Codable {
     public var active: Bool
     public var paused: Bool
     public var items: Int
+
+    public init(id: Int64, name: String, url: String, etag: String?, lastModified: String?, nextFetchAt: Double,
+                lastFetchAt: Double?, lastStatus: Int?, lastError: String?, consecutiveErrors: Int, active: Bool,
+                paused: Bool, items: Int) {
+        self.id = id
+        self.name = name
+        self.url = url
+        self.etag = etag
+        self.lastModified = lastModified
+        self.nextFetchAt = nextFetchAt
+        self.lastFetchAt = lastFetchAt
+        self.lastStatus = lastStatus
+        self.lastError = lastError
+        self.consecutiveErrors = consecutiveErrors
+        self.active = active
+        self.paused = paused
+        self.items = items
+    }
 }
 
 /// What one fetch attempt produced; recorded in one transaction with its items.
@@ -69,6 +87,12 @@ public struct RawItem: Sendable {
     public var id: Int64
     public var feedID: Int64
     public var item: FeedItem
+
+    public init(id: Int64, feedID: Int64, item: FeedItem) {
+        self.id = id
+        self.feedID = feedID
+        self.item = item
+    }
 }
 
 /// A stored article, as `winnowctl show` prints it.

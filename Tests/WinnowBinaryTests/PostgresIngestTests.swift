@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+import WinnowPostgres
+import WinnowTestSupport
+
+/// `winnowctl ingest --db postgresql://...` through the real binary, against a throw-away PostgreSQL.
+@Suite struct PostgresIngestTests {
+    struct Verdict: Decodable {
+        var file: String
+        var article_id: Int
+        var status: String
+        var cluster_id: Int
+    }
+
+    func ingest(_ db: String, _ files: [String], in folder: URL) async throws -> [Verdict] {
+        let run = try await runProcess(try TestPaths.binary("winnowctl"), ["ingest", "--db", db, "--json"] + files, currentDirectory: folder)
+        #expect(run.status == 0, "\(run.stderr)")
+        return try JSONDecoder().decode([Verdict].self, from: Data(run.stdout.utf8))
+    }
+
+    @Test func seedsGoIntoTheNamedDatabaseAndNoLocalFile() async throws {
+        let seeds = try TestPaths.seeds()
+        try #require(seeds.count == 5)
+        let url = try PostgresServer.shared().createDatabase("seeds")
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let verdicts = try await ingest(url, seeds.map(\.path), in: folder)
+        #expect(verdicts.map(\.status) == Array(repeating: "new", count: 5))
+        let db = try PGConnection(url: url)
+        #expect(try db.query("SELECT count(*) FROM articles WHERE status = 'new'").int(0, 0) == 5)
+        #expect(try db.query("SELECT count(*) FROM clean_articles").int(0, 0) == 5)
+        #expect(try db.query("SELECT count(*) FROM dedup_queue").int(0, 0) == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty, "nothing is written beside the command")
+
+        // The same seeds again: exact duplicates of the first five.
+        let again = try await ingest(url, seeds.map(\.path), in: folder)
+        #expect(again.map(\.status) == Array(repeating: "exact-duplicate", count: 5))
+        #expect(again.map(\.cluster_id) == verdicts.map(\.cluster_id))
+    }
+
+    @Test func anUnreachableServerIsAClearErrorNamingTheURL() async throws {
+        let run = try await runProcess(try TestPaths.binary("winnowctl"),
+                                       ["ingest", "--db", "postgresql://winnow:secret@127.0.0.1:1/news?connect_timeout=2", try TestPaths.seeds()[0].path])
+        #expect(run.status == 69, "\(run.stderr)")
+        #expect(run.stderr.contains("postgresql://winnow:***@127.0.0.1:1/news"))
+        #expect(!run.stderr.contains("secret"))
+    }
+
+    /// A labelled corpus of families (an article and its republished variants), the copies spread so
+    /// that each family's members land in different thirds.
+    func corpus(in folder: URL) throws -> [URL] {
+        let truth = try TestPaths.requireShared("corpus/article-extraction/truth")
+        let names = try FileManager.default.contentsOfDirectory(atPath: truth.path).filter { $0.hasSuffix(".txt") }.sorted()
+        var rng = SplitMix(seed: 2222)
+        var documents: [String] = []
+        let boilerplate = ["Sign up for our morning newsletter and get the top stories in your inbox.",
+                           "Share this article on Facebook, Twitter and LinkedIn.", "Comments are closed for this story."]
+        for name in names {
+            let text = try String(contentsOf: truth.appendingPathComponent(name), encoding: .utf8)
+            var words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+            guard words.count >= 80 else { continue }
+            documents.append(text)
+            switch rng.nextInt() % 3 {
+            case 0: continue  // a family of one
+            case 1: documents.append(text + "\n" + boilerplate[rng.nextInt() % boilerplate.count])
+            default:
+                for _ in 0..<max(1, words.count / 50) { words[rng.nextInt() % words.count] = "edited" }
+                documents.append(words.joined(separator: " "))
+                documents.append("Update: new details emerge\n" + text)
+            }
+        }
+        // Shuffled with a fixed seed: a family's copies end up in different thirds.
+        for i in stride(from: documents.count - 1, to: 0, by: -1) { documents.swapAt(i, rng.nextInt() % (i + 1)) }
+        return try documents.enumerated().map { i, text in
+            let file = folder.appendingPathComponent(String(format: "doc-%04d.txt", i))
+            try text.write(to: file, atomically: true, encoding: .utf8)
+            return file
+        }
+    }
+
+    /// Pairs of files in one cluster.
+    static func pairs(_ verdicts: [Verdict]) -> Set<[String]> {
+        var pairs = Set<[String]>()
+        for members in Dictionary(grouping: verdicts, by: \.cluster_id).values {
+            let files = members.map { ($0.file as NSString).lastPathComponent }.sorted()
+            for i in files.indices { for j in files.indices where j > i { pairs.insert([files[i], files[j]]) } }
+        }
+        return pairs
+    }
+
+    /// Three `winnowctl ingest` processes at once over interleaved thirds of the corpus find the same
+    /// clusters as one process on SQLite.
+    @Test func threeConcurrentIngestsFindTheClustersOneSQLiteProcessFinds() async throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let files = try corpus(in: folder).map(\.path)
+        let sqlite = try await ingest(folder.appendingPathComponent("one.sqlite").path, files, in: folder)
+        let url = try PostgresServer.shared().createDatabase("three")
+        // The schema first, so the three do not all wait on the migration lock at the start.
+        _ = try PostgresStore.open(url: url)
+        let thirds = (0..<3).map { part in stride(from: part, to: files.count, by: 3).map { files[$0] } }
+        let runs = try await withThrowingTaskGroup(of: [Verdict].self) { group in
+            for third in thirds { group.addTask { try await ingest(url, third, in: folder) } }
+            return try await group.reduce(into: []) { $0 += $1 }
+        }
+        try #require(runs.count == files.count)
+        let expected = Self.pairs(sqlite), found = Self.pairs(runs)
+        try #require(expected.count >= 50, "the corpus has too few duplicate pairs to judge: \(expected.count)")
+        let common = Double(expected.intersection(found).count)
+        let precision = found.isEmpty ? 1 : common / Double(found.count), recall = common / Double(expected.count)
+        #expect(precision >= 0.995 && recall >= 0.995, "pair precision \(precision), recall \(recall) against one SQLite process (\(expected.count) pairs)")
+        #expect(runs.filter { $0.status == "new" }.count == sqlite.filter { $0.status == "new" }.count)
+        let db = try PGConnection(url: url)
+        #expect(try db.query("SELECT count(*) FROM articles").int(0, 0) == files.count, "every document stored once")
+    }
+}
