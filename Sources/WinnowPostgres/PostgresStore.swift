@@ -51,6 +51,16 @@ public final class PostgresStore: Sendable {
         return PostgresStore(connection, options: options)
     }
 
+    /// Connects to a store that exists already, for reading: runs no migration, and says so when the
+    /// database holds no Winnow store.
+    public static func openExisting(url: String) throws -> PostgresStore {
+        let connection = try PGConnection(url: url)
+        guard try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL").bool(0, 0) == true else {
+            throw StoreError.missingDatabase(connection.displayURL)
+        }
+        return PostgresStore(connection, options: Options())
+    }
+
     /// Runs `body` with the connection (one caller at a time).
     func withConnection<Result>(_ body: (PGConnection) throws -> Result) throws -> Result {
         try lock.withLock { try body(connection) }

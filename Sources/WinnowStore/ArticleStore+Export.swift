@@ -25,6 +25,28 @@ public struct ExportedArticle: Sendable, Equatable {
     public var status: DedupStatus
     public var duplicateOf: Int64?
     public var similarity: Double?
+
+    public init(id: Int64, guid: String?, url: String?, canonicalURL: String?, feed: String, title: String?, author: String?,
+                publishedAt: Double?, dateSource: String?, fetchedAt: Double, storedAt: Double, text: String, clusterID: Int64,
+                canonical: Bool, status: DedupStatus, duplicateOf: Int64?, similarity: Double?) {
+        self.id = id
+        self.guid = guid
+        self.url = url
+        self.canonicalURL = canonicalURL
+        self.feed = feed
+        self.title = title
+        self.author = author
+        self.publishedAt = publishedAt
+        self.dateSource = dateSource
+        self.fetchedAt = fetchedAt
+        self.storedAt = storedAt
+        self.text = text
+        self.clusterID = clusterID
+        self.canonical = canonical
+        self.status = status
+        self.duplicateOf = duplicateOf
+        self.similarity = similarity
+    }
 }
 
 /// Which stored articles to export; the zero value is all of them.

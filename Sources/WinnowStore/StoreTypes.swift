@@ -114,6 +114,28 @@ public struct ArticleDetail: Sendable, Codable {
     public var matchKind: String?
     public var createdAt: Double
     public var removed: [Removal]
+
+    public init(id: Int64, feed: String, guid: String?, url: String?, title: String?, author: String?, publishedAt: Double?,
+                text: String, status: DedupStatus, clusterID: Int64, canonicalArticleID: Int64, duplicateOf: Int64?,
+                similarity: Double?, containment: Double?, matchKind: String?, createdAt: Double, removed: [Removal]) {
+        self.id = id
+        self.feed = feed
+        self.guid = guid
+        self.url = url
+        self.title = title
+        self.author = author
+        self.publishedAt = publishedAt
+        self.text = text
+        self.status = status
+        self.clusterID = clusterID
+        self.canonicalArticleID = canonicalArticleID
+        self.duplicateOf = duplicateOf
+        self.similarity = similarity
+        self.containment = containment
+        self.matchKind = matchKind
+        self.createdAt = createdAt
+        self.removed = removed
+    }
 }
 
 /// Row counts per stage.
@@ -125,6 +147,16 @@ public struct StageCounts: Sendable, Codable, Equatable {
     public var duplicates: Int
     public var pendingClean: Int
     public var pendingDedup: Int
+
+    public init(raw: Int, clean: Int, articles: Int, clusters: Int, duplicates: Int, pendingClean: Int, pendingDedup: Int) {
+        self.raw = raw
+        self.clean = clean
+        self.articles = articles
+        self.clusters = clusters
+        self.duplicates = duplicates
+        self.pendingClean = pendingClean
+        self.pendingDedup = pendingDedup
+    }
 }
 
 /// A cluster with more than one member.
@@ -137,10 +169,26 @@ public struct DuplicateCluster: Sendable, Codable {
         public var status: DedupStatus
         public var similarity: Double?
         public var matchKind: String?
+
+        public init(articleID: Int64, feed: String, title: String?, url: String?, status: DedupStatus, similarity: Double?, matchKind: String?) {
+            self.articleID = articleID
+            self.feed = feed
+            self.title = title
+            self.url = url
+            self.status = status
+            self.similarity = similarity
+            self.matchKind = matchKind
+        }
     }
     public var clusterID: Int64
     public var canonicalArticleID: Int64
     public var members: [Member]
+
+    public init(clusterID: Int64, canonicalArticleID: Int64, members: [Member]) {
+        self.clusterID = clusterID
+        self.canonicalArticleID = canonicalArticleID
+        self.members = members
+    }
 }
 
 /// Why the store refused.

@@ -114,3 +114,51 @@ import WinnowTestSupport
         #expect(try db.query("SELECT count(*) FROM articles").int(0, 0) == files.count, "every document stored once")
     }
 }
+
+/// `status`, `dups`, `show` and `export` with `--db postgresql://...` print what they print for the
+/// same documents in a SQLite file.
+@Suite struct PostgresReadCommandTests {
+    func winnowctl(_ arguments: [String]) async throws -> String {
+        let run = try await runProcess(try TestPaths.binary("winnowctl"), arguments)
+        #expect(run.status == 0, "winnowctl \(arguments.joined(separator: " ")): \(run.stderr)")
+        return run.stdout
+    }
+
+    /// An export line without its times (the two stores stored the documents at different moments).
+    static func timeless(_ line: Substring) throws -> NSDictionary {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        return object.filter { !$0.key.hasSuffix("_at") } as NSDictionary
+    }
+
+    @Test func readCommandsAgreeWithSQLite() async throws {
+        let seeds = try TestPaths.seeds()
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sqlite = folder.appendingPathComponent("same.sqlite").path
+        let url = try PostgresServer.shared().createDatabase("read")
+        let files = seeds.map(\.path) + [seeds[2].path]
+        for db in [sqlite, url] { _ = try await winnowctl(["ingest", "--db", db] + files) }
+
+        let status = try JSONSerialization.jsonObject(with: Data(try await winnowctl(["status", "--db", url, "--json"]).utf8)) as? [String: Any]
+        let stages = try #require(status?["stages"] as? [String: Any])
+        #expect(stages["articles"] as? Int == 6 && stages["duplicates"] as? Int == 1 && stages["clusters"] as? Int == 5)
+        #expect(stages["pendingClean"] as? Int == 0 && stages["pendingDedup"] as? Int == 0)
+
+        let dups = try await winnowctl(["dups", "--db", url])
+        #expect(dups.contains("(2 articles)"))
+        #expect(dups == (try await winnowctl(["dups", "--db", sqlite])))
+        #expect(try await winnowctl(["show", "1", "--similar", "--db", url]) == (try await winnowctl(["show", "1", "--similar", "--db", sqlite])))
+
+        let exported = try await winnowctl(["export", "--db", url]).split(separator: "\n")
+        let expected = try await winnowctl(["export", "--db", sqlite]).split(separator: "\n")
+        #expect(exported.count == 6)
+        #expect(try exported.map(Self.timeless) == (try expected.map(Self.timeless)))
+        #expect(try await winnowctl(["export", "--db", url, "--after", "4"]).split(separator: "\n").count == 2)
+
+        let missing = try await runProcess(try TestPaths.binary("winnowctl"), ["show", "99", "--db", url])
+        #expect(missing.status == 66, "\(missing.stderr)")
+        let empty = try PostgresServer.shared().createDatabase("empty")
+        let none = try await runProcess(try TestPaths.binary("winnowctl"), ["status", "--db", empty])
+        #expect(none.status == 66 && none.stderr.contains("no database at"), "\(none.stderr)")
+    }
+}
