@@ -144,6 +144,20 @@ enum PostgresSchema {
                 value text NOT NULL
             );
             """),
+        ("v2: feed leases and daemons", """
+            -- A feed is fetched by the daemon holding its lease; the token (from a sequence) fences the
+            -- write that records the fetch, so a daemon that stalled past its lease writes nothing.
+            ALTER TABLE feeds ADD COLUMN lease_owner text, ADD COLUMN lease_token bigint, ADD COLUMN leased_until timestamptz;
+            CREATE SEQUENCE lease_tokens;
+            -- One row a running daemon, its heartbeat on the database clock.
+            CREATE TABLE daemons (
+                id text PRIMARY KEY,
+                host text NOT NULL,
+                pid integer NOT NULL,
+                started_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+                heartbeat_at timestamptz NOT NULL DEFAULT clock_timestamp()
+            );
+            """),
     ]
 
     /// Any constant: the advisory lock that serializes migrations between processes.

@@ -38,13 +38,16 @@ extension PostgresStore: StageStore {
     public func feeds() throws -> [FeedState] {
         try withConnection { db in
             let rows = try db.query("SELECT \(Self.feedColumns) FROM feeds WHERE name <> 'local' ORDER BY active DESC, name")
-            return (0..<rows.count).map { i in
-                FeedState(id: rows.int64(i, 0)!, name: rows.string(i, 1)!, url: rows.string(i, 2)!, etag: rows.string(i, 3),
-                          lastModified: rows.string(i, 4), nextFetchAt: rows.double(i, 5)!, lastFetchAt: rows.double(i, 6),
-                          lastStatus: rows.int(i, 7), lastError: rows.string(i, 8), consecutiveErrors: rows.int(i, 9)!,
-                          active: rows.bool(i, 10)!, paused: rows.bool(i, 11)!, items: rows.int(i, 12)!)
-            }
+            return (0..<rows.count).map { Self.feedState(rows, $0) }
         }
+    }
+
+    /// A row of `feedColumns` (from column 0).
+    static func feedState(_ rows: PGResult, _ i: Int) -> FeedState {
+        FeedState(id: rows.int64(i, 0)!, name: rows.string(i, 1)!, url: rows.string(i, 2)!, etag: rows.string(i, 3),
+                  lastModified: rows.string(i, 4), nextFetchAt: rows.double(i, 5)!, lastFetchAt: rows.double(i, 6),
+                  lastStatus: rows.int(i, 7), lastError: rows.string(i, 8), consecutiveErrors: rows.int(i, 9)!,
+                  active: rows.bool(i, 10)!, paused: rows.bool(i, 11)!, items: rows.int(i, 12)!)
     }
 
     // MARK: Stage 1

@@ -144,6 +144,14 @@ import WinnowTestSupport
         #expect(stages["articles"] as? Int == 6 && stages["duplicates"] as? Int == 1 && stages["clusters"] as? Int == 5)
         #expect(stages["pendingClean"] as? Int == 0 && stages["pendingDedup"] as? Int == 0)
 
+        // A process that heartbeats is listed, with the leases it holds.
+        let daemon = try PostgresStore.open(url: url)
+        try daemon.heartbeat()
+        let listed = try JSONSerialization.jsonObject(with: Data(try await winnowctl(["status", "--db", url, "--json"]).utf8)) as? [String: Any]
+        let daemons = try #require(listed?["daemons"] as? [[String: Any]])
+        #expect(daemons.count == 1 && daemons.first?["id"] as? String == daemon.owner && daemons.first?["leases"] as? Int == 0)
+        #expect(try await winnowctl(["status", "--db", url]).contains("shared store: 1 live process"))
+
         let dups = try await winnowctl(["dups", "--db", url])
         #expect(dups.contains("(2 articles)"))
         #expect(dups == (try await winnowctl(["dups", "--db", sqlite])))
