@@ -48,7 +48,8 @@ extension DedupTransaction {
 public protocol DedupStore {
     associatedtype Transaction: DedupTransaction
     /// Runs `body` in one write transaction: everything it inserted is committed together, or nothing
-    /// when it throws. `time` is the batch's creation time for its rows. A store may run `body` again
+    /// when it throws (a store shared by several processes may commit a batch in parts, a slice at a
+    /// time; each article is still stored whole or not at all). `time` is the batch's creation time for its rows. A store may run `body` again
     /// after rolling back (a deadlock between two writers), so `body` must be repeatable.
     func withDedupTransaction<Result: Sendable>(at time: Double, _ body: (inout Transaction) throws -> Result) throws -> Result
     /// Runs `body` against what is committed, writing nothing (`insert` must not be called).

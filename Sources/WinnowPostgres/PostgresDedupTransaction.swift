@@ -1,8 +1,8 @@
 import Foundation
 import WinnowDedup
 
-/// The PostgreSQL store's side of the dedup protocol: one stage-3 batch in one READ COMMITTED
-/// transaction, which several processes run at the same time.
+/// The PostgreSQL store's side of the dedup protocol: one stage-3 batch, a READ COMMITTED
+/// transaction per slice of 50 articles (see `reserve`), which several processes run at the same time.
 ///
 /// Why two processes never both call near-identical articles new: before anything about a slice of
 /// articles is read, `reserve` takes `pg_advisory_xact_lock` on all their keys (band keys, and a
@@ -10,15 +10,15 @@ import WinnowDedup
 /// share a band key (that is how LSH finds them), so the second process waits there until the first
 /// commits; its candidate read, a separate statement made after the lock (READ COMMITTED takes a
 /// new snapshot per statement), then sees the first one's article. Exact duplicates share a text
-/// hash, URL or guid key the same way. The locks go at commit. Two processes that lock keys in
-/// overlapping slices in different orders can deadlock: PostgreSQL aborts one and the store runs its
-/// batch again (`PGConnection.transaction`).
+/// hash, URL or guid key the same way. The locks go at commit, a slice at a time.
 public struct PostgresDedupTransaction: DedupTransaction {
     let db: PGConnection
     let time: Double
     let options: PostgresStore.Options
     /// Bucket rows of the keys prefetched, plus this batch's own articles.
     var buckets: [Int64: [Int64]] = [:]
+    /// Whether a slice has begun in this transaction (the next one commits it first).
+    var sliceStarted = false
 
     init(_ db: PGConnection, time: Double, options: PostgresStore.Options) {
         self.db = db
@@ -32,6 +32,14 @@ public struct PostgresDedupTransaction: DedupTransaction {
     }
 
     public mutating func reserve(_ articles: [CleanArticle], keys: [Int64]) throws {
+        // A slice a transaction: the slices before this one are committed, and their locks go. A
+        // whole 2,000-article batch would hold ~68,000 advisory locks (32 bands and the exact keys an
+        // article), and PostgreSQL's lock table holds max_locks_per_transaction (64) x max_connections
+        // (100) = 6,400 by default: "out of shared memory". A slice of 50 holds about 1,700. And with
+        // one lock statement a transaction, in key order, two dedup transactions cannot deadlock.
+        // A batch rerun after an error finds its committed slices stored (inserts are idempotent).
+        if sliceStarted { try db.execute("COMMIT; BEGIN") }
+        sliceStarted = true
         guard options.advisoryLocks else { return }
         var all = Set(keys)
         for article in articles {
@@ -176,7 +184,8 @@ public struct PostgresDedupTransaction: DedupTransaction {
 }
 
 extension PostgresStore: DedupStore {
-    /// One stage-3 batch in one transaction (run again after a deadlock: DedupStage's body is repeatable).
+    /// One stage-3 batch, committed a slice at a time (`reserve`); a batch that fails is run again
+    /// (DedupStage's body is repeatable, and the slices already committed are found stored).
     public func withDedupTransaction<Result: Sendable>(at time: Double, _ body: (inout PostgresDedupTransaction) throws -> Result) throws -> Result {
         try write { db in
             var transaction = PostgresDedupTransaction(db, time: time, options: options)

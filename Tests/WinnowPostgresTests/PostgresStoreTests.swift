@@ -65,6 +65,18 @@ import WinnowTestSupport
         #expect(postgres.map { $0.similarity.map { ($0 * 1000).rounded() } } == sqlite.map { $0.similarity.map { ($0 * 1000).rounded() } })
     }
 
+    /// A batch's advisory locks outnumber what PostgreSQL's lock table holds by default (6,400 with
+    /// max_connections 100, with some slack): 1,000 articles take about 34,000. The store commits a slice at a time.
+    @Test func aLargeBatchFitsInTheDefaultLockTable() throws {
+        var rng = SplitMix(seed: 250)
+        let words = (0..<5000).map { "w\($0)" }
+        let texts = (0..<1000).map { _ in (0..<120).map { _ in words[rng.nextInt() % words.count] }.joined(separator: " ") }
+        let url = try PostgresServer.shared().createDatabase("bigbatch")
+        let results = try ingest(texts, into: try PostgresStore.open(url: url))
+        #expect(results.count == 1000 && results.allSatisfy { $0.status == .new })
+        #expect(try PGConnection(url: url).query("SELECT count(*) FROM articles").int(0, 0) == 1000)
+    }
+
     @Test func migrationsRunOnceAndAgreeOnParameters() throws {
         let url = try PostgresServer.shared().createDatabase("migrate")
         let first = try PostgresStore.open(url: url)
