@@ -19,6 +19,15 @@ public struct PostgresDedupTransaction: DedupTransaction {
     var buckets: [Int64: [Int64]] = [:]
     /// Whether a slice has begun in this transaction (the next one commits it first).
     var sliceStarted = false
+    /// Signatures read with the bucket rows, and texts read for verification: a family's members
+    /// are candidates of each other again and again, and each lookup is a round trip (a 1,790-document
+    /// ingest made 4,235 signature and 4,213 text queries).
+    let cache = Cache()
+
+    final class Cache {
+        var signatures: [Int64: Signature] = [:]
+        var texts: [Int64: String] = [:]
+    }
 
     init(_ db: PGConnection, time: Double, options: PostgresStore.Options) {
         self.db = db
@@ -74,9 +83,18 @@ public struct PostgresDedupTransaction: DedupTransaction {
     /// Reads the bucket rows of a slice's keys in one statement (after `reserve` locked them).
     public mutating func prefetch(keys: [Int64]) throws {
         guard !keys.isEmpty else { return }
-        let rows = try db.query("SELECT key, article_id FROM lsh_buckets WHERE key = ANY($1::bigint[])", [PGText.array(keys)])
+        let rows = try db.query("""
+            SELECT b.key, b.article_id, s.shingle_count, s.signature
+            FROM lsh_buckets b LEFT JOIN signatures s ON s.article_id = b.article_id WHERE b.key = ANY($1::bigint[])
+            """, [PGText.array(keys)])
         for key in keys { buckets[key] = [] }
-        for i in 0..<rows.count { buckets[rows.int64(i, 0)!, default: []].append(rows.int64(i, 1)!) }
+        for i in 0..<rows.count {
+            let id = rows.int64(i, 1)!
+            buckets[rows.int64(i, 0)!, default: []].append(id)
+            if cache.signatures[id] == nil, let count = rows.int(i, 2), let bytes = rows.bytes(i, 3) {
+                cache.signatures[id] = Signature(values: PostgresStore.decodeSignature(bytes), shingleCount: count)
+            }
+        }
     }
 
     public func candidates(keys: [Int64]) throws -> [Int64] {
@@ -86,14 +104,18 @@ public struct PostgresDedupTransaction: DedupTransaction {
     }
 
     public func signature(articleID: Int64) throws -> Signature? {
+        if let cached = cache.signatures[articleID] { return cached }
         let rows = try db.query("SELECT shingle_count, signature FROM signatures WHERE article_id = $1", [String(articleID)])
         guard rows.count > 0 else { return nil }
         return Signature(values: PostgresStore.decodeSignature(rows.bytes(0, 1)!), shingleCount: rows.int(0, 0)!)
     }
 
     public func text(articleID: Int64) throws -> String? {
-        try db.query("SELECT c.text FROM articles a JOIN clean_articles c ON c.id = a.clean_article_id WHERE a.id = $1",
-                     [String(articleID)]).string(0, 0)
+        if let cached = cache.texts[articleID] { return cached }
+        let text = try db.query("SELECT c.text FROM articles a JOIN clean_articles c ON c.id = a.clean_article_id WHERE a.id = $1",
+                                [String(articleID)]).string(0, 0)
+        cache.texts[articleID] = text
+        return text
     }
 
     public func clusterID(articleID: Int64) throws -> Int64? {
@@ -163,7 +185,10 @@ public struct PostgresDedupTransaction: DedupTransaction {
         var result = verdict
         result.articleID = rows.int64(0, 0)!
         result.clusterID = rows.int64(0, 1)!
-        if signature != nil { for key in keys { buckets[key, default: []].append(result.articleID) } }
+        if let signature {
+            for key in keys { buckets[key, default: []].append(result.articleID) }
+            cache.signatures[result.articleID] = signature
+        }
         return result
     }
 

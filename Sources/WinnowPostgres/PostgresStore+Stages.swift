@@ -114,7 +114,7 @@ extension PostgresStore: StageStore {
     }
 
     /// Moves a batch to stage 2 and counts each observed line once more for its source, in one
-    /// transaction. Idempotent per raw item: an item another process cleaned first keeps that
+    /// transaction; returns the new ids and every learned line of the batch's sources. Idempotent per raw item: an item another process cleaned first keeps that
     /// process's row (its id is returned) and is not queued for dedup again.
     public func saveClean(_ batch: [(rawItemID: Int64, document: CleanedDocument, textHash: String)],
                           observing observations: [(source: String, lines: [String])], learnAt minCount: Int) throws
@@ -151,21 +151,23 @@ extension PostgresStore: StageStore {
             try db.query("DELETE FROM clean_queue WHERE raw_item_id = ANY($1::bigint[])", [rawIDs])
             let idRows = try db.query("SELECT raw_item_id, id FROM clean_articles WHERE raw_item_id = ANY($1::bigint[])", [rawIDs])
             let idByRaw = Dictionary(uniqueKeysWithValues: (0..<idRows.count).map { (idRows.int64($0, 0)!, idRows.int64($0, 1)!) })
-            var learned: [(source: String, line: String)] = []
             if !observed.isEmpty {
-                let rows = try db.query("""
+                try db.query("""
                     INSERT INTO learned_lines (source, line, articles, first_seen, last_seen)
                     SELECT s, l, n, $4::double precision, $4::double precision FROM unnest($1::text[], $2::text[], $3::int[]) WITH ORDINALITY AS t(s, l, n, o) ORDER BY o
                     ON CONFLICT (source, line) DO UPDATE SET articles = learned_lines.articles + excluded.articles, last_seen = excluded.last_seen
-                    RETURNING source, line, articles
                     """, [PGText.array(observed.map { Optional($0.source) }), PGText.array(observed.map { Optional($0.line) }),
                           PGText.array(observed.map { Int64($0.count) }), time])
-                let added = Dictionary(observed.map { ("\($0.source)\u{1F}\($0.line)", $0.count) }, uniquingKeysWith: +)
-                for i in 0..<rows.count {
-                    let source = rows.string(i, 0)!, line = rows.string(i, 1)!, now = rows.int(i, 2)!
-                    let before = now - (added["\(source)\u{1F}\(line)"] ?? 0)
-                    if minCount > 0, before < minCount, now >= minCount { learned.append((source, line)) }
-                }
+            }
+            // Every learned line of the batch's sources, not only those this batch pushed over the
+            // threshold: other processes learn too, and the caller's in-memory set (StageRunner's
+            // LearnedLines) would otherwise never hear of their lines.
+            var learned: [(source: String, line: String)] = []
+            let sources = Set(observations.filter { !$0.lines.isEmpty }.map(\.source))
+            if minCount > 0, !sources.isEmpty {
+                let rows = try db.query("SELECT source, line FROM learned_lines WHERE source = ANY($1::text[]) AND articles >= $2",
+                                        [PGText.array(sources.sorted().map { Optional($0) }), String(minCount)])
+                learned = (0..<rows.count).map { (rows.string($0, 0)!, rows.string($0, 1)!) }
             }
             return (batch.map { idByRaw[$0.rawItemID]! }, learned)
         }

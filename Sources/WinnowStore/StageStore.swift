@@ -14,7 +14,8 @@ public protocol StageStore: DedupStore, Sendable {
     /// Every source's lines seen in at least `minCount` articles.
     func learnedLines(minCount: Int) throws -> [String: Set<String>]
     /// Moves a batch to stage 2 and counts the observed lines, in one transaction; returns the new ids
-    /// in order and the lines whose count reached `minCount` in this batch.
+    /// in order and at least the lines whose count reached `minCount` in this batch (a store shared by
+    /// several processes also returns what the others learned for the batch's sources).
     func saveClean(_ batch: [(rawItemID: Int64, document: CleanedDocument, textHash: String)],
                    observing observations: [(source: String, lines: [String])], learnAt minCount: Int) throws
         -> (ids: [Int64], learned: [(source: String, line: String)])
