@@ -91,7 +91,7 @@ extension PostgresStore: StageStore {
     /// Claims up to `limit` stage-1 items whose lease is free, expired or this process's, oldest
     /// first, and returns them (leased to this process).
     public func pendingClean(limit: Int) throws -> [RawItem] {
-        try write { db in
+        try claim { db in
             let rows = try db.query("""
                 WITH claimed AS (
                     SELECT raw_item_id FROM clean_queue

@@ -17,6 +17,10 @@ import WinnowStore
 public final class PostgresStore: Sendable {
     private let connection: PGConnection
     private let lock = NSLock()
+    /// A second connection for claiming stage-1 items: the stage runner reads the next clean batch on
+    /// another thread while the dedup transaction holds the first connection.
+    private let claims: PGConnection?
+    private let claimLock = NSLock()
     /// The URL without its password.
     public let displayURL: String
     /// Who holds this store's leases: host, process and a random part (a restarted process is a new owner).
@@ -36,9 +40,10 @@ public final class PostgresStore: Sendable {
         public init() {}
     }
 
-    init(_ connection: PGConnection, options: Options) {
+    init(_ connection: PGConnection, claims: PGConnection? = nil, options: Options) {
         displayURL = connection.displayURL
         self.connection = connection
+        self.claims = claims
         self.options = options
         let host = ProcessInfo.processInfo.hostName
         owner = "\(host):\(getpid()):\(UUID().uuidString.prefix(8))"
@@ -48,7 +53,7 @@ public final class PostgresStore: Sendable {
     public static func open(url: String, options: Options = Options()) throws -> PostgresStore {
         let connection = try PGConnection(url: url)
         try PostgresSchema.migrate(connection)
-        return PostgresStore(connection, options: options)
+        return PostgresStore(connection, claims: try PGConnection(url: url), options: options)
     }
 
     /// Connects to a store that exists already, for reading: runs no migration, and says so when the
@@ -64,6 +69,12 @@ public final class PostgresStore: Sendable {
     /// Runs `body` with the connection (one caller at a time).
     func withConnection<Result>(_ body: (PGConnection) throws -> Result) throws -> Result {
         try lock.withLock { try body(connection) }
+    }
+
+    /// Runs `body` in one transaction on the claiming connection (the main one for a read-only store).
+    func claim<Result>(_ body: (PGConnection) throws -> Result) throws -> Result {
+        guard let claims else { return try write(body) }
+        return try claimLock.withLock { try claims.transaction { try body(claims) } }
     }
 
     /// Runs `body` in one transaction (retried on deadlock: `body` must be repeatable).
