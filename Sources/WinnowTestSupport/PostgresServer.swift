@@ -56,6 +56,7 @@ public final class PostgresServer: @unchecked Sendable {
     public static func start() throws -> PostgresServer {
         let initdb = try binary("initdb")
         let postgres = try binary("postgres")
+        removeAbandonedFolders()
         let folder = URL(fileURLWithPath: "/tmp").appendingPathComponent("winnow-pg-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let asRoot = getuid() == 0
@@ -125,6 +126,20 @@ public final class PostgresServer: @unchecked Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         try? FileManager.default.removeItem(at: folder)
+    }
+
+    /// Folders of clusters whose test process was killed (SIGKILL runs no atexit: the server died
+    /// with it, its folder stayed): older than ten minutes, with no live postmaster.
+    static func removeAbandonedFolders() {
+        let tmp = "/tmp"
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp)) ?? [] where name.hasPrefix("winnow-pg-") {
+            let folder = "\(tmp)/\(name)"
+            guard let modified = (try? FileManager.default.attributesOfItem(atPath: folder))?[.modificationDate] as? Date,
+                  Date().timeIntervalSince(modified) > 600 else { continue }
+            let pidFile = (try? String(contentsOfFile: "\(folder)/data/postmaster.pid", encoding: .utf8)) ?? ""
+            if let pid = pidFile.split(separator: "\n").first.flatMap({ Int32($0) }), kill(pid, 0) == 0 { continue }
+            try? FileManager.default.removeItem(atPath: folder)
+        }
     }
 
     private static func asUser(_ asRoot: Bool, _ program: URL, _ arguments: [String]) -> [String] {
