@@ -5,8 +5,9 @@ SWIFT     ?= swift
 PREFIX    ?= /usr/local
 DESTDIR   ?=
 CONFIG    ?= pipeline.json
-APT_DEPS  := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev
-TEST_DEPS := python3
+APT_DEPS  := libcurl4-openssl-dev libsqlite3-dev zlib1g-dev libpq-dev
+# The PostgreSQL tests start a throw-away cluster of their own (Sources/WinnowTestSupport/PostgresServer.swift).
+TEST_DEPS := python3 postgresql
 BIN       := .build/debug
 SUDO      := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
@@ -44,8 +45,14 @@ check-shared:
 	done
 
 test: EXTRA_DEPS := $(TEST_DEPS)
+# The PostgreSQL tests (a throw-away cluster, a 1,000-article batch, four concurrent ingests: about
+# 25 s of both cores) run after the others, not among them, so they add no load to the tests that
+# wait on loopback servers and daemons with time bounds.
+PG_TESTS  := WinnowPostgresTests|PostgresIngestTests|PostgresReadCommandTests
+
 test: check-shared build
-	$(SWIFT) test
+	$(SWIFT) test --skip '$(PG_TESTS)'
+	$(SWIFT) test --skip-build --filter '$(PG_TESTS)'
 	python3 bench/feeds/conformance.py --subset bench/feeds/ci-subset.txt --require-all --show-failures 100
 	@# The cleaner's quality floor on the article-extraction corpus, scored the corpus's way (after the
 	@# unit tests, not among them: 10 s of CPU there starves the tests that wait on loopback servers).

@@ -20,6 +20,7 @@ let package = Package(
         // C interop: one thin shim per library.
         .systemLibrary(name: "CCurl", path: "Sources/CCurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CLibPQ", path: "Sources/CLibPQ", providers: [.apt(["libpq-dev"])]),
 
         // Stage modules: know nothing of each other nor of the store.
         .target(name: "WinnowFeeds", exclude: ["generate-html-entities.py"]),
@@ -32,6 +33,9 @@ let package = Package(
             "WinnowFeeds", "WinnowClean", "WinnowDedup",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
+
+        // The same store on PostgreSQL, for several processes sharing one store (libpq, synchronous).
+        .target(name: "WinnowPostgres", dependencies: ["CLibPQ", "WinnowStore", "WinnowFeeds", "WinnowClean", "WinnowDedup"]),
 
         // Wires the stages together: configuration, scheduler, stage runners, logging.
         .target(name: "WinnowPipeline", dependencies: [
@@ -52,7 +56,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "winnowctl", dependencies: [
-            "WinnowPipeline", "CZlib", "WinnowStore", "WinnowFeeds", "WinnowClean", "WinnowDedup",
+            "WinnowPipeline", "CZlib", "WinnowStore", "WinnowPostgres", "WinnowFeeds", "WinnowClean", "WinnowDedup",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
@@ -73,11 +77,14 @@ let package = Package(
         .testTarget(name: "WinnowCleanTests", dependencies: ["WinnowClean", "WinnowTestSupport"]),
         .testTarget(name: "WinnowDedupTests", dependencies: ["WinnowDedup", "WinnowTestSupport"]),
         .testTarget(name: "WinnowStoreTests", dependencies: ["WinnowStore"]),
+        .testTarget(name: "WinnowPostgresTests", dependencies: [
+            "WinnowPostgres", "WinnowStore", "WinnowDedup", "WinnowClean", "WinnowFeeds", "WinnowTestSupport",
+        ]),
         .testTarget(name: "WinnowPipelineTests", dependencies: [
             "WinnowPipeline", "WinnowStore", "WinnowFetch", "WinnowTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         // Tests that drive the built winnowd and winnowctl (and systemd-analyze on the unit).
-        .testTarget(name: "WinnowBinaryTests", dependencies: ["WinnowPipeline", "WinnowStore", "WinnowTestSupport"]),
+        .testTarget(name: "WinnowBinaryTests", dependencies: ["WinnowPipeline", "WinnowStore", "WinnowPostgres", "WinnowTestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -30,7 +30,9 @@ public struct DedupStage: Sendable {
             results.reserveCapacity(articles.count)
             for slice in fingerprints.slices.indices {
                 let ready = fingerprints.wait(slice)
-                try transaction.prefetch(keys: ready.flatMap { $0.keys })
+                let keys = ready.flatMap { $0.keys }
+                try transaction.reserve(fingerprints.slices[slice].map { articles[$0] }, keys: keys)
+                try transaction.prefetch(keys: keys)
                 for (i, prepared) in zip(fingerprints.slices[slice], ready) {
                     results.append(try decideAndStore(articles[i], fingerprint: prepared.fingerprint, keys: prepared.keys,
                                                     in: &transaction, preferred: preferred))

@@ -10,6 +10,11 @@ public protocol DedupTransaction {
     /// The earliest stored article, not itself an exact duplicate, with this guid from a feed other than `feedID`.
     func earliestArticle(guid: String, notFromFeed feedID: Int64) throws -> StoredArticle?
 
+    /// Claims what the next articles will be decided on, before anything about them is read: a
+    /// store shared by several processes locks their keys here (band keys, text hash, URL, guid), so
+    /// two processes never both call near-identical articles new. Called once a slice, before
+    /// `prefetch`. A store with one writer does nothing (the default).
+    mutating func reserve(_ articles: [CleanArticle], keys: [Int64]) throws
     /// Readies the bucket rows of these keys (a slice of a batch, in one sorted pass), so the
     /// `candidates` calls that follow are answered from memory. A hint: a store may do nothing.
     mutating func prefetch(keys: [Int64]) throws
@@ -35,11 +40,17 @@ public protocol DedupTransaction {
                          signature: Signature?, keys: [Int64]) throws -> DedupResult
 }
 
+extension DedupTransaction {
+    public mutating func reserve(_ articles: [CleanArticle], keys: [Int64]) throws {}
+}
+
 /// A store the dedup stage can run against.
 public protocol DedupStore {
     associatedtype Transaction: DedupTransaction
     /// Runs `body` in one write transaction: everything it inserted is committed together, or nothing
-    /// when it throws. `time` is the batch's creation time for its rows.
+    /// when it throws (a store shared by several processes may commit a batch in parts, a slice at a
+    /// time; each article is still stored whole or not at all). `time` is the batch's creation time for its rows. A store may run `body` again
+    /// after rolling back (a deadlock between two writers), so `body` must be repeatable.
     func withDedupTransaction<Result: Sendable>(at time: Double, _ body: (inout Transaction) throws -> Result) throws -> Result
     /// Runs `body` against what is committed, writing nothing (`insert` must not be called).
     func withDedupReadTransaction<Result: Sendable>(_ body: (inout Transaction) throws -> Result) throws -> Result

@@ -35,9 +35,11 @@ final class FingerprintSlices: @unchecked Sendable {
         prepared.deallocate()
     }
 
-    /// The slice's fingerprints, once the worker has made them.
+    /// The slice's fingerprints, once the worker has made them. Repeatable (a store may run a batch's
+    /// transaction again): the slice stays ready.
     func wait(_ slice: Int) -> [Prepared] {
         ready[slice].wait()
+        ready[slice].signal()
         return prepared[slice]
     }
 }

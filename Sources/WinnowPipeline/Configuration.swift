@@ -180,7 +180,12 @@ extension PipelineConfiguration {
         }
         let retention = try dedupObject.int("retention_days", in: 1...36500) ?? 90
 
-        let databasePath = try filePath(resolve(try root.string("database") ?? "state/winnow.sqlite", base: base), field: "database")
+        let database = try root.string("database") ?? "state/winnow.sqlite"
+        if database.hasPrefix("postgresql://") || database.hasPrefix("postgres://") {
+            throw ConfigurationError(path: "database", reason: "winnowd does not run on PostgreSQL yet; a postgresql:// URL works with winnowctl --db "
+                + "(ingest, status, dups, show, export, follow). Name a SQLite file here (docs/scale-out.md)")
+        }
+        let databasePath = try filePath(resolve(database, base: base), field: "database")
         let control = try root.object("control") ?? JSONObject(empty: "control")
         try control.allowOnly(["socket"])
         let socketPath = resolve(try control.string("socket")

@@ -9,7 +9,7 @@ import WinnowStore
 /// Moves items through stage 2 (clean) and stage 3 (dedup), a batch a transaction per stage: the one
 /// path for the daemon's stages, `winnowctl ingest` and `winnowctl reprocess`.
 public struct StageRunner: Sendable {
-    let store: ArticleStore
+    let store: any StageStore
     let defaultCleaner: Cleaner
     let cleanersByFeed: [Int64: Cleaner]
     public let deduplicator: Deduplicator
@@ -29,7 +29,7 @@ public struct StageRunner: Sendable {
     /// the batch.
     public static let dedupBatch = 2000
 
-    public init(store: ArticleStore, defaultCleaner: Cleaner, cleanersByFeed: [Int64: Cleaner] = [:],
+    public init(store: any StageStore, defaultCleaner: Cleaner, cleanersByFeed: [Int64: Cleaner] = [:],
                 deduplicator: Deduplicator, canonical: CanonicalPolicy = CanonicalPolicy(),
                 learning: LearnedBoilerplate = LearnedBoilerplate(), logger: Logger) {
         self.store = store
@@ -45,7 +45,7 @@ public struct StageRunner: Sendable {
     /// The stage workers a configuration asks for: its feeds registered (added, updated, the others
     /// set inactive), its dedup parameters checked against the stored signatures, a cleaner per feed
     /// whose rules differ from the global ones.
-    public init(configuration: PipelineConfiguration, store: ArticleStore, logger: Logger) throws {
+    public init(configuration: PipelineConfiguration, store: any StageStore, logger: Logger) throws {
         let deduplicator = Deduplicator(parameters: configuration.dedup)
         try store.checkDedupParameters(deduplicator)
         let feeds = try store.register(feeds: configuration.feeds.map { FeedRegistration(name: $0.name, url: $0.url) })
@@ -257,11 +257,11 @@ public final class Background<Value: Sendable>: @unchecked Sendable {  // `value
 /// on first use, then grown by what each clean batch's transaction reports as newly learned. Rereading
 /// them for every document was 17% of an ingest's time.
 final class LearnedLines: Sendable {
-    let store: ArticleStore
+    let store: any StageStore
     let minCount: Int
     private let lines = Mutex<[String: Set<String>]?>(nil)
 
-    init(store: ArticleStore, minCount: Int) {
+    init(store: any StageStore, minCount: Int) {
         self.store = store
         self.minCount = minCount
     }

@@ -27,6 +27,29 @@ public struct ExportedArticle: Sendable, Equatable {
     public var similarity: Double?
     /// The feed item's files, picture, running time and place; nil when it carries none.
     public var media: ItemMedia? = nil
+
+    public init(id: Int64, guid: String?, url: String?, canonicalURL: String?, feed: String, title: String?, author: String?,
+                publishedAt: Double?, dateSource: String?, fetchedAt: Double, storedAt: Double, text: String, clusterID: Int64,
+                canonical: Bool, status: DedupStatus, duplicateOf: Int64?, similarity: Double?, media: ItemMedia? = nil) {
+        self.id = id
+        self.guid = guid
+        self.url = url
+        self.canonicalURL = canonicalURL
+        self.feed = feed
+        self.title = title
+        self.author = author
+        self.publishedAt = publishedAt
+        self.dateSource = dateSource
+        self.fetchedAt = fetchedAt
+        self.storedAt = storedAt
+        self.text = text
+        self.clusterID = clusterID
+        self.canonical = canonical
+        self.status = status
+        self.duplicateOf = duplicateOf
+        self.similarity = similarity
+        self.media = media
+    }
 }
 
 /// Which stored articles to export; the zero value is all of them.

@@ -21,6 +21,13 @@ public struct FeedHealth: Sendable, Codable, Equatable {
     /// The start of the last successful fetch (seconds since 1970), or nil when none succeeded.
     public var lastSuccessAt: Double?
 
+    public init(name: String, state: State, consecutiveErrors: Int, lastSuccessAt: Double?) {
+        self.name = name
+        self.state = state
+        self.consecutiveErrors = consecutiveErrors
+        self.lastSuccessAt = lastSuccessAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case name, state
         case consecutiveErrors = "consecutive_errors", lastSuccessAt = "last_success_at"

@@ -33,6 +33,14 @@ public struct OutboxStatus: Sendable, Codable, Equatable {
     public var lastError: String?
     public var lastErrorAt: Double?
 
+    public init(depth: Int, oldestCreatedAt: Double? = nil, delivered: Int, lastError: String? = nil, lastErrorAt: Double? = nil) {
+        self.depth = depth
+        self.oldestCreatedAt = oldestCreatedAt
+        self.delivered = delivered
+        self.lastError = lastError
+        self.lastErrorAt = lastErrorAt
+    }
+
     enum CodingKeys: String, CodingKey {
         case depth, delivered
         case oldestCreatedAt = "oldest_created_at", lastError = "last_error", lastErrorAt = "last_error_at"

@@ -28,6 +28,24 @@ public struct FeedState: Sendable, Equatable, Codable {
     public var active: Bool
     public var paused: Bool
     public var items: Int
+
+    public init(id: Int64, name: String, url: String, etag: String?, lastModified: String?, nextFetchAt: Double,
+                lastFetchAt: Double?, lastStatus: Int?, lastError: String?, consecutiveErrors: Int, active: Bool,
+                paused: Bool, items: Int) {
+        self.id = id
+        self.name = name
+        self.url = url
+        self.etag = etag
+        self.lastModified = lastModified
+        self.nextFetchAt = nextFetchAt
+        self.lastFetchAt = lastFetchAt
+        self.lastStatus = lastStatus
+        self.lastError = lastError
+        self.consecutiveErrors = consecutiveErrors
+        self.active = active
+        self.paused = paused
+        self.items = items
+    }
 }
 
 /// What one fetch attempt produced; recorded in one transaction with its items.
@@ -69,6 +87,12 @@ public struct RawItem: Sendable {
     public var id: Int64
     public var feedID: Int64
     public var item: FeedItem
+
+    public init(id: Int64, feedID: Int64, item: FeedItem) {
+        self.id = id
+        self.feedID = feedID
+        self.item = item
+    }
 }
 
 /// A stored article, as `winnowctl show` prints it.
@@ -92,6 +116,29 @@ public struct ArticleDetail: Sendable, Codable {
     public var removed: [Removal]
     /// The feed item's files, picture, running time and place; nil when it carries none.
     public var media: ItemMedia? = nil
+
+    public init(id: Int64, feed: String, guid: String?, url: String?, title: String?, author: String?, publishedAt: Double?,
+                text: String, status: DedupStatus, clusterID: Int64, canonicalArticleID: Int64, duplicateOf: Int64?,
+                similarity: Double?, containment: Double?, matchKind: String?, createdAt: Double, removed: [Removal], media: ItemMedia? = nil) {
+        self.id = id
+        self.feed = feed
+        self.guid = guid
+        self.url = url
+        self.title = title
+        self.author = author
+        self.publishedAt = publishedAt
+        self.text = text
+        self.status = status
+        self.clusterID = clusterID
+        self.canonicalArticleID = canonicalArticleID
+        self.duplicateOf = duplicateOf
+        self.similarity = similarity
+        self.containment = containment
+        self.matchKind = matchKind
+        self.createdAt = createdAt
+        self.removed = removed
+        self.media = media
+    }
 }
 
 /// Row counts per stage.
@@ -103,6 +150,16 @@ public struct StageCounts: Sendable, Codable, Equatable {
     public var duplicates: Int
     public var pendingClean: Int
     public var pendingDedup: Int
+
+    public init(raw: Int, clean: Int, articles: Int, clusters: Int, duplicates: Int, pendingClean: Int, pendingDedup: Int) {
+        self.raw = raw
+        self.clean = clean
+        self.articles = articles
+        self.clusters = clusters
+        self.duplicates = duplicates
+        self.pendingClean = pendingClean
+        self.pendingDedup = pendingDedup
+    }
 }
 
 /// A cluster with more than one member.
@@ -115,10 +172,26 @@ public struct DuplicateCluster: Sendable, Codable {
         public var status: DedupStatus
         public var similarity: Double?
         public var matchKind: String?
+
+        public init(articleID: Int64, feed: String, title: String?, url: String?, status: DedupStatus, similarity: Double?, matchKind: String?) {
+            self.articleID = articleID
+            self.feed = feed
+            self.title = title
+            self.url = url
+            self.status = status
+            self.similarity = similarity
+            self.matchKind = matchKind
+        }
     }
     public var clusterID: Int64
     public var canonicalArticleID: Int64
     public var members: [Member]
+
+    public init(clusterID: Int64, canonicalArticleID: Int64, members: [Member]) {
+        self.clusterID = clusterID
+        self.canonicalArticleID = canonicalArticleID
+        self.members = members
+    }
 }
 
 /// Why the store refused.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRDB
 import WinnowPipeline
+import WinnowPostgres
 import WinnowStore
 
 /// The exit statuses winnowctl promises (docs/cli.md), after BSD's sysexits.h, so a script can tell a
@@ -51,6 +52,10 @@ struct CLIError: Error, CustomStringConvertible {
             return CLIError(.ioError, "\(error): check the folder's permissions and free space", input: error.path)
         case let error as DatabaseError:
             return database(error, path: nil)
+        case let error as PGError:
+            // No SQLSTATE: the server could not be reached or refused the connection.
+            let unreachable = error.sqlState == nil || error.sqlState!.hasPrefix("08")
+            return CLIError(unreachable ? .unavailable : .failure, "\(error)", input: error.url)
         case let error as CocoaError:
             let path = (error.userInfo[NSFilePathErrorKey] as? String) ?? error.userInfo[NSURLErrorKey].map { "\($0)" }
             return CLIError(.ioError, "cannot access \(path ?? "a file"): \(cocoaReason(error))", input: path)

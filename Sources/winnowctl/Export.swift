@@ -114,7 +114,7 @@ struct ArticleSelection: ParsableArguments {
         if let after, after < 0 { throw ValidationError("--after must be an article id (0 or more), not \(after)") }
     }
 
-    func filter(_ store: ArticleStore) throws -> ExportFilter {
+    func filter(_ store: any InspectionStore) throws -> ExportFilter {
         if let feed, try !store.hasFeed(named: feed) {
             throw CLIError(.noInput, "no feed named \"\(feed)\" in this database; see the names with winnowctl feeds list or status", input: feed)
         }

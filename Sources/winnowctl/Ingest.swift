@@ -12,7 +12,7 @@ import WinnowStore
 struct Ingest: FileListCommand {
     static let configuration = CommandConfiguration(abstract: "Push local text or HTML documents through clean, dedup and store; print each one's verdict.")
 
-    @Option(name: .long, help: "The SQLite database to write (created when missing).")
+    @Option(name: .long, help: "The SQLite database to write (created when missing), or a postgresql://USER@HOST:PORT/DBNAME URL.")
     var db: String
 
     @Option(name: .long, help: "Use the cleaning rules and dedup parameters of this configuration.")
@@ -53,10 +53,8 @@ struct Ingest: FileListCommand {
 
     func run() throws {
         let configuration = try config.map { try loadConfiguration($0) }
-        let lock = try DatabaseLock(databasePath: db)
+        let (store, lock) = try openStageStore(db)
         defer { withExtendedLifetime(lock) {} }
-        let store: ArticleStore
-        do { store = try ArticleStore.open(path: db) } catch let error as DatabaseError { throw CLIError.database(error, path: db) }
         let deduplicator = Deduplicator(parameters: configuration?.dedup ?? DedupParameters())
         try store.checkDedupParameters(deduplicator)
         let stages = StageRunner(store: store, defaultCleaner: try Cleaner(rules: configuration?.cleaningRules ?? BoilerplateRule.defaults),

@@ -37,7 +37,7 @@ struct Show: ParsableCommand {
     func run() throws {
         let store = try database.openStore()
         guard let article = try store.article(id: id) else {
-            throw CLIError(.noInput, "no article \(id) in \(try database.databasePath()): see the ids with winnowctl export or dups", input: String(id))
+            throw CLIError(.noInput, "no article \(id) in \(try database.databaseName()): see the ids with winnowctl export or dups", input: String(id))
         }
         var similarList: [Similar]?
         if similar {

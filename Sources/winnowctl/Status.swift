@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import WinnowPipeline
+import WinnowPostgres
 import WinnowStore
 
 /// `winnowctl status`: per-feed health and per-stage counts, from the database (works with the daemon down).
@@ -25,6 +26,8 @@ struct Status: ParsableCommand {
         var next_poll: [String: String]
         /// Active feeds by state (ok, failing, paused, host-resting) and each failing feed's last success.
         var health: [FeedHealth]
+        /// On a shared PostgreSQL store: the processes whose heartbeat is recent, with the leases they hold.
+        var daemons: [DaemonState]?
     }
 
     func run() throws {
@@ -34,6 +37,7 @@ struct Status: ParsableCommand {
         let today = try store.today()
         let outbox = try store.outboxStatus()
         let health = try store.feedHealth()
+        let daemons = try (store as? PostgresStore)?.liveDaemons()
         let now = Date().timeIntervalSince1970
         let configured = database.db == nil && FileManager.default.fileExists(atPath: database.config)
             ? (try? PipelineConfiguration.load(path: database.config)).map { Dictionary($0.feeds.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a }) } ?? [:]
@@ -43,13 +47,18 @@ struct Status: ParsableCommand {
         let live = database.db == nil && FileManager.default.fileExists(atPath: database.config)
             ? (try? PipelineConfiguration.load(path: database.config)).flatMap { try? ControlClient.send(ControlRequest(command: "status"), to: $0.controlSocketPath, timeout: 2) }?.status
             : nil
-        if json { return try printJSON(Output(feeds: feeds, stages: counts, today: .init(articles: today.articles, duplicates: today.duplicates), daemon: live, webhooks: outbox, next_poll: reasons, health: health)) }
+        if json { return try printJSON(Output(feeds: feeds, stages: counts, today: .init(articles: today.articles, duplicates: today.duplicates), daemon: live, webhooks: outbox, next_poll: reasons, health: health, daemons: daemons)) }
         if let live {
             print("winnowd running (pid \(live.pid)) for \(relative(-live.uptimeSeconds).replacingOccurrences(of: " ago", with: "")), \(live.inFlightFetches) fetches in flight" +
                   (live.cycleRunningSeconds.map { ", cycle running \(Int($0)) s" } ?? ", idle"))
             if let trouble = live.storageTrouble {
                 print("PAUSED: \(trouble); polling and the stages resume by themselves once the database can be written")
             }
+        } else if let daemons {
+            print("shared store: \(daemons.count) live process\(daemons.count == 1 ? "" : "es") (heartbeat within 60 s)")
+            printTable(header: ["ID", "HOST", "PID", "STARTED", "HEARTBEAT", "LEASES"], rows: daemons.map {
+                [$0.id, $0.host, String($0.pid), relative($0.startedAt - now), relative($0.heartbeatAt - now), String($0.leases)]
+            })
         } else {
             print("winnowd not reachable: showing the database only")
         }

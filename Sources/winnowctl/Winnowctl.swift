@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRDB
 import WinnowPipeline
+import WinnowPostgres
 import WinnowStore
 
 @main
@@ -21,7 +22,7 @@ struct Winnowctl: AsyncParsableCommand {
 
 /// Options shared by commands that read the database.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .long, help: "The SQLite database (default: the one pipeline.json names).")
+    @Option(name: .long, help: "The SQLite database, or a postgresql://USER@HOST:PORT/DBNAME URL (default: the one pipeline.json names).")
     var db: String?
 
     @Option(name: .long, help: "The configuration whose database to use when --db is not given.")
@@ -35,10 +36,16 @@ struct DatabaseOptions: ParsableArguments {
         return try loadConfiguration(config).databasePath
     }
 
-    /// The database, opened for reading; errors name the file and what to do.
-    func openStore() throws -> ArticleStore {
-        try openReadOnlyStore(try databasePath())
+    /// The database, opened for reading (a `postgresql://` URL is the shared PostgreSQL store); errors
+    /// name the file or URL and what to do.
+    func openStore() throws -> any InspectionStore {
+        let location = try databasePath()
+        if PostgresURL.isPostgres(location) { return try PostgresStore.openExisting(url: location) }
+        return try openReadOnlyStore(location)
     }
+
+    /// The database's path or URL as messages name it (a URL without its password).
+    func databaseName() throws -> String { PostgresURL.redacted(try databasePath()) }
 }
 
 /// Opens a database for reading, or fails naming the file: missing (66), not a database (65), unreadable (74).

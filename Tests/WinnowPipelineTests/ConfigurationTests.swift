@@ -97,6 +97,8 @@ import WinnowTestSupport
         #expect(error(#"{"metrics": {"textfile": "\#(folder.path)"}, \#(feeds)}"#)?.hasPrefix("config: metrics.textfile:") == true)
         #expect(error(#"{"control": {"socket": "/run/x\u0000y.sock"}, \#(feeds)}"#)?.hasPrefix("config: control.socket: holds a NUL") == true)
         #expect(try parse(#"{"database": "\#(folder.path)/new/winnow.sqlite", \#(feeds)}"#).databasePath == folder.path + "/new/winnow.sqlite")
+        // Not a path: said plainly instead of a folder named "postgresql:" made beside the configuration.
+        #expect(error(#"{"database": "postgresql://winnow@127.0.0.1:5432/news", \#(feeds)}"#)?.hasPrefix("config: database: winnowd does not run on PostgreSQL yet") == true)
     }
 
     @Test func cleaningRulesAreValidatedAndMergedPerFeed() throws {
