@@ -53,7 +53,7 @@ import WinnowFeeds
         }
         let raw = try store.pendingClean(limit: entries.count)
         try #require(raw.count == entries.count)
-        try store.saveClean(raw.map { item in
+        _ = try store.saveClean(raw.map { item in
             let text = item.item.content ?? ""
             return (item.id, CleanedDocument(title: item.item.guid, author: nil, text: text, removed: []), dedup.textHash(text))
         }, at: 1000)

@@ -91,7 +91,7 @@ import WinnowFeeds
         let feed = try #require(try store.feeds().first)
         #expect(try store.record(feedID: feed.id, outcome: FetchOutcome(startedAt: 1, durationMS: 1, httpStatus: 200, bytes: 1, nextFetchAt: 0,
                                                                         items: [Self.podcastItem()])) == 1)
-        let rawID = try #require(try store.scalar("SELECT id FROM raw_items WHERE guid = 'ep-1'"))
+        let rawID = try store.scalar("SELECT id FROM raw_items WHERE guid = 'ep-1'")
         #expect(try store.media(rawItemID: Int64(rawID))?.duration == 3723)
         #expect(try store.media(rawItemID: 1) == nil)
     }
