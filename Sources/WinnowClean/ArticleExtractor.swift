@@ -79,6 +79,8 @@ enum ArticleExtractor {
         "commentary", "adjacent", "address", "advice", "admin", "addon", "adaptive", "shared", "navy", "authority",
         "biography", "tagline", "printable",
     ]
+    /// Categories of class words that name short elements (see the cut in `extract`).
+    static let shortCategories: Set<String> = ["caption", "byline", "bio", "tags"]
     static let quoteWords: Set<String> = ["embed", "embedded", "tweet", "twittertweet", "instagrammedia", "quote", "blockquote", "pullquote"]
     static let contentWords: Set<String> = [
         "article", "articlebody", "body", "content", "entry", "main", "post", "story", "storybody", "text", "prose", "blog",
@@ -125,6 +127,9 @@ enum ArticleExtractor {
                 let share = total > 0 ? Double(good[i]) / total : 0
                 let declared = node.flags.contains(.declaredArticle) || analysis(node).content
                 if share >= (byHints ? 0.5 : 0.8) || (declared && share >= 0.25) { continue }
+                // Captions, bylines, bios and tag lists are a line or two: one holding paragraphs of article text
+                // is its container misnamed (an unclosed caption swallowing the story).
+                if byHints && ArticleExtractor.shortCategories.contains(category) && good[i] >= 400 { continue }
                 cut[i] = Cut(ruleID: ruleID, category: category)
             }
         }
@@ -239,6 +244,10 @@ enum ArticleExtractor {
             for (prefix, category) in boilerplateWordBytes where prefix[0] == bytes[0] {
                 // Short words must match whole ("ad", not "adjacent"); longer ones as a prefix.
                 if prefix.count <= 3 ? bytes == prefix : bytes.starts(with: prefix) { return category }
+            }
+            // Long words match inside a compound too ("postcomments", "rightsidebar"), as readability's patterns do.
+            for (prefix, category) in boilerplateWordBytes where prefix.count >= 6 && bytes.count > prefix.count {
+                if bytes.firstRange(of: prefix) != nil { return category }
             }
         }
         return nil

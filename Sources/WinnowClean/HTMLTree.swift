@@ -263,7 +263,9 @@ struct HTMLTree {
         for (name, value) in attributes {
             switch name {
             case "class", "id":
-                if !value.isEmpty { hints += hints.isEmpty ? HTMLScanner.asciiLowercased(value) : " " + HTMLScanner.asciiLowercased(value) }
+                // An id made of a heading's words names that text, not a part of the page ("sharing-with-a-single-developer").
+                if name == "id" && HTMLTree.isSlug(value) { break }
+                if !value.isEmpty { hints += hints.isEmpty ? HTMLTree.hintWords(value) : " " + HTMLTree.hintWords(value) }
             case "hidden": flags.insert(.hidden)
             case "style":
                 let style = value.lowercased().filter { $0 != " " }
@@ -328,4 +330,38 @@ struct HTMLTree {
 
     /// Foreign elements where `<x/>` really is empty (in HTML elements the slash means nothing).
     static let selfClosingHonoured: Set<String> = ["svg", "math", "path", "use", "circle", "rect", "g", "line", "polygon", "polyline", "ellipse"]
+
+    /// An id of four or more lowercase words joined by hyphens: a heading's slug.
+    static func isSlug(_ value: String) -> Bool {
+        var words = 1
+        var letters = 0
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "-") {
+                if letters == 0 { return false }
+                words += 1
+                letters = 0
+            } else if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
+                letters += 1
+            } else {
+                return false
+            }
+        }
+        return words >= 4 && letters > 0
+    }
+
+    /// A class or id lowercased, camel case split into words: "rightRail" gives "right-rail", so its "rail"
+    /// is seen as a word.
+    static func hintWords(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return value }
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count + 4)
+        var previousLower = false
+        for byte in value.utf8 {
+            let upper = byte >= 0x41 && byte <= 0x5A
+            if upper && previousLower { out.append(UInt8(ascii: "-")) }
+            out.append(upper ? byte | 0x20 : byte)
+            previousLower = byte >= 0x61 && byte <= 0x7A
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
