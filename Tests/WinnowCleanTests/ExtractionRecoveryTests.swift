@@ -212,4 +212,27 @@ import Testing
         #expect(doc.author == "Ana Ruiz")
         #expect(Self.keepsStory(doc.text))
     }
+
+    /// XHTML-minded pages wrap their JSON-LD in CDATA (bare or commented out), which JSON parsers refuse:
+    /// the article's date, author and name must still come from it. A byline element's text loses what
+    /// pages set beside the name.
+    @Test func linkedDataInCDATAStillGivesDateAndAuthor() throws {
+        let body = "<div class=\"story\">\(Self.story.map { "<p>\($0)</p>" }.joined())</div>"
+        for (open, close) in [("<![CDATA[", "]]>"), ("//<![CDATA[", "//]]>"), ("/* <![CDATA[ */", "/* ]]> */")] {
+            let page = """
+                <html><head><title>Bridge | Example</title><script type="application/ld+json">\(open)
+                {"@context": "https://schema.org", "@type": "SocialMediaPosting", "name": "Harbour bridge to close",
+                 "datePublished": "2012-03-04T05:06:07Z", "author": {"@type": "Person", "name": "Ana Ruiz"}}
+                \(close)</script></head><body>\(body)</body></html>
+                """
+            let doc = try Cleaner().clean(document: page)
+            #expect(doc.published == "2012-03-04T05:06:07Z", "wrapped in \(open)")
+            #expect(doc.author == "Ana Ruiz")
+            #expect(doc.title == "Harbour bridge to close")
+        }
+        let page = "<html><body><span class=\"byline\">Ana Ruiz • 8h</span>\(body)</body></html>"
+        #expect(try Cleaner().clean(document: page).author == "Ana Ruiz")
+        #expect(PageMetadata.bylineName("Nicolas Perriault —") == "Nicolas Perriault")
+        #expect(PageMetadata.bylineName("Ana Ruiz | Staff writer") == "Ana Ruiz")
+    }
 }
