@@ -20,7 +20,9 @@ extension ArticleExtractor {
                 let content = all.contains { ArticleExtractor.isOneOf($0, ArticleExtractor.contentWordBytes) }
                 // Embedded posts and quotes sit in "social" wrappers but are what the article quotes.
                 if all.contains(where: { ArticleExtractor.isOneOf($0, ArticleExtractor.quoteWordBytes) }) { return (nil, content) }
-                for (word, split) in zip(all, words) where !word.isEmpty && !ArticleExtractor.isOneOf(word, ArticleExtractor.articleWordBytes) {
+                for (k, (word, split)) in zip(all, words).enumerated() where !word.isEmpty && !ArticleExtractor.isOneOf(word, ArticleExtractor.articleWordBytes) {
+                    // "no_caption", "without-sidebar": the element lacks the thing the word names.
+                    if k > 0, !words[k - 1].compound, ArticleExtractor.isOneOf(all[k - 1], ArticleExtractor.negationWordBytes) { continue }
                     if let category = ArticleExtractor.category(of: word, compound: split.compound) { return (category, content) }
                 }
                 return (nil, content)
@@ -102,6 +104,7 @@ extension ArticleExtractor {
     static let contentWordBytes = contentWords.map { Array($0.utf8) }
     static let quoteWordBytes = quoteWords.map { Array($0.utf8) }
     static let articleWordBytes = articleWords.map { Array($0.utf8) }
+    static let negationWordBytes = ["no", "without"].map { Array($0.utf8) }
 
     /// Class and id split into words: "c-article__body" gives "c", "article", "body" and the compound
     /// "carticlebody"; "sr-only" also gives "sronly". The words' bytes, one after another, and each word's range.

@@ -222,6 +222,9 @@ func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async t
         #expect(ArticleExtractor.Hint("adjacent-story").category == nil)  // short words only whole
         #expect(ArticleExtractor.Hint("entry-commentary").category == nil)  // an article word
         #expect(ArticleExtractor.Hint("social-embed").category == nil)  // an embedded post
+        #expect(ArticleExtractor.Hint("item image_hit no_caption").category == nil)  // says what it lacks
+        #expect(ArticleExtractor.Hint("layout-without-sidebar").category == nil)
+        #expect(ArticleExtractor.Hint("no-js sidebar").category == "aside")
         let html = "<html><body><div class=\"12-34\"><p>\(ArticleExtractionTests.paragraphs[0])</p></div></body></html>"
         #expect(try Cleaner().clean(document: html).text == ArticleExtractionTests.paragraphs[0])
     }

@@ -213,6 +213,18 @@ import Testing
         #expect(Self.keepsStory(doc.text))
     }
 
+    /// A class that says what an element lacks ("no_caption", "without-sidebar") does not make it that thing.
+    @Test func aClassSayingWhatIsMissingIsNoCut() throws {
+        let items = Self.story.map { "<div class=\"list-item image_hit no_caption\"><h2>\($0)</h2><img src=\"a.jpg\"></div>" }
+        let page = """
+            <html><head><title>Harbour bridge to close</title></head><body>\(Self.menu)
+            <div class="list">\(items.joined())</div><div class="caption">Photo: the bridge at dusk</div></body></html>
+            """
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text))
+        #expect(!doc.text.contains("bridge at dusk"))
+    }
+
     /// XHTML-minded pages wrap their JSON-LD in CDATA (bare or commented out), which JSON parsers refuse:
     /// the article's date, author and name must still come from it. A byline element's text loses what
     /// pages set beside the name.
