@@ -118,6 +118,14 @@ enum ArticleExtractor {
         for byHints in [false, true] {
             let good = articleText(nodes, byHints ? blocks(nodes, cut: cut, withText: false) : visibleBlocks)
             let total = Double(good[0])
+            // Captions, bylines, bios and tag lists are a line or two: one holding paragraphs of article text
+            // is its container misnamed (an unclosed caption swallowing the story, a blog's posts classed
+            // "entry author-NAME"), and so are its alike siblings (same tag and first class word), short or long.
+            func shape(_ i: Int) -> String { "\(nodes[i].parent) \(nodes[i].tag) \(nodes[i].text.prefix { $0 != " " })" }
+            var misnamed: Set<String> = []
+            for i in nodes.indices where byHints && textual[i] && cut[i] == nil && good[i] >= 400 && !nodes[i].text.isEmpty && !nodes[i].kind.contains(.link) {
+                if let category = analysis(i).category, ArticleExtractor.shortCategories.contains(category) { misnamed.insert(shape(i)) }
+            }
             for i in nodes.indices where textual[i] && cut[i] == nil && !nodes[i].tag.isEmpty {
                 if !byHints && nodes[i].flags.isDisjoint(with: .boilerplateRole) && !nodes[i].kind.contains(.boilerplate) { continue }
                 if byHints && nodes[i].text.isEmpty { continue }
@@ -129,9 +137,7 @@ enum ArticleExtractor {
                 let share = total > 0 ? Double(good[i]) / total : 0
                 let declared = node.flags.contains(.declaredArticle) || analysis(i).content
                 if share >= (byHints ? 0.5 : 0.8) || (declared && share >= 0.25) { continue }
-                // Captions, bylines, bios and tag lists are a line or two: one holding paragraphs of article text
-                // is its container misnamed (an unclosed caption swallowing the story).
-                if byHints && ArticleExtractor.shortCategories.contains(category) && good[i] >= 400 { continue }
+                if byHints && ArticleExtractor.shortCategories.contains(category) && (good[i] >= 400 || misnamed.contains(shape(i))) { continue }
                 cut[i] = Cut(ruleID: ruleID, category: category)
             }
         }

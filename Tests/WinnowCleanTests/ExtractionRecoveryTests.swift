@@ -225,6 +225,19 @@ import Testing
         #expect(!doc.text.contains("bridge at dusk"))
     }
 
+    /// A blog's front page whose posts are classed "item author-NAME": the long post holds too much text
+    /// to be an author's bio, and so do its alike siblings, the short posts.
+    @Test func shortPostsBesideALongOneAreNotBios() throws {
+        let long = "<div class=\"item item-author-ana\"><h2>Bridge</h2>\(Self.more.map { "<p>\($0)</p>" }.joined())</div>"
+        let short = Self.story.prefix(3).map { "<div class=\"item item-author-tom\"><h2>Note</h2><p>\($0)</p></div>" }
+        let page = """
+            <html><head><title>Harbour blog</title></head><body>\(Self.menu)
+            <div class="entries">\(long)\(short.joined())</div></body></html>
+            """
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text, Self.more + Self.story.prefix(3)))
+    }
+
     /// XHTML-minded pages wrap their JSON-LD in CDATA (bare or commented out), which JSON parsers refuse:
     /// the article's date, author and name must still come from it. A byline element's text loses what
     /// pages set beside the name.
