@@ -39,7 +39,8 @@ extension ArticleExtractor {
         descending: while true {
             var child = best + 1
             while child < Int(nodes[best].end) {
-                if count[child] >= 2, Double(good[child]) >= ArticleExtractor.descendShare * Double(good[best]) { best = child; continue descending }
+                if count[child] >= 2, Double(good[child]) >= ArticleExtractor.descendShare * Double(good[best]),
+                   !paragraphsBeside(nodes, blocks, parent: best, child: child) { best = child; continue descending }
                 child = Int(nodes[child].end)
             }
             break
@@ -180,5 +181,22 @@ extension ArticleExtractor {
             element = parent
         }
         return children(of: Int(nodes[best].parent)).filter { $0 == best || rich($0, 2) }
+    }
+}
+
+extension ArticleExtractor {
+    /// Whether `parent` holds article-like paragraphs of its own beside `child` (two, or 250 characters): then
+    /// the child is a part of the article (the rest of a story behind "read more", a quoted letter), not the
+    /// article beside a column's blurb, and the choice does not move down to it.
+    static func paragraphsBeside(_ nodes: [HTMLTree.Node], _ blocks: [Block], parent: Int, child: Int) -> Bool {
+        var count = 0
+        var chars = 0
+        for block in blocks where block.isArticleLike {
+            let owner = Int(block.owner)
+            guard owner >= parent, owner < Int(nodes[parent].end) else { continue }
+            if owner >= child && owner < Int(nodes[child].end) { continue }
+            if owner == parent || (Int(nodes[owner].parent) == parent && nodes[owner].tag == "p") { count += 1; chars += block.chars }
+        }
+        return count >= 2 || chars >= 250
     }
 }

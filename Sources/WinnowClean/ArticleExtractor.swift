@@ -79,6 +79,8 @@ enum ArticleExtractor {
         "commentary", "adjacent", "address", "advice", "admin", "addon", "adaptive", "shared", "navy", "authority",
         "biography", "tagline", "printable",
     ]
+    /// Categories of class words that name short elements (see the cut in `extract`).
+    static let shortCategories: Set<String> = ["caption", "byline", "bio", "tags"]
     static let quoteWords: Set<String> = ["embed", "embedded", "tweet", "twittertweet", "instagrammedia", "quote", "blockquote", "pullquote"]
     static let contentWords: Set<String> = [
         "article", "articlebody", "body", "content", "entry", "main", "post", "story", "storybody", "text", "prose", "blog",
@@ -100,13 +102,15 @@ enum ArticleExtractor {
         // Cut what is never article: first by element and role, then by class and id, each time
         // measured against the article-like text still in place. A cut that would take most of that text
         // is not made: the page misnamed its article ("pg-rail-tall__body", "elementor-widget").
-        var hints: [String: (category: String?, content: Bool)] = [:]
-        func analysis(_ node: HTMLTree.Node) -> (category: String?, content: Bool) {
-            if let known = hints[node.text] { return known }
-            let words = words(node.text)
-            let result = (hintCategory(words), words.contains { contentWords.contains($0) })
-            hints[node.text] = result
-            return result
+        var hints: [String: Hint] = [:]  // by class and id: pages repeat them
+        var hintOf = [Hint?](repeating: nil, count: nodes.count)
+        func analysis(_ i: Int) -> Hint {
+            if let known = hintOf[i] { return known }
+            let text = nodes[i].text
+            let hint = hints[text] ?? Hint(text)
+            hints[text] = hint
+            hintOf[i] = hint
+            return hint
         }
         let visibleBlocks = blocks(nodes, cut: cut, withText: false)
         var textual = nodes.map { $0.visible > 0 }  // has text in its subtree: only those are worth a look
@@ -114,17 +118,26 @@ enum ArticleExtractor {
         for byHints in [false, true] {
             let good = articleText(nodes, byHints ? blocks(nodes, cut: cut, withText: false) : visibleBlocks)
             let total = Double(good[0])
+            // Captions, bylines, bios and tag lists are a line or two: one holding paragraphs of article text
+            // is its container misnamed (an unclosed caption swallowing the story, a blog's posts classed
+            // "entry author-NAME"), and so are its alike siblings (same tag and first class word), short or long.
+            func shape(_ i: Int) -> String { "\(nodes[i].parent) \(nodes[i].tag) \(nodes[i].text.prefix { $0 != " " })" }
+            var misnamed: Set<String> = []
+            for i in nodes.indices where byHints && textual[i] && cut[i] == nil && good[i] >= 400 && !nodes[i].text.isEmpty && !nodes[i].kind.contains(.link) {
+                if let category = analysis(i).category, ArticleExtractor.shortCategories.contains(category) { misnamed.insert(shape(i)) }
+            }
             for i in nodes.indices where textual[i] && cut[i] == nil && !nodes[i].tag.isEmpty {
                 if !byHints && nodes[i].flags.isDisjoint(with: .boilerplateRole) && !nodes[i].kind.contains(.boilerplate) { continue }
                 if byHints && nodes[i].text.isEmpty { continue }
                 let node = nodes[i]
                 // A link's class names the link ("tag", "author"): its words are the sentence's.
                 if byHints && (node.text.isEmpty || node.flags.contains(.declaredArticle) || node.tag == "a") { continue }
-                guard let category = byHints ? analysis(node).category : elementCategory(node) else { continue }
+                guard let category = byHints ? analysis(i).category : elementCategory(node) else { continue }
                 let ruleID = byHints ? "html.class.\(category)" : node.kind.contains(.boilerplate) ? "html.element.\(node.tag)" : "html.role.\(category)"
                 let share = total > 0 ? Double(good[i]) / total : 0
-                let declared = node.flags.contains(.declaredArticle) || analysis(node).content
+                let declared = node.flags.contains(.declaredArticle) || analysis(i).content
                 if share >= (byHints ? 0.5 : 0.8) || (declared && share >= 0.25) { continue }
+                if byHints && ArticleExtractor.shortCategories.contains(category) && (good[i] >= 400 || misnamed.contains(shape(i))) { continue }
                 cut[i] = Cut(ruleID: ruleID, category: category)
             }
         }
@@ -228,55 +241,6 @@ enum ArticleExtractor {
     static func elementCategory(_ node: HTMLTree.Node) -> String? {
         if let category = boilerplateTags[node.tag] { return category }
         return node.flags.contains(.boilerplateRole) ? "navigation" : nil
-    }
-
-    /// The category of an element whose class or id says it is not article text, or nil.
-    static func hintCategory(_ words: [String]) -> String? {
-        // Embedded posts and quotes sit in "social" wrappers but are what the article quotes.
-        if words.contains(where: { quoteWords.contains($0) }) { return nil }
-        for word in words where !word.isEmpty && !articleWords.contains(word) {
-            let bytes = Array(word.utf8)
-            for (prefix, category) in boilerplateWordBytes where prefix[0] == bytes[0] {
-                // Short words must match whole ("ad", not "adjacent"); longer ones as a prefix.
-                if prefix.count <= 3 ? bytes == prefix : bytes.starts(with: prefix) { return category }
-            }
-        }
-        return nil
-    }
-
-    static let boilerplateWordBytes: [(prefix: [UInt8], category: String)] = boilerplateWords.map { (Array($0.prefix.utf8), $0.category) }
-
-    /// Class and id split into words: "c-article__body" gives "c", "article", "body" and the compound
-    /// "carticlebody"; "sr-only" also gives "sronly". Bytes, not Characters: this runs for every class on a page.
-    static func words(_ hints: String) -> [String] {
-        var words: [String] = []
-        var word: [UInt8] = []
-        var compound: [UInt8] = []
-        var compoundParts = 0
-        func endWord() {
-            if !word.isEmpty { words.append(String(decoding: word, as: UTF8.self)); compoundParts += 1 }
-            word.removeAll(keepingCapacity: true)
-        }
-        func endCompound() {
-            // Parts of digits only ("col-12-34") leave no letters: no compound then.
-            if compoundParts > 1, !compound.isEmpty { words.append(String(decoding: compound, as: UTF8.self)) }
-            compound.removeAll(keepingCapacity: true)
-            compoundParts = 0
-        }
-        for byte in hints.utf8 {
-            if (byte >= 0x61 && byte <= 0x7A) || byte >= 0x80 {
-                word.append(byte)
-                compound.append(byte)
-            } else if byte >= 0x30 && byte <= 0x39 {
-                word.append(byte)
-            } else {
-                endWord()
-                if byte == 0x20 { endCompound() }
-            }
-        }
-        endWord()
-        endCompound()
-        return words
     }
 
     /// The page's text blocks in order, leaving out cut elements and what is never text.

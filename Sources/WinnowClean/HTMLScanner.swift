@@ -121,9 +121,10 @@ struct HTMLScanner {
         return nil
     }
 
-    /// The raw text of a raw-text element up to its end tag (case-insensitive), leaving the scanner after it.
-    /// When the end tag never comes, the element ends at the next tag.
-    mutating func rawText(until tag: String) -> String {
+    /// Where the raw text of a raw-text element lies, up to its end tag (case-insensitive), leaving the scanner
+    /// after it. When the end tag never comes, the element ends at the next tag. A range, not a String: most
+    /// raw text is script and style, never read.
+    mutating func rawText(until tag: String) -> Range<Int> {
         let closing = Array("</\(tag)".utf8)
         var search = position
         while let candidate = find(UInt8(ascii: "<"), from: search) {
@@ -132,7 +133,7 @@ struct HTMLScanner {
                 for (k, b) in closing.enumerated() where Self.lower(bytes[candidate + k]) != b { same = false; break }
                 let next = candidate + closing.count
                 if same, next == bytes.count || Self.isSpace(bytes[next]) || bytes[next] == UInt8(ascii: ">") || bytes[next] == UInt8(ascii: "/") {
-                    let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[position..<candidate]), as: UTF8.self)
+                    let text = position..<candidate
                     position = (find(UInt8(ascii: ">"), from: next) ?? bytes.count - 1) + 1
                     return text
                 }
@@ -153,9 +154,19 @@ struct HTMLScanner {
             }
             search = next
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[position..<end]), as: UTF8.self)
+        let text = position..<end
         position = end  // the tag that ended it is read as markup
         return text
+    }
+
+    /// The bytes of `range` as text, as they are.
+    func string(_ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
+    }
+
+    /// The bytes of `range` as text, character references decoded.
+    func decodedString(_ range: Range<Int>) -> String {
+        Self.decodeEntities(bytes, range.lowerBound, range.upperBound)
     }
 
     private mutating func readName(from start: Int) -> String {

@@ -236,7 +236,7 @@ struct HTMLTree {
 
     static let id_p = TagKind.id("p"), id_li = TagKind.id("li"), id_dt = TagKind.id("dt"), id_dd = TagKind.id("dd"),
                id_td = TagKind.id("td"), id_th = TagKind.id("th"), id_tr = TagKind.id("tr"), id_option = TagKind.id("option"),
-               id_a = TagKind.id("a")
+               id_a = TagKind.id("a"), id_form = TagKind.id("form")
     static let paragraphScope: Set<String> = ["table", "td", "th", "caption", "button", "template", "object"]
     static let listScope: Set<String> = ["ul", "ol", "table", "td", "th"]
     static let definitionScope: Set<String> = ["dl", "table"]
@@ -247,13 +247,14 @@ struct HTMLTree {
 
     private mutating func startTag(_ tag: String, _ kind: TagKind, _ id: UInt8, _ attributes: [(String, String)]) {
         if kind.contains(.closesParagraph) { close("p", id: HTMLTree.id_p, within: TagKind.paragraphScope) }
-        switch tag {
-        case "li": close("li", id: HTMLTree.id_li, within: TagKind.listScope)
-        case "dt", "dd": close("dt", id: HTMLTree.id_dt, within: TagKind.definitionScope); close("dd", id: HTMLTree.id_dd, within: TagKind.definitionScope)
-        case "td", "th": close("td", id: HTMLTree.id_td, within: TagKind.rowScope); close("th", id: HTMLTree.id_th, within: TagKind.rowScope)
-        case "tr": close("tr", id: HTMLTree.id_tr, within: TagKind.tableScope)
-        case "option": close("option", id: HTMLTree.id_option, within: TagKind.selectScope)
-        case "a": close("a", id: HTMLTree.id_a, within: TagKind.cellScope)
+        // By the tag's number, not its name: this runs for every start tag of a page.
+        switch id {
+        case 0: if tag == "option" { close("option", id: 0, within: TagKind.selectScope) }
+        case HTMLTree.id_li: close("li", id: id, within: TagKind.listScope)
+        case HTMLTree.id_dt, HTMLTree.id_dd: close("dt", id: HTMLTree.id_dt, within: TagKind.definitionScope); close("dd", id: HTMLTree.id_dd, within: TagKind.definitionScope)
+        case HTMLTree.id_td, HTMLTree.id_th: close("td", id: HTMLTree.id_td, within: TagKind.rowScope); close("th", id: HTMLTree.id_th, within: TagKind.rowScope)
+        case HTMLTree.id_tr: close("tr", id: id, within: TagKind.tableScope)
+        case HTMLTree.id_a: close("a", id: id, within: TagKind.cellScope)
         default:
             if kind.contains(.heading), let top = open.last, nodes[Int(top)].kind.contains(.heading) { popOne() }
         }
@@ -263,14 +264,15 @@ struct HTMLTree {
         for (name, value) in attributes {
             switch name {
             case "class", "id":
-                if !value.isEmpty { hints += hints.isEmpty ? HTMLScanner.asciiLowercased(value) : " " + HTMLScanner.asciiLowercased(value) }
+                // An id made of a heading's words names that text, not a part of the page ("sharing-with-a-single-developer").
+                if name == "id" && HTMLTree.isSlug(value) { break }
+                if !value.isEmpty { hints += hints.isEmpty ? HTMLTree.hintWords(value) : " " + HTMLTree.hintWords(value) }
             case "hidden": flags.insert(.hidden)
             case "style":
-                let style = value.lowercased().filter { $0 != " " }
-                if style.contains("display:none") || style.contains("visibility:hidden") { flags.insert(.hidden) }
-            case "itemprop": if value.lowercased() == "articlebody" { flags.formUnion([.declaredArticle, .articleBody]) }
+                if HTMLTree.styleHides(value) { flags.insert(.hidden) }
+            case "itemprop": if HTMLScanner.asciiLowercased(value) == "articlebody" { flags.formUnion([.declaredArticle, .articleBody]) }
             case "role":
-                let role = value.lowercased()
+                let role = HTMLScanner.asciiLowercased(value)
                 if role == "main" || role == "article" { flags.insert(.declaredArticle) }
                 if HTMLTree.boilerplateRoles.contains(role) { flags.insert(.boilerplateRole) }
             default: break
@@ -297,17 +299,19 @@ struct HTMLTree {
                     switch tag {
                     case "title":
                         if documentTitle == nil {
-                            let title = ArticleExtractor.collapseSpaces(HTMLScanner.decodeEntities(content))
+                            let title = ArticleExtractor.collapseSpaces(scanner.decodedString(content))
                             if !title.isEmpty { documentTitle = title }
                         }
                     case "script":
-                        if attributes.contains(where: { $0.0 == "type" && $0.1.lowercased().contains("ld+json") }) { jsonLD.append(content) }
+                        if attributes.contains(where: { $0.0 == "type" && PageMetadata.contains(HTMLScanner.asciiLowercased($0.1), "ld+json") }) {
+                            jsonLD.append(scanner.string(content))
+                        }
                     case "textarea", "xmp":
-                        text(HTMLScanner.decodeEntities(content))
+                        text(scanner.decodedString(content))
                     default: break
                     }
                     close(tag)
-                } else if tag == "form" && openByTag[Int(id)] > 0 {
+                } else if id == HTMLTree.id_form && openByTag[Int(id)] > 0 {
                     // A form inside a form is ignored, as browsers do, and so is its end tag: otherwise
                     // that `</form>` would end the outer form and the page's layout with it.
                     ignoredForms += 1
@@ -328,4 +332,51 @@ struct HTMLTree {
 
     /// Foreign elements where `<x/>` really is empty (in HTML elements the slash means nothing).
     static let selfClosingHonoured: Set<String> = ["svg", "math", "path", "use", "circle", "rect", "g", "line", "polygon", "polyline", "ellipse"]
+
+    /// An inline style that hides the element (`display:none`, `visibility:hidden`, in any case and spacing).
+    static func styleHides(_ style: String) -> Bool {
+        var squeezed: [UInt8] = []
+        squeezed.reserveCapacity(style.utf8.count)
+        for byte in style.utf8 where byte != 0x20 { squeezed.append(HTMLScanner.lower(byte)) }
+        return squeezed.withUnsafeBufferPointer { bytes in
+            hiddenDisplay.withUnsafeBufferPointer { ArticleExtractor.contains(bytes, $0) }
+                || hiddenVisibility.withUnsafeBufferPointer { ArticleExtractor.contains(bytes, $0) }
+        }
+    }
+
+    static let hiddenDisplay = Array("display:none".utf8), hiddenVisibility = Array("visibility:hidden".utf8)
+
+    /// An id of four or more lowercase words joined by hyphens: a heading's slug.
+    static func isSlug(_ value: String) -> Bool {
+        var words = 1
+        var letters = 0
+        for byte in value.utf8 {
+            if byte == UInt8(ascii: "-") {
+                if letters == 0 { return false }
+                words += 1
+                letters = 0
+            } else if (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) {
+                letters += 1
+            } else {
+                return false
+            }
+        }
+        return words >= 4 && letters > 0
+    }
+
+    /// A class or id lowercased, camel case split into words: "rightRail" gives "right-rail", so its "rail"
+    /// is seen as a word.
+    static func hintWords(_ value: String) -> String {
+        guard value.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return value }
+        var out: [UInt8] = []
+        out.reserveCapacity(value.utf8.count + 4)
+        var previousLower = false
+        for byte in value.utf8 {
+            let upper = byte >= 0x41 && byte <= 0x5A
+            if upper && previousLower { out.append(UInt8(ascii: "-")) }
+            out.append(upper ? byte | 0x20 : byte)
+            previousLower = byte >= 0x61 && byte <= 0x7A
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }

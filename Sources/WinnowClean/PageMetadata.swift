@@ -71,7 +71,8 @@ public struct PageMetadata: Sendable, Codable, Equatable {
             ?? meta["twitter:title"] ?? meta["parsely-title"] ?? tree.documentTitle.map(articleTitle) ?? h1
         let metaAuthor = [meta["dc:creator"], meta["dcterm:creator"], meta["author"], meta["article:author"], meta["parsely-author"], meta["byl"]]
             .compactMap { $0 }.first { !$0.hasPrefix("http") }
-        metadata.author = ld.author ?? metaAuthor.map { $0.replacingOccurrences(of: #"^(?i)by\s+"#, with: "", options: .regularExpression) } ?? authorLink ?? bylineElement
+        metadata.author = ld.author ?? metaAuthor.map { $0.replacingOccurrences(of: #"^(?i)by\s+"#, with: "", options: .regularExpression) }
+            ?? (authorLink ?? bylineElement).map(bylineName)
         metadata.published = ld.datePublished ?? meta["article:published_time"] ?? meta["parsely-pub-date"] ?? meta["datepublished"] ?? meta["pubdate"]
             ?? meta["publish-date"] ?? meta["date"] ?? meta["dc.date"] ?? meta["dc.date.issued"] ?? timeStamp
         metadata.canonicalURL = canonical ?? meta["og:url"] ?? ld.url
@@ -84,6 +85,16 @@ extension PageMetadata {
     /// A meta tag's name or property as a key: lowercased, "." as ":" (bytes: a page has hundreds of these).
     static func metaKey(_ name: String) -> String {
         String(decoding: name.utf8.map { $0 == 0x2E ? 0x3A : HTMLScanner.lower($0) }, as: UTF8.self)
+    }
+
+    /// A byline element's text without what pages set beside the name: "Ana Ruiz • 8h", "Ana Ruiz —".
+    static func bylineName(_ text: String) -> String {
+        var name = Substring(text)
+        for separator in [" • ", " | ", " · "] {
+            if let at = name.range(of: separator) { name = name[..<at.lowerBound] }
+        }
+        while let last = name.last, last.isWhitespace || "—–-|•·,:".contains(last) { name = name.dropLast() }
+        return name.isEmpty ? text : String(name)
     }
 
     /// `text` contains `word`, compared as bytes (String.contains goes through Foundation, and this runs
@@ -135,7 +146,7 @@ struct LinkedData {
 
     init(_ scripts: [String]) {
         for script in scripts {
-            guard let data = script.data(using: .utf8),
+            guard let data = LinkedData.unwrapped(script).data(using: .utf8),
                   let json = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]) else { continue }
             // Breadth-first through arrays and @graph, bounded so a hostile page cannot make it expensive.
             var queue: [Any] = [json]
@@ -147,7 +158,8 @@ struct LinkedData {
                 guard let object = value as? [String: Any] else { continue }
                 if let graph = object["@graph"] as? [Any] { queue.append(contentsOf: graph.prefix(50)) }
                 guard LinkedData.isArticle(object["@type"]) else { continue }
-                headline = headline ?? (object["headline"] as? String).flatMap(LinkedData.nonEmpty)
+                // An article with no headline is named by its `name` (Wikipedia's pages).
+                headline = headline ?? ((object["headline"] ?? object["name"]) as? String).flatMap(LinkedData.nonEmpty)
                 author = author ?? LinkedData.name(object["author"])
                 datePublished = datePublished ?? (object["datePublished"] as? String).flatMap(LinkedData.nonEmpty)
                 url = url ?? (object["url"] as? String) ?? ((object["mainEntityOfPage"] as? [String: Any])?["@id"] as? String)
@@ -158,7 +170,22 @@ struct LinkedData {
 
     static func isArticle(_ type: Any?) -> Bool {
         let types = (type as? [Any])?.compactMap { $0 as? String } ?? [(type as? String) ?? ""]
-        return types.contains { $0.hasSuffix("Article") || $0 == "BlogPosting" || $0 == "Report" || $0 == "LiveBlogPosting" }
+        return types.contains { $0.hasSuffix("Article") || $0.hasSuffix("Posting") || $0 == "Report" || $0 == "APIReference" }
+    }
+
+    /// The JSON inside a script that wraps it in CDATA for XHTML (`<![CDATA[ ... ]]>`, also commented
+    /// out as `//<![CDATA[` or `/* <![CDATA[ */`): JSON parsers refuse the wrapper, and the page's date and
+    /// author with it.
+    static func unwrapped(_ script: String) -> String {
+        guard let open = script.range(of: "<![CDATA["), let close = script.range(of: "]]>", options: .backwards),
+              open.upperBound <= close.lowerBound else { return script }
+        var inner = script[open.upperBound..<close.lowerBound]
+        // What a comment-wrapped form leaves: "*/" after the opening, "/*" or "//" before the closing.
+        inner = inner.drop { $0.isWhitespace }
+        if inner.hasPrefix("*/") { inner = inner.dropFirst(2) }
+        while let last = inner.last, last.isWhitespace { inner = inner.dropLast() }
+        if inner.hasSuffix("/*") || inner.hasSuffix("//") { inner = inner.dropLast(2) }
+        return String(inner)
     }
 
     /// An author given as a name, a Person object, or a list of either: names joined with ", ".

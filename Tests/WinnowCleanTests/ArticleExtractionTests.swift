@@ -215,6 +215,16 @@ func offThePool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async t
         // Found by fuzzing: "12-34" split into digit parts left an empty compound word, and the class
         // check read its first byte.
         #expect(ArticleExtractor.words("12-34 x_9") == ["12", "34", "x", "9", "x"])  // "x_9" compounds to its letters
+        #expect(ArticleExtractor.Hint("c-article__body").content)
+        #expect(ArticleExtractor.Hint("post-comments-area").category == "comments")
+        #expect(ArticleExtractor.Hint("postcomments").category == "comments")  // inside a compound: six letters or more
+        #expect(ArticleExtractor.Hint("header-ad").category == "advertising")
+        #expect(ArticleExtractor.Hint("adjacent-story").category == nil)  // short words only whole
+        #expect(ArticleExtractor.Hint("entry-commentary").category == nil)  // an article word
+        #expect(ArticleExtractor.Hint("social-embed").category == nil)  // an embedded post
+        #expect(ArticleExtractor.Hint("item image_hit no_caption").category == nil)  // says what it lacks
+        #expect(ArticleExtractor.Hint("layout-without-sidebar").category == nil)
+        #expect(ArticleExtractor.Hint("no-js sidebar").category == "aside")
         let html = "<html><body><div class=\"12-34\"><p>\(ArticleExtractionTests.paragraphs[0])</p></div></body></html>"
         #expect(try Cleaner().clean(document: html).text == ArticleExtractionTests.paragraphs[0])
     }

@@ -128,6 +128,76 @@ import Testing
         #expect(!doc.removed.contains { $0.ruleID == "html.class.prompt" && $0.text.contains(Self.story[0]) })
     }
 
+    static let more = [
+        "The council will publish the plans for the park in March, and residents can comment on them at three public meetings before the summer.",
+        "A ferry service between the two banks will run every twenty minutes while the bridge is closed for the works, the transport office said.",
+        "The mayor said the decision was the hardest of her term, but that the city could not keep spending money on a bridge that was wearing out.",
+        "Opponents of the plan have until the end of the month to ask for a review, and a group of shop owners said they would do so this week.",
+        "Work on the new crossing, a few hundred metres upstream, is due to start in two years once the design competition has chosen a winner.",
+        "Until then the bridge stays open to cars on weekdays, with a lower speed limit and no lorries, while the engineers keep measuring it.",
+        "Bus companies asked the council for new stops on both banks, saying that many of their riders now cross the river by car each morning.",
+        "The harbour museum plans an exhibition of old photographs of the bridge, from the opening day in 1931 to the floods of the seventies.",
+    ]
+
+    /// The rest of a story sits in its own wrapper (behind "read more") and holds most of its text: the
+    /// opening paragraphs beside that wrapper are the story's too.
+    @Test func aStoryContinuedInAWrapperKeepsItsOpening() throws {
+        let page = """
+            <html><head><title>Harbour bridge to close</title></head><body>\(Self.menu)
+            <div class="main"><div class="story-text"><p>\(Self.story[0])</p><p>\(Self.story[1])</p>
+            <div class="toggle-group target">\((Array(Self.story[2...]) + Self.more).map { "<p>\($0)</p>" }.joined())</div></div>
+            <div class="blurb"><p>About the desk: the city desk has covered the council, the harbour and the schools since 2004, with a digest every Friday.</p></div></div>
+            </body></html>
+            """
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text, Self.story + Self.more))
+        #expect(!doc.text.contains("About the desk"))
+    }
+
+    /// An unclosed caption (`<p class="caption">` holding a `<p>`) swallows the story's first paragraphs
+    /// into the caption's box: a "caption" holding paragraphs of article text is not a caption.
+    @Test func aCaptionThatSwallowedTheStoryIsNotCut() throws {
+        let page = """
+            <html><head><title>Harbour bridge to close</title></head><body>\(Self.menu)
+            <div class="entry"><div class="image-with-caption"><p class="caption-text">The bridge at dusk. <span class="credit">(<p><img src="bridge.jpg"></p>
+            \(Self.story.joined(separator: "\n\n"))</span></p></div>
+            \(Self.more[0...4].map { "<p>\($0)</p>" }.joined())</div></body></html>
+            """
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text, Self.story + Self.more[0...4]))
+    }
+
+    /// Documentation pages give each section an id made of its heading's words: "sharing-the-bridge-with-cyclists"
+    /// names the section, it does not mark a share bar.
+    @Test func aSectionsHeadingSlugIsNotAClassWord() throws {
+        let page = """
+            <html><head><title>Harbour bridge to close</title></head><body>\(Self.menu)
+            <div class="document"><p>\(Self.story[0])</p><p>\(Self.story[1])</p><p>\(Self.story[2])</p>
+            <div class="section" id="sharing-the-bridge-with-cyclists"><h2>Sharing the bridge</h2><p>\(Self.story[3])</p></div></div>
+            <div class="share"><a href="/s/fb">Share on Facebook</a> <a href="/s/x">Share by e-mail</a></div></body></html>
+            """
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text))
+        #expect(!doc.text.contains("Share on Facebook"))
+    }
+
+    /// Class words hidden in camel case ("rightRail") or a compound ("postcomments") still say what the
+    /// element is: the column beside the article and the comment thread under it stay out.
+    @Test func classWordsInCamelCaseAndCompoundsAreRead() throws {
+        let page = """
+            <html><head><title>Harbour bridge to close</title></head><body>\(Self.menu)
+            <div class="page"><div class="post">\(Self.story.map { "<p>\($0)</p>" }.joined())</div>
+            <div class="postcomments"><h3>Comments (1)</h3><p>Reader from the north bank: I have crossed that bridge every day for thirty years, and I will miss it.</p></div>
+            <div id="rightRail"><div class="about"><p>About this blog: written by the city desk since 2004, it covers the council, the harbour, the schools and the river.</p>
+            <p>Our reporters live in the city they write about, and answer every letter our readers send us, usually within a week.</p></div></div></div>
+            </body></html>
+            """
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text))
+        #expect(!doc.text.contains("About this blog"))
+        #expect(!doc.text.contains("thirty years"))
+    }
+
     @Test func theDocumentTitleLosesTheSiteNameAndTheBylineElementNamesTheAuthor() throws {
         #expect(PageMetadata.articleTitle("Harbour bridge to close to cars | The Daily Example") == "Harbour bridge to close to cars")
         #expect(PageMetadata.articleTitle("Example - Harbour bridge to close to cars") == "Harbour bridge to close to cars")
@@ -141,5 +211,53 @@ import Testing
         #expect(doc.title == "Harbour bridge to close to cars")
         #expect(doc.author == "Ana Ruiz")
         #expect(Self.keepsStory(doc.text))
+    }
+
+    /// A class that says what an element lacks ("no_caption", "without-sidebar") does not make it that thing.
+    @Test func aClassSayingWhatIsMissingIsNoCut() throws {
+        let items = Self.story.map { "<div class=\"list-item image_hit no_caption\"><h2>\($0)</h2><img src=\"a.jpg\"></div>" }
+        let page = """
+            <html><head><title>Harbour bridge to close</title></head><body>\(Self.menu)
+            <div class="list">\(items.joined())</div><div class="caption">Photo: the bridge at dusk</div></body></html>
+            """
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text))
+        #expect(!doc.text.contains("bridge at dusk"))
+    }
+
+    /// A blog's front page whose posts are classed "item author-NAME": the long post holds too much text
+    /// to be an author's bio, and so do its alike siblings, the short posts.
+    @Test func shortPostsBesideALongOneAreNotBios() throws {
+        let long = "<div class=\"item item-author-ana\"><h2>Bridge</h2>\(Self.more.map { "<p>\($0)</p>" }.joined())</div>"
+        let short = Self.story.prefix(3).map { "<div class=\"item item-author-tom\"><h2>Note</h2><p>\($0)</p></div>" }
+        let page = """
+            <html><head><title>Harbour blog</title></head><body>\(Self.menu)
+            <div class="entries">\(long)\(short.joined())</div></body></html>
+            """
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text, Self.more + Self.story.prefix(3)))
+    }
+
+    /// XHTML-minded pages wrap their JSON-LD in CDATA (bare or commented out), which JSON parsers refuse:
+    /// the article's date, author and name must still come from it. A byline element's text loses what
+    /// pages set beside the name.
+    @Test func linkedDataInCDATAStillGivesDateAndAuthor() throws {
+        let body = "<div class=\"story\">\(Self.story.map { "<p>\($0)</p>" }.joined())</div>"
+        for (open, close) in [("<![CDATA[", "]]>"), ("//<![CDATA[", "//]]>"), ("/* <![CDATA[ */", "/* ]]> */")] {
+            let page = """
+                <html><head><title>Bridge | Example</title><script type="application/ld+json">\(open)
+                {"@context": "https://schema.org", "@type": "SocialMediaPosting", "name": "Harbour bridge to close",
+                 "datePublished": "2012-03-04T05:06:07Z", "author": {"@type": "Person", "name": "Ana Ruiz"}}
+                \(close)</script></head><body>\(body)</body></html>
+                """
+            let doc = try Cleaner().clean(document: page)
+            #expect(doc.published == "2012-03-04T05:06:07Z", "wrapped in \(open)")
+            #expect(doc.author == "Ana Ruiz")
+            #expect(doc.title == "Harbour bridge to close")
+        }
+        let page = "<html><body><span class=\"byline\">Ana Ruiz • 8h</span>\(body)</body></html>"
+        #expect(try Cleaner().clean(document: page).author == "Ana Ruiz")
+        #expect(PageMetadata.bylineName("Nicolas Perriault —") == "Nicolas Perriault")
+        #expect(PageMetadata.bylineName("Ana Ruiz | Staff writer") == "Ana Ruiz")
     }
 }
