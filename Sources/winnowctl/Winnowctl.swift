@@ -134,22 +134,19 @@ enum DocumentCheck {
     }
 
     /// The share of bytes that are not part of a valid UTF-8 sequence (Latin-1 text has a few, binary many).
-    static func invalidUTF8Share(_ bytes: Data) -> Double {
-        bytes.withUnsafeBytes { invalidUTF8Share($0.bindMemory(to: UInt8.self)) }
-    }
-
     static func invalidUTF8Share(_ bytes: UnsafeBufferPointer<UInt8>) -> Double {
-        // ASCII needs no decoder: skip to the first byte that is not.
-        guard let firstHigh = bytes.firstIndex(where: { $0 >= 0x80 }) else { return 0 }
+        // ASCII bytes are skipped a byte at a time; a decoder reads one sequence at each other byte (one
+        // decoder over every byte after the first non-ASCII one was most of the check's time on a page).
         var invalid = 0
-        var iterator = UnsafeBufferPointer(rebasing: bytes[firstHigh...]).makeIterator()
-        var decoder = UTF8()
-        var done = false
-        while !done {
+        var i = 0
+        while i < bytes.count {
+            if bytes[i] < 0x80 { i += 1; continue }
+            var decoder = UTF8()  // a fresh one: a decoder keeps bytes it read ahead
+            var iterator = UnsafeBufferPointer(rebasing: bytes[i..<min(bytes.count, i + 4)]).makeIterator()
             switch decoder.decode(&iterator) {
-            case .scalarValue: continue
-            case .emptyInput: done = true
-            case .error: invalid += 1
+            case .scalarValue(let scalar): i += UTF8.width(scalar)
+            case .emptyInput: i = bytes.count
+            case .error: invalid += 1; i += 1
             }
         }
         return bytes.isEmpty ? 0 : Double(invalid) / Double(bytes.count)
