@@ -122,6 +122,14 @@ public struct Cleaner: Sendable {
         clean(page: try ArticleExtractor.extract(bytes: htmlBytes, explain: explain), title: title, author: author)
     }
 
+    /// A document's bytes as text: an HTML page in the encoding it declares (its `<meta charset>`, else
+    /// Windows-1252 when it is not UTF-8), the way the cleaner reads it; anything else as UTF-8.
+    public static func text(ofDocument bytes: UnsafeRawBufferPointer) -> String {
+        let head = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, 4096)]), as: UTF8.self)
+        if looksLikeHTML(head), let text = try? HTMLTree.transcoded(bytes, encoding: nil) { return text }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
     /// The article of an HTML page before the boilerplate rules: what the page's structure alone says.
     public static func extractArticle(htmlBytes: UnsafeRawBufferPointer) throws -> ExtractedPage {
         try ArticleExtractor.extract(bytes: htmlBytes)

@@ -144,19 +144,27 @@ struct HTMLTree {
     init(bytes: UnsafeRawBufferPointer, encoding: String.Encoding?) throws {
         guard bytes.count > 0 else { throw ParseError(description: "the page is empty") }
         let utf8 = bytes.bindMemory(to: UInt8.self)
-        let declared = encoding ?? HTMLTree.declaredEncoding(utf8)
-        // A page that says UTF-8 is read as UTF-8 (a stray invalid byte becomes U+FFFD); one that says
-        // nothing, or another encoding, is UTF-8 only if it is valid UTF-8 throughout (pages mislabel).
-        if declared == .utf8 || String(validating: utf8, as: UTF8.self) != nil {
+        if let text = try Self.transcoded(bytes, encoding: encoding) {
+            var copy = text
+            copy.withUTF8 { parse($0) }
+        } else {
             parse(utf8)
-            return
         }
+    }
+
+    /// The page as text when its bytes are not to be read as UTF-8, nil when they are. A page that says
+    /// UTF-8 is read as UTF-8 (a stray invalid byte becomes U+FFFD); one that says nothing, or another
+    /// encoding, is UTF-8 only if it is valid UTF-8 throughout (pages mislabel); else its `<meta
+    /// charset>`, else Windows-1252 (what browsers assume).
+    static func transcoded(_ bytes: UnsafeRawBufferPointer, encoding: String.Encoding?) throws -> String? {
+        let utf8 = bytes.bindMemory(to: UInt8.self)
+        let declared = encoding ?? HTMLTree.declaredEncoding(utf8)
+        if declared == .utf8 || String(validating: utf8, as: UTF8.self) != nil { return nil }
         let decoding = declared ?? .windowsCP1252
         guard let text = String(data: Data(bytes), encoding: decoding) ?? String(data: Data(bytes), encoding: .isoLatin1) else {
             throw ParseError(description: "the page is not text in its declared encoding")
         }
-        var copy = text
-        copy.withUTF8 { parse($0) }
+        return text
     }
 
     init(html: String) throws {

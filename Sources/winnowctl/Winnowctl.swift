@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GRDB
+import WinnowClean
 import WinnowPipeline
 import WinnowPostgres
 import WinnowStore
@@ -85,7 +86,8 @@ func printJSON(_ value: some Encodable) throws {
 /// Reads a text or HTML document the user named, or fails with a message that names it: a missing
 /// file (66), one that cannot be read (74), an empty or binary one (65).
 func readDocument(_ path: String) throws -> String {
-    String(decoding: try readDocumentData(path), as: UTF8.self)
+    // A page in Latin-1 or another declared encoding keeps its accented letters, as `clean` reads it.
+    try readDocumentData(path).withUnsafeBytes { Cleaner.text(ofDocument: $0) }
 }
 
 /// A document's bytes, or a failure naming the file: missing (66), a folder, empty or not text (65), unreadable (74).

@@ -36,6 +36,26 @@ import WinnowTestSupport
         #expect(verdicts[1].duplicate_of == verdicts[0].article_id && verdicts[0].article_id != verdicts[1].article_id)
     }
 
+    /// A folder argument is every file in it (subfolders too, hidden files left out), in path order; a
+    /// Latin-1 page keeps its accents, read in the encoding it declares as `clean` reads it.
+    @Test func foldersAreIngestedAndPagesReadInTheirOwnEncoding() async throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let corpus = folder.appendingPathComponent("corpus")
+        try FileManager.default.createDirectory(at: corpus.appendingPathComponent("b/.hidden"), withIntermediateDirectories: true)
+        let body = "<p>Le café du port ferme ses portes après quarante ans de service aux marins du quartier.</p>"
+        let page = "<html><head><meta charset=\"iso-8859-1\"><title>Caf\u{E9}</title></head><body><article>\(body)</article></body></html>"
+        try #require(page.data(using: .isoLatin1)).write(to: corpus.appendingPathComponent("a.html"))
+        try Data("A plain text note about the harbour, long enough to be an article of its own today.".utf8)
+            .write(to: corpus.appendingPathComponent("b/c.txt"))
+        try Data("hidden".utf8).write(to: corpus.appendingPathComponent("b/.hidden/d.txt"))
+        let db = folder.appendingPathComponent("folder.sqlite")
+        let verdicts = try await ingest(db, [corpus])
+        #expect(verdicts.map { ($0.file as NSString).lastPathComponent } == ["a.html", "c.txt"])
+        let show = try await runProcess(try TestPaths.binary("winnowctl"), ["show", "\(try #require(verdicts.first).article_id)", "--db", db.path])
+        #expect(show.stdout.contains("Le café du port"), "\(show.stdout)")
+    }
+
     @Test func seedsAreFiveNewArticlesAndTheirVariantsAreDuplicates() async throws {
         let seeds = try TestPaths.seeds()
         try #require(seeds.count == 5, "expected the five seeds in \(TestPaths.shared.path)/seeds")
