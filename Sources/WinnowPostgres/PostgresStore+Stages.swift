@@ -92,15 +92,8 @@ extension PostgresStore: StageStore {
     /// first, and returns them (leased to this process).
     public func pendingClean(limit: Int) throws -> [RawItem] {
         try claim { db in
-            let rows = try db.query("""
-                WITH claimed AS (
-                    SELECT raw_item_id FROM clean_queue
-                    WHERE lease_owner = $1 OR leased_until IS NULL OR leased_until < clock_timestamp()
-                    ORDER BY raw_item_id LIMIT $2 FOR UPDATE SKIP LOCKED
-                ), leased AS (
-                    UPDATE clean_queue q SET lease_owner = $1, leased_until = clock_timestamp() + $3::interval
-                    FROM claimed WHERE q.raw_item_id = claimed.raw_item_id RETURNING q.raw_item_id
-                )
+            let rows = try db.query(Self.leasing("clean_queue", key: "raw_item_id") + """
+
                 SELECT r.id, r.feed_id, r.guid, r.link, r.title, r.author, r.published_at, r.published_raw, r.summary, r.content
                 FROM leased JOIN raw_items r ON r.id = leased.raw_item_id ORDER BY r.id
                 """, [owner, String(limit), leaseInterval])
@@ -189,15 +182,8 @@ extension PostgresStore: StageStore {
     /// Claims up to `limit` stage-2 articles whose lease is free, expired or this process's, oldest first.
     public func pendingDedup(limit: Int) throws -> [CleanArticle] {
         try write { db in
-            let rows = try db.query("""
-                WITH claimed AS (
-                    SELECT clean_article_id FROM dedup_queue
-                    WHERE lease_owner = $1 OR leased_until IS NULL OR leased_until < clock_timestamp()
-                    ORDER BY clean_article_id LIMIT $2 FOR UPDATE SKIP LOCKED
-                ), leased AS (
-                    UPDATE dedup_queue q SET lease_owner = $1, leased_until = clock_timestamp() + $3::interval
-                    FROM claimed WHERE q.clean_article_id = claimed.clean_article_id RETURNING q.clean_article_id
-                )
+            let rows = try db.query(Self.leasing("dedup_queue", key: "clean_article_id") + """
+
                 SELECT c.id, c.raw_item_id, r.feed_id, r.guid, COALESCE(r.link, c.canonical_url), c.title, c.author,
                        COALESCE(r.published_at, c.published_at), c.text, c.text_hash
                 FROM leased JOIN clean_articles c ON c.id = leased.clean_article_id JOIN raw_items r ON r.id = c.raw_item_id
@@ -209,5 +195,20 @@ extension PostgresStore: StageStore {
                              text: rows.string(i, 8)!, textHash: rows.string(i, 9)!)
             }
         }
+    }
+
+    /// The start of a claim on a stage queue: `leased` holds the `key` of up to $2 rows whose lease is
+    /// free, expired or this process's ($1), oldest first, now leased to it for $3.
+    static func leasing(_ queue: String, key: String) -> String {
+        """
+        WITH claimed AS (
+            SELECT \(key) FROM \(queue)
+            WHERE lease_owner = $1 OR leased_until IS NULL OR leased_until < clock_timestamp()
+            ORDER BY \(key) LIMIT $2 FOR UPDATE SKIP LOCKED
+        ), leased AS (
+            UPDATE \(queue) q SET lease_owner = $1, leased_until = clock_timestamp() + $3::interval
+            FROM claimed WHERE q.\(key) = claimed.\(key) RETURNING q.\(key)
+        )
+        """
     }
 }
