@@ -21,7 +21,6 @@ public struct LearnedBoilerplate: Sendable, Equatable {
         self.maxShare = maxShare
     }
 
-
     /// The paragraphs of a cleaned article that count towards learning: short ones, each once.
     public func lines(of document: CleanedDocument) -> [String] {
         guard minCount > 0 else { return [] }

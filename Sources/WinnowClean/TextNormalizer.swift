@@ -104,7 +104,7 @@ public enum TextNormalizer {
     }
 
     /// True for a scalar that NFC leaves alone wherever it stands: no combining class, no decomposition,
-    /// never the second half of a composition (checked against Unicode's data in `TextNormalizerTests`).
+    /// never the second half of a composition (checked against Foundation's Unicode data in `TextFastPathTests`).
     /// Latin, Greek, Cyrillic, Hebrew and Arabic letters, Thai, kana, CJK, Hangul syllables, punctuation,
     /// arrows, box drawing and emoji: the text of most pages is, and needs no Foundation round trip.
     static func isComposed(_ value: UInt32) -> Bool {

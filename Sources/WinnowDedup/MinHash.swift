@@ -73,7 +73,7 @@ public enum Shingles {
         return result
     }
 
-    public static func hashes(of text: String, size k: Int, seed: UInt64, bounds: ShingleBounds = .none) -> [UInt64] {
+    public static func hashes(of text: String, size k: Int, seed: UInt64, bounds: ShingleBounds) -> [UInt64] {
         switch bounds {
         case .none: return hashes(wordHashes: WordHashes.of(text, seed: seed), size: k, seed: seed)
         case .sentences: return SentenceUnits.wordHashes(of: text, seed: seed).flatMap { hashes(wordHashes: $0, size: k, seed: seed) }

@@ -137,7 +137,7 @@ struct DedupBench: ParsableCommand {
         var cache: [Int: Set<UInt64>] = [:]
         func set(_ i: Int) -> Set<UInt64> {
             if let s = cache[i] { return s }
-            let s = Set(Shingles.hashes(of: documents[i].text, size: parameters.shingleSize, seed: parameters.seed, bounds: parameters.bounds))
+            let s = Set(dedup.shingleSet(of: documents[i].text))
             cache[i] = s
             return s
         }

@@ -46,11 +46,6 @@ struct Ingest: FileListCommand {
     /// the daemon does (one transaction per stage and batch), never one per document.
     static let chunk = StageRunner.dedupBatch
 
-    /// A chunk of the command line waiting for its verdicts: each file's failure or its stored item.
-    struct Chunk {
-        var entries: [Result<Int64, FileFailure>]
-    }
-
     func run() throws {
         let configuration = try config.map { try loadConfiguration($0) }
         let (store, lock) = try openStageStore(db)
@@ -66,7 +61,7 @@ struct Ingest: FileListCommand {
         var failures = FileFailures()
         var printer = Printer(json: json)
         var outputs: [Int64: Output] = [:]  // by stage-1 item
-        var waiting: [Chunk] = []
+        var waiting: [[Result<Int64, FileFailure>]] = []  // chunks waiting for verdicts: each file's failure or its item
 
         func take(_ step: StageRunner.Step) {
             for cleaned in step.cleaned where outputs[cleaned.rawItemID] != nil {
@@ -84,8 +79,8 @@ struct Ingest: FileListCommand {
         }
         // Chunks are printed in order, each once all its files have their verdict.
         func flush() {
-            while let chunk = waiting.first, chunk.entries.allSatisfy({ (try? $0.get()).map { outputs[$0]!.status != "" } ?? true }) {
-                for entry in chunk.entries {
+            while let chunk = waiting.first, chunk.allSatisfy({ (try? $0.get()).map { outputs[$0]!.status != "" } ?? true }) {
+                for entry in chunk {
                     switch entry {
                     case .failure(let failure): printer.print(.failure(failure))
                     case .success(let id): printer.print(.success(outputs.removeValue(forKey: id)!))
@@ -119,7 +114,7 @@ struct Ingest: FileListCommand {
             // file named twice is stored twice, so it is looked up by its item, never by name).
             let raw = try store.addLocalItems(texts.map { FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: $0.text) })
             for (item, text) in zip(raw, texts) { outputs[item.id] = Output(file: text.file, articleID: 0, status: "", clusterID: 0, removed: []) }
-            waiting.append(Chunk(entries: places.map { $0.map { raw[$0].id } }))
+            waiting.append(places.map { $0.map { raw[$0].id } })
             // The same stage runner and steps as the daemon: this chunk is cleaned while the last one's
             // articles are deduplicated. Items another run left queued go through too.
             take(try stages.drainStep())
