@@ -125,8 +125,7 @@ public struct Cleaner: Sendable {
     /// A document's bytes as text: an HTML page in the encoding it declares (its `<meta charset>`, else
     /// Windows-1252 when it is not UTF-8), the way the cleaner reads it; anything else as UTF-8.
     public static func text(ofDocument bytes: UnsafeRawBufferPointer) -> String {
-        let head = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, 4096)]), as: UTF8.self)
-        if looksLikeHTML(head), let text = try? HTMLTree.transcoded(bytes, encoding: nil) { return text }
+        if looksLikeHTML(bytes: bytes), let text = try? HTMLTree.transcoded(bytes, encoding: nil) { return text }
         return String(decoding: bytes, as: UTF8.self)
     }
 
@@ -158,15 +157,24 @@ public struct Cleaner: Sendable {
                 if bytes[end] & 0xC0 != 0x80 { scalars += 1; if scalars > 4096 { break } }
                 end += 1
             }
-            let head = UnsafeBufferPointer(rebasing: bytes[..<end])
-            var at = 0
-            while at < head.count, let open = memchr(head.baseAddress! + at, 0x3C, head.count - at) {
-                let i = head.baseAddress!.distance(to: open.assumingMemoryBound(to: UInt8.self))
-                if htmlMarkers.contains(where: { Self.hasPrefixIgnoringCase(head, at: i, $0) }) { return true }
-                at = i + 1
-            }
-            return false
+            return hasHTMLMarker(UnsafeBufferPointer(rebasing: bytes[..<end]))
         }
+    }
+
+    /// `looksLikeHTML` of a document's bytes, as its first 4,096 bytes read as text.
+    public static func looksLikeHTML(bytes: UnsafeRawBufferPointer) -> Bool {
+        hasHTMLMarker(UnsafeRawBufferPointer(rebasing: bytes[..<min(bytes.count, 4096)]).bindMemory(to: UInt8.self))
+    }
+
+    /// One of `htmlMarkers` in the head, in any case.
+    static func hasHTMLMarker(_ head: UnsafeBufferPointer<UInt8>) -> Bool {
+        var at = 0
+        while at < head.count, let open = memchr(head.baseAddress! + at, 0x3C, head.count - at) {
+            let i = head.baseAddress!.distance(to: open.assumingMemoryBound(to: UInt8.self))
+            if htmlMarkers.contains(where: { Self.hasPrefixIgnoringCase(head, at: i, $0) }) { return true }
+            at = i + 1
+        }
+        return false
     }
 
     static let htmlMarkers: [[UInt8]] = ["<html", "<!doctype html", "<p>", "<p ", "<div", "<br", "<body", "<article"].map { Array($0.utf8) }

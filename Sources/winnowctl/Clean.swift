@@ -141,8 +141,7 @@ extension Clean {
     /// page read as UTF-8 loses every accented letter); plain text is read as UTF-8.
     func cleanFile(_ file: String, with cleaner: Cleaner) throws -> CleanedDocument {
         let data = try readDocumentData(file)
-        let head = String(decoding: data.prefix(4096), as: UTF8.self)
-        if !data.isEmpty, Cleaner.looksLikeHTML(head) {
+        if data.withUnsafeBytes({ Cleaner.looksLikeHTML(bytes: $0) }) {
             return try data.withUnsafeBytes { try cleaner.clean(htmlBytes: $0, explain: explain) }
         }
         return cleaner.clean(document: String(decoding: data, as: UTF8.self), explain: explain)

@@ -84,6 +84,10 @@ import WinnowTestSupport
         #expect(!Cleaner.looksLikeHTML("a < b and c > d; <pre> is not a marker"))
         #expect(!Cleaner.looksLikeHTML(String(repeating: "é", count: 4096) + "<div>"))  // beyond the first 4,096 characters
         #expect(Cleaner.looksLikeHTML(String(repeating: "é", count: 4090) + "<div>"))
+        // From bytes: the first 4,096 of them, as a file's head read as text.
+        func bytes(_ text: String) -> Bool { Array(text.utf8).withUnsafeBytes { Cleaner.looksLikeHTML(bytes: $0) } }
+        #expect(bytes("<!DOCTYPE HTML><title>x</title>") && bytes(String(repeating: "x", count: 4091) + "<div>"))
+        #expect(!bytes(String(repeating: "x", count: 4093) + "<div>") && !bytes("") && !bytes("a < b"))
     }
 
     @Test func paragraphsSplitAsFoundationSplits() {
