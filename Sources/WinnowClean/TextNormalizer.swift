@@ -12,50 +12,89 @@ public enum TextNormalizer {
 
     /// NFC, invisible and control characters removed, look-alike letters folded to their word's script, spaces collapsed.
     public static func normalizeParagraph(_ text: String) -> String {
-        // Fast path: ASCII text is already NFC and holds no invisible or look-alike letters.
-        if text.utf8.allSatisfy({ $0 >= 0x21 && $0 < 0x7F || $0 == 0x20 }) {
-            return ArticleExtractor.collapseSpaces(text)
+        // Fast path: ASCII text is already NFC and holds no invisible or look-alike letters; most of it has
+        // no space to collapse either, and is returned as it is.
+        switch asciiSpacing(text) {
+        case .clean: return text
+        case .collapse: return ArticleExtractor.collapseSpaces(text)
+        case .notASCII: break
         }
         // Most scripts' letters are NFC as they stand: the Foundation round trip is for text that holds a
         // combining mark or another scalar NFC may change.
         var composed = composedInParts(text)
-        // One pass over the UTF-8 bytes (appending to a UnicodeScalarView scalar by scalar was a sixth of
-        // cleaning a non-Latin text); it notes whether a word may mix scripts on the way.
+        // One pass over the UTF-8 bytes that copies kept stretches whole (appending scalar by scalar was a
+        // sixth of cleaning a non-Latin text, and byte by byte still an eighth of an ingest); it notes
+        // whether a word may mix scripts on the way.
         var out: [UInt8] = []
         var mixed = MixedScriptScan()
         composed.withUTF8 { bytes in
             out.reserveCapacity(bytes.count)
             var lastWasSpace = true
-            forEachScalar(bytes) { value, range in
-                if isInvisible(value) { return }
+            var kept = 0  // bytes[kept..<i] are kept and not yet copied
+            var i = 0
+            while i < bytes.count {
+                let lead = bytes[i]
+                if lead >= 0x21 && lead < 0x7F {
+                    mixed.add(lead)
+                    lastWasSpace = false
+                    i += 1
+                    continue
+                }
+                if lead == 0x20 {
+                    // A single space is kept as it stands; a second one is dropped.
+                    if lastWasSpace {
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[kept..<i]))
+                        kept = i + 1
+                    } else {
+                        mixed.add(0x20)
+                    }
+                    lastWasSpace = true
+                    i += 1
+                    continue
+                }
+                let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+                var value = UInt32(width == 1 ? lead : width == 2 ? lead & 0x1F : width == 3 ? lead & 0x0F : lead & 0x07)
+                for k in 1..<width { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
                 let isSpace = isWhiteSpace(value)
                 // Control characters (a BEL, a NUL, C1 codes from a mis-decoded page) are never text.
-                if !isSpace && (value < 0x20 || (0x7F...0x9F).contains(value)) { return }
-                if isSpace {
-                    if !lastWasSpace { out.append(0x20); mixed.add(0x20) }
+                let dropped = isInvisible(value) || (!isSpace && (value < 0x20 || (0x7F...0x9F).contains(value)))
+                if dropped || isSpace {
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[kept..<i]))
+                    kept = i + width
+                    if isSpace && !lastWasSpace { out.append(0x20); mixed.add(0x20) }
+                    if !dropped { lastWasSpace = true }
                 } else {
-                    for k in range { mixed.add(bytes[k]) }
-                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
+                    for k in i..<(i + width) { mixed.add(bytes[k]) }
+                    lastWasSpace = false
                 }
-                lastWasSpace = isSpace
+                i += width
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[kept...]))
         }
         if out.last == 0x20 { out.removeLast() }
         let result = String(decoding: out, as: UTF8.self)
         return mixed.found ? Confusables.foldMixedScriptWords(result) : result
     }
 
-    /// Each scalar of valid UTF-8 with its bytes' range.
-    @inline(__always)
-    static func forEachScalar(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt32, Range<Int>) -> Void) {
-        var i = 0
-        while i < bytes.count {
-            let lead = bytes[i]
-            let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-            var value = UInt32(width == 1 ? lead : width == 2 ? lead & 0x1F : width == 3 ? lead & 0x0F : lead & 0x07)
-            for k in 1..<width { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
-            body(value, i..<(i + width))
-            i += width
+    enum ASCIISpacing { case clean, collapse, notASCII }
+
+    /// Whether the text is printable ASCII and spaces, and if so whether any space is doubled, leading or trailing.
+    static func asciiSpacing(_ text: String) -> ASCIISpacing {
+        var text = text
+        return text.withUTF8 { bytes in
+            var lastWasSpace = true
+            var collapse = false
+            for b in bytes {
+                if b == 0x20 {
+                    if lastWasSpace { collapse = true }
+                    lastWasSpace = true
+                } else if b >= 0x21 && b < 0x7F {
+                    lastWasSpace = false
+                } else {
+                    return .notASCII
+                }
+            }
+            return collapse || (lastWasSpace && !bytes.isEmpty) ? .collapse : .clean
         }
     }
 
@@ -66,21 +105,35 @@ public enum TextNormalizer {
     /// Foundation (a tenth of an ingest's time on a multilingual corpus).
     static func composedInParts(_ text: String) -> String {
         var text = text
-        return text.withUTF8 { bytes in
+        let composed: String? = text.withUTF8 { bytes in
             // The parts: (start of the scalar before the run, or the run's start; end of the run).
             var parts: [Range<Int>] = []
             var previous: Int?  // the last composed scalar's start (never inside a part: parts end before one)
             var runStart: Int?
-            forEachScalar(bytes) { value, range in
-                if isComposed(value) {
-                    if let start = runStart { parts.append(start..<range.lowerBound); runStart = nil }
-                    previous = range.lowerBound
-                } else if runStart == nil {
-                    runStart = previous ?? range.lowerBound
+            var i = 0
+            while i < bytes.count {
+                // ASCII is composed: most of a paragraph is skipped a byte at a time.
+                if bytes[i] < 0x80 {
+                    if let start = runStart { parts.append(start..<i); runStart = nil }
+                    previous = i
+                    i += 1
+                    continue
                 }
+                let lead = bytes[i]
+                let width = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+                var value = UInt32(width == 2 ? lead & 0x1F : width == 3 ? lead & 0x0F : lead & 0x07)
+                for k in 1..<width { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+                if isComposed(value) {
+                    if let start = runStart { parts.append(start..<i); runStart = nil }
+                    previous = i
+                } else if runStart == nil {
+                    runStart = previous ?? i
+                }
+                i += width
             }
             if let start = runStart { parts.append(start..<bytes.count) }
-            guard !parts.isEmpty else { return String(decoding: bytes, as: UTF8.self) }
+            // Nothing to compose: the text is returned as it came, not copied.
+            guard !parts.isEmpty else { return nil }
             var result = ""
             result.reserveCapacity(bytes.count + 16)
             var copied = 0
@@ -92,6 +145,7 @@ public enum TextNormalizer {
             result += String(decoding: UnsafeBufferPointer(rebasing: bytes[copied...]), as: UTF8.self)
             return result
         }
+        return composed ?? text
     }
 
     /// Unicode's White_Space property, as a switch: asking `Unicode.Scalar.Properties` for every scalar was
