@@ -185,7 +185,12 @@ extension ArticleStore {
     /// `text` without NUL characters. Strings are bound as C strings, so a NUL a feed sends would cut
     /// everything after it; a NUL carries nothing, so dropping it loses nothing.
     static func withoutNUL(_ text: String) -> String {
-        guard text.utf8.contains(0) else { return text }
+        // memchr, not `utf8.contains`: every stored text is checked, and the generic byte-by-byte walk
+        // was 4% of the writer thread's time in an ingest.
+        let hasNUL = text.utf8.withContiguousStorageIfAvailable { bytes in
+            bytes.count > 0 && memchr(bytes.baseAddress!, 0, bytes.count) != nil
+        } ?? text.utf8.contains(0)
+        guard hasNUL else { return text }
         return String(decoding: text.utf8.filter { $0 != 0 }, as: UTF8.self)
     }
 
