@@ -21,6 +21,8 @@ public struct StageRunner: Sendable {
     /// articles counted twice would make lines seen in three articles look like lines seen in six.
     var observesLines = true
     let logger: Logger
+    /// The next backlog, being read and cleaned while the writer saves the last one.
+    var ahead = CleaningAhead()
 
     /// Items a step takes from each stage: its clean backlog is cleaned on the worker threads while this
     /// thread dedups what the previous step cleaned, then saved a `learningBatch` a transaction (a crash
@@ -121,17 +123,25 @@ public struct StageRunner: Sendable {
     /// Items a stage-2 transaction takes: how soon a newly learned line applies to the items after it.
     static let learningBatch = 200
 
-    /// `transform` over the items on both cores, in order (a small batch on this thread alone).
-    public static func parallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], _ transform: @Sendable (Item) -> Result) -> [Result] {
+    /// `transform` over the items on both cores, in order (a small batch on this thread alone). The
+    /// helper threads are this function's own, not dispatch's pool: they inherit the calling thread's
+    /// priority, so cleaning started at a low priority stays there.
+    public static func parallelMap<Item: Sendable, Result: Sendable>(_ items: [Item], _ transform: @escaping @Sendable (Item) -> Result) -> [Result] {
         let workers = min(ProcessInfo.processInfo.activeProcessorCount, items.count / 8)
         guard workers > 1 else { return items.map(transform) }
         return [Result](unsafeUninitializedCapacity: items.count) { buffer, count in
             // Each worker initializes its own slots only, so sharing the buffer is safe.
             let slots = UncheckedBuffer(base: buffer.baseAddress!)
             let chunk = (items.count + workers - 1) / workers
-            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+            let work: @Sendable (Int) -> Void = { worker in
                 for i in (worker * chunk)..<min(items.count, (worker + 1) * chunk) { (slots.base + i).initialize(to: transform(items[i])) }
             }
+            let done = DispatchSemaphore(value: 0)
+            for worker in 1..<workers {
+                Thread { work(worker); done.signal() }.start()
+            }
+            work(0)
+            for _ in 1..<workers { done.wait() }
             count = items.count
         }
     }
@@ -141,6 +151,7 @@ public struct StageRunner: Sendable {
     public func reprocessing() -> StageRunner {
         var copy = self
         copy.observesLines = false
+        copy.ahead = CleaningAhead()
         return copy
     }
 
@@ -165,6 +176,8 @@ public struct StageRunner: Sendable {
     /// whatever is not done stays in its earlier stage for the next start.
     public func drain() throws -> (cleaned: Int, deduplicated: Int) {
         var total = (cleaned: 0, deduplicated: 0)
+        // A backlog cleaned ahead and not taken (the task was cancelled) stays in stage 1.
+        defer { ahead.discard() }
         while !Task.isCancelled {
             let step = try drainStep()
             if step.isEmpty { break }
@@ -182,23 +195,22 @@ public struct StageRunner: Sendable {
     }
 
     /// One step: up to a batch of stage 1 cleaned on the worker threads while this thread dedups up to a
-    /// batch of stage 2 (what the previous step cleaned), then the cleaned batch saved. Dedup and its
-    /// transaction ran one core while the other idled, and cleaning both while the writer waited: the two
-    /// overlapped, a backlog moves at the pace of the slower.
+    /// batch of stage 2 (what the previous step cleaned), then the cleaned batch saved while the worker
+    /// threads read and clean the next one (taken by the next step). Dedup and the writes ran one core
+    /// while the other idled, and cleaning both while the writer waited: overlapped, a backlog moves at
+    /// the pace of the slower.
     public func drainStep() throws -> Step {
         var step = Step()
-        guard !Task.isCancelled else { return step }
+        guard !Task.isCancelled else { ahead.discard(); return step }
         let cleanStarted = Date()
-        // Stage 1's backlog is read and cleaned on other threads: reading it back was a tenth of the writer's time.
-        let cleaning = Background { Result { () throws -> (batch: [RawItem], prepared: [Prepared]) in
-            let backlog = try self.store.pendingClean(limit: Self.dedupBatch)
-            return (backlog, self.prepare(backlog))
-        } }
+        // Stage 1's backlog is read and cleaned on other threads (reading it back was a tenth of the
+        // writer's time): the last step started it, or it starts now.
+        let cleaning = ahead.take() ?? cleaningBacklog(after: nil)
         // Whatever happens to the dedup batch, the cleaning thread is waited for: it holds this runner.
         defer { _ = cleaning.wait() }
 
         let dedupStarted = Date()
-        let batch = try store.pendingDedup(limit: Self.dedupBatch)
+        let batch = try ahead.takeDedup()?.wait().get() ?? store.pendingDedup(limit: Self.dedupBatch)
         let results = try DedupStage(deduplicator: deduplicator, policy: canonical).run(batch, in: store)
         step.stored = Array(zip(batch, results))
         if !results.isEmpty {
@@ -219,8 +231,18 @@ public struct StageRunner: Sendable {
 
         // A step cancelled while it cleaned leaves its batch in stage 1 for the next start.
         let (backlog, prepared) = try cleaning.wait().get()
-        guard !backlog.isEmpty, !Task.isCancelled else { return step }
-        step.cleaned = try save(backlog, prepared)
+        guard let last = backlog.last, !Task.isCancelled else { return step }
+        // The items after this batch are cleaned while it is saved; a save that fails drops them (they
+        // stay in stage 1).
+        ahead.start(cleaningBacklog(after: last.id))
+        do {
+            step.cleaned = try save(backlog, prepared)
+            // What the next step deduplicates is read back meanwhile, off this thread.
+            ahead.startDedup(Background { Result { try self.store.pendingDedup(limit: Self.dedupBatch) } })
+        } catch {
+            ahead.discard()
+            throw error
+        }
         PipelineMetrics.stage("clean", seconds: Date().timeIntervalSince(cleanStarted))
         PipelineMetrics.items("clean", step.cleaned.count)
         for cleaned in step.cleaned {
@@ -233,20 +255,76 @@ public struct StageRunner: Sendable {
     }
 }
 
+extension StageRunner {
+    /// A backlog read from stage 1 and prepared for saving.
+    typealias Cleaning = Background<Result<(batch: [RawItem], prepared: [Prepared]), any Error>>
+
+    /// Reads up to a batch of stage 1 (after item `after`, when given) and prepares it, on other threads.
+    func cleaningBacklog(after: Int64?) -> Cleaning {
+        Background(lowPriority: true) { Result { () throws -> (batch: [RawItem], prepared: [Prepared]) in
+            let backlog = try self.store.pendingClean(limit: Self.dedupBatch, after: after)
+            return (backlog, self.prepare(backlog))
+        } }
+    }
+}
+
+/// What a step started for the next one: reading and cleaning the next backlog, reading back the next
+/// dedup batch. Shared by a runner's copies.
+final class CleaningAhead: Sendable {
+    private let cleaning = Mutex<StageRunner.Cleaning?>(nil)
+    private let dedup = Mutex<Background<Result<[CleanArticle], any Error>>?>(nil)
+
+    func startDedup(_ next: Background<Result<[CleanArticle], any Error>>) {
+        dedup.withLock { $0 = next }
+    }
+
+    func takeDedup() -> Background<Result<[CleanArticle], any Error>>? {
+        dedup.withLock { slot in
+            defer { slot = nil }
+            return slot
+        }
+    }
+
+    func start(_ next: StageRunner.Cleaning) {
+        let previous = cleaning.withLock { slot in
+            defer { slot = next }
+            return slot
+        }
+        _ = previous?.wait()
+    }
+
+    func take() -> StageRunner.Cleaning? {
+        cleaning.withLock { slot in
+            defer { slot = nil }
+            return slot
+        }
+    }
+
+    /// Waits for the work under way and drops it: its items are still in their stages.
+    func discard() {
+        _ = take()?.wait()
+        _ = takeDedup()?.wait()
+    }
+}
+
 /// Work on a thread of its own, its result waited for once it is needed.
 public final class Background<Value: Sendable>: @unchecked Sendable {  // `value` is written once, before `done` is signalled
     private var value: Value?
     private let done = DispatchSemaphore(value: 0)
     private var taken = false
 
-    public init(_ work: @escaping @Sendable () -> Value) {
+    /// Starts `work`; at a low priority (nice 10, and the threads it starts inherit it) when it should
+    /// take only the CPU the calling thread leaves: the stages' writer is the one thread a batch waits for.
+    public init(lowPriority: Bool = false, _ work: @escaping @Sendable () -> Value) {
         Thread { [self] in
+            // Linux keeps the nice value per thread: `who` 0 is this thread alone.
+            if lowPriority { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
             value = work()
             done.signal()
         }.start()
     }
 
-    /// The result; waits for it the first time (from one thread: the one that started the work).
+    /// The result; waits for it the first time (from one thread at a time).
     public func wait() -> Value {
         if !taken { done.wait(); taken = true }
         return value!

@@ -90,13 +90,13 @@ extension PostgresStore: StageStore {
 
     /// Claims up to `limit` stage-1 items whose lease is free, expired or this process's, oldest
     /// first, and returns them (leased to this process).
-    public func pendingClean(limit: Int) throws -> [RawItem] {
+    public func pendingClean(limit: Int, after: Int64?) throws -> [RawItem] {
         try claim { db in
-            let rows = try db.query(Self.leasing("clean_queue", key: "raw_item_id") + """
+            let rows = try db.query(Self.leasing("clean_queue", key: "raw_item_id", after: "$4") + """
 
                 SELECT r.id, r.feed_id, r.guid, r.link, r.title, r.author, r.published_at, r.published_raw, r.summary, r.content
                 FROM leased JOIN raw_items r ON r.id = leased.raw_item_id ORDER BY r.id
-                """, [owner, String(limit), leaseInterval])
+                """, [owner, String(limit), leaseInterval, String(after ?? 0)])
             return (0..<rows.count).map { i in
                 RawItem(id: rows.int64(i, 0)!, feedID: rows.int64(i, 1)!, item: FeedItem(
                     guid: rows.string(i, 2)!, link: rows.string(i, 3), title: rows.string(i, 4), author: rows.string(i, 5),
@@ -198,12 +198,13 @@ extension PostgresStore: StageStore {
     }
 
     /// The start of a claim on a stage queue: `leased` holds the `key` of up to $2 rows whose lease is
-    /// free, expired or this process's ($1), oldest first, now leased to it for $3.
-    static func leasing(_ queue: String, key: String) -> String {
+    /// free, expired or this process's ($1), oldest first (and after the parameter `after` names, when
+    /// given), now leased to it for $3.
+    static func leasing(_ queue: String, key: String, after: String? = nil) -> String {
         """
         WITH claimed AS (
             SELECT \(key) FROM \(queue)
-            WHERE lease_owner = $1 OR leased_until IS NULL OR leased_until < clock_timestamp()
+            WHERE (lease_owner = $1 OR leased_until IS NULL OR leased_until < clock_timestamp())\(after.map { " AND \(key) > \($0)::bigint" } ?? "")
             ORDER BY \(key) LIMIT $2 FOR UPDATE SKIP LOCKED
         ), leased AS (
             UPDATE \(queue) q SET lease_owner = $1, leased_until = clock_timestamp() + $3::interval

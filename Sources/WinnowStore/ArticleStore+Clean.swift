@@ -8,17 +8,20 @@ extension ArticleStore {
     // MARK: Stage 2
 
     /// Stage-1 items not yet cleaned, oldest first.
-    public func pendingClean(limit: Int = 100) throws -> [RawItem] {
+    public func pendingClean(limit: Int = 100, after: Int64? = nil) throws -> [RawItem] {
         try db.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.* FROM clean_queue q JOIN raw_items r ON r.id = q.raw_item_id ORDER BY q.raw_item_id LIMIT ?
-                """, arguments: [limit]).map { row in
+            // A cursor reads each row's values straight from the statement; fetchAll would copy every row
+            // (its column names included) first.
+            try Array(Row.fetchCursor(db, sql: """
+                SELECT r.* FROM clean_queue q JOIN raw_items r ON r.id = q.raw_item_id
+                WHERE q.raw_item_id > ? ORDER BY q.raw_item_id LIMIT ?
+                """, arguments: [after ?? 0, limit]).map { row in
                 let published: Double? = row["published_at"]
                 return RawItem(id: row["id"], feedID: row["feed_id"], item: FeedItem(
                     guid: row["guid"], link: row["link"], title: row["title"], author: row["author"],
                     published: published.map { Date(timeIntervalSince1970: $0) }, publishedRaw: row["published_raw"],
                     summary: row["summary"], content: row["content"]))
-            }
+            })
         }
     }
 

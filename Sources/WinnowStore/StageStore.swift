@@ -19,13 +19,21 @@ public protocol StageStore: DedupStore, Sendable {
     func saveClean(_ batch: [(rawItemID: Int64, document: CleanedDocument, textHash: String)],
                    observing observations: [(source: String, lines: [String])], learnAt minCount: Int) throws
         -> (ids: [Int64], learned: [(source: String, line: String)])
-    /// Stage-1 items waiting for cleaning, oldest first (a store shared by several processes hands
-    /// each item to one of them at a time).
-    func pendingClean(limit: Int) throws -> [RawItem]
+    /// Stage-1 items waiting for cleaning, oldest first, only those after item `after` when given (the
+    /// ones up to it are being cleaned already); a store shared by several processes hands each item to
+    /// one of them at a time.
+    func pendingClean(limit: Int, after: Int64?) throws -> [RawItem]
     /// Stage-2 articles waiting for dedup, oldest first (the same).
     func pendingDedup(limit: Int) throws -> [CleanArticle]
     /// Stores local documents as stage-1 items of the built-in `local` feed, queued for cleaning.
     func addLocalItems(_ items: [FeedItem]) throws -> [RawItem]
+}
+
+extension StageStore {
+    /// Stage-1 items waiting for cleaning, oldest first.
+    public func pendingClean(limit: Int) throws -> [RawItem] {
+        try pendingClean(limit: limit, after: nil)
+    }
 }
 
 extension ArticleStore: StageStore {

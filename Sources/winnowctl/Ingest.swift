@@ -95,10 +95,12 @@ struct Ingest: FileListCommand {
         func reading(_ index: Int) -> Background<[Result<String, any Error>]>? {
             guard index < chunks.count else { return nil }
             let chunk = chunks[index]
-            return Background { StageRunner.parallelMap(chunk) { file in Result { try readDocument(file) } } }
+            return Background(lowPriority: true) { StageRunner.parallelMap(chunk) { file in Result { try readDocument(file) } } }
         }
         var next = reading(0)
-        for (index, chunk) in chunks.enumerated() {
+        // Stores a chunk's files in stage 1 (those that could be read) and notes where each verdict goes.
+        func enqueue(_ index: Int) throws {
+            let chunk = chunks[index]
             let read = next!.wait()
             next = reading(index + 1)
             // Failures are reported in the command line's order.
@@ -115,6 +117,12 @@ struct Ingest: FileListCommand {
             let raw = try store.addLocalItems(texts.map { FeedItem(guid: "ingest:\(UUID().uuidString)", link: nil, content: $0.text) })
             for (item, text) in zip(raw, texts) { outputs[item.id] = Output(file: text.file, articleID: 0, status: "", clusterID: 0, removed: []) }
             waiting.append(places.map { $0.map { raw[$0].id } })
+        }
+        if !chunks.isEmpty { try enqueue(0) }
+        for index in chunks.indices {
+            // The next chunk is in stage 1 before this step, so the step cleans it while it saves this
+            // one; the chunk after is read meanwhile.
+            if index + 1 < chunks.count { try enqueue(index + 1) }
             // The same stage runner and steps as the daemon: this chunk is cleaned while the last one's
             // articles are deduplicated. Items another run left queued go through too.
             take(try stages.drainStep())
