@@ -60,9 +60,7 @@ public struct Deduplicator: Sendable {
     /// spacing or look-alike letters.
     public func textHash(_ text: String) -> String {
         var h = StableHash.Incremental(seed: parameters.seed)
-        for word in WordHashes.of(text, seed: parameters.seed) {
-            withUnsafeBytes(of: word.littleEndian) { for byte in $0 { h.add(byte) } }
-        }
+        for word in WordHashes.of(text, seed: parameters.seed) { h.add(word: word) }
         let hex = String(h.finish(), radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import WinnowClean
 import WinnowPipeline
 
 /// `winnowctl feeds list|add|remove|import|export`: the configuration's feeds, edited without touching

@@ -98,4 +98,36 @@ import WinnowTestSupport
             #expect(LearnedBoilerplate.paragraphs(of: text) == text.components(separatedBy: "\n\n"), "\(random): \(text.debugDescription)")
         }
     }
+
+    /// The share of invalid UTF-8 as Swift's own decoder judges each sequence (what the table-driven
+    /// check replaced): random bytes weighted towards lead and continuation bytes, every kind of
+    /// truncated, overlong and surrogate sequence among them.
+    @Test func invalidUTF8ShareMatchesTheDecoder() {
+        func reference(_ bytes: [UInt8]) -> Double {
+            var invalid = 0
+            var i = 0
+            while i < bytes.count {
+                if bytes[i] < 0x80 { i += 1; continue }
+                var decoder = UTF8()
+                var iterator = bytes[i..<min(bytes.count, i + 4)].makeIterator()
+                switch decoder.decode(&iterator) {
+                case .scalarValue(let scalar): i += UTF8.width(scalar)
+                case .emptyInput: i = bytes.count
+                case .error: invalid += 1; i += 1
+                }
+            }
+            return bytes.isEmpty ? 0 : Double(invalid) / Double(bytes.count)
+        }
+        var random = SplitMix.forTest(seed: 2026)
+        let interesting: [UInt8] = [0x41, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE,
+                                    0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        for _ in 0..<20_000 {
+            let bytes = (0..<(random.nextInt() % 12)).map { _ in
+                random.nextInt() % 3 == 0 ? UInt8(truncatingIfNeeded: random.nextInt()) : interesting[random.nextInt() % interesting.count]
+            }
+            let fast = bytes.withUnsafeBufferPointer { DocumentCheck.invalidUTF8Share($0) }
+            #expect(fast == reference(bytes), "\(random): \(bytes.map { String($0, radix: 16) })")
+            if fast != reference(bytes) { return }
+        }
+    }
 }
