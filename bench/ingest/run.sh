@@ -58,7 +58,9 @@ PY
   [ -n "$first" ] || first=${line##* }
 done
 echo
-echo "verdicts: $(cat "$dir"/ingest-batch-*.out | grep -oE ': article [0-9]+ [a-z-]+' | awk '{print $4}' | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}' | sed 's/, $//')"
+# This run's outputs only: a longer earlier run (--scale) leaves more batch files in the same folder.
+outputs=$(for b in $(seq 1 "$batches"); do echo "$dir/ingest-batch-$b.out"; done)
+echo "verdicts: $(cat $outputs | grep -oE ': article [0-9]+ [a-z-]+' | awk '{print $4}' | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}' | sed 's/, $//')"
 echo "database: $(du -m "$db" | cut -f1) MB"
-python3 bench/ingest/joined.py "$corpus" "$dir"/ingest-batch-*.out
+python3 bench/ingest/joined.py "$corpus" $outputs
 rm -f "$db" "$db-wal" "$db-shm" "$db.lock"
