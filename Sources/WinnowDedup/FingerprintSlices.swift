@@ -1,7 +1,7 @@
 import Dispatch
 
-/// A batch's fingerprints and bucket keys, computed on a worker thread slice by slice while the
-/// transaction consumes the slices before it. Each slice is written once by the worker and read only
+/// A batch's fingerprints and bucket keys, computed on worker threads slice by slice while the
+/// transaction consumes the slices before it. Each slice is written once by its worker and read only
 /// after its semaphore is signalled.
 final class FingerprintSlices: @unchecked Sendable {
     struct Prepared {
@@ -19,13 +19,17 @@ final class FingerprintSlices: @unchecked Sendable {
         prepared.initialize(repeating: [])
         ready = slices.map { _ in DispatchSemaphore(value: 0) }
         let texts = articles.map { $0.text }
-        DispatchQueue.global().async { [self] in
-            for (index, slice) in slices.enumerated() {
-                prepared[index] = slice.map { i in
-                    let fingerprint = dedup.fingerprint(of: texts[i])
-                    return Prepared(fingerprint: fingerprint, keys: fingerprint.map { dedup.bucketKeys($0.signature) } ?? [])
+        // Two workers take alternate slices: with nothing else to do (a batch's last dedup, a reprocess)
+        // the transaction waited on a single one; beside cleaning, each gets what the scheduler gives.
+        for worker in 0..<min(2, slices.count) {
+            DispatchQueue.global().async { [self] in
+                for index in stride(from: worker, to: slices.count, by: 2) {
+                    prepared[index] = slices[index].map { i in
+                        let fingerprint = dedup.fingerprint(of: texts[i])
+                        return Prepared(fingerprint: fingerprint, keys: fingerprint.map { dedup.bucketKeys($0.signature) } ?? [])
+                    }
+                    ready[index].signal()
                 }
-                ready[index].signal()
             }
         }
     }

@@ -30,6 +30,9 @@ public struct StageRunner: Sendable {
     /// (2,000 a commit measured 4,411 articles/s against 3,612 at 500, 100,000 articles); a crash redoes
     /// the batch.
     public static let dedupBatch = 2000
+    /// Items the first step of a drain cleans (nothing was cleaned ahead of it): a whole number of
+    /// `learningBatch`es, so learned lines apply from the same items as with full batches.
+    static let firstBatch = 2 * learningBatch
 
     public init(store: any StageStore, defaultCleaner: Cleaner, cleanersByFeed: [Int64: Cleaner] = [:],
                 deduplicator: Deduplicator, canonical: CanonicalPolicy = CanonicalPolicy(),
@@ -205,7 +208,9 @@ public struct StageRunner: Sendable {
         let cleanStarted = Date()
         // Stage 1's backlog is read and cleaned on other threads (reading it back was a tenth of the
         // writer's time): the last step started it, or it starts now.
-        let cleaning = ahead.take() ?? cleaningBacklog(after: nil)
+        // A step with nothing cleaned ahead takes a smaller batch: the writer has nothing to dedup until
+        // it is cleaned, so the sooner it is, the sooner both cores work.
+        let cleaning = ahead.take() ?? cleaningBacklog(after: nil, limit: Self.firstBatch)
         // Whatever happens to the dedup batch, the cleaning thread is waited for: it holds this runner.
         defer { _ = cleaning.wait() }
 
@@ -260,9 +265,9 @@ extension StageRunner {
     typealias Cleaning = Background<Result<(batch: [RawItem], prepared: [Prepared]), any Error>>
 
     /// Reads up to a batch of stage 1 (after item `after`, when given) and prepares it, on other threads.
-    func cleaningBacklog(after: Int64?) -> Cleaning {
+    func cleaningBacklog(after: Int64?, limit: Int = StageRunner.dedupBatch) -> Cleaning {
         Background(lowPriority: true) { Result { () throws -> (batch: [RawItem], prepared: [Prepared]) in
-            let backlog = try self.store.pendingClean(limit: Self.dedupBatch, after: after)
+            let backlog = try self.store.pendingClean(limit: limit, after: after)
             return (backlog, self.prepare(backlog))
         } }
     }
