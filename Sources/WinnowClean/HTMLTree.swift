@@ -20,7 +20,7 @@ struct HTMLTree {
         var text: String
         var flags: Flags
         /// The attributes of the few elements whose attributes carry metadata (meta, link, time, a, script).
-        var attributes: [String: String]?
+        var attributes: Attributes?
         /// What the tag is, looked up once: a node's tag is asked about many times.
         var kind: TagKind
         /// A text node's characters that are not white space, counted once: every pass over the page needs them.
@@ -84,6 +84,18 @@ struct HTMLTree {
         }()
 
         static func id(_ tag: String) -> UInt8 { table[tag]?.id ?? 0 }
+    }
+
+    /// An element's attributes (names lowercased) in page order, as the scanner read them; a repeated name
+    /// counts by its first value, as in browsers. A list, not a dictionary: an element has a handful, and
+    /// hashing them into a dictionary was a tenth of parsing a page full of links.
+    struct Attributes {
+        var pairs: [(String, String)]
+
+        subscript(name: String) -> String? {
+            for (key, value) in pairs where key == name { return value }
+            return nil
+        }
     }
 
     struct Flags: OptionSet {
@@ -204,7 +216,7 @@ struct HTMLTree {
     /// close what they opened a few levels up; the bound keeps stray end tags over deep nesting linear.
     static let endTagReach = 256
 
-    private mutating func push(_ tag: String, kind: TagKind, id: UInt8, flags: Flags, hints: String, attributes: [String: String]?) {
+    private mutating func push(_ tag: String, kind: TagKind, id: UInt8, flags: Flags, hints: String, attributes: Attributes?) {
         let index = Int32(nodes.count)
         nodes.append(Node(tag: tag, parent: open.last ?? -1, end: index + 1, text: hints, flags: flags, attributes: attributes, kind: kind, tagID: id))
         if !kind.contains(.void) {
@@ -268,7 +280,6 @@ struct HTMLTree {
         }
         var flags: Flags = []
         var hints = ""
-        var kept: [String: String]? = kind.contains(.keepsAttributes) ? [:] : nil
         for (name, value) in attributes {
             switch name {
             case "class", "id":
@@ -285,9 +296,8 @@ struct HTMLTree {
                 if HTMLTree.boilerplateRoles.contains(role) { flags.insert(.boilerplateRole) }
             default: break
             }
-            if kept != nil, kept![name] == nil { kept![name] = value }
         }
-        push(tag, kind: kind, id: id, flags: flags, hints: hints, attributes: kept)
+        push(tag, kind: kind, id: id, flags: flags, hints: hints, attributes: kind.contains(.keepsAttributes) ? Attributes(pairs: attributes) : nil)
     }
 
     // MARK: Tokenizing
