@@ -100,14 +100,18 @@ extension PageMetadata {
     /// `text` contains `word`, compared as bytes (String.contains goes through Foundation, and this runs
     /// for every element of a page).
     static func contains(_ text: String, _ word: StaticString) -> Bool {
-        let needle = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
-        let utf8 = text.utf8
-        guard utf8.count >= needle.count else { return false }
-        return utf8.withContiguousStorageIfAvailable { bytes in
-            var i = 0
-            while i + needle.count <= bytes.count {
-                if bytes[i] == needle[0], memcmp(bytes.baseAddress! + i, needle.baseAddress!, needle.count) == 0 { return true }
-                i += 1
+        let count = word.utf8CodeUnitCount
+        guard text.utf8.count >= count else { return false }
+        let needle = word.utf8Start
+        return text.utf8.withContiguousStorageIfAvailable { bytes in
+            // memchr to each candidate first byte, not a byte-at-a-time loop: this runs for every class on a page.
+            guard let base = bytes.baseAddress else { return false }
+            var start = 0
+            let last = bytes.count - count
+            while start <= last, let hit = memchr(base + start, Int32(needle[0]), last - start + 1) {
+                let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if memcmp(base + i, needle, count) == 0 { return true }
+                start = i + 1
             }
             return false
         } ?? false
@@ -177,6 +181,8 @@ struct LinkedData {
     /// out as `//<![CDATA[` or `/* <![CDATA[ */`): JSON parsers refuse the wrapper, and the page's date and
     /// author with it.
     static func unwrapped(_ script: String) -> String {
+        // Most scripts have no wrapper: a byte scan says so (Foundation's `range(of:)` cost a third of reading JSON-LD).
+        guard PageMetadata.contains(script, "<![CDATA[") else { return script }
         guard let open = script.range(of: "<![CDATA["), let close = script.range(of: "]]>", options: .backwards),
               open.upperBound <= close.lowerBound else { return script }
         var inner = script[open.upperBound..<close.lowerBound]
