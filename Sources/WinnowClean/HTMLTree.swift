@@ -171,7 +171,7 @@ struct HTMLTree {
     static func transcoded(_ bytes: UnsafeRawBufferPointer, encoding: String.Encoding?) throws -> String? {
         let utf8 = bytes.bindMemory(to: UInt8.self)
         let declared = encoding ?? HTMLTree.declaredEncoding(utf8)
-        if declared == .utf8 || String(validating: utf8, as: UTF8.self) != nil { return nil }
+        if declared == .utf8 || UTF8Validation.isValid(utf8) { return nil }
         let decoding = declared ?? .windowsCP1252
         guard let text = String(data: Data(bytes), encoding: decoding) ?? String(data: Data(bytes), encoding: .isoLatin1) else {
             throw ParseError(description: "the page is not text in its declared encoding")
@@ -256,7 +256,8 @@ struct HTMLTree {
 
     static let id_p = TagKind.id("p"), id_li = TagKind.id("li"), id_dt = TagKind.id("dt"), id_dd = TagKind.id("dd"),
                id_td = TagKind.id("td"), id_th = TagKind.id("th"), id_tr = TagKind.id("tr"), id_option = TagKind.id("option"),
-               id_a = TagKind.id("a"), id_form = TagKind.id("form")
+               id_a = TagKind.id("a"), id_form = TagKind.id("form"), id_meta = TagKind.id("meta"), id_link = TagKind.id("link"),
+               id_time = TagKind.id("time"), id_h1 = TagKind.id("h1")
     static let paragraphScope: Set<String> = ["table", "td", "th", "caption", "button", "template", "object"]
     static let listScope: Set<String> = ["ul", "ol", "table", "td", "th"]
     static let definitionScope: Set<String> = ["dl", "table"]

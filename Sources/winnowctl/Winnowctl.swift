@@ -149,28 +149,10 @@ enum DocumentCheck {
                 i += 1
                 continue
             }
-            let width = sequenceWidth(bytes, at: i)
+            let width = UTF8Validation.sequenceWidth(bytes, at: i)
             if width == 0 { invalid += 1; i += 1 } else { i += width }
         }
         return (nul, controls, invalid)
-    }
-
-    /// The length of the well-formed UTF-8 sequence starting at `i` (Unicode's table 3-7: no overlong
-    /// forms, no surrogates, nothing past U+10FFFF), or 0 when there is none.
-    static func sequenceWidth(_ bytes: UnsafeBufferPointer<UInt8>, at i: Int) -> Int {
-        let b = bytes[i]
-        let n = bytes.count
-        func continuation(_ k: Int, _ low: UInt8 = 0x80, _ high: UInt8 = 0xBF) -> Bool { k < n && bytes[k] >= low && bytes[k] <= high }
-        switch b {
-        case 0xC2...0xDF: return continuation(i + 1) ? 2 : 0
-        case 0xE0: return continuation(i + 1, 0xA0) && continuation(i + 2) ? 3 : 0
-        case 0xE1...0xEC, 0xEE...0xEF: return continuation(i + 1) && continuation(i + 2) ? 3 : 0
-        case 0xED: return continuation(i + 1, 0x80, 0x9F) && continuation(i + 2) ? 3 : 0
-        case 0xF0: return continuation(i + 1, 0x90) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
-        case 0xF1...0xF3: return continuation(i + 1) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
-        case 0xF4: return continuation(i + 1, 0x80, 0x8F) && continuation(i + 2) && continuation(i + 3) ? 4 : 0
-        default: return 0
-        }
     }
 }
 
