@@ -27,8 +27,9 @@ public struct PageMetadata: Sendable, Codable, Equatable {
         var authorLink: String?
         for i in tree.nodes.indices where !tree.nodes[i].kind.isDisjoint(with: [.keepsAttributes, .heading]) {
             let node = tree.nodes[i]
-            switch node.tag {
-            case "meta":
+            // By the tag's number: string compares of every element's name were a part of reading the metadata.
+            switch node.tagID {
+            case HTMLTree.id_meta:
                 guard let attributes = node.attributes, let content = attributes["content"].map(ArticleExtractor.collapseSpaces),
                       !content.isEmpty else { continue }
                 // "DC.title" and "dc:title" are one key (readability reads them alike).
@@ -36,18 +37,18 @@ public struct PageMetadata: Sendable, Codable, Equatable {
                     where meta[key] == nil {
                     meta[key] = content
                 }
-            case "link":
+            case HTMLTree.id_link:
                 if canonical == nil, node.attributes?["rel"]?.lowercased() == "canonical", let href = node.attributes?["href"], !href.isEmpty {
                     canonical = href
                 }
-            case "time":
+            case HTMLTree.id_time:
                 if timeStamp == nil, let value = node.attributes?["datetime"], !value.isEmpty { timeStamp = value }
-            case "a":
+            case HTMLTree.id_a:
                 if authorLink == nil, node.attributes?["rel"]?.lowercased() == "author" {
                     let text = ArticleExtractor.plainText(tree.nodes, i)
                     if !text.isEmpty, text.count <= 80 { authorLink = text }
                 }
-            case "h1":
+            case HTMLTree.id_h1:
                 if h1 == nil {
                     let text = ArticleExtractor.plainText(tree.nodes, i)
                     if !text.isEmpty { h1 = text }
