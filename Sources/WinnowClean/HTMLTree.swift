@@ -111,6 +111,10 @@ struct HTMLTree {
         static let articleBody = Flags(rawValue: 8)
         /// A text node holding sentence punctuation.
         static let punctuated = Flags(rawValue: 16)
+        /// `itemprop="author"` (schema.org microdata): the element names the article's author.
+        static let itempropAuthor = Flags(rawValue: 32)
+        /// `itemprop="name"`: inside an author element, the name itself.
+        static let itempropName = Flags(rawValue: 64)
     }
 
     /// Why a page could not be parsed at all.
@@ -290,7 +294,13 @@ struct HTMLTree {
             case "hidden": flags.insert(.hidden)
             case "style":
                 if HTMLTree.styleHides(value) { flags.insert(.hidden) }
-            case "itemprop": if HTMLScanner.asciiLowercased(value) == "articlebody" { flags.formUnion([.declaredArticle, .articleBody]) }
+            case "itemprop":
+                let properties = HTMLScanner.asciiLowercased(value)
+                if properties == "articlebody" { flags.formUnion([.declaredArticle, .articleBody]) }
+                // A space-separated list of property names.
+                for property in properties.split(separator: " ") {
+                    if property == "author" { flags.insert(.itempropAuthor) } else if property == "name" { flags.insert(.itempropName) }
+                }
             case "role":
                 let role = HTMLScanner.asciiLowercased(value)
                 if role == "main" || role == "article" { flags.insert(.declaredArticle) }

@@ -32,8 +32,10 @@ public struct PageMetadata: Sendable, Codable, Equatable {
             case HTMLTree.id_meta:
                 guard let attributes = node.attributes, let content = attributes["content"].map(ArticleExtractor.collapseSpaces),
                       !content.isEmpty else { continue }
-                // "DC.title" and "dc:title" are one key (readability reads them alike).
-                for key in [attributes["property"], attributes["name"], attributes["itemprop"]].compactMap({ $0.map(metaKey) })
+                // "DC.title" and "dc:title" are one key (readability reads them alike). RDFa's `property` is a
+                // space-separated list ("dc:creator twitter:site_name"): each names the content.
+                let properties = attributes["property"].map { $0.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init) } ?? []
+                for key in (properties + [attributes["name"], attributes["itemprop"]].compactMap { $0 }).map(metaKey)
                     where meta[key] == nil {
                     meta[key] = content
                 }
@@ -64,6 +66,19 @@ public struct PageMetadata: Sendable, Codable, Equatable {
             let text = ArticleExtractor.plainText(tree.nodes, i)
             if !text.isEmpty, text.count < 100 { bylineElement = text; break }
         }
+        // Microdata: the `itemprop="name"` inside the first `itemprop="author"` element (a Person).
+        var microdataAuthor: String?
+        for i in tree.nodes.indices where tree.nodes[i].flags.contains(.itempropAuthor) {
+            var j = i + 1
+            while j < Int(tree.nodes[i].end), microdataAuthor == nil {
+                if tree.nodes[j].flags.contains(.itempropName) {
+                    let text = ArticleExtractor.plainText(tree.nodes, j)
+                    if !text.isEmpty, text.count <= 80 { microdataAuthor = text }
+                }
+                j += 1
+            }
+            if microdataAuthor != nil { break }
+        }
         let ld = LinkedData(tree.jsonLD)
         var metadata = PageMetadata()
         // Readability's order: the page's declared metadata, then its <title> without the site's name, and
@@ -73,7 +88,7 @@ public struct PageMetadata: Sendable, Codable, Equatable {
         let metaAuthor = [meta["dc:creator"], meta["dcterm:creator"], meta["author"], meta["article:author"], meta["parsely-author"], meta["byl"]]
             .compactMap { $0 }.first { !$0.hasPrefix("http") }
         metadata.author = ld.author ?? metaAuthor.map { $0.replacingOccurrences(of: #"^(?i)by\s+"#, with: "", options: .regularExpression) }
-            ?? (authorLink ?? bylineElement).map(bylineName)
+            ?? microdataAuthor ?? (authorLink ?? bylineElement).map(bylineName)
         metadata.published = ld.datePublished ?? meta["article:published_time"] ?? meta["parsely-pub-date"] ?? meta["datepublished"] ?? meta["pubdate"]
             ?? meta["publish-date"] ?? meta["date"] ?? meta["dc.date"] ?? meta["dc.date.issued"] ?? timeStamp
         metadata.canonicalURL = canonical ?? meta["og:url"] ?? ld.url
