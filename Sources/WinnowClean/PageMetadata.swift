@@ -64,7 +64,7 @@ public struct PageMetadata: Sendable, Codable, Equatable {
             let hints = tree.nodes[i].text
             guard contains(hints, "byline") || contains(hints, "author") || contains(hints, "writtenby") else { continue }
             let text = ArticleExtractor.plainText(tree.nodes, i)
-            if !text.isEmpty, text.count < 100 { bylineElement = text; break }
+            if !text.isEmpty, text.count < 100 { bylineElement = authorPageLink(tree.nodes, in: i) ?? text; break }
         }
         // Microdata: the `itemprop="name"` inside the first `itemprop="author"` element (a Person).
         var microdataAuthor: String?
@@ -101,6 +101,18 @@ extension PageMetadata {
     /// A meta tag's name or property as a key: lowercased, "." as ":" (bytes: a page has hundreds of these).
     static func metaKey(_ name: String) -> String {
         String(decoding: name.utf8.map { $0 == 0x2E ? 0x3A : HTMLScanner.lower($0) }, as: UTF8.self)
+    }
+
+    /// The text of the first link inside element `index` to an author's page ("/author/ana-ruiz/", the
+    /// WordPress form many sites share): in a byline beside a job title or a date ("Ben Silverman Games
+    /// Editor", "By Joshua Sokol May 20, 2019") it is the name alone.
+    static func authorPageLink(_ nodes: [HTMLTree.Node], in index: Int) -> String? {
+        for j in (index + 1)..<Int(nodes[index].end) where nodes[j].tagID == HTMLTree.id_a {
+            guard let href = nodes[j].attributes?["href"], contains(href, "/author/") || contains(href, "/authors/") else { continue }
+            let text = ArticleExtractor.plainText(nodes, j)
+            if !text.isEmpty, text.count <= 80 { return text }
+        }
+        return nil
     }
 
     /// A byline element's text without what pages set beside the name: "Ana Ruiz • 8h", "Ana Ruiz —".

@@ -232,6 +232,13 @@ import Testing
             <meta property="og:title dc:title" content="Harbour bridge to close to cars"><meta name="author" content="Someone Else">
             </head><body><div class="story">\(body)</div></body></html>
             """
+        // A byline element with a job title beside the name: its link to the author's page holds the name alone.
+        let linked = """
+            <html><head><title>Harbour bridge to close to cars</title></head><body>
+            <div class="author"><a class="author-link" href="https://example.com/author/ana-ruiz">Ana Ruiz</a><div class="author-title">Transport Editor</div></div>
+            <div class="story">\(body)</div></body></html>
+            """
+        #expect(try Cleaner().clean(document: linked).author == "Ana Ruiz")
         let second = try Cleaner().clean(document: rdfa)
         #expect(second.author == "Ana Ruiz")
         #expect(second.title == "Harbour bridge to close to cars")
