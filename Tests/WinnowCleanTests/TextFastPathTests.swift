@@ -98,4 +98,18 @@ import WinnowTestSupport
             #expect(LearnedBoilerplate.paragraphs(of: text) == text.components(separatedBy: "\n\n"), "\(random): \(text.debugDescription)")
         }
     }
+
+    /// `UTF8Validation.isValid` accepts exactly what `String(validating:)` accepts: overlong forms,
+    /// surrogates, code points past U+10FFFF and cut-off sequences are refused, also after a run of ASCII.
+    @Test func utf8ValidationAgreesWithTheStandardLibrary() {
+        var random = SplitMix.forTest(seed: 19)
+        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1,
+                                    0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        for _ in 0..<20_000 {
+            let ascii = [UInt8](repeating: 0x61, count: random.nextInt() % 12)
+            let bytes = ascii + (0..<(random.nextInt() % 6)).map { _ in interesting[random.nextInt() % interesting.count] }
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            #expect(bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) } == expected, "\(bytes)")
+        }
+    }
 }
