@@ -102,13 +102,13 @@ enum ArticleExtractor {
         // Cut what is never article: first by element and role, then by class and id, each time
         // measured against the article-like text still in place. A cut that would take most of that text
         // is not made: the page misnamed its article ("pg-rail-tall__body", "elementor-widget").
-        var hints: [String: Hint] = [:]  // by class and id: pages repeat them
+        var hints: [UTF8Key: Hint] = [:]  // by class and id (as bytes: they are read as bytes): pages repeat them
         var hintOf = [Hint?](repeating: nil, count: nodes.count)
         func analysis(_ i: Int) -> Hint {
             if let known = hintOf[i] { return known }
-            let text = nodes[i].text
-            let hint = hints[text] ?? Hint(text)
-            hints[text] = hint
+            let key = UTF8Key(nodes[i].text)
+            let hint: Hint
+            if let seen = hints[key] { hint = seen } else { hint = Hint(key.text); hints[key] = hint }
             hintOf[i] = hint
             return hint
         }

@@ -114,7 +114,10 @@ struct HTMLScanner {
                     }
                 }
                 // Only the first of a repeated attribute counts, as in browsers; a runaway tag keeps at most 256.
-                if wanted, attributes.count < 256 { attributes.append((attributeName, value)) }
+                if wanted, attributes.count < 256 {
+                    if attributes.isEmpty { attributes.reserveCapacity(4) }  // one allocation, not one for each of the first few
+                    attributes.append((attributeName, value))
+                }
             }
             return .startTag(name, kind, id, attributes, selfClosing: selfClosing)
         }

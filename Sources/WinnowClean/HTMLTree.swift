@@ -20,7 +20,7 @@ struct HTMLTree {
         var text: String
         var flags: Flags
         /// The attributes of the few elements whose attributes carry metadata (meta, link, time, a, script).
-        var attributes: [String: String]?
+        var attributes: Attributes?
         /// What the tag is, looked up once: a node's tag is asked about many times.
         var kind: TagKind
         /// A text node's characters that are not white space, counted once: every pass over the page needs them.
@@ -86,6 +86,18 @@ struct HTMLTree {
         static func id(_ tag: String) -> UInt8 { table[tag]?.id ?? 0 }
     }
 
+    /// An element's attributes (names lowercased) in page order, as the scanner read them; a repeated name
+    /// counts by its first value, as in browsers. A list, not a dictionary: an element has a handful, and
+    /// hashing them into a dictionary was a tenth of parsing a page full of links.
+    struct Attributes {
+        var pairs: [(String, String)]
+
+        subscript(name: String) -> String? {
+            for (key, value) in pairs where key == name { return value }
+            return nil
+        }
+    }
+
     struct Flags: OptionSet {
         let rawValue: UInt8
         /// `hidden` or an inline `display:none`. (`aria-hidden` is not: it hides from screen readers what
@@ -99,6 +111,10 @@ struct HTMLTree {
         static let articleBody = Flags(rawValue: 8)
         /// A text node holding sentence punctuation.
         static let punctuated = Flags(rawValue: 16)
+        /// `itemprop="author"` (schema.org microdata): the element names the article's author.
+        static let itempropAuthor = Flags(rawValue: 32)
+        /// `itemprop="name"`: inside an author element, the name itself.
+        static let itempropName = Flags(rawValue: 64)
     }
 
     /// Why a page could not be parsed at all.
@@ -159,7 +175,7 @@ struct HTMLTree {
     static func transcoded(_ bytes: UnsafeRawBufferPointer, encoding: String.Encoding?) throws -> String? {
         let utf8 = bytes.bindMemory(to: UInt8.self)
         let declared = encoding ?? HTMLTree.declaredEncoding(utf8)
-        if declared == .utf8 || String(validating: utf8, as: UTF8.self) != nil { return nil }
+        if declared == .utf8 || UTF8Validation.isValid(utf8) { return nil }
         let decoding = declared ?? .windowsCP1252
         guard let text = String(data: Data(bytes), encoding: decoding) ?? String(data: Data(bytes), encoding: .isoLatin1) else {
             throw ParseError(description: "the page is not text in its declared encoding")
@@ -204,7 +220,7 @@ struct HTMLTree {
     /// close what they opened a few levels up; the bound keeps stray end tags over deep nesting linear.
     static let endTagReach = 256
 
-    private mutating func push(_ tag: String, kind: TagKind, id: UInt8, flags: Flags, hints: String, attributes: [String: String]?) {
+    private mutating func push(_ tag: String, kind: TagKind, id: UInt8, flags: Flags, hints: String, attributes: Attributes?) {
         let index = Int32(nodes.count)
         nodes.append(Node(tag: tag, parent: open.last ?? -1, end: index + 1, text: hints, flags: flags, attributes: attributes, kind: kind, tagID: id))
         if !kind.contains(.void) {
@@ -244,7 +260,8 @@ struct HTMLTree {
 
     static let id_p = TagKind.id("p"), id_li = TagKind.id("li"), id_dt = TagKind.id("dt"), id_dd = TagKind.id("dd"),
                id_td = TagKind.id("td"), id_th = TagKind.id("th"), id_tr = TagKind.id("tr"), id_option = TagKind.id("option"),
-               id_a = TagKind.id("a"), id_form = TagKind.id("form")
+               id_a = TagKind.id("a"), id_form = TagKind.id("form"), id_meta = TagKind.id("meta"), id_link = TagKind.id("link"),
+               id_time = TagKind.id("time"), id_h1 = TagKind.id("h1")
     static let paragraphScope: Set<String> = ["table", "td", "th", "caption", "button", "template", "object"]
     static let listScope: Set<String> = ["ul", "ol", "table", "td", "th"]
     static let definitionScope: Set<String> = ["dl", "table"]
@@ -268,7 +285,6 @@ struct HTMLTree {
         }
         var flags: Flags = []
         var hints = ""
-        var kept: [String: String]? = kind.contains(.keepsAttributes) ? [:] : nil
         for (name, value) in attributes {
             switch name {
             case "class", "id":
@@ -278,16 +294,21 @@ struct HTMLTree {
             case "hidden": flags.insert(.hidden)
             case "style":
                 if HTMLTree.styleHides(value) { flags.insert(.hidden) }
-            case "itemprop": if HTMLScanner.asciiLowercased(value) == "articlebody" { flags.formUnion([.declaredArticle, .articleBody]) }
+            case "itemprop":
+                let properties = HTMLScanner.asciiLowercased(value)
+                if properties == "articlebody" { flags.formUnion([.declaredArticle, .articleBody]) }
+                // A space-separated list of property names.
+                for property in properties.split(separator: " ") {
+                    if property == "author" { flags.insert(.itempropAuthor) } else if property == "name" { flags.insert(.itempropName) }
+                }
             case "role":
                 let role = HTMLScanner.asciiLowercased(value)
                 if role == "main" || role == "article" { flags.insert(.declaredArticle) }
                 if HTMLTree.boilerplateRoles.contains(role) { flags.insert(.boilerplateRole) }
             default: break
             }
-            if kept != nil, kept![name] == nil { kept![name] = value }
         }
-        push(tag, kind: kind, id: id, flags: flags, hints: hints, attributes: kept)
+        push(tag, kind: kind, id: id, flags: flags, hints: hints, attributes: kind.contains(.keepsAttributes) ? Attributes(pairs: attributes) : nil)
     }
 
     // MARK: Tokenizing

@@ -213,6 +213,37 @@ import Testing
         #expect(Self.keepsStory(doc.text))
     }
 
+    /// Microdata names the author inside a byline element full of other things (a logo, a date, share
+    /// buttons): the `itemprop="name"` of the `itemprop="author"` element. An RDFa `property` listing
+    /// several names ("dc:creator twitter:site_name") gives its content to each.
+    @Test func microdataAndRDFaPropertyListsNameTheAuthor() throws {
+        let body = Self.story.map { "<p>\($0)</p>" }.joined()
+        let microdata = """
+            <html><head><title>Harbour bridge to close to cars</title></head><body>
+            <div class="authorinfo"><span>Daily Example</span><span itemprop="author" itemscope itemtype="http://schema.org/Person">
+            <span itemprop="name">Ana Ruiz</span></span><span>1 day ago</span><a href="/share">SHARE</a></div>
+            <div class="story">\(body)</div></body></html>
+            """
+        let doc = try Cleaner().clean(document: microdata)
+        #expect(doc.author == "Ana Ruiz")
+        #expect(Self.keepsStory(doc.text))
+        let rdfa = """
+            <html><head><title>Title element</title><meta property="dc:creator twitter:site_name" content="Ana Ruiz">
+            <meta property="og:title dc:title" content="Harbour bridge to close to cars"><meta name="author" content="Someone Else">
+            </head><body><div class="story">\(body)</div></body></html>
+            """
+        // A byline element with a job title beside the name: its link to the author's page holds the name alone.
+        let linked = """
+            <html><head><title>Harbour bridge to close to cars</title></head><body>
+            <div class="author"><a class="author-link" href="https://example.com/author/ana-ruiz">Ana Ruiz</a><div class="author-title">Transport Editor</div></div>
+            <div class="story">\(body)</div></body></html>
+            """
+        #expect(try Cleaner().clean(document: linked).author == "Ana Ruiz")
+        let second = try Cleaner().clean(document: rdfa)
+        #expect(second.author == "Ana Ruiz")
+        #expect(second.title == "Harbour bridge to close to cars")
+    }
+
     /// A class that says what an element lacks ("no_caption", "without-sidebar") does not make it that thing.
     @Test func aClassSayingWhatIsMissingIsNoCut() throws {
         let items = Self.story.map { "<div class=\"list-item image_hit no_caption\"><h2>\($0)</h2><img src=\"a.jpg\"></div>" }

@@ -99,10 +99,10 @@ import WinnowTestSupport
         }
     }
 
-    /// The share of invalid UTF-8 as Swift's own decoder judges each sequence (what the table-driven
-    /// check replaced): random bytes weighted towards lead and continuation bytes, every kind of
+    /// The document check's count of invalid UTF-8 bytes, as Swift's own decoder judges each sequence (what
+    /// the table-driven check replaced): random bytes weighted towards lead and continuation bytes, every kind of
     /// truncated, overlong and surrogate sequence among them.
-    @Test func invalidUTF8ShareMatchesTheDecoder() {
+    @Test func invalidUTF8CountMatchesTheDecoder() {
         func reference(_ bytes: [UInt8]) -> Double {
             var invalid = 0
             var i = 0
@@ -125,9 +125,25 @@ import WinnowTestSupport
             let bytes = (0..<(random.nextInt() % 12)).map { _ in
                 random.nextInt() % 3 == 0 ? UInt8(truncatingIfNeeded: random.nextInt()) : interesting[random.nextInt() % interesting.count]
             }
-            let fast = bytes.withUnsafeBufferPointer { DocumentCheck.invalidUTF8Share($0) }
+            let fast = bytes.withUnsafeBufferPointer { bytes in
+                bytes.isEmpty ? 0 : Double(DocumentCheck.census(bytes).invalid) / Double(bytes.count)
+            }
             #expect(fast == reference(bytes), "\(random): \(bytes.map { String($0, radix: 16) })")
             if fast != reference(bytes) { return }
+        }
+    }
+
+    /// `UTF8Validation.isValid` accepts exactly what `String(validating:)` accepts: overlong forms,
+    /// surrogates, code points past U+10FFFF and cut-off sequences are refused, also after a run of ASCII.
+    @Test func utf8ValidationAgreesWithTheStandardLibrary() {
+        var random = SplitMix.forTest(seed: 19)
+        let interesting: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1,
+                                    0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        for _ in 0..<20_000 {
+            let ascii = [UInt8](repeating: 0x61, count: random.nextInt() % 12)
+            let bytes = ascii + (0..<(random.nextInt() % 6)).map { _ in interesting[random.nextInt() % interesting.count] }
+            let expected = String(validating: bytes, as: UTF8.self) != nil
+            #expect(bytes.withUnsafeBufferPointer { UTF8Validation.isValid($0) } == expected, "\(bytes)")
         }
     }
 }
