@@ -39,7 +39,7 @@ let package = Package(
 
         // Wires the stages together: configuration, scheduler, stage runners, logging.
         .target(name: "WinnowPipeline", dependencies: [
-            "WinnowFeeds", "WinnowFetch", "WinnowClean", "WinnowDedup", "WinnowStore",
+            "WinnowFeeds", "WinnowFetch", "WinnowClean", "WinnowDedup", "WinnowStore", "WinnowPostgres",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),

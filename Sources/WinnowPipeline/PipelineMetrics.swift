@@ -43,7 +43,7 @@ final class FeedHealthMetrics: @unchecked Sendable {
 
     /// Updates at most every 15 s: reading every feed's state each cycle would cost a 100,000-feed
     /// daemon a scan a second for figures scraped once a minute.
-    func updateIfDue(_ store: ArticleStore, now: Double = Date().timeIntervalSince1970) throws {
+    func updateIfDue(_ store: any InspectionStore, now: Double = Date().timeIntervalSince1970) throws {
         guard now - lastUpdate >= 15 else { return }
         lastUpdate = now
         update(try store.feedHealth(), now: now)

@@ -158,6 +158,19 @@ enum PostgresSchema {
                 heartbeat_at timestamptz NOT NULL DEFAULT clock_timestamp()
             );
             """),
+        ("v3: per-host turns for daemons", """
+            -- The host of a feed's URL (name and port, as the fetcher's per-host limits count it), so a
+            -- claim can count the feeds of each host leased across all daemons.
+            ALTER TABLE feeds ADD COLUMN host text;
+            CREATE INDEX feeds_leased ON feeds(leased_until) WHERE leased_until IS NOT NULL;
+            CREATE INDEX feeds_due ON feeds(next_fetch_at) WHERE active AND NOT paused;
+            -- When a host's next request may start (seconds since 1970 on the database clock): each claim
+            -- hands out turns `per_host_gap` apart and moves this on.
+            CREATE TABLE host_turns (
+                host text PRIMARY KEY,
+                next_start double precision NOT NULL
+            );
+            """),
     ]
 
     /// Any constant: the advisory lock that serializes migrations between processes.

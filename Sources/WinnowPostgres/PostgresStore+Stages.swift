@@ -15,15 +15,16 @@ extension PostgresStore: StageStore {
             try db.query("UPDATE feeds SET active = false WHERE name <> 'local' AND NOT (name = ANY($1::text[]))", [PGText.array(feeds.map(\.name))])
             for feed in feeds {
                 try db.query("""
-                    INSERT INTO feeds (name, url, configured_url, active) VALUES ($1, $2, $2, true)
+                    INSERT INTO feeds (name, url, configured_url, active, host) VALUES ($1, $2, $2, true, $3)
                     ON CONFLICT (name) DO UPDATE SET
                         active = true,
+                        host = CASE WHEN feeds.configured_url = excluded.url THEN coalesce(feeds.host, excluded.host) ELSE excluded.host END,
                         url = CASE WHEN feeds.configured_url = excluded.url THEN feeds.url ELSE excluded.url END,
                         etag = CASE WHEN feeds.configured_url = excluded.url THEN feeds.etag END,
                         last_modified = CASE WHEN feeds.configured_url = excluded.url THEN feeds.last_modified END,
                         next_fetch_at = CASE WHEN feeds.configured_url = excluded.url THEN feeds.next_fetch_at ELSE 0 END,
                         configured_url = excluded.url
-                    """, [feed.name, feed.url])
+                    """, [feed.name, feed.url, Self.hostKey(feed.url)])
             }
         }
         return try self.feeds()
