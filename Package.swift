@@ -63,7 +63,7 @@ let package = Package(
 
         // Benchmarks (release build, one command each: see bench/).
         .executableTarget(name: "winnow-bench", dependencies: [
-            "WinnowDedup", "WinnowStore", "WinnowClean", "WinnowFeeds", "WinnowTestSupport",
+            "WinnowDedup", "WinnowStore", "WinnowPostgres", "WinnowClean", "WinnowFeeds", "WinnowTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

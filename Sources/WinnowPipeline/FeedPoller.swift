@@ -150,7 +150,7 @@ public struct FeedPoller: Sendable {
     /// A fetch whose lease ran out before it was recorded, and which another daemon has claimed since:
     /// nothing of it was written (that daemon's fetch counts).
     static func reportLostLease(_ feed: FeedState, logger: Logger) {
-        PipelineMetrics.fetch(outcome: "lease-lost", seconds: 0)
+        PipelineMetrics.lostLease()
         logger.warning("fetch not recorded: its lease ran out and another daemon has claimed the feed since", metadata: [
             "feed.name": "\(feed.name)", "feed.url": "\(feed.url)",
         ])

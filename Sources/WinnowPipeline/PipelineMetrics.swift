@@ -11,6 +11,11 @@ enum PipelineMetrics {
         Timer(label: "winnow_fetch_duration_seconds").recordNanoseconds(Int64(seconds * 1e9))
     }
 
+    /// A fetch not recorded because its lease was lost (PostgreSQL): counted, not timed.
+    static func lostLease() {
+        Counter(label: "winnow_fetches_total", dimensions: [("outcome", "lease-lost")]).increment()
+    }
+
     /// Items entering a stage: `raw`, `clean`, `article`.
     static func items(_ stage: String, _ count: Int) {
         guard count > 0 else { return }

@@ -178,11 +178,13 @@ enum PostgresSchema {
 
     /// Applies the migrations not yet applied, in order.
     static func migrate(_ connection: PGConnection) throws {
-        try connection.execute("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
-            """)
         try connection.transaction {
             try connection.query("SELECT pg_advisory_xact_lock($1)", [String(migrationLock)])
+            // Under the lock: two processes running CREATE TABLE IF NOT EXISTS at once on a new database
+            // can both find no table, and the second fails on the catalog's unique index.
+            try connection.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
+                """)
             let done = try connection.query("SELECT name FROM schema_migrations")
             let names = Set((0..<done.count).compactMap { done.string($0, 0) })
             for migration in migrations where !names.contains(migration.name) {

@@ -52,11 +52,17 @@ extension PostgresStore {
             let rows = try db.query("""
                 WITH busy AS (
                     SELECT coalesce(host, '') AS host, count(*) AS n FROM feeds WHERE leased_until >= clock_timestamp() GROUP BY 1
-                ), due AS (
-                    SELECT f.id, f.next_fetch_at, row_number() OVER (PARTITION BY coalesce(f.host, '') ORDER BY f.next_fetch_at, f.id) AS turn, coalesce(f.host, '') AS host
+                ), candidates AS (
+                    -- The most overdue free feeds, a bounded number (the feeds_due index, in order): ranking
+                    -- every due feed by host made each claim of a 10,000-feed cycle sort all of them.
+                    SELECT f.id, f.next_fetch_at, coalesce(f.host, '') AS host
                     FROM feeds f
                     WHERE f.active AND NOT f.paused AND f.name <> 'local' AND f.next_fetch_at <= $1::double precision
                       AND (f.leased_until IS NULL OR f.leased_until < clock_timestamp())
+                    ORDER BY f.next_fetch_at, f.id LIMIT $6
+                ), due AS (
+                    SELECT c.id, c.next_fetch_at, row_number() OVER (PARTITION BY c.host ORDER BY c.next_fetch_at, c.id) AS turn, c.host
+                    FROM candidates c
                 ), picked AS (
                     SELECT d.id FROM due d LEFT JOIN busy b ON b.host = d.host
                     WHERE d.turn + coalesce(b.n, 0) <= $5::bigint
@@ -67,7 +73,8 @@ extension PostgresStore {
                   AND (f.leased_until IS NULL OR f.leased_until < clock_timestamp())
                 RETURNING \(Self.feedColumns.split(separator: ",").map { "f." + $0.trimmingCharacters(in: .whitespacesAndNewlines) }.joined(separator: ", ")),
                           f.lease_token
-                """, [String(now), String(limit), owner, leaseInterval, String(min(perHost, Int(Int32.max)))])
+                """, [String(now), String(limit), owner, leaseInterval, String(min(perHost, Int(Int32.max))),
+                      String(perHost >= limit ? limit : max(1000, limit * 32))])
             return (0..<rows.count).map { i in
                 FeedLease(feed: Self.feedState(rows, i), token: rows.int64(i, 13)!)
             }.sorted { ($0.feed.nextFetchAt, $0.feed.id) < ($1.feed.nextFetchAt, $1.feed.id) }
@@ -85,65 +92,92 @@ extension PostgresStore {
         try record([(lease, outcome)])[0]
     }
 
-    /// Records many fetches of leased feeds in one transaction (a commit per fetch made the writer a
-    /// poll cycle's bottleneck on SQLite); each is fenced by its own token, as `record(_:outcome:)`.
+    /// Records many fetches of leased feeds in one transaction, each fenced by its own token as
+    /// `record(_:outcome:)`, in a handful of set statements for the whole batch: statements per fetch
+    /// (the fence, the items, the log row, the feed) made a 10,000-feed cycle 40,000 round trips.
     public func record(_ batch: [(lease: FeedLease, outcome: FetchOutcome)]) throws -> [Int?] {
         guard !batch.isEmpty else { return [] }
-        return try write { db in try batch.map { try Self.record($0.lease, outcome: $0.outcome, db) } }
+        return try write { db in try Self.record(batch, db) }
     }
 
-    private static func record(_ lease: FeedLease, outcome: FetchOutcome, _ db: PGConnection) throws -> Int? {
-        let feedID = String(lease.feed.id)
-        // The fence: this row lock also keeps a claim from slipping in before the commit.
-        let held = try db.query("SELECT 1 FROM feeds WHERE id = $1 AND lease_token = $2 FOR UPDATE", [feedID, String(lease.token)])
-        guard held.count == 1 else { return nil }
-        let items = outcome.items
-        var inserted = 0
+    private static func record(_ batch: [(lease: FeedLease, outcome: FetchOutcome)], _ db: PGConnection) throws -> [Int?] {
+        // The fence: the rows still held under these tokens, locked in id order (two batches never
+        // deadlock); the row locks also keep a claim from slipping in before the commit.
+        let held = Set(try db.query("""
+            SELECT f.id FROM feeds f JOIN unnest($1::bigint[], $2::bigint[]) AS t(id, token) ON f.id = t.id AND f.lease_token = t.token
+            ORDER BY f.id FOR UPDATE OF f
+            """, [PGText.array(batch.map(\.lease.feed.id)), PGText.array(batch.map(\.lease.token))]).int64Column)
+        let kept = batch.filter { held.contains($0.lease.feed.id) }
+        guard !kept.isEmpty else { return batch.map { _ in nil } }
+
+        var inserted: [Int64: Int] = [:]
+        let items = kept.flatMap { entry in entry.outcome.items.map { (feed: entry.lease.feed.id, fetchedAt: entry.outcome.startedAt, item: $0) } }
         if !items.isEmpty {
-            let hashes = items.map { String(StableHash.hash([$0.title ?? "", $0.summary ?? "", $0.content ?? ""].joined(separator: "\u{1F}")), radix: 16) }
-            let ids = try db.query("""
+            let hashes = items.map { String(StableHash.hash([$0.item.title ?? "", $0.item.summary ?? "", $0.item.content ?? ""].joined(separator: "\u{1F}")), radix: 16) }
+            let rows = try db.query("""
                 WITH new AS (
                     INSERT INTO raw_items (feed_id, guid, link, title, author, published_at, published_raw, summary, content, content_hash, fetched_at)
-                    SELECT $1::bigint, g, l, ti, a, p, pr, s, c, h, $11::double precision
-                    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::double precision[], $7::text[], $8::text[], $9::text[], $10::text[])
-                        AS t(g, l, ti, a, p, pr, s, c, h)
+                    SELECT fi, g, l, ti, a, p, pr, s, c, h, fa
+                    FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::double precision[], $7::text[], $8::text[],
+                                $9::text[], $10::text[], $11::double precision[]) WITH ORDINALITY AS t(fi, g, l, ti, a, p, pr, s, c, h, fa, o)
+                    ORDER BY o
                     ON CONFLICT (feed_id, guid) DO NOTHING
-                    RETURNING id
+                    RETURNING id, feed_id
+                ), queued AS (
+                    INSERT INTO clean_queue (raw_item_id) SELECT id FROM new
                 )
-                INSERT INTO clean_queue (raw_item_id) SELECT id FROM new RETURNING raw_item_id
+                SELECT feed_id, count(*) FROM new GROUP BY feed_id
                 """, [
-                    feedID, PGText.array(items.map { Optional($0.guid) }), PGText.array(items.map(\.link)),
-                    PGText.array(items.map(\.title)), PGText.array(items.map(\.author)),
-                    PGText.array(items.map { $0.published?.timeIntervalSince1970 }), PGText.array(items.map(\.publishedRaw)),
-                    PGText.array(items.map(\.summary)), PGText.array(items.map(\.content)), PGText.array(hashes.map { Optional($0) }),
-                    String(outcome.startedAt),
+                    PGText.array(items.map(\.feed)), PGText.array(items.map { Optional($0.item.guid) }), PGText.array(items.map(\.item.link)),
+                    PGText.array(items.map(\.item.title)), PGText.array(items.map(\.item.author)),
+                    PGText.array(items.map { $0.item.published?.timeIntervalSince1970 }), PGText.array(items.map(\.item.publishedRaw)),
+                    PGText.array(items.map(\.item.summary)), PGText.array(items.map(\.item.content)), PGText.array(hashes.map { Optional($0) }),
+                    PGText.array(items.map { Optional($0.fetchedAt) }),
                 ])
-            inserted = ids.count
+            for i in 0..<rows.count { inserted[rows.int64(i, 0)!] = rows.int(i, 1)! }
         }
+        let text: (Int?) -> String? = { $0.map(String.init) }
         try db.query("""
             INSERT INTO fetch_log (feed_id, started_at, duration_ms, http_status, bytes, new_items, error_class, error)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-            """, [feedID, String(outcome.startedAt), String(outcome.durationMS), outcome.httpStatus.map(String.init), String(outcome.bytes),
-                  String(inserted), outcome.errorClass, outcome.error])
-        if outcome.succeeded {
+            SELECT * FROM unnest($1::bigint[], $2::double precision[], $3::int[], $4::int[], $5::bigint[], $6::int[], $7::text[], $8::text[])
+            """, [
+                PGText.array(kept.map(\.lease.feed.id)), PGText.array(kept.map { Optional($0.outcome.startedAt) }),
+                PGText.array(kept.map { text($0.outcome.durationMS) }), PGText.array(kept.map { text($0.outcome.httpStatus) }),
+                PGText.array(kept.map { text($0.outcome.bytes) }), PGText.array(kept.map { text(inserted[$0.lease.feed.id] ?? 0) }),
+                PGText.array(kept.map(\.outcome.errorClass)), PGText.array(kept.map(\.outcome.error)),
+            ])
+        let succeeded = kept.filter(\.outcome.succeeded), failed = kept.filter { !$0.outcome.succeeded }
+        if !succeeded.isEmpty {
             // As the SQLite store: a full response's validators replace the stored ones; a 304 keeps them.
             try db.query("""
-                UPDATE feeds SET etag = CASE WHEN $1::integer = 304 THEN coalesce($2, etag) ELSE $2 END,
-                    last_modified = CASE WHEN $1::integer = 304 THEN coalesce($3, last_modified) ELSE $3 END,
-                    url = coalesce($4, url), host = coalesce($9, host), next_fetch_at = $5, last_fetch_at = $6, last_status = $1::integer,
-                    last_error = NULL, consecutive_errors = 0, item_count = item_count + $8,
-                    lease_owner = NULL, leased_until = NULL
-                WHERE id = $7
-                """, [outcome.httpStatus.map(String.init), outcome.etag, outcome.lastModified, outcome.newURL, String(outcome.nextFetchAt),
-                      String(outcome.startedAt), feedID, String(inserted), outcome.newURL.map(Self.hostKey)])
-        } else {
-            try db.query("""
-                UPDATE feeds SET next_fetch_at = $1, last_fetch_at = $2, last_status = $3, last_error = $4,
-                    consecutive_errors = consecutive_errors + 1, lease_owner = NULL, leased_until = NULL
-                WHERE id = $5
-                """, [String(outcome.nextFetchAt), String(outcome.startedAt), outcome.httpStatus.map(String.init), outcome.error, feedID])
+                UPDATE feeds f SET etag = CASE WHEN t.st = 304 THEN coalesce(t.et, f.etag) ELSE t.et END,
+                    last_modified = CASE WHEN t.st = 304 THEN coalesce(t.lm, f.last_modified) ELSE t.lm END,
+                    url = coalesce(t.nu, f.url), host = coalesce(t.nh, f.host), next_fetch_at = t.nf, last_fetch_at = t.sa, last_status = t.st,
+                    last_error = NULL, consecutive_errors = 0, item_count = f.item_count + t.n, lease_owner = NULL, leased_until = NULL
+                FROM unnest($1::bigint[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::double precision[],
+                            $8::double precision[], $9::int[]) AS t(id, st, et, lm, nu, nh, nf, sa, n)
+                WHERE f.id = t.id
+                """, [
+                    PGText.array(succeeded.map(\.lease.feed.id)), PGText.array(succeeded.map { text($0.outcome.httpStatus) }),
+                    PGText.array(succeeded.map(\.outcome.etag)), PGText.array(succeeded.map(\.outcome.lastModified)),
+                    PGText.array(succeeded.map(\.outcome.newURL)), PGText.array(succeeded.map { $0.outcome.newURL.map(Self.hostKey) }),
+                    PGText.array(succeeded.map { Optional($0.outcome.nextFetchAt) }), PGText.array(succeeded.map { Optional($0.outcome.startedAt) }),
+                    PGText.array(succeeded.map { text(inserted[$0.lease.feed.id] ?? 0) }),
+                ])
         }
-        return inserted
+        if !failed.isEmpty {
+            try db.query("""
+                UPDATE feeds f SET next_fetch_at = t.nf, last_fetch_at = t.sa, last_status = t.st, last_error = t.er,
+                    consecutive_errors = f.consecutive_errors + 1, lease_owner = NULL, leased_until = NULL
+                FROM unnest($1::bigint[], $2::double precision[], $3::double precision[], $4::int[], $5::text[]) AS t(id, nf, sa, st, er)
+                WHERE f.id = t.id
+                """, [
+                    PGText.array(failed.map(\.lease.feed.id)), PGText.array(failed.map { Optional($0.outcome.nextFetchAt) }),
+                    PGText.array(failed.map { Optional($0.outcome.startedAt) }), PGText.array(failed.map { text($0.outcome.httpStatus) }),
+                    PGText.array(failed.map(\.outcome.error)),
+                ])
+        }
+        return batch.map { held.contains($0.lease.feed.id) ? inserted[$0.lease.feed.id] ?? 0 : nil }
     }
 
     /// Says this process is alive (its row in `daemons`, the heartbeat on the database clock).
