@@ -237,14 +237,13 @@ import Glibc
         #expect(other.status == 0, "\(other.stderr.suffix(2000))")
         #expect(try db.query("SELECT count(*) FROM fetch_log").int(0, 0) == Self.feedCount, "the other daemon fetched every feed, the stopped one's too")
 
-        print("SIGSTOP test: other daemon done \(Date().timeIntervalSince(stoppedAt)) s after the stop")
+        // The stopped daemon held the host's slots too: the other waited for its lease, not for it.
+        #expect(Date().timeIntervalSince(stoppedAt) < 30)
         kill(pid, SIGCONT)
-        let continuedAt = Date()
         // It finishes the fetches it had in flight, and finds its leases gone.
         try await waitUntil(timeout: 30) {
             Self.logLines(folder.appendingPathComponent("logs-a"), "fetch not recorded") >= lostFeeds.count
         }
-        print("SIGSTOP test: lost leases reported \(Date().timeIntervalSince(continuedAt)) s after SIGCONT")
         kill(pid, SIGTERM)
         #expect(await waitForExit(stalled, timeout: 30))
         #expect(Self.logLines(folder.appendingPathComponent("logs-a"), "fetch not recorded") == lostFeeds.count)
