@@ -64,6 +64,9 @@ public final class PipelineService: Service {
                 : unwritable.code == EROFS ? "the database is read-only (its file or its file system)"
                 : "the database's folder cannot be written by this user"
         }
+        if let lost = error as? PGError, lost.isConnectionLost {
+            return "the PostgreSQL server cannot be reached or closed the connection"
+        }
         return ArticleStore.storageTrouble(in: error)
     }
 

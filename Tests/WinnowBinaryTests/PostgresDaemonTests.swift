@@ -252,4 +252,47 @@ import Glibc
         #expect(doubled.isEmpty, "one recorded fetch per feed; the stopped daemon wrote nothing for \(doubled)")
         try Self.expectVerdicts(db, own: 2)
     }
+
+    /// A restart, a failover or pg_terminate_backend closes the daemon's connections: it waits, connects
+    /// again and goes on, as it does when a disk is full (it once stopped, exiting 0, and systemd's
+    /// Restart=on-failure would not have started it again).
+    @Test func aDaemonWhoseConnectionsAreClosedConnectsAgainAndGoesOn() async throws {
+        let traffic = Traffic()
+        let server = try Self.server(own: 1, traffic: traffic)
+        let database = try PostgresServer.shared().createDatabase("reconnect")
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var json = try String(contentsOf: try Self.config(in: folder, daemon: "a", database: database, server: server, lease: "4s",
+                                                             perHost: 8, gap: "0.001s", timeout: "3s"), encoding: .utf8)
+        json = json.replacingOccurrences(of: #""interval": "1h""#, with: #""interval": "1s""#)
+        let config = folder.appendingPathComponent("a.json")
+        try json.write(to: config, atomically: true, encoding: .utf8)
+        let db = try PGConnection(url: database)
+        let daemon = try startDaemon(config)
+        defer { kill(daemon.processIdentifier, SIGKILL) }
+        let fetches = { (try? db.query("SELECT count(*) FROM fetch_log").int(0, 0)) ?? 0 }
+        try await waitUntil(timeout: 30) { (fetches() ?? 0) >= Self.feedCount }
+        let terminated = try db.query("""
+            SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+            """).int(0, 0) ?? 0
+        #expect(terminated >= 2, "the daemon's connections were closed: \(terminated)")
+        let before = fetches() ?? 0
+        try await waitUntil(timeout: 30) { (fetches() ?? 0) >= before + Self.feedCount }
+        #expect(daemon.isRunning, "the daemon went on")
+        #expect(Self.logLines(folder.appendingPathComponent("logs-a"), "the database cannot be written") >= 1, "it said why it paused")
+        kill(daemon.processIdentifier, SIGTERM)
+        #expect(await waitForExit(daemon, timeout: 30))
+        #expect(daemon.terminationStatus == 0)
+    }
+
+    @Test func aOneShotRunOnAnUnreachableServerSaysSoAndExits69() async throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("pipeline.json")
+        try #"{"database": "postgresql://winnow:secret@127.0.0.1:1/news?connect_timeout=2", "feeds": []}"#.write(to: config, atomically: true, encoding: .utf8)
+        let run = try await runProcess(try TestPaths.binary("winnowd"), ["--config", config.path, "--once"], timeout: 60)
+        #expect(run.status == 69, "\(run.stderr)")
+        #expect(run.stderr.contains("config: database: PostgreSQL postgresql://winnow:***@127.0.0.1:1/news"), "\(run.stderr)")
+        #expect(!run.stderr.contains("secret"))
+    }
 }
