@@ -170,6 +170,8 @@ enum PostgresSchema {
                 host text PRIMARY KEY,
                 next_start double precision NOT NULL
             );
+            -- How often a daemon beats: `status` takes a daemon three beats late for gone.
+            ALTER TABLE daemons ADD COLUMN beat_seconds double precision;
             """),
     ]
 

@@ -141,9 +141,9 @@ public final class DaemonHeartbeat: @unchecked Sendable {  // `stopped` is guard
 
     private func beat() throws {
         try connectionLock.withLock { _ = try connection.query("""
-            INSERT INTO daemons (id, host, pid) VALUES ($1, $2, $3)
+            INSERT INTO daemons (id, host, pid, beat_seconds) VALUES ($1, $2, $3, $4)
             ON CONFLICT (id) DO UPDATE SET heartbeat_at = clock_timestamp()
-            """, [store.owner, ProcessInfo.processInfo.hostName, String(getpid())]) }
+            """, [store.owner, ProcessInfo.processInfo.hostName, String(getpid()), String(interval)]) }
     }
 
     /// Stops beating and removes the row.

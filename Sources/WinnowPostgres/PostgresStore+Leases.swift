@@ -195,7 +195,9 @@ extension PostgresStore {
         try write { db in _ = try db.query("DELETE FROM daemons WHERE id = $1", [owner]) }
     }
 
-    /// Daemons whose heartbeat is at most `within` seconds old, with the leases each holds now.
+    /// Daemons whose heartbeat is at most `within` seconds old, and at most three beats old for a
+    /// daemon that says how often it beats (a killed one drops out within three beats), with the
+    /// leases each holds now.
     public func liveDaemons(within seconds: Double = 60) throws -> [DaemonState] {
         try withConnection { db in
             let rows = try db.query("""
@@ -203,7 +205,8 @@ extension PostgresStore {
                        (SELECT count(*) FROM feeds WHERE lease_owner = d.id AND leased_until > clock_timestamp())
                      + (SELECT count(*) FROM clean_queue WHERE lease_owner = d.id AND leased_until > clock_timestamp())
                      + (SELECT count(*) FROM dedup_queue WHERE lease_owner = d.id AND leased_until > clock_timestamp())
-                FROM daemons d WHERE d.heartbeat_at > clock_timestamp() - $1::double precision * interval '1 second'
+                FROM daemons d
+                WHERE d.heartbeat_at > clock_timestamp() - least($1::double precision, coalesce(3 * d.beat_seconds, $1::double precision)) * interval '1 second'
                 ORDER BY d.started_at, d.id
                 """, [String(seconds)])
             return (0..<rows.count).map { i in

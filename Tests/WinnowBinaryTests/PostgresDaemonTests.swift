@@ -185,16 +185,22 @@ import Glibc
 
         let second = try startDaemon(configs[1])
         defer { kill(second.processIdentifier, SIGKILL) }
-        // `winnowctl status --db URL` lists the running daemon (its heartbeat). (The killed one stays
-        // listed until its last heartbeat is 60 s old: status does not know the daemons' lease.)
+        // `winnowctl status --db URL` lists the running daemon (its heartbeat), and no longer the killed
+        // one: three of its beats (a third of its lease each) have passed.
         struct Status: Decodable { struct Daemon: Decodable { var pid: Int32 }; var daemons: [Daemon]? }
         try await waitUntil(timeout: 20) {
             (try? db.query("SELECT count(*) FROM daemons WHERE pid = $1", [String(second.processIdentifier)]).int(0, 0)) == 1
         }
-        let status = try await runProcess(try TestPaths.binary("winnowctl"), ["status", "--db", database, "--json"])
-        #expect(status.status == 0, "\(status.stderr)")
-        let listed = try JSONDecoder().decode(Status.self, from: Data(status.stdout.utf8)).daemons?.map(\.pid)
-        #expect(listed?.contains(second.processIdentifier) == true, "status lists the live daemon: \(String(describing: listed))")
+        var listed: [Int32]?
+        let deadline = Date().addingTimeInterval(lease * 2)
+        repeat {
+            let status = try await runProcess(try TestPaths.binary("winnowctl"), ["status", "--db", database, "--json"])
+            #expect(status.status == 0, "\(status.stderr)")
+            listed = try JSONDecoder().decode(Status.self, from: Data(status.stdout.utf8)).daemons?.map(\.pid)
+            if listed == [second.processIdentifier] { break }
+            try await Task.sleep(for: .milliseconds(200))
+        } while Date() < deadline
+        #expect(listed == [second.processIdentifier], "status lists the live daemon only: \(String(describing: listed))")
         // Its own items it works at once; the killed one's wait for their lease to run out.
         try await waitUntil(timeout: 90) {
             try db.query("SELECT count(*) FROM articles").int(0, 0) == Self.feedCount * (own + 1)
