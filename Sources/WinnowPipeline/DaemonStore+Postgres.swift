@@ -16,6 +16,10 @@ extension PostgresStore: DaemonStore {
         try record(batch.map { (FeedLease(feed: $0.claim.feed, token: $0.claim.token ?? -1), $0.outcome) })
     }
 
+    public func release(_ claims: [PollClaim]) throws {
+        try release(claims.map { FeedLease(feed: $0.feed, token: $0.token ?? -1) })
+    }
+
     public func postpone(_ claim: PollClaim, until time: Double) throws {
         try postpone(FeedLease(feed: claim.feed, token: claim.token ?? -1), until: time)
     }

@@ -33,6 +33,8 @@ public protocol DaemonStore: StageStore, InspectionStore {
     /// Records fetches in one transaction; each one's new items, or nil where the lease was lost
     /// (another daemon claimed the feed after this one's lease ran out: nothing was written).
     func record(_ batch: [(claim: PollClaim, outcome: FetchOutcome)]) throws -> [Int?]
+    /// Gives claimed feeds back unpolled (their state unchanged), so another daemon may take them now.
+    func release(_ claims: [PollClaim]) throws
     /// Moves a claimed feed's next poll out, without counting an error (its host rests), releasing it.
     func postpone(_ claim: PollClaim, until time: Double) throws
     /// When the next feed is due; nil when there is none.
@@ -57,6 +59,8 @@ extension ArticleStore: DaemonStore {
     }
 
     public func takeTurn(host: String, gap: Double) throws -> Double { 0 }
+
+    public func release(_ claims: [PollClaim]) throws {}
 
     public func hasUnclaimedDueFeeds(now: Double) throws -> Bool { false }
 

@@ -83,7 +83,7 @@ public final class PipelineService: Service {
             lock = nil
             delivery = nil
             initial = try Self.runtime(for: configuration, store: shared, logger: logger)
-            // A beat a third of a lease (at most every 10 s): `status` lists daemons heard from within 60 s.
+            // A beat a third of a lease (at most every 10 s): `status` takes a daemon three beats silent for gone.
             heartbeat = try DaemonHeartbeat(store: shared, url: configuration.databasePath, interval: min(10, max(0.5, configuration.lease / 3)))
             return
         }
@@ -358,9 +358,10 @@ public final class PipelineService: Service {
         let shared = store.sharesFeeds
         let recorder = OutcomeRecorder(store: store, logger: poller.logger, batchSize: shared ? max(8, runtime.configuration.concurrency) : 200)
         var failure: (any Error)?
+        var unpolled: [PollClaim] = []
         await withTaskGroup(of: Void.self) { cycle in
-            // Batches are also written every half second, so a fast feed's items do not wait for the
-            // cycle's slowest fetch before they are stored and cleaned.
+            // Batches are also written every half second (100 ms on a shared store), so a fast feed's
+            // items do not wait for the cycle's slowest fetch before they are stored and cleaned.
             cycle.addTask {
                 while !Task.isCancelled {
                     try? await Task.sleep(for: .milliseconds(shared ? 100 : 500))
@@ -399,6 +400,10 @@ public final class PipelineService: Service {
                         await group.next()
                         running -= 1
                     }
+                    if Task.isCancelled {
+                        batch.append(claim)
+                        break
+                    }
                     let feedOptions = options[claim.feed.name] ?? FeedPoller.PollOptions(interval: 900)
                     let health = self.health
                     group.addTask {
@@ -408,11 +413,14 @@ public final class PipelineService: Service {
                     }
                     running += 1
                 }
+                unpolled = batch  // empty unless the cycle was cancelled
             }
             cycle.cancelAll()
         }
         // The last batch, also when cancelled: what was fetched is kept.
         await recorder.flush()
+        // Claimed and not polled (a shutdown): given back, so other daemons need not wait for the lease.
+        if !unpolled.isEmpty { try? store.release(unpolled) }
         if let failure { return failure }
         return await recorder.storageError
     }

@@ -52,6 +52,17 @@ extension PostgresStore {
         }
     }
 
+    /// Gives leased feeds back unfetched (a daemon stopping with claims in hand), fenced by their tokens.
+    public func release(_ leases: [FeedLease]) throws {
+        guard !leases.isEmpty else { return }
+        try write { db in
+            _ = try db.query("""
+                UPDATE feeds f SET lease_owner = NULL, leased_until = NULL
+                FROM unnest($1::bigint[], $2::bigint[]) AS t(id, token) WHERE f.id = t.id AND f.lease_token = t.token
+                """, [PGText.array(leases.map(\.feed.id)), PGText.array(leases.map(\.token))])
+        }
+    }
+
     /// Pauses or resumes a feed by name; false when no configured feed has that name.
     public func setPaused(_ name: String, _ paused: Bool) throws -> Bool {
         try write { db in

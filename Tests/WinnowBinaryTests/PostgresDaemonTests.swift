@@ -301,4 +301,25 @@ import Glibc
         #expect(run.stderr.contains("config: database: PostgreSQL postgresql://winnow:***@127.0.0.1:1/news"), "\(run.stderr)")
         #expect(!run.stderr.contains("secret"))
     }
+
+    /// A daemon stopped with SIGTERM gives back the feeds it claimed and had not polled yet: the other
+    /// daemons need not wait for its lease.
+    @Test func aStoppingDaemonGivesBackTheFeedsItHadNotPolled() async throws {
+        let traffic = Traffic()
+        let server = try Self.server(own: 1, traffic: traffic, delay: { _, _ in 10 })
+        let database = try PostgresServer.shared().createDatabase("release")
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = try Self.config(in: folder, daemon: "a", database: database, server: server, lease: "1m", perHost: 8, gap: "0.001s", timeout: "30s")
+        let db = try PGConnection(url: database)
+        let daemon = try startDaemon(config)
+        defer { kill(daemon.processIdentifier, SIGKILL) }
+        let pid = daemon.processIdentifier
+        // Four fetches in flight (fetch.concurrency), four more claimed and waiting for a slot.
+        try await waitUntil(timeout: 30) { traffic.counts.count >= 4 && ((try? Self.leases(db, pid: pid, in: "feeds")) ?? 0) == 8 }
+        kill(pid, SIGTERM)
+        #expect(await waitForExit(daemon, timeout: 30))
+        #expect(daemon.terminationStatus == 0)
+        #expect(try db.query("SELECT count(*) FROM feeds WHERE leased_until > clock_timestamp()").int(0, 0) == 0, "no feed left leased")
+    }
 }
