@@ -39,7 +39,7 @@ let package = Package(
 
         // Wires the stages together: configuration, scheduler, stage runners, logging.
         .target(name: "WinnowPipeline", dependencies: [
-            "WinnowFeeds", "WinnowFetch", "WinnowClean", "WinnowDedup", "WinnowStore",
+            "WinnowFeeds", "WinnowFetch", "WinnowClean", "WinnowDedup", "WinnowStore", "WinnowPostgres",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -63,7 +63,7 @@ let package = Package(
 
         // Benchmarks (release build, one command each: see bench/).
         .executableTarget(name: "winnow-bench", dependencies: [
-            "WinnowDedup", "WinnowStore", "WinnowClean", "WinnowFeeds", "WinnowTestSupport",
+            "WinnowDedup", "WinnowStore", "WinnowPostgres", "WinnowClean", "WinnowFeeds", "WinnowTestSupport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 

@@ -2,6 +2,7 @@ import Foundation
 import WinnowClean
 import WinnowDedup
 import WinnowFetch
+import WinnowPostgres
 import WinnowStore
 
 /// The daemon's configuration, decoded from pipeline.json and validated. Relative paths are resolved
@@ -22,7 +23,12 @@ public struct PipelineConfiguration: Sendable {
     }
 
     public var configPath: String
+    /// A SQLite file's path, or a `postgresql://` URL (see `isPostgres`).
     public var databasePath: String
+    /// How long a daemon holds the feeds and queued items it claims on PostgreSQL (`service.lease`):
+    /// past it, another daemon takes them over, and this one's write of a fetch is refused.
+    public var lease: Double = Self.defaultLease
+    public static let defaultLease: Double = 300
     /// The control socket (`control.socket`; default: winnowd.sock beside the database).
     public var controlSocketPath: String
     /// The Prometheus textfile (`metrics.textfile`; default: winnow.prom beside the database; "" turns it off).
@@ -46,6 +52,9 @@ public struct PipelineConfiguration: Sendable {
     public var retentionDays: Int
     /// Where each stored article is POSTed, signed (`webhooks`; see Webhook.swift).
     public var webhooks: [Webhook] = []
+
+    /// Whether the database is PostgreSQL (shared by several daemons) rather than a SQLite file.
+    public var isPostgres: Bool { PostgresURL.isPostgres(databasePath) }
 }
 
 /// A configuration the daemon refuses, naming the field by its JSON path.
@@ -181,27 +190,27 @@ extension PipelineConfiguration {
         let retention = try dedupObject.int("retention_days", in: 1...36500) ?? 90
 
         let database = try root.string("database") ?? "state/winnow.sqlite"
-        if database.hasPrefix("postgresql://") || database.hasPrefix("postgres://") {
-            throw ConfigurationError(path: "database", reason: "winnowd does not run on PostgreSQL yet; a postgresql:// URL works with winnowctl --db "
-                + "(ingest, status, dups, show, export, follow). Name a SQLite file here (docs/scale-out.md)")
-        }
-        let databasePath = try filePath(resolve(database, base: base), field: "database")
+        let isPostgres = PostgresURL.isPostgres(database)
+        // On PostgreSQL the database is no file: the socket and the metrics go in state/ beside the configuration.
+        let databasePath = isPostgres ? database : try filePath(resolve(database, base: base), field: "database")
+        let stateFolder = isPostgres ? resolve("state", base: base) : (databasePath as NSString).deletingLastPathComponent
         let control = try root.object("control") ?? JSONObject(empty: "control")
         try control.allowOnly(["socket"])
         let socketPath = resolve(try control.string("socket")
-            ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("winnowd.sock"), base: base)
+            ?? (stateFolder as NSString).appendingPathComponent("winnowd.sock"), base: base)
         _ = try filePath(socketPath, field: "control.socket")
         guard socketPath.utf8.count < 108 else {
             throw ConfigurationError(path: "control.socket", reason: "\"\(socketPath)\" is longer than 107 bytes, the limit for a Unix socket path; choose a shorter one")
         }
 
         let service = try root.object("service") ?? JSONObject(empty: "service")
-        try service.allowOnly(["shutdown_timeout"])
+        try service.allowOnly(["shutdown_timeout", "lease"])
         let shutdownTimeout = try service.duration("shutdown_timeout") ?? 20
+        let lease = try service.duration("lease")
         let metrics = try root.object("metrics") ?? JSONObject(empty: "metrics")
         try metrics.allowOnly(["textfile"])
         let textfile = try metrics.string("textfile")
-            ?? ((databasePath as NSString).deletingLastPathComponent as NSString).appendingPathComponent("winnow.prom")
+            ?? (stateFolder as NSString).appendingPathComponent("winnow.prom")
 
         var configuration = PipelineConfiguration(
             configPath: configPath,
@@ -214,8 +223,32 @@ extension PipelineConfiguration {
             perHostConnections: perHostConnections, perHostGap: perHostGap, feeds: feeds,
             cleaningRules: globalRules, learning: learning, dedup: dedup, canonical: canonical, retentionDays: retention)
         configuration.webhooks = try webhooks(root)
+        if let lease { configuration.lease = lease }
+        try checkStore(configuration, leaseGiven: lease != nil, retentionGiven: dedupObject.values["retention_days"] != nil)
         return configuration
     }
+
+    /// What the database setting allows: a lease only means something where daemons share the store,
+    /// and what winnowd cannot do on PostgreSQL yet is refused, never silently left undone.
+    static func checkStore(_ configuration: PipelineConfiguration, leaseGiven: Bool, retentionGiven: Bool) throws {
+        guard configuration.isPostgres else {
+            if leaseGiven {
+                throw ConfigurationError(path: "service.lease", reason: "applies only with a postgresql:// database (several daemons sharing it); remove it for a SQLite file")
+            }
+            return
+        }
+        if !configuration.webhooks.isEmpty {
+            throw ConfigurationError(path: "webhooks", reason: "winnowd does not deliver webhooks from a postgresql:// database yet; "
+                + "remove webhooks, or use a SQLite database for this daemon (docs/scale-out.md)")
+        }
+        if retentionGiven {
+            throw ConfigurationError(path: "dedup.retention_days", reason: "winnowd does not prune the LSH index on a postgresql:// database yet; "
+                + "remove retention_days (the index then keeps every article) or use a SQLite database (docs/scale-out.md)")
+        }
+        guard configuration.lease > configuration.fetch.totalTimeout else {
+            throw ConfigurationError(path: "service.lease", reason: "\(configuration.lease) s must be longer than fetch.timeout (\(configuration.fetch.totalTimeout) s): "
+                + "a fetch that outlasts its lease is thrown away, and the feed fetched again by another daemon")
+        }    }
 
     /// Seconds in a duration written like "90s", "15m", "2h" or "1d"; nil when it is not one.
     public static func seconds(inDuration text: String) -> Double? {

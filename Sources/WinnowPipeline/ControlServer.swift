@@ -69,6 +69,20 @@ public final class ControlServer: Sendable {
 
     /// Binds the socket (replacing a stale one) with mode 0660 and starts accepting.
     /// `handler` runs on the connection's thread; it must not block for long.
+    /// Whether a process accepts connections on the Unix socket at `path`.
+    static func answers(_ path: String) -> Bool {
+        var address = sockaddr_un()
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { return false }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        address.sun_family = sa_family_t(AF_UNIX)
+        withUnsafeMutableBytes(of: &address.sun_path) { $0.copyBytes(from: bytes) }
+        let length = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+        return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, length) } } == 0
+    }
+
     public init(path: String, handler: @escaping @Sendable (ControlRequest) -> ControlResponse) throws {
         self.path = path
         self.handler = handler
@@ -79,7 +93,13 @@ public final class ControlServer: Sendable {
         }
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        unlink(path)  // a socket left by a killed daemon; the database lock makes sure no live one owns it
+        // A socket left by a killed daemon is replaced; one a live daemon answers on is not (on SQLite
+        // the database lock keeps a second daemon out anyway, but daemons sharing PostgreSQL on one
+        // machine each need a control.socket of their own).
+        if Self.answers(path) {
+            throw SocketError(description: "another winnowd listens on the control socket \(path): give each daemon its own control.socket")
+        }
+        unlink(path)
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SocketError(description: "cannot create the control socket: \(String(cString: strerror(errno)))") }
         address.sun_family = sa_family_t(AF_UNIX)

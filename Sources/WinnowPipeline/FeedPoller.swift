@@ -8,12 +8,12 @@ import WinnowStore
 /// A broken feed marks that feed (its error, backoff and fetch_log row); it never throws to the daemon.
 public struct FeedPoller: Sendable {
     let source: FeedSource
-    let store: ArticleStore
+    let store: any DaemonStore
     let logger: Logger
 
     var fetcher: Fetcher { source.fetcher }
 
-    public init(fetcher: Fetcher, store: ArticleStore, logger: Logger) {
+    public init(fetcher: Fetcher, store: any DaemonStore, logger: Logger) {
         self.source = FeedSource(fetcher: fetcher)
         self.store = store
         self.logger = logger
@@ -36,12 +36,20 @@ public struct FeedPoller: Sendable {
     /// returned is 0; without one it is written and logged before this returns.
     @discardableResult
     func poll(_ feed: FeedState, options: PollOptions, gate: HostGate?, recorder: OutcomeRecorder? = nil) async -> Int {
+        await poll(PollClaim(feed: feed), options: options, gate: gate, recorder: recorder)
+    }
+
+    /// Polls a claimed feed, and records the fetch under its lease.
+    @discardableResult
+    func poll(_ claim: PollClaim, options: PollOptions, gate: HostGate?, recorder: OutcomeRecorder? = nil) async -> Int {
+        let feed = claim.feed
         let host = HostGate.key(for: feed.url)
         let gate = FeedSource.isLocal(feed.url) ? nil : gate
         if let gate, let until = await gate.enter(host) {
-            postpone(feed, host: host, until: until)
+            postpone(claim, host: host, until: until)
             return 0
         }
+        if let gate { await waitForTurn(host, gap: gate.gap) }
         let started = Date().timeIntervalSince1970
         let fetched = await source.fetch(feed.url, etag: feed.etag, lastModified: feed.lastModified)
         var (outcome, hints) = parse(fetched, of: feed, startedAt: started)
@@ -51,13 +59,22 @@ public struct FeedPoller: Sendable {
             outcome.items = await withFullText(outcome.items, of: feed, options: options, gate: gate)
         }
         outcome.nextFetchAt = nextPoll(feed, outcome, hints: hints, options: options, startedAt: started)
-        return await record(feed, outcome, recorder: recorder)
+        return await record(claim, outcome, recorder: recorder)
+    }
+
+    /// On a store several daemons share, waits for this daemon's turn on the host, `gap` after any
+    /// daemon's previous request to it (taken once this daemon's own slot and gap are had, right before
+    /// sending). Should the database not answer, the daemon's own gap stands.
+    func waitForTurn(_ host: String, gap: Double) async {
+        guard store.sharesFeeds, gap > 0, let delay = try? store.takeTurn(host: host, gap: gap), delay > 0 else { return }
+        try? await Task.sleep(for: .seconds(delay))
     }
 
     /// Moves the feed's next poll out while its host rests; nothing is fetched and no error counted.
-    func postpone(_ feed: FeedState, host: String, until: Double) {
+    func postpone(_ claim: PollClaim, host: String, until: Double) {
+        let feed = claim.feed
         do {
-            try store.postpone(feedID: feed.id, until: until)
+            try store.postpone(claim, until: until)
             logger.info("feed postponed: its host asked for a rest", metadata: [
                 "feed.name": "\(feed.name)", "feed.host": "\(host)", "feed.next_fetch_in_s": .stringConvertible(Int(until - Date().timeIntervalSince1970)),
             ])
@@ -81,13 +98,17 @@ public struct FeedPoller: Sendable {
     }
 
     /// Records the outcome with its items: in the recorder's next batch, or now (then returns the new items).
-    func record(_ feed: FeedState, _ outcome: FetchOutcome, recorder: OutcomeRecorder?) async -> Int {
+    func record(_ claim: PollClaim, _ outcome: FetchOutcome, recorder: OutcomeRecorder?) async -> Int {
+        let feed = claim.feed
         if let recorder {
-            await recorder.add(feed, outcome)
+            await recorder.add(claim, outcome)
             return 0
         }
         do {
-            let new = try store.record(feedID: feed.id, outcome: outcome)
+            guard let new = try store.record([(claim, outcome)])[0] else {
+                Self.reportLostLease(feed, logger: logger)
+                return 0
+            }
             Self.report(feed, outcome, new: new, logger: logger)
             return new
         } catch {
@@ -126,6 +147,15 @@ public struct FeedPoller: Sendable {
         }
     }
 
+    /// A fetch whose lease ran out before it was recorded, and which another daemon has claimed since:
+    /// nothing of it was written (that daemon's fetch counts).
+    static func reportLostLease(_ feed: FeedState, logger: Logger) {
+        PipelineMetrics.lostLease()
+        logger.warning("fetch not recorded: its lease ran out and another daemon has claimed the feed since", metadata: [
+            "feed.name": "\(feed.name)", "feed.url": "\(feed.url)",
+        ])
+    }
+
     static func reportFailure(_ feed: FeedState, error: any Error, logger: Logger) {
         logger.error("could not record the fetch; the items stay unfetched and the feed is polled again", metadata: [
             "feed.name": "\(feed.name)", "feed.url": "\(feed.url)", "error": "\(error)",
@@ -160,6 +190,7 @@ public struct FeedPoller: Sendable {
     func page(_ url: String, of feed: FeedState, options: PollOptions, gate: HostGate?) async -> String? {
         let host = HostGate.key(for: url)
         if let gate, await gate.enter(host) != nil { return nil }  // its host rests: the feed's text stands
+        if let gate { await waitForTurn(host, gap: gate.gap) }
         let result: Result<FetchResponse, any Error>
         do { result = .success(try await fetcher.fetch(FetchRequest(url: url, allowPrivateAddresses: options.allowPrivateLinks))) } catch { result = .failure(error) }
         await gate?.leave(host, status: try? result.get().status, retryAfter: nil)
@@ -223,22 +254,22 @@ public struct FeedPoller: Sendable {
 /// loses at most the batch in hand, which is harmless: those feeds keep their old state and are fetched
 /// again (their validators make it a 304 when nothing changed).
 actor OutcomeRecorder {
-    let store: ArticleStore
+    let store: any DaemonStore
     let logger: Logger
     let batchSize: Int
-    private var pending: [(feed: FeedState, outcome: FetchOutcome)] = []
+    private var pending: [(claim: PollClaim, outcome: FetchOutcome)] = []
     /// The last write that failed because of the disk (see `ArticleStore.storageTrouble`), for the
     /// service to act on; such a failure is logged once per batch, not once per feed.
     private(set) var storageError: (any Error)?
 
-    init(store: ArticleStore, logger: Logger, batchSize: Int = 200) {
+    init(store: any DaemonStore, logger: Logger, batchSize: Int = 200) {
         self.store = store
         self.logger = logger
         self.batchSize = batchSize
     }
 
-    func add(_ feed: FeedState, _ outcome: FetchOutcome) {
-        pending.append((feed, outcome))
+    func add(_ claim: PollClaim, _ outcome: FetchOutcome) {
+        pending.append((claim, outcome))
         if pending.count >= batchSize { flush() }
     }
 
@@ -248,15 +279,21 @@ actor OutcomeRecorder {
         let batch = pending
         pending.removeAll(keepingCapacity: true)
         do {
-            let counts = try store.record(batch.map { ($0.feed.id, $0.outcome) })
-            for (entry, new) in zip(batch, counts) { FeedPoller.report(entry.feed, entry.outcome, new: new, logger: logger) }
+            let counts = try store.record(batch)
+            for (entry, new) in zip(batch, counts) {
+                if let new {
+                    FeedPoller.report(entry.claim.feed, entry.outcome, new: new, logger: logger)
+                } else {
+                    FeedPoller.reportLostLease(entry.claim.feed, logger: logger)
+                }
+            }
         } catch where ArticleStore.storageTrouble(in: error) != nil {
             storageError = error
             logger.error("could not record a batch of fetches; those feeds are fetched again once the database can be written", metadata: [
                 "fetches": .stringConvertible(batch.count), "error": "\(error)",
             ])
         } catch {
-            for entry in batch { FeedPoller.reportFailure(entry.feed, error: error, logger: logger) }
+            for entry in batch { FeedPoller.reportFailure(entry.claim.feed, error: error, logger: logger) }
         }
     }
 }

@@ -11,6 +11,11 @@ enum PipelineMetrics {
         Timer(label: "winnow_fetch_duration_seconds").recordNanoseconds(Int64(seconds * 1e9))
     }
 
+    /// A fetch not recorded because its lease was lost (PostgreSQL): counted, not timed.
+    static func lostLease() {
+        Counter(label: "winnow_fetches_total", dimensions: [("outcome", "lease-lost")]).increment()
+    }
+
     /// Items entering a stage: `raw`, `clean`, `article`.
     static func items(_ stage: String, _ count: Int) {
         guard count > 0 else { return }
@@ -43,7 +48,7 @@ final class FeedHealthMetrics: @unchecked Sendable {
 
     /// Updates at most every 15 s: reading every feed's state each cycle would cost a 100,000-feed
     /// daemon a scan a second for figures scraped once a minute.
-    func updateIfDue(_ store: ArticleStore, now: Double = Date().timeIntervalSince1970) throws {
+    func updateIfDue(_ store: any InspectionStore, now: Double = Date().timeIntervalSince1970) throws {
         guard now - lastUpdate >= 15 else { return }
         lastUpdate = now
         update(try store.feedHealth(), now: now)

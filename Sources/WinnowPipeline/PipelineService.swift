@@ -6,6 +6,7 @@ import UnixSignals
 import WinnowClean
 import WinnowDedup
 import WinnowFetch
+import WinnowPostgres
 import WinnowStore
 
 /// The daemon's main loop as a service: poll the feeds that are due (bounded concurrency), push new
@@ -14,19 +15,23 @@ import WinnowStore
 /// so nothing is half-written. SIGHUP reloads the configuration file; an invalid one is refused and
 /// the running configuration stays.
 public final class PipelineService: Service {
-    let store: ArticleStore
+    let store: any DaemonStore
     let logger: Logger
     let once: Bool
     let notifier: SystemdNotifier?
-    let lock: DatabaseLock
+    /// One daemon per SQLite file; nil on PostgreSQL, which several share.
+    let lock: DatabaseLock?
+    /// This daemon's row in PostgreSQL's `daemons` table, kept fresh (`winnowctl status --db URL` lists it).
+    let heartbeat: DaemonHeartbeat?
     let initial: Runtime
     let health = Health()
     let startedAt = Date()
     /// Wakes the sleeping loop: a reload, a fetch-now, a reprocess.
     /// Ends the loop's sleep early when a request or signal needs it.
     let wakeSignal = WakeSignal()
-    /// Webhook deliveries, beside the pipeline (see WebhookDelivery).
-    let delivery: WebhookDelivery
+    /// Webhook deliveries, beside the pipeline (see WebhookDelivery); SQLite only (the configuration
+    /// refuses webhooks with a PostgreSQL database).
+    let delivery: WebhookDelivery?
     let feedHealthMetrics = FeedHealthMetrics()
 
     /// Everything that depends on the configuration; replaced whole on reload.
@@ -59,6 +64,9 @@ public final class PipelineService: Service {
                 : unwritable.code == EROFS ? "the database is read-only (its file or its file system)"
                 : "the database's folder cannot be written by this user"
         }
+        if let lost = error as? PGError, lost.isConnectionLost {
+            return "the PostgreSQL server cannot be reached or closed the connection"
+        }
         return ArticleStore.storageTrouble(in: error)
     }
 
@@ -67,15 +75,29 @@ public final class PipelineService: Service {
         self.logger = logger
         self.once = once
         self.notifier = notifier
+        if configuration.isPostgres {
+            var options = PostgresStore.Options()
+            options.lease = .milliseconds(Int64(configuration.lease * 1000))
+            let shared = try PostgresStore.open(url: configuration.databasePath, options: options)
+            store = shared
+            lock = nil
+            delivery = nil
+            initial = try Self.runtime(for: configuration, store: shared, logger: logger)
+            // A beat a third of a lease (at most every 10 s): `status` takes a daemon three beats silent for gone.
+            heartbeat = try DaemonHeartbeat(store: shared, url: configuration.databasePath, interval: min(10, max(0.5, configuration.lease / 3)))
+            return
+        }
         lock = try DatabaseLock(databasePath: configuration.databasePath)
-        store = try ArticleStore.open(path: configuration.databasePath)
-        initial = try Self.runtime(for: configuration, store: store, logger: logger)
-        delivery = WebhookDelivery(store: store, webhooks: configuration.webhooks, fetch: configuration.fetch, logger: logger)
+        let file = try ArticleStore.open(path: configuration.databasePath)
+        store = file
+        heartbeat = nil
+        initial = try Self.runtime(for: configuration, store: file, logger: logger)
+        delivery = WebhookDelivery(store: file, webhooks: configuration.webhooks, fetch: configuration.fetch, logger: logger)
         // Fixes where deliveries start before any article of this run is stored.
-        _ = try store.outboxCursor()
+        _ = try file.outboxCursor()
     }
 
-    static func runtime(for configuration: PipelineConfiguration, store: ArticleStore, logger: Logger) throws -> Runtime {
+    static func runtime(for configuration: PipelineConfiguration, store: any DaemonStore, logger: Logger) throws -> Runtime {
         Runtime(configuration: configuration,
                 poller: FeedPoller(fetcher: Fetcher(limits: configuration.fetch), store: store, logger: logger),
                 stages: try StageRunner(configuration: configuration, store: store, logger: logger),
@@ -100,7 +122,7 @@ public final class PipelineService: Service {
         defer { control?.stop() }
         notifier?.send("READY=1")
         logger.info("winnowd started", metadata: [
-            "config.path": "\(initial.configuration.configPath)", "db.path": "\(initial.configuration.databasePath)",
+            "config.path": "\(initial.configuration.configPath)", "db.path": "\(PostgresURL.redacted(initial.configuration.databasePath))",
             "feeds.count": .stringConvertible(initial.configuration.feeds.count), "mode": once ? "once" : "daemon",
         ])
         await withTaskGroup(of: Void.self) { group in
@@ -114,12 +136,12 @@ public final class PipelineService: Service {
                 group.addTask { await self.watchdog(notifier: notifier, interval: interval) }
             }
             let delivery = self.delivery
-            if !once { group.addTask { await delivery.run() } }
+            if !once, let delivery { group.addTask { await delivery.run() } }
             await cancelWhenGracefulShutdown {
                 do {
                     try await self.loop()
                     // A one-shot run delivers what it stored before it exits; what fails stays owed.
-                    if self.once { await delivery.drainOnce() }
+                    if self.once { await delivery?.drainOnce() }
                 } catch is CancellationError {
                 } catch {
                     self.logger.error("pipeline stopped on an error", metadata: ["error": "\(error)"])
@@ -128,6 +150,7 @@ public final class PipelineService: Service {
             group.cancelAll()
         }
         notifier?.send("STOPPING=1")
+        heartbeat?.stop()
         logger.info("winnowd stopped")
     }
 
@@ -163,7 +186,7 @@ public final class PipelineService: Service {
                 troubleWait = min(60, max(2, troubleWait * 2))
                 if changed {
                     logger.error("the database cannot be written: polling and the stages are paused until it can; nothing is lost", metadata: [
-                        "reason": "\(reason)", "database": "\(runtime.configuration.databasePath)", "error": "\(error)",
+                        "reason": "\(reason)", "database": "\(PostgresURL.redacted(runtime.configuration.databasePath))", "error": "\(error)",
                         "retry_in_s": .stringConvertible(Int(troubleWait)),
                     ])
                 }
@@ -188,10 +211,23 @@ public final class PipelineService: Service {
         }
         let now = Date().timeIntervalSince1970
         health.cycleStarted.store(now, ordering: .relaxed)
-        let due = once ? try store.feeds().filter(\.active) : try store.dueFeeds(now: now)
-        if !due.isEmpty {
-            if let error = await pollAll(due, runtime: runtime) { throw error }
+        if store.sharesFeeds {
+            // Claimed a few at a time while the cycle runs, so the daemons sharing the store share the
+            // due feeds; only feeds due when the cycle began (a short interval must not make a
+            // one-shot run fetch a feed twice).
+            let chunk = max(8, runtime.configuration.concurrency)
+            let perHost = runtime.configuration.perHostConnections
+            let store = self.store
+            if let error = await pollAll(runtime: runtime, claiming: {
+                try store.claimDue(now: now, all: false, limit: chunk, perHost: perHost)
+            }, dueLeft: { try store.hasUnclaimedDueFeeds(now: now) }) { throw error }
             try report(runtime.stages.drain())
+        } else {
+            let due = try store.claimDue(now: now, all: once, limit: .max, perHost: .max)
+            if !due.isEmpty {
+                if let error = await pollAll(due, runtime: runtime) { throw error }
+                try report(runtime.stages.drain())
+            }
         }
         if now - lastPrune > 3600 {
             try pruneIndex(now: now, runtime: runtime)
@@ -210,7 +246,7 @@ public final class PipelineService: Service {
                 throw ConfigurationError(path: "database", reason: "cannot change while winnowd runs; restart it to use another database")
             }
             let runtime = try Self.runtime(for: configuration, store: store, logger: logger)
-            delivery.update(configuration.webhooks)
+            delivery?.update(configuration.webhooks)
             let before = Set(current.configuration.feeds.map(\.name)), after = Set(configuration.feeds.map(\.name))
             logger.notice("configuration reloaded", metadata: [
                 "config.path": "\(path)", "feeds.count": .stringConvertible(configuration.feeds.count),
@@ -301,44 +337,91 @@ public final class PipelineService: Service {
     }
 
     /// Polls the feeds; returns the error that kept a batch of outcomes from the database, if the disk did.
-    func pollAll(_ feeds: [FeedState], runtime: Runtime) async -> (any Error)? {
+    func pollAll(_ feeds: [PollClaim], runtime: Runtime) async -> (any Error)? {
+        var first: [PollClaim]? = Self.interleavedByHost(feeds, url: \.feed.url)
+        return await pollAll(runtime: runtime, claiming: { defer { first = nil }; return first ?? [] }, dueLeft: { false })
+    }
+
+    /// Polls feeds as `claiming` hands them out (a batch at a time, until it hands out none) and records
+    /// their fetches. When it hands out none while `dueLeft` says due feeds wait for their host's limits
+    /// (held by this daemon's fetches not yet recorded, or by other daemons'), the fetches in hand are
+    /// recorded (giving their leases back) and it is asked again shortly. Returns the error that stopped
+    /// claims, or that kept a batch of outcomes from the database.
+    func pollAll(runtime: Runtime, claiming: () throws -> [PollClaim], dueLeft: () throws -> Bool) async -> (any Error)? {
         let options = Dictionary(runtime.configuration.feeds.map {
             ($0.name, FeedPoller.PollOptions(interval: $0.interval, fullText: $0.fullText, allowPrivateLinks: $0.allowPrivateLinks,
                                              adaptive: $0.adaptive))
         }, uniquingKeysWith: { a, _ in a })
         let poller = runtime.poller, hosts = runtime.hosts
-        let recorder = OutcomeRecorder(store: store, logger: poller.logger)
+        // On a shared store a fetch's lease counts against its host's limit until it is recorded, so
+        // outcomes are written sooner there (a batch of a cycle's slots, or every 100 ms).
+        let shared = store.sharesFeeds
+        let recorder = OutcomeRecorder(store: store, logger: poller.logger, batchSize: shared ? max(8, runtime.configuration.concurrency) : 200)
+        var failure: (any Error)?
+        var unpolled: [PollClaim] = []
         await withTaskGroup(of: Void.self) { cycle in
-            // Batches are also written every half second, so a fast feed's items do not wait for the
-            // cycle's slowest fetch before they are stored and cleaned.
+            // Batches are also written every half second (100 ms on a shared store), so a fast feed's
+            // items do not wait for the cycle's slowest fetch before they are stored and cleaned.
             cycle.addTask {
                 while !Task.isCancelled {
-                    try? await Task.sleep(for: .milliseconds(500))
+                    try? await Task.sleep(for: .milliseconds(shared ? 100 : 500))
                     await recorder.flush()
                 }
             }
             await withTaskGroup(of: Void.self) { group in
                 var running = 0
-                for feed in Self.interleavedByHost(feeds, url: \.url) {
+                var batch: [PollClaim] = []
+                while !Task.isCancelled {
+                    if batch.isEmpty {
+                        do {
+                            batch = try claiming()
+                            while batch.isEmpty, !Task.isCancelled, try dueLeft() {
+                                // Due feeds wait for their host's limits: this daemon's own unrecorded
+                                // fetches give their slots back when recorded; other daemons' are waited
+                                // for by a one-shot run only (a daemon's next cycle looks again, and its
+                                // stages go on meanwhile).
+                                let mine = health.inFlightFetches.load(ordering: .relaxed) > 0
+                                await recorder.flush()
+                                batch = try claiming()
+                                if batch.isEmpty, !mine, !once { break }
+                                if batch.isEmpty {
+                                    try await Task.sleep(for: .milliseconds(mine ? 20 : 100))
+                                    batch = try claiming()
+                                }
+                            }
+                        } catch {
+                            if !(error is CancellationError) { failure = error }
+                            break
+                        }
+                        batch.reverse()  // taken from the end, in claim order
+                    }
+                    guard let claim = batch.popLast() else { break }
                     if running >= runtime.configuration.concurrency {
                         await group.next()
                         running -= 1
                     }
-                    if Task.isCancelled { break }
-                    let feedOptions = options[feed.name] ?? FeedPoller.PollOptions(interval: 900)
+                    if Task.isCancelled {
+                        batch.append(claim)
+                        break
+                    }
+                    let feedOptions = options[claim.feed.name] ?? FeedPoller.PollOptions(interval: 900)
                     let health = self.health
                     group.addTask {
                         health.inFlightFetches.add(1, ordering: .relaxed)
                         defer { health.inFlightFetches.subtract(1, ordering: .relaxed) }
-                        await poller.poll(feed, options: feedOptions, gate: hosts, recorder: recorder)
+                        await poller.poll(claim, options: feedOptions, gate: hosts, recorder: recorder)
                     }
                     running += 1
                 }
+                unpolled = batch  // empty unless the cycle was cancelled
             }
             cycle.cancelAll()
         }
         // The last batch, also when cancelled: what was fetched is kept.
         await recorder.flush()
+        // Claimed and not polled (a shutdown): given back, so other daemons need not wait for the lease.
+        if !unpolled.isEmpty { try? store.release(unpolled) }
+        if let failure { return failure }
         return await recorder.storageError
     }
 

@@ -39,6 +39,7 @@ public final class PGConnection: @unchecked Sendable {
     /// Runs one statement with `$1...` text parameters (nil is NULL) and returns its rows.
     @discardableResult
     public func query(_ sql: String, _ parameters: [String?] = []) throws -> PGResult {
+        reconnectIfLost()
         let result = withCStrings(parameters) { pointers in
             PQexecParams(handle, sql, Int32(parameters.count), nil, pointers, nil, nil, 0)
         }
@@ -47,7 +48,15 @@ public final class PGConnection: @unchecked Sendable {
 
     /// Runs one or more statements without parameters (schema scripts, BEGIN/COMMIT).
     public func execute(_ sql: String) throws {
+        reconnectIfLost()
         _ = try check(PQexec(handle, sql), sql: sql)
+    }
+
+    /// A connection the server closed (a restart, a failover, pg_terminate_backend) is opened again
+    /// before the next statement: the statement that found it closed failed, and its caller decides
+    /// (a daemon waits and tries again; see `PGError.isConnectionLost`).
+    private func reconnectIfLost() {
+        if PQstatus(handle) == CONNECTION_BAD { PQreset(handle) }
     }
 
     /// Runs `body` in a transaction at READ COMMITTED: committed when it returns, rolled back when it
@@ -143,6 +152,13 @@ public struct PGError: Error, CustomStringConvertible {
 
     /// A deadlock or a serialization failure: the transaction can be run again.
     public var isRetryable: Bool { sqlState == "40P01" || sqlState == "40001" }
+
+    /// The connection failed or the server went away (no SQLSTATE: libpq's own failure; class 08:
+    /// connection exception; 57P01-03: the server shutting down or starting): trouble that passes.
+    public var isConnectionLost: Bool {
+        guard let sqlState else { return true }
+        return sqlState.hasPrefix("08") || ["57P01", "57P02", "57P03"].contains(sqlState)
+    }
 
     public var description: String {
         var text = "PostgreSQL \(url): \(message)"

@@ -158,6 +158,21 @@ enum PostgresSchema {
                 heartbeat_at timestamptz NOT NULL DEFAULT clock_timestamp()
             );
             """),
+        ("v3: per-host turns for daemons", """
+            -- The host of a feed's URL (name and port, as the fetcher's per-host limits count it), so a
+            -- claim can count the feeds of each host leased across all daemons.
+            ALTER TABLE feeds ADD COLUMN host text;
+            CREATE INDEX feeds_leased ON feeds(leased_until) WHERE leased_until IS NOT NULL;
+            CREATE INDEX feeds_due ON feeds(next_fetch_at) WHERE active AND NOT paused;
+            -- When a host's next request may start (seconds since 1970 on the database clock): each claim
+            -- hands out turns `per_host_gap` apart and moves this on.
+            CREATE TABLE host_turns (
+                host text PRIMARY KEY,
+                next_start double precision NOT NULL
+            );
+            -- How often a daemon beats: `status` takes a daemon three beats late for gone.
+            ALTER TABLE daemons ADD COLUMN beat_seconds double precision;
+            """),
     ]
 
     /// Any constant: the advisory lock that serializes migrations between processes.
@@ -165,11 +180,13 @@ enum PostgresSchema {
 
     /// Applies the migrations not yet applied, in order.
     static func migrate(_ connection: PGConnection) throws {
-        try connection.execute("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
-            """)
         try connection.transaction {
             try connection.query("SELECT pg_advisory_xact_lock($1)", [String(migrationLock)])
+            // Under the lock: two processes running CREATE TABLE IF NOT EXISTS at once on a new database
+            // can both find no table, and the second fails on the catalog's unique index.
+            try connection.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())
+                """)
             let done = try connection.query("SELECT name FROM schema_migrations")
             let names = Set((0..<done.count).compactMap { done.string($0, 0) })
             for migration in migrations where !names.contains(migration.name) {

@@ -13,18 +13,21 @@ extension PostgresStore: StageStore {
     public func register(feeds: [FeedRegistration]) throws -> [FeedState] {
         try write { db in
             try db.query("UPDATE feeds SET active = false WHERE name <> 'local' AND NOT (name = ANY($1::text[]))", [PGText.array(feeds.map(\.name))])
-            for feed in feeds {
-                try db.query("""
-                    INSERT INTO feeds (name, url, configured_url, active) VALUES ($1, $2, $2, true)
-                    ON CONFLICT (name) DO UPDATE SET
-                        active = true,
-                        url = CASE WHEN feeds.configured_url = excluded.url THEN feeds.url ELSE excluded.url END,
-                        etag = CASE WHEN feeds.configured_url = excluded.url THEN feeds.etag END,
-                        last_modified = CASE WHEN feeds.configured_url = excluded.url THEN feeds.last_modified END,
-                        next_fetch_at = CASE WHEN feeds.configured_url = excluded.url THEN feeds.next_fetch_at ELSE 0 END,
-                        configured_url = excluded.url
-                    """, [feed.name, feed.url])
-            }
+            // One statement for the whole list: a daemon registers every feed at each start, and a
+            // round trip per feed made 10,000 feeds a few seconds of start-up.
+            try db.query("""
+                INSERT INTO feeds (name, url, configured_url, active, host)
+                SELECT n, u, u, true, h FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS t(n, u, h, o) ORDER BY o
+                ON CONFLICT (name) DO UPDATE SET
+                    active = true,
+                    host = CASE WHEN feeds.configured_url = excluded.url THEN coalesce(feeds.host, excluded.host) ELSE excluded.host END,
+                    url = CASE WHEN feeds.configured_url = excluded.url THEN feeds.url ELSE excluded.url END,
+                    etag = CASE WHEN feeds.configured_url = excluded.url THEN feeds.etag END,
+                    last_modified = CASE WHEN feeds.configured_url = excluded.url THEN feeds.last_modified END,
+                    next_fetch_at = CASE WHEN feeds.configured_url = excluded.url THEN feeds.next_fetch_at ELSE 0 END,
+                    configured_url = excluded.url
+                """, [PGText.array(feeds.map { Optional($0.name) }), PGText.array(feeds.map { Optional($0.url) }),
+                      PGText.array(feeds.map { Optional(Self.hostKey($0.url)) })])
         }
         return try self.feeds()
     }

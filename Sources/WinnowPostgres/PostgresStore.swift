@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import WinnowDedup
 import WinnowStore
 
@@ -23,6 +24,10 @@ public final class PostgresStore: Sendable {
     private let claimLock = NSLock()
     /// The URL without its password.
     public let displayURL: String
+    /// The URL itself, for connections opened later (`takeTurn`'s).
+    let url: String
+    /// The connection host turns are taken on, opened on first use (see `takeTurn`).
+    let turns = Mutex<PGConnection?>(nil)
     /// Who holds this store's leases: host, process and a random part (a restarted process is a new owner).
     public let owner: String
     public let options: Options
@@ -40,8 +45,9 @@ public final class PostgresStore: Sendable {
         public init() {}
     }
 
-    init(_ connection: PGConnection, claims: PGConnection? = nil, options: Options) {
+    init(_ connection: PGConnection, url: String, claims: PGConnection? = nil, options: Options) {
         displayURL = connection.displayURL
+        self.url = url
         self.connection = connection
         self.claims = claims
         self.options = options
@@ -53,7 +59,7 @@ public final class PostgresStore: Sendable {
     public static func open(url: String, options: Options = Options()) throws -> PostgresStore {
         let connection = try PGConnection(url: url)
         try PostgresSchema.migrate(connection)
-        return PostgresStore(connection, claims: try PGConnection(url: url), options: options)
+        return PostgresStore(connection, url: url, claims: try PGConnection(url: url), options: options)
     }
 
     /// Connects to a store that exists already, for reading: runs no migration, and says so when the
@@ -63,7 +69,7 @@ public final class PostgresStore: Sendable {
         guard try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL").bool(0, 0) == true else {
             throw StoreError.missingDatabase(connection.displayURL)
         }
-        return PostgresStore(connection, options: Options())
+        return PostgresStore(connection, url: url, options: Options())
     }
 
     /// Runs `body` with the connection (one caller at a time).

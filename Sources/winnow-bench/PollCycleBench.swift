@@ -3,11 +3,14 @@ import Foundation
 import Synchronization
 import WinnowDedup
 import WinnowFeeds
+import WinnowPostgres
 import WinnowTestSupport
 
 /// One full poll cycle of the real winnowd over many feeds on a local server: the server answers for
 /// `--hosts` host names under .localhost (libcurl resolves them to 127.0.0.1 itself, so nothing leaves
-/// the machine), checks the per-host limits on every request and reports any violation.
+/// the machine), checks the per-host limits on every request and reports any violation. With
+/// `--postgres "1 2 3"`, the same cycles follow on a throw-away PostgreSQL cluster with 1, 2 and 3
+/// daemons started together on one configuration (a fresh database each), the limits checked across them.
 struct PollCycleBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "poll-cycle", abstract: "One poll cycle of winnowd over many feeds on a local server.")
@@ -20,6 +23,8 @@ struct PollCycleBench: ParsableCommand {
     @Option(name: .long, help: "Seconds the server takes per request (so overlapping requests are seen).") var serviceTime = 0.002
     @Option(name: .long, help: "The winnowd binary.") var winnowd = ".build/release/winnowd"
     @Option(name: .long, help: "Seconds of idle daemon to measure CPU over (0: skip).") var idleSeconds = 10.0
+    @Option(name: .long, help: "After the SQLite run, PostgreSQL runs with these numbers of daemons, e.g. \"1 2 3\" (empty: none).")
+    var postgres = ""
 
     /// What the server saw: requests per host in flight, request starts, and violations of the limits.
     struct Ledger {
@@ -70,30 +75,23 @@ struct PollCycleBench: ParsableCommand {
         defer { try? FileManager.default.removeItem(at: folder) }
         let list = (0..<feeds).map { n in
             #"{"name": "feed-\#(n)", "url": "http://h\#(n % hosts).localhost:\#(server.port)/feed-\#(n)", "interval": "1h"}"#
-        }
-        let config = folder.appendingPathComponent("pipeline.json")
-        try """
-            {"database": "winnow.sqlite", "logs": {"folder": "logs"},
-             "fetch": {"concurrency": \(concurrency), "per_host_connections": \(perHost), "per_host_gap": "\(gap)s", "timeout": "10s"},
-             "feeds": [\(list.joined(separator: ",\n"))]}
-            """.write(to: config, atomically: true, encoding: .utf8)
+        }.joined(separator: ",\n")
+        let config = try writeConfig(in: folder, name: "pipeline", database: "winnow.sqlite", feeds: list)
 
         print("\(feeds) feeds over \(hosts) hosts (*.localhost, all 127.0.0.1:\(server.port)); concurrency \(concurrency), per host \(perHost) connections, \(format(gap * 1000)) ms apart")
-        for cycle in 1...2 {
-            phase.store(cycle, ordering: .relaxed)
-            ledger.withLock { $0 = Ledger() }
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent("logs/winnowd.log"))
-            let run = try Self.timed(winnowd, ["--config", config.path, "--once"], folder: folder)
-            let seen = ledger.withLock { $0 }
-            let statuses = seen.statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
-            print(cycle == 1 ? "cycle 1 (first poll, every feed new: 200 with 3 items)" : "cycle 2 (80% 304, 15% 200 with 2 new items, 5% 500)")
-            print("  \(seen.requests) requests in \(format(run.wall, 2)) s: \(format(Double(seen.requests) / run.wall)) requests/s; winnowd exit \(run.status)")
-            print("  winnowd peak RSS \(format(run.peakMB)) MB, CPU user \(format(run.user, 2)) s + system \(format(run.system, 2)) s (\(format((run.user + run.system) / run.wall * 100)) % of one core)")
-            print("  answers: \(statuses)")
-            if let phases = Self.phases(log: folder.appendingPathComponent("logs/winnowd.log")) { print("  in the daemon's log: \(phases)") }
-            let gaps = seen.gaps
-            let under = gaps.filter { $0 < gap }.count
-            print("  per-host limits: peak \(seen.peakPerHost) in flight to one host, \(seen.overConnections) requests over \(perHost), \(under) arrived closer than \(format(gap * 1000)) ms after the previous one to their host (smallest gap \(format((gaps.min() ?? 0) * 1000, 1)) ms; arrival = the kernel's receive timestamp)")
+        print("== SQLite, 1 daemon")
+        try cycles([config], folder: folder, phase: phase, ledger: ledger)
+
+        let counts = postgres.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Int($0) }
+        if !counts.isEmpty {
+            let cluster = try PostgresServer.start()
+            defer { cluster.stop() }
+            for daemons in counts {
+                let database = try cluster.createDatabase("poll\(daemons)")
+                let configs = try (0..<daemons).map { try writeConfig(in: folder, name: "pg\(daemons)-\($0)", database: database, feeds: list) }
+                print("== PostgreSQL, \(daemons) daemon\(daemons == 1 ? "" : "s") started together (a fresh database on a throw-away cluster, fsync off)")
+                try cycles(configs, database: database, folder: folder, phase: phase, ledger: ledger)
+            }
         }
 
         guard idleSeconds > 0 else { return }
@@ -106,6 +104,44 @@ struct PollCycleBench: ParsableCommand {
         Thread.sleep(forTimeInterval: idleSeconds)
         let after = cpuSeconds(ofProcess: daemon.processIdentifier)
         print("idle daemon, \(feeds) feeds none due: \(format(after - before, 2)) CPU s over \(format(idleSeconds)) s, \(ledger.withLock { $0.requests }) requests sent from its start")
+    }
+
+    /// A configuration of the feeds, its log in `logs-NAME`.
+    func writeConfig(in folder: URL, name: String, database: String, feeds: String) throws -> URL {
+        let config = folder.appendingPathComponent("\(name).json")
+        try """
+            {"database": "\(database)", "logs": {"folder": "logs-\(name)"}, "metrics": {"textfile": ""}, "control": {"socket": "\(name).sock"},
+             "fetch": {"concurrency": \(concurrency), "per_host_connections": \(perHost), "per_host_gap": "\(gap)s", "timeout": "10s"},
+             "feeds": [\(feeds)]}
+            """.write(to: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
+    /// Two --once cycles, each with one daemon per configuration started together (all on one store).
+    func cycles(_ configs: [URL], database: String? = nil, folder: URL, phase: borrowing Atomic<Int>, ledger: borrowing Mutex<Ledger>) throws {
+        let logs = configs.map { folder.appendingPathComponent("logs-" + $0.deletingPathExtension().lastPathComponent + "/winnowd.log") }
+        for cycle in 1...2 {
+            phase.store(cycle, ordering: .relaxed)
+            ledger.withLock { $0 = Ledger() }
+            // A one-shot run on PostgreSQL polls the due feeds (the daemons share them), and the first
+            // cycle made every feed due in an hour: make them due now, as a SQLite --once polls them all.
+            if cycle == 2, let database { try PGConnection(url: database).query("UPDATE feeds SET next_fetch_at = 0") }
+            for log in logs { try? FileManager.default.removeItem(at: log) }
+            let winnowd = URL(fileURLWithPath: self.winnowd).standardizedFileURL.path  // the runs start in their own folder
+            let runs = try Self.timed(winnowd, configs.map { ["--config", $0.path, "--once"] }, folder: folder)
+            let wall = runs.map(\.wall).max()!
+            let seen = ledger.withLock { $0 }
+            let statuses = seen.statuses.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", ")
+            print(cycle == 1 ? "cycle 1 (first poll, every feed new: 200 with 3 items)" : "cycle 2 (80% 304, 15% 200 with 2 new items, 5% 500)")
+            print("  \(seen.requests) requests in \(format(wall, 2)) s: \(format(Double(seen.requests) / wall)) requests/s; winnowd exit \(runs.map { String($0.status) }.joined(separator: ", "))")
+            let cpu = runs.reduce(0) { $0 + $1.user + $1.system }
+            print("  winnowd peak RSS \(runs.map { format($0.peakMB) }.joined(separator: ", ")) MB, CPU user \(format(runs.reduce(0) { $0 + $1.user }, 2)) s + system \(format(runs.reduce(0) { $0 + $1.system }, 2)) s (\(format(cpu / wall * 100)) % of one core)")
+            print("  answers: \(statuses)")
+            if let phases = Self.phases(logs: logs) { print("  in the daemons' logs: \(phases)") }
+            let gaps = seen.gaps
+            let under = gaps.filter { $0 < gap }.count
+            print("  per-host limits: peak \(seen.peakPerHost) in flight to one host, \(seen.overConnections) requests over \(perHost), \(under) arrived closer than \(format(gap * 1000)) ms after the previous one to their host (smallest gap \(format((gaps.min() ?? 0) * 1000, 1)) ms; arrival = the kernel's receive timestamp)")
+        }
     }
 
     /// The server's answer. Cycle 1: every feed 200 with an ETag. Cycle 2: one feed in 20 fails, three
@@ -132,9 +168,10 @@ struct PollCycleBench: ParsableCommand {
 
     /// Where a --once run spent its time, from its log: start-up (until the first fetch is logged),
     /// polling (until the last), the stages after it.
-    static func phases(log: URL) -> String? {
-        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return nil }
+    static func phases(logs: [URL]) -> String? {
         var started: Double?, firstFetch: Double?, lastFetch: Double?, stopped: Double?
+        for log in logs {
+        guard let text = try? String(contentsOf: log, encoding: .utf8) else { return nil }
         // The log's times carry milliseconds; the phases need them (a second is a tenth of a cycle).
         let clock = ISO8601DateFormatter()
         clock.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
@@ -143,31 +180,43 @@ struct PollCycleBench: ParsableCommand {
                   let message = object["message"] as? String, let time = (object["time"] as? String).flatMap(clock.date(from:)) else { continue }
             let t = time.timeIntervalSince1970
             switch message {
-            case "winnowd started": started = t
-            case "feed fetched", "feed fetch failed": firstFetch = firstFetch ?? t; lastFetch = t
-            case "winnowd stopped": stopped = t
+            case "winnowd started": started = min(started ?? t, t)
+            case "feed fetched", "feed fetch failed": firstFetch = min(firstFetch ?? t, t); lastFetch = max(lastFetch ?? t, t)
+            case "winnowd stopped": stopped = max(stopped ?? t, t)
             default: break
             }
+        }
         }
         guard let started, let firstFetch, let lastFetch, let stopped else { return nil }
         return "start-up \(format(firstFetch - started, 2)) s, polling \(format(lastFetch - firstFetch, 2)) s, stages and exit \(format(stopped - lastFetch, 2)) s"
     }
 
-    /// Runs a command under /usr/bin/time: wall seconds, exit status, peak RSS and CPU.
-    static func timed(_ binary: String, _ arguments: [String], folder: URL) throws -> (wall: Double, status: Int32, peakMB: Double, user: Double, system: Double) {
-        let report = folder.appendingPathComponent("time.txt")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-        process.arguments = ["-o", report.path, "-f", "%e %M %U %S", binary] + arguments
-        process.currentDirectoryURL = folder
-        process.standardOutput = FileHandle.nullDevice  // the log goes to its file as well
-        process.standardError = FileHandle.nullDevice
+    /// Runs commands at once, each under /usr/bin/time: each one's wall seconds, exit status, peak RSS and CPU.
+    static func timed(_ binary: String, _ arguments: [[String]], folder: URL) throws -> [(wall: Double, status: Int32, peakMB: Double, user: Double, system: Double)] {
         let start = DispatchTime.now()
-        try process.run()
-        process.waitUntilExit()
-        let wall = seconds(since: start)
-        let fields = try String(contentsOf: report, encoding: .utf8).split(whereSeparator: \.isWhitespace).suffix(4).compactMap { Double($0) }
-        guard fields.count == 4 else { throw ValidationError("could not read /usr/bin/time's report") }
-        return (wall, process.terminationStatus, fields[1] / 1024, fields[2], fields[3])
+        let processes = try arguments.enumerated().map { i, arguments in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/time")
+            process.arguments = ["-o", folder.appendingPathComponent("time-\(i).txt").path, "-f", "%e %M %U %S", binary] + arguments
+            process.currentDirectoryURL = folder
+            process.standardOutput = FileHandle.nullDevice  // the log goes to its file as well
+            let errors = folder.appendingPathComponent("stderr-\(i).txt")
+            _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: errors)
+            try ChildProcesses.launch(process)
+            return process
+        }
+        return try processes.enumerated().map { i, process in
+            process.waitUntilExit()
+            let wall = seconds(since: start)
+            let report = folder.appendingPathComponent("time-\(i).txt")
+            let fields = try String(contentsOf: report, encoding: .utf8).split(whereSeparator: \.isWhitespace).suffix(4).compactMap { Double($0) }
+            guard fields.count == 4 else { throw ValidationError("could not read /usr/bin/time's report") }
+            if process.terminationStatus != 0 {
+                let errors = (try? String(contentsOf: folder.appendingPathComponent("stderr-\(i).txt"), encoding: .utf8)) ?? ""
+                print("  process \(i) exited \(process.terminationStatus): \(errors.suffix(1500))")
+            }
+            return (wall, process.terminationStatus, fields[1] / 1024, fields[2], fields[3])
+        }
     }
 }

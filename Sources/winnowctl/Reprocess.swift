@@ -33,6 +33,10 @@ struct Reprocess: ParsableCommand {
 
     func run() throws {
         let configuration = try loadConfiguration(config)
+        // A configuration may now name a PostgreSQL database (winnowd runs there); reprocess does not yet.
+        guard !configuration.isPostgres else {
+            throw CLIError(.config, "config: database: reprocess does not run on a postgresql:// database yet (docs/scale-out.md)", input: configuration.configPath)
+        }
         // The daemon holds this lock while it runs: rebuilding under it would race its writes, so the
         // running daemon is asked to do it instead.
         let lock: DatabaseLock

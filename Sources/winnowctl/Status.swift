@@ -55,7 +55,7 @@ struct Status: ParsableCommand {
                 print("PAUSED: \(trouble); polling and the stages resume by themselves once the database can be written")
             }
         } else if let daemons {
-            print("shared store: \(daemons.count) live process\(daemons.count == 1 ? "" : "es") (heartbeat within 60 s)")
+            print("shared store: \(daemons.count) live process\(daemons.count == 1 ? "" : "es") (heartbeat within three beats)")
             printTable(header: ["ID", "HOST", "PID", "STARTED", "HEARTBEAT", "LEASES"], rows: daemons.map {
                 [$0.id, $0.host, String($0.pid), relative($0.startedAt - now), relative($0.heartbeatAt - now), String($0.leases)]
             })

@@ -11,7 +11,7 @@ struct Winnowd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "winnowd",
         abstract: "Polls news feeds, cleans the articles, finds near-duplicates and stores them in SQLite.",
-        discussion: "Exit status: 0 stopped cleanly, 66 no configuration file, 74 a folder or file it must write cannot be written, 78 invalid configuration, 1 anything else.",
+        discussion: "Exit status: 0 stopped cleanly, 66 no configuration file, 69 the PostgreSQL database cannot be reached (--once), 74 a folder or file it must write cannot be written, 78 invalid configuration, 1 anything else.",
         version: WinnowVersion.string)
 
     @Option(name: .long, help: "The pipeline configuration file.")
@@ -55,6 +55,12 @@ struct Winnowd: AsyncParsableCommand {
                 service = try PipelineService(configuration: configuration, once: once, logger: logger, notifier: notifier)
             } catch {
                 guard !once, let reason = PipelineService.storageTrouble(in: error) else {
+                    if configuration.isPostgres {
+                        // Not a file: no folder to make writable. The URL (without its password) and libpq's reason.
+                        logger.critical("cannot start", metadata: ["error": "\(error)"])
+                        FileHandle.standardError.write(Data("winnowd: config: database: \(error)\n".utf8))
+                        throw ExitCode(69)  // EX_UNAVAILABLE
+                    }
                     // Said on stderr as well, naming the setting: the log may be a file the user is not looking at.
                     let storage = PipelineService.storageTrouble(in: error) ?? (error is CocoaError ? Self.reason(error) : nil)
                     if let storage {

@@ -97,8 +97,29 @@ import WinnowTestSupport
         #expect(error(#"{"metrics": {"textfile": "\#(folder.path)"}, \#(feeds)}"#)?.hasPrefix("config: metrics.textfile:") == true)
         #expect(error(#"{"control": {"socket": "/run/x\u0000y.sock"}, \#(feeds)}"#)?.hasPrefix("config: control.socket: holds a NUL") == true)
         #expect(try parse(#"{"database": "\#(folder.path)/new/winnow.sqlite", \#(feeds)}"#).databasePath == folder.path + "/new/winnow.sqlite")
-        // Not a path: said plainly instead of a folder named "postgresql:" made beside the configuration.
-        #expect(error(#"{"database": "postgresql://winnow@127.0.0.1:5432/news", \#(feeds)}"#)?.hasPrefix("config: database: winnowd does not run on PostgreSQL yet") == true)
+    }
+
+    /// A postgresql:// URL is a database several daemons share, not a path; what winnowd cannot do
+    /// there yet is refused by its field, and the lease is checked against the fetch timeout.
+    @Test func aPostgresDatabaseIsAURLAndUnsupportedFieldsAreRefused() throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let feeds = #""feeds": [{"name": "a", "url": "https://a.example/"}]"#
+        let url = "postgresql://winnow@127.0.0.1:5432/news"
+        let configuration = try PipelineConfiguration.parse(Data(#"{"database": "\#(url)", \#(feeds)}"#.utf8),
+                                                            configPath: folder.appendingPathComponent("pipeline.json").path)
+        #expect(configuration.databasePath == url && configuration.isPostgres)
+        #expect(configuration.lease == PipelineConfiguration.defaultLease)
+        #expect(configuration.controlSocketPath == folder.appendingPathComponent("state/winnowd.sock").standardizedFileURL.path)
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("postgresql:").path))
+        #expect(try parse(#"{"database": "\#(url)", "service": {"lease": "45s"}, \#(feeds)}"#).lease == 45)
+        #expect(error(#"{"database": "\#(url)", "service": {"lease": "20s"}, \#(feeds)}"#)?
+            .hasPrefix("config: service.lease: 20.0 s must be longer than fetch.timeout (30.0 s)") == true)
+        #expect(error(#"{"service": {"lease": "1m"}, \#(feeds)}"#)?.hasPrefix("config: service.lease: applies only with a postgresql:// database") == true)
+        #expect(error(#"{"database": "\#(url)", "webhooks": [{"url": "https://hooks.example/in", "secret": "0123456789abcdef"}], \#(feeds)}"#)?
+            .hasPrefix("config: webhooks: winnowd does not deliver webhooks from a postgresql:// database yet") == true)
+        #expect(error(#"{"database": "\#(url)", "dedup": {"retention_days": 30}, \#(feeds)}"#)?
+            .hasPrefix("config: dedup.retention_days: winnowd does not prune the LSH index on a postgresql:// database yet") == true)
     }
 
     @Test func cleaningRulesAreValidatedAndMergedPerFeed() throws {
