@@ -158,6 +158,26 @@ enum PostgresSchema {
                 heartbeat_at timestamptz NOT NULL DEFAULT clock_timestamp()
             );
             """),
+        ("v3: item media and migration progress", """
+            -- What a feed item carries besides its text, as in SQLite's v10 (a row only for items that carry any).
+            CREATE TABLE IF NOT EXISTS item_media (
+                raw_item_id bigint PRIMARY KEY REFERENCES raw_items(id),
+                enclosures text,
+                image_url text,
+                duration double precision,
+                latitude double precision,
+                longitude double precision,
+                geometry text
+            );
+            -- `winnowctl migrate`: how far each source table was copied, written in the transaction that
+            -- copies its rows, so a migration killed half-way goes on from the last committed batch.
+            CREATE TABLE migration_progress (
+                source_table text PRIMARY KEY,
+                last_key text,
+                rows bigint NOT NULL DEFAULT 0,
+                done boolean NOT NULL DEFAULT false
+            );
+            """),
     ]
 
     /// Any constant: the advisory lock that serializes migrations between processes.
