@@ -45,8 +45,8 @@ check-shared:
 	done
 
 test: EXTRA_DEPS := $(TEST_DEPS)
-# The PostgreSQL tests (a throw-away cluster, a 1,000-article batch, four concurrent ingests: about
-# 25 s of both cores) run after the others, not among them, so they add no load to the tests that
+# The PostgreSQL tests (a throw-away cluster, a 1,000-article batch, four concurrent ingests, killed and
+# resumed migrations: about 30 s of both cores) run after the others, not among them, so they add no load to the tests that
 # wait on loopback servers and daemons with time bounds.
 PG_TESTS  := WinnowPostgresTests|PostgresIngestTests|PostgresReadCommandTests|PostgresMigrateTests
 

@@ -88,6 +88,7 @@ struct Migrate: ParsableCommand {
             }
             try target.finishMigration()
             bar.label = "migrate"
+            bar.update(done)
             bar.finish()
         }
         // Bucket rows come from three SQLite tables into one.

@@ -112,12 +112,13 @@ final class Progress {
         self.label = label
     }
 
+    /// On a terminal the line is redrawn in place (and cleared past its end: a label can get shorter).
     func update(_ done: Int) {
         let fraction = min(1, Double(done) / Double(total))
         if terminal {
             let width = 30
             let filled = Int(fraction * Double(width))
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(label) [\(String(repeating: "=", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total)".utf8))
+            FileHandle.standardError.write(Data("\r\(label) [\(String(repeating: "=", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total)\u{1B}[K".utf8))
         } else if Date().timeIntervalSince(lastLine) >= 2 {
             lastLine = Date()
             printed = done

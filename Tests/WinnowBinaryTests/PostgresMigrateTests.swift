@@ -192,6 +192,21 @@ import WinnowTestSupport
         try await refused(good, url, 73, "holds a migration from")
     }
 
+    /// On a terminal (script(1) gives it one) a progress bar redrawn in place; in a pipe, progress lines.
+    @Test func progressIsABarOnATerminalAndLinesInAPipe() async throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let sqlite = folder.appendingPathComponent("p.sqlite").path
+        _ = try await Self.succeed(["ingest", "--db", sqlite] + (try TestPaths.seeds().map(\.path)))
+        let server = try PostgresServer.shared()
+        let command = "\(try TestPaths.binary("winnowctl").path) migrate --from \(sqlite) --to \(try server.createDatabase("bar"))"
+        let terminal = try await runProcess(URL(fileURLWithPath: "/usr/bin/script"), ["-qec", command, "/dev/null"])
+        #expect(terminal.status == 0, "\(terminal.stdout)")
+        #expect(terminal.stdout.contains("\rmigrate [" + String(repeating: "=", count: 30) + "] 237/237"), "\(terminal.stdout)")
+        let piped = try await Self.winnowctl(["migrate", "--from", sqlite, "--to", try server.createDatabase("lines")])
+        #expect(piped.status == 0 && piped.stderr.contains("migrate: 237/237 (100%)\n") && !piped.stderr.contains("["), "\(piped.stderr)")
+    }
+
     /// `reprocess --db URL` rebuilds a PostgreSQL store with the same stage runner as SQLite: the same
     /// articles, clusters and verdicts from the same stored items, ids from 1 again as on SQLite.
     @Test func reprocessRebuildsAPostgresStoreAsSQLiteDoes() async throws {
