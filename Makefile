@@ -45,10 +45,10 @@ check-shared:
 	done
 
 test: EXTRA_DEPS := $(TEST_DEPS)
-# The PostgreSQL tests (a throw-away cluster, a 1,000-article batch, four concurrent ingests, real
-# winnowd processes sharing a database: about 45 s) run after the others, not among them, so they add no load to the tests that
-# wait on loopback servers and daemons with time bounds.
-PG_TESTS  := WinnowPostgresTests|PostgresIngestTests|PostgresReadCommandTests|PostgresDaemonTests
+# The PostgreSQL tests (a throw-away cluster, a 1,000-article batch, four concurrent ingests, killed and
+# resumed migrations, real winnowd processes sharing a database: about 75 s) run after the others, not
+# among them, so they add no load to the tests that wait on loopback servers and daemons with time bounds.
+PG_TESTS  := WinnowPostgresTests|PostgresIngestTests|PostgresReadCommandTests|PostgresMigrateTests|PostgresDaemonTests
 
 test: check-shared build
 	$(SWIFT) test --skip '$(PG_TESTS)'

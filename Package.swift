@@ -84,7 +84,10 @@ let package = Package(
             "WinnowPipeline", "WinnowStore", "WinnowFetch", "WinnowTestSupport", .product(name: "Logging", package: "swift-log"),
         ]),
         // Tests that drive the built winnowd and winnowctl (and systemd-analyze on the unit).
-        .testTarget(name: "WinnowBinaryTests", dependencies: ["WinnowPipeline", "WinnowStore", "WinnowPostgres", "WinnowTestSupport"]),
+        .testTarget(name: "WinnowBinaryTests", dependencies: [
+            "WinnowPipeline", "WinnowStore", "WinnowPostgres", "WinnowTestSupport", "WinnowClean", "WinnowDedup", "WinnowFeeds",
+            .product(name: "GRDB", package: "GRDB.swift"), .product(name: "Logging", package: "swift-log"),
+        ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -224,13 +224,13 @@ extension PipelineConfiguration {
             cleaningRules: globalRules, learning: learning, dedup: dedup, canonical: canonical, retentionDays: retention)
         configuration.webhooks = try webhooks(root)
         if let lease { configuration.lease = lease }
-        try checkStore(configuration, leaseGiven: lease != nil, retentionGiven: dedupObject.values["retention_days"] != nil)
+        try checkStore(configuration, leaseGiven: lease != nil)
         return configuration
     }
 
     /// What the database setting allows: a lease only means something where daemons share the store,
     /// and what winnowd cannot do on PostgreSQL yet is refused, never silently left undone.
-    static func checkStore(_ configuration: PipelineConfiguration, leaseGiven: Bool, retentionGiven: Bool) throws {
+    static func checkStore(_ configuration: PipelineConfiguration, leaseGiven: Bool) throws {
         guard configuration.isPostgres else {
             if leaseGiven {
                 throw ConfigurationError(path: "service.lease", reason: "applies only with a postgresql:// database (several daemons sharing it); remove it for a SQLite file")
@@ -240,10 +240,6 @@ extension PipelineConfiguration {
         if !configuration.webhooks.isEmpty {
             throw ConfigurationError(path: "webhooks", reason: "winnowd does not deliver webhooks from a postgresql:// database yet; "
                 + "remove webhooks, or use a SQLite database for this daemon (docs/scale-out.md)")
-        }
-        if retentionGiven {
-            throw ConfigurationError(path: "dedup.retention_days", reason: "winnowd does not prune the LSH index on a postgresql:// database yet; "
-                + "remove retention_days (the index then keeps every article) or use a SQLite database (docs/scale-out.md)")
         }
         guard configuration.lease > configuration.fetch.totalTimeout else {
             throw ConfigurationError(path: "service.lease", reason: "\(configuration.lease) s must be longer than fetch.timeout (\(configuration.fetch.totalTimeout) s): "

@@ -24,19 +24,8 @@ extension PostgresStore: DaemonStore {
         try postpone(FeedLease(feed: claim.feed, token: claim.token ?? -1), until: time)
     }
 
-    /// Not on PostgreSQL yet: the configuration refuses `dedup.retention_days` there, and the control
-    /// socket's reprocess answers with what to run instead.
-    public func resetStages(includingClean: Bool) throws {
-        throw StoreUnsupported(what: "reprocess from the control socket", instead: "winnowd on PostgreSQL cannot rebuild stages yet (docs/scale-out.md)")
+    /// The LSH index's rows of articles older than the window, deleted as on SQLite (`PostgresStore+Retention`).
+    public func pruneIndex(createdBefore cutoff: Double, with dedup: Deduplicator) throws -> Int {
+        try pruneIndex(createdBefore: cutoff, with: dedup, batch: 1000)
     }
-
-    /// Retention of the LSH index on PostgreSQL is not built yet (docs/scale-out.md): nothing is pruned.
-    public func pruneIndex(createdBefore cutoff: Double, with dedup: Deduplicator) throws -> Int { 0 }
-}
-
-/// Something the daemon cannot do on this store, and what to do instead.
-struct StoreUnsupported: Error, CustomStringConvertible {
-    var what: String
-    var instead: String
-    var description: String { "\(what) is not supported on PostgreSQL: \(instead)" }
 }

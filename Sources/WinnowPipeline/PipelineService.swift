@@ -301,6 +301,11 @@ public final class PipelineService: Service {
                 return .success("reloading \(initial.configuration.configPath)")
             case "reprocess":
                 guard let from = request.from, from == "clean" || from == "dedup" else { return .failure("reprocess needs from: clean or dedup") }
+                // Daemons sharing a store would take their share of the queued rows with their own
+                // configurations: a rebuild there is winnowctl's, with the daemons stopped.
+                guard !store.sharesFeeds else {
+                    return .failure("a daemon on a shared PostgreSQL store does not rebuild stages: stop the daemons, then run winnowctl reprocess --from \(from) --db URL")
+                }
                 health.reprocessFrom.withLock { $0 = from }
                 wakeSignal.wake()
                 return .success("reprocessing from \(from); progress is in the log")

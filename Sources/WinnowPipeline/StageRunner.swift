@@ -50,10 +50,13 @@ public struct StageRunner: Sendable {
     /// The stage workers a configuration asks for: its feeds registered (added, updated, the others
     /// set inactive), its dedup parameters checked against the stored signatures, a cleaner per feed
     /// whose rules differ from the global ones.
-    public init(configuration: PipelineConfiguration, store: any StageStore, logger: Logger) throws {
+    /// `registeringFeeds: false` leaves the stored feeds as they are (a command rebuilding a store other
+    /// processes share) and looks the configured ones up by name.
+    public init(configuration: PipelineConfiguration, store: any StageStore, registeringFeeds: Bool = true, logger: Logger) throws {
         let deduplicator = Deduplicator(parameters: configuration.dedup)
         try store.checkDedupParameters(deduplicator)
-        let feeds = try store.register(feeds: configuration.feeds.map { FeedRegistration(name: $0.name, url: $0.url) })
+        let feeds = registeringFeeds ? try store.register(feeds: configuration.feeds.map { FeedRegistration(name: $0.name, url: $0.url) })
+            : try store.feeds()
         var cleaners: [Int64: Cleaner] = [:]
         let ids = Dictionary(feeds.map { ($0.name, $0.id) }, uniquingKeysWith: { a, _ in a })
         for feed in configuration.feeds where feed.cleaningRules != configuration.cleaningRules {

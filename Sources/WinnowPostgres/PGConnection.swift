@@ -195,18 +195,23 @@ public enum PGText {
 
     /// `{"a","b",NULL}` for a text[] parameter: every element quoted, `"` and `\` escaped.
     public static func array(_ values: [String?]) -> String {
-        var out = "{"
+        // Byte by byte: `"` and `\` are single bytes in UTF-8, never inside another character's bytes.
+        // (Appending unicode scalars to a String was most of `migrate`'s own time on article texts.)
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        out.reserveCapacity(values.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
         for (i, value) in values.enumerated() {
-            if i > 0 { out += "," }
-            guard let value else { out += "NULL"; continue }
-            out += "\""
-            for c in value.unicodeScalars {
-                if c == "\"" || c == "\\" { out += "\\" }
-                out.unicodeScalars.append(c)
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            guard let value else { out += "NULL".utf8; continue }
+            out.append(quote)
+            for byte in value.utf8 {
+                if byte == quote || byte == backslash { out.append(backslash) }
+                out.append(byte)
             }
-            out += "\""
+            out.append(quote)
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `{1.5,NULL}` for a double precision[] parameter.

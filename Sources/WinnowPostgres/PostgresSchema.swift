@@ -10,7 +10,8 @@
 /// - No maintained counts: several writers updating one counter row would serialize every batch on
 ///   it; PostgreSQL counts the tables when `status` asks.
 /// - LSH buckets are one plain table keyed (key, article_id): PostgreSQL's B-tree takes concurrent
-///   inserts, which SQLite's single writer had to batch into runs. Retention deletes by article id.
+///   inserts, which SQLite's single writer had to batch into runs. Retention deletes an old article's
+///   rows by their keys (PostgresStore+Retention.swift).
 enum PostgresSchema {
     static let migrations: [(name: String, sql: String)] = [
         ("v1: staged tables", """
@@ -172,6 +173,31 @@ enum PostgresSchema {
             );
             -- How often a daemon beats: `status` takes a daemon three beats late for gone.
             ALTER TABLE daemons ADD COLUMN beat_seconds double precision;
+            """),
+        ("v4: item media and migration progress", """
+            -- What a feed item carries besides its text, as in SQLite's v10 (a row only for items that carry any).
+            CREATE TABLE IF NOT EXISTS item_media (
+                raw_item_id bigint PRIMARY KEY REFERENCES raw_items(id),
+                enclosures text,
+                image_url text,
+                duration double precision,
+                latitude double precision,
+                longitude double precision,
+                geometry text
+            );
+            -- `winnowctl migrate`: how far each source table was copied, written in the transaction that
+            -- copies its rows, so a migration killed half-way goes on from the last committed batch.
+            CREATE TABLE migration_progress (
+                source_table text PRIMARY KEY,
+                last_key text,
+                rows bigint NOT NULL DEFAULT 0,
+                done boolean NOT NULL DEFAULT false
+            );
+            """),
+        ("v5: bucket rows pruned by key", """
+            -- Retention deletes an old article's rows by their keys, recomputed from its signature (as on
+            -- SQLite): the index by article cost a third of the bucket insert time (docs/scale-out.md).
+            DROP INDEX IF EXISTS lsh_buckets_by_article;
             """),
     ]
 

@@ -80,8 +80,9 @@ extension PostgresStore: InspectionStore {
         let rows = try withConnection { db in
             try db.query("""
                 SELECT a.id, f.name, a.guid, a.url, a.title, a.author, a.published_at, t.text, a.status, a.cluster_id,
-                       c.canonical_article_id, a.duplicate_of, a.similarity, a.containment, a.match_kind, a.created_at, t.removed_json
-                FROM articles a JOIN clean_articles t ON t.id = a.clean_article_id
+                       c.canonical_article_id, a.duplicate_of, a.similarity, a.containment, a.match_kind, a.created_at, t.removed_json,
+                       \(Self.mediaColumns)
+                FROM articles a JOIN clean_articles t ON t.id = a.clean_article_id LEFT JOIN item_media m ON m.raw_item_id = t.raw_item_id
                 JOIN feeds f ON f.id = a.feed_id JOIN clusters c ON c.id = a.cluster_id WHERE a.id = $1
                 """, [String(id)])
         }
@@ -91,7 +92,8 @@ extension PostgresStore: InspectionStore {
                              title: rows.string(0, 4), author: rows.string(0, 5), publishedAt: rows.double(0, 6), text: rows.string(0, 7)!,
                              status: DedupStatus(rawValue: rows.string(0, 8)!) ?? .new, clusterID: rows.int64(0, 9)!,
                              canonicalArticleID: rows.int64(0, 10)!, duplicateOf: rows.int64(0, 11), similarity: rows.double(0, 12),
-                             containment: rows.double(0, 13), matchKind: rows.string(0, 14), createdAt: rows.double(0, 15)!, removed: removed)
+                             containment: rows.double(0, 13), matchKind: rows.string(0, 14), createdAt: rows.double(0, 15)!, removed: removed,
+                             media: Self.media(rows, 0, at: 17))
     }
 
     /// Articles the filter selects, in id order, from one REPEATABLE READ snapshot, read a page of
@@ -109,10 +111,11 @@ extension PostgresStore: InspectionStore {
                 let rows = try db.query("""
                     SELECT a.id, a.guid, a.url, c.canonical_url, f.name, a.title, a.author, a.published_at,
                            r.published_at, c.published_at, r.fetched_at, a.created_at, c.text, a.cluster_id,
-                           cl.canonical_article_id, a.status, a.duplicate_of, a.similarity
+                           cl.canonical_article_id, a.status, a.duplicate_of, a.similarity, \(Self.mediaColumns)
                     FROM articles a
                     JOIN clean_articles c ON c.id = a.clean_article_id
                     JOIN raw_items r ON r.id = c.raw_item_id
+                    LEFT JOIN item_media m ON m.raw_item_id = r.id
                     JOIN feeds f ON f.id = a.feed_id
                     JOIN clusters cl ON cl.id = a.cluster_id
                     \(conditions) ORDER BY a.id LIMIT \(min(remaining, 1000))
@@ -126,13 +129,22 @@ extension PostgresStore: InspectionStore {
                         dateSource: feedDate != nil ? "feed" : pageDate != nil ? "page" : nil, fetchedAt: rows.double(i, 10)!,
                         storedAt: rows.double(i, 11)!, text: rows.string(i, 12)!, clusterID: rows.int64(i, 13)!,
                         canonical: rows.int64(i, 14) == id, status: DedupStatus(rawValue: rows.string(i, 15)!) ?? .new,
-                        duplicateOf: rows.int64(i, 16), similarity: rows.double(i, 17)))
+                        duplicateOf: rows.int64(i, 16), similarity: rows.double(i, 17), media: Self.media(rows, i, at: 18)))
                     after = id
                 }
                 remaining -= rows.count
                 if rows.count < 1000 { break }
             }
         }
+    }
+
+    /// The `item_media` columns a query selects, in this order, for `media(_:_:at:)` (as the SQLite store's).
+    static let mediaColumns = "m.enclosures, m.image_url, m.duration, m.latitude, m.longitude, m.geometry"
+
+    /// The media read from `mediaColumns` starting at `column` of row `row` (nil: the item has none).
+    static func media(_ rows: PGResult, _ row: Int, at column: Int) -> ItemMedia? {
+        ItemMedia(columns: rows.string(row, column), imageURL: rows.string(row, column + 1), duration: rows.double(row, column + 2),
+                  latitude: rows.double(row, column + 3), longitude: rows.double(row, column + 4), geometry: rows.string(row, column + 5))
     }
 
     public func exportCount(_ filter: ExportFilter) throws -> Int {

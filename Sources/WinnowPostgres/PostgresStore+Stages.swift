@@ -180,6 +180,24 @@ extension PostgresStore: StageStore {
         }
     }
 
+    // MARK: Reprocessing
+
+    /// Empties stage 3 (and with `includingClean`, stage 2) and queues the earlier stage's rows again,
+    /// so they can be rebuilt after a rule or parameter change; ids start again from 1, as on SQLite.
+    /// One transaction: TRUNCATE waits for other processes' transactions on these tables and holds
+    /// theirs off until it commits.
+    public func resetStages(includingClean: Bool) throws {
+        try write { db in
+            try db.execute("""
+                TRUNCATE lsh_buckets, signatures, dedup_queue, articles, clusters\(includingClean ? ", clean_queue, clean_articles" : "") RESTART IDENTITY;
+                DELETE FROM settings WHERE key IN ('dedup.fingerprint', 'dedup.pruned_through');
+                """)
+            try db.execute(includingClean
+                ? "INSERT INTO clean_queue (raw_item_id) SELECT id FROM raw_items ORDER BY id"
+                : "INSERT INTO dedup_queue (clean_article_id) SELECT id FROM clean_articles ORDER BY id")
+        }
+    }
+
     // MARK: Stage 3's queue
 
     /// Claims up to `limit` stage-2 articles whose lease is free, expired or this process's, oldest first.

@@ -62,14 +62,17 @@ public final class PostgresStore: Sendable {
         return PostgresStore(connection, url: url, claims: try PGConnection(url: url), options: options)
     }
 
-    /// Connects to a store that exists already, for reading: runs no migration, and says so when the
-    /// database holds no Winnow store.
-    public static func openExisting(url: String) throws -> PostgresStore {
+    /// Connects to a store that exists already, and says so when the database holds no Winnow store.
+    /// For reading, it runs no migration; `migrating` (a command that rewrites the store) runs the
+    /// pending ones and opens the second connection the stage runner claims with.
+    public static func openExisting(url: String, migrating: Bool = false) throws -> PostgresStore {
         let connection = try PGConnection(url: url)
         guard try connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL").bool(0, 0) == true else {
             throw StoreError.missingDatabase(connection.displayURL)
         }
-        return PostgresStore(connection, url: url, options: Options())
+        guard migrating else { return PostgresStore(connection, url: url, options: Options()) }
+        try PostgresSchema.migrate(connection)
+        return PostgresStore(connection, url: url, claims: try PGConnection(url: url), options: Options())
     }
 
     /// Runs `body` with the connection (one caller at a time).

@@ -58,6 +58,19 @@ public struct GeoPoint: Sendable, Equatable, Codable {
     }
 }
 
+extension ItemMedia {
+    /// The media stored in an `item_media` row's columns (nil: the item has none). Both stores read it so.
+    public init?(columns enclosures: String?, imageURL: String?, duration: Double?, latitude: Double?, longitude: Double?, geometry: String?) {
+        var media = ItemMedia(imageURL: imageURL, duration: duration)
+        // A column that does not decode (written by hand, say) is left out rather than failing the read.
+        if let enclosures { media.enclosures = (try? JSONDecoder().decode([FeedEnclosure].self, from: Data(enclosures.utf8))) ?? [] }
+        if let latitude, let longitude { media.location = GeoPoint(latitude: latitude, longitude: longitude) }
+        if let geometry { media.geometry = try? JSONDecoder().decode(FeedLocation.self, from: Data(geometry.utf8)) }
+        guard !media.isEmpty else { return nil }
+        self = media
+    }
+}
+
 extension ArticleStore {
     static let mediaEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
@@ -81,14 +94,8 @@ extension ArticleStore {
 
     /// The media read from `mediaColumns` starting at column `index` of `row` (nil: the item has none).
     static func media(_ row: Row, at index: Int) -> ItemMedia? {
-        let enclosures: String? = row[index], imageURL: String? = row[index + 1], duration: Double? = row[index + 2]
-        let latitude: Double? = row[index + 3], longitude: Double? = row[index + 4], geometry: String? = row[index + 5]
-        var media = ItemMedia(imageURL: imageURL, duration: duration)
-        // A column that does not decode (written by hand, say) is left out rather than failing the read.
-        if let enclosures { media.enclosures = (try? JSONDecoder().decode([FeedEnclosure].self, from: Data(enclosures.utf8))) ?? [] }
-        if let latitude, let longitude { media.location = GeoPoint(latitude: latitude, longitude: longitude) }
-        if let geometry { media.geometry = try? JSONDecoder().decode(FeedLocation.self, from: Data(geometry.utf8)) }
-        return media.isEmpty ? nil : media
+        ItemMedia(columns: row[index], imageURL: row[index + 1], duration: row[index + 2], latitude: row[index + 3],
+                  longitude: row[index + 4], geometry: row[index + 5])
     }
 
     /// The media of one stored stage-1 item; nil when it carries none.

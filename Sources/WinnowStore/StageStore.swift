@@ -11,6 +11,8 @@ public protocol StageStore: DedupStore, Sendable {
     func checkDedupParameters(_ dedup: Deduplicator) throws
     /// Adds the configured feeds and updates their URLs; feeds no longer configured stop being polled.
     func register(feeds: [FeedRegistration]) throws -> [FeedState]
+    /// All feeds, active ones first.
+    func feeds() throws -> [FeedState]
     /// Every source's lines seen in at least `minCount` articles.
     func learnedLines(minCount: Int) throws -> [String: Set<String>]
     /// Moves a batch to stage 2 and counts the observed lines, in one transaction; returns the new ids

@@ -15,6 +15,7 @@ enum ExitStatus: Int32, Encodable {
     case noInput = 66      // EX_NOINPUT: a named file, article or feed does not exist
     case unavailable = 69  // EX_UNAVAILABLE: the daemon or a host cannot be reached, or answered with an error
     case software = 70     // EX_SOFTWARE: a bug in winnowctl
+    case cantCreate = 73   // EX_CANTCREAT: the output cannot be made there (migrate's target holds other data)
     case ioError = 74      // EX_IOERR: reading or writing a file failed
     case config = 78       // EX_CONFIG: the configuration is invalid
 }
@@ -52,6 +53,8 @@ struct CLIError: Error, CustomStringConvertible {
             return CLIError(.ioError, "\(error): check the folder's permissions and free space", input: error.path)
         case let error as DatabaseError:
             return database(error, path: nil)
+        case let error as MigrationTargetRefused:
+            return CLIError(.cantCreate, "\(error)", input: error.url)
         case let error as PGError:
             // No SQLSTATE: the server could not be reached or refused the connection.
             let unreachable = error.sqlState == nil || error.sqlState!.hasPrefix("08")
@@ -65,11 +68,11 @@ struct CLIError: Error, CustomStringConvertible {
     }
 
     /// A SQLite error, said as what it means for the database file the user named.
-    static func database(_ error: DatabaseError, path: String?) -> CLIError {
+    static func database(_ error: DatabaseError, path: String?, option: String = "--db") -> CLIError {
         let name = path ?? "the database"
         switch error.resultCode {
         case .SQLITE_NOTADB:
-            return CLIError(.dataError, "\(name) is not a SQLite database (is it the right file? pass the database winnowd writes with --db)", input: path)
+            return CLIError(.dataError, "\(name) is not a SQLite database (is it the right file? pass the database winnowd writes with \(option))", input: path)
         case .SQLITE_CORRUPT:
             return CLIError(.dataError, "\(name) is damaged (SQLite reports corruption): restore it from a backup", input: path)
         case .SQLITE_CANTOPEN:

@@ -4,6 +4,7 @@ import Logging
 import WinnowClean
 import WinnowDedup
 import WinnowPipeline
+import WinnowPostgres
 import WinnowStore
 
 /// `winnowctl reprocess --from clean|dedup`: rebuilds the later stages from the stored earlier one,
@@ -19,6 +20,9 @@ struct Reprocess: ParsableCommand {
     @Option(name: .long, help: "The configuration whose database, rules and parameters to use.")
     var config = "pipeline.json"
 
+    @Option(name: .long, help: "The database to rebuild instead of the configuration's: a SQLite file, or a postgresql://USER@HOST:PORT/DBNAME URL.")
+    var db: String?
+
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
@@ -32,11 +36,11 @@ struct Reprocess: ParsableCommand {
     }
 
     func run() throws {
-        let configuration = try loadConfiguration(config)
-        // A configuration may now name a PostgreSQL database (winnowd runs there); reprocess does not yet.
-        guard !configuration.isPostgres else {
-            throw CLIError(.config, "config: database: reprocess does not run on a postgresql:// database yet (docs/scale-out.md)", input: configuration.configPath)
-        }
+        if let db, PostgresURL.isPostgres(db) { return try rebuildShared(db) }
+        var configuration = try loadConfiguration(config)
+        if let db { configuration.databasePath = db }
+        // A configuration naming a PostgreSQL database is rebuilt there, as with --db URL.
+        if configuration.isPostgres { return try rebuildShared(configuration.databasePath) }
         // The daemon holds this lock while it runs: rebuilding under it would race its writes, so the
         // running daemon is asked to do it instead.
         let lock: DatabaseLock
@@ -51,10 +55,35 @@ struct Reprocess: ParsableCommand {
         }
         defer { withExtendedLifetime(lock) {} }
         let store = try ArticleStore.open(path: configuration.databasePath)
-        let before = try store.counts()
-        try store.resetStages(includingClean: from == .clean)
-        let stages = try StageRunner(configuration: configuration, store: store,
-                                     logger: Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() })).reprocessing()
+        try rebuild(store, before: try store.counts(), reset: { try store.resetStages(includingClean: from == .clean) }) {
+            try StageRunner(configuration: configuration, store: store, logger: Self.quiet)
+        }
+    }
+
+    static let quiet = Logger(label: "winnowctl", factory: { _ in SwiftLogNoOpLogHandler() })
+
+    /// Rebuilds a PostgreSQL store with the same stage runner. No lock: other processes sharing the
+    /// store keep working, and take their share of the queued rows with their own configuration (stop
+    /// them first for a rebuild with this one's). Without a configuration file, the default rules and
+    /// parameters are used (as `ingest` does); the configuration's feeds are not registered.
+    func rebuildShared(_ url: String) throws {
+        let configuration = FileManager.default.fileExists(atPath: config) ? try loadConfiguration(config) : nil
+        let store = try PostgresStore.openExisting(url: url, migrating: true)
+        try rebuild(store, before: try store.counts(), reset: { try store.resetStages(includingClean: from == .clean) }) {
+            guard let configuration else {
+                let deduplicator = Deduplicator(parameters: DedupParameters())
+                try store.checkDedupParameters(deduplicator)
+                return StageRunner(store: store, defaultCleaner: try Cleaner(rules: BoilerplateRule.defaults), deduplicator: deduplicator, logger: Self.quiet)
+            }
+            return try StageRunner(configuration: configuration, store: store, registeringFeeds: false, logger: Self.quiet)
+        }
+    }
+
+    /// Empties the stages (`reset`), then runs the stage runner `makeRunner` gives (made after the
+    /// reset, which forgets the stored dedup parameters) until nothing is queued.
+    func rebuild(_ store: any InspectionStore, before: StageCounts, reset: () throws -> Void, makeRunner: () throws -> StageRunner) throws {
+        try reset()
+        let stages = try makeRunner().reprocessing()
         let total = from == .clean ? before.raw : before.clean
         let progress = Progress(total: total, label: from == .clean ? "clean + dedup" : "dedup")
         var done = 0
@@ -74,7 +103,7 @@ struct Reprocess: ParsableCommand {
 /// A progress bar on a terminal, progress lines otherwise (for logs).
 final class Progress {
     let total: Int
-    let label: String
+    var label: String
     let terminal = isatty(STDERR_FILENO) != 0
     var lastLine = Date.distantPast
     var done = 0
@@ -85,12 +114,13 @@ final class Progress {
         self.label = label
     }
 
+    /// On a terminal the line is redrawn in place (and cleared past its end: a label can get shorter).
     func update(_ done: Int) {
         let fraction = min(1, Double(done) / Double(total))
         if terminal {
             let width = 30
             let filled = Int(fraction * Double(width))
-            FileHandle.standardError.write(Data("\r\(label) [\(String(repeating: "=", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total)".utf8))
+            FileHandle.standardError.write(Data("\r\(label) [\(String(repeating: "=", count: filled))\(String(repeating: " ", count: width - filled))] \(done)/\(total)\u{1B}[K".utf8))
         } else if Date().timeIntervalSince(lastLine) >= 2 {
             lastLine = Date()
             printed = done

@@ -15,10 +15,10 @@ struct Winnowctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "winnowctl",
         abstract: "Inspect and steer Winnow: clean and ingest documents, parse feeds, export articles, show status and duplicates.",
-        discussion: "Exit status: 0 success, 64 usage error, 65 bad input data, 66 missing input, 69 daemon or host unreachable, 74 I/O error, 78 configuration error, 1 anything else (docs/cli.md).",
+        discussion: "Exit status: 0 success, 64 usage error, 65 bad input data, 66 missing input, 69 daemon or host unreachable, 73 migrate's target holds other data, 74 I/O error, 78 configuration error, 1 anything else (docs/cli.md).",
         version: WinnowVersion.string,
         subcommands: [Clean.self, Ingest.self, ParseFeed.self, Status.self, Dups.self, Show.self, Export.self, Follow.self, Feeds.self,
-                      DedupParams.self, Reprocess.self, Logs.self, FetchNow.self, Pause.self, Resume.self, Reload.self])
+                      DedupParams.self, Reprocess.self, Migrate.self, Logs.self, FetchNow.self, Pause.self, Resume.self, Reload.self])
 }
 
 /// Options shared by commands that read the database.
@@ -50,21 +50,22 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 /// Opens a database for reading, or fails naming the file: missing (66), not a database (65), unreadable (74).
-func openReadOnlyStore(_ path: String) throws -> ArticleStore {
+/// `option` is the command-line option that names it, for the messages.
+func openReadOnlyStore(_ path: String, option: String = "--db") throws -> ArticleStore {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
-        throw CLIError(.noInput, "no database at \(path): start winnowd (or run winnowctl ingest) to create it, or pass --db", input: path)
+        throw CLIError(.noInput, "no database at \(path): start winnowd (or run winnowctl ingest) to create it, or pass \(option)", input: path)
     }
-    guard !isFolder.boolValue else { throw CLIError(.dataError, "\(path) is a folder, not a database file: pass the database file with --db", input: path) }
+    guard !isFolder.boolValue else { throw CLIError(.dataError, "\(path) is a folder, not a database file: pass the database file with \(option)", input: path) }
     guard access(path, R_OK) == 0 else { throw CLIError(.ioError, "cannot read \(path): permission denied; run as a user who may read it", input: path) }
     do {
         let store = try ArticleStore.openReadOnly(path: path)
         guard try store.isWinnowDatabase() else {  // SQLite reads the header only on first use: this is where a non-database fails
-            throw CLIError(.dataError, "\(path) is a SQLite database but not Winnow's (no articles table): pass the database winnowd writes with --db", input: path)
+            throw CLIError(.dataError, "\(path) is a SQLite database but not Winnow's (no articles table): pass the database winnowd writes with \(option)", input: path)
         }
         return store
     } catch let error as DatabaseError {
-        throw CLIError.database(error, path: path)
+        throw CLIError.database(error, path: path, option: option)
     }
 }
 

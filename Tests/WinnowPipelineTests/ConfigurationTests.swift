@@ -118,8 +118,8 @@ import WinnowTestSupport
         #expect(error(#"{"service": {"lease": "1m"}, \#(feeds)}"#)?.hasPrefix("config: service.lease: applies only with a postgresql:// database") == true)
         #expect(error(#"{"database": "\#(url)", "webhooks": [{"url": "https://hooks.example/in", "secret": "0123456789abcdef"}], \#(feeds)}"#)?
             .hasPrefix("config: webhooks: winnowd does not deliver webhooks from a postgresql:// database yet") == true)
-        #expect(error(#"{"database": "\#(url)", "dedup": {"retention_days": 30}, \#(feeds)}"#)?
-            .hasPrefix("config: dedup.retention_days: winnowd does not prune the LSH index on a postgresql:// database yet") == true)
+        // The LSH index is pruned on PostgreSQL as on SQLite.
+        #expect(try parse(#"{"database": "\#(url)", "dedup": {"retention_days": 30}, \#(feeds)}"#).retentionDays == 30)
     }
 
     @Test func cleaningRulesAreValidatedAndMergedPerFeed() throws {
