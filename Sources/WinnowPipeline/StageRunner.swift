@@ -210,9 +210,8 @@ public struct StageRunner: Sendable {
         guard !Task.isCancelled else { ahead.discard(); return step }
         let cleanStarted = Date()
         // Stage 1's backlog is read and cleaned on other threads (reading it back was a tenth of the
-        // writer's time): the last step started it, or it starts now.
-        // A step with nothing cleaned ahead takes a smaller batch: the writer has nothing to dedup until
-        // it is cleaned, so the sooner it is, the sooner both cores work.
+        // writer's time): the last step started it, or it starts now, with a smaller batch (the writer
+        // has nothing to dedup until it is cleaned, so the sooner it is, the sooner both cores work).
         let cleaning = ahead.take() ?? cleaningBacklog(after: nil, limit: Self.firstBatch)
         // Whatever happens to the dedup batch, the cleaning thread is waited for: it holds this runner.
         defer { _ = cleaning.wait() }
