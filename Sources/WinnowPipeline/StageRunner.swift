@@ -314,6 +314,17 @@ final class CleaningAhead: Sendable {
     }
 }
 
+/// Threads started for each batch each got a malloc arena of their own (glibc makes up to eight per
+/// core) and kept the text freed in it: two arenas held an ingest of 10,000 documents to a peak of
+/// 266 MB instead of 308-323 MB, at the same speed.
+private let mallocArenasLimited: Void = {
+    // mallopt is declared in malloc.h, which the Glibc module leaves out: looked up by name instead.
+    typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+    if let mallopt = dlsym(nil, "mallopt") {
+        _ = unsafeBitCast(mallopt, to: Mallopt.self)(-8, 2)  // M_ARENA_MAX, 2
+    }
+}()
+
 /// Work on a thread of its own, its result waited for once it is needed.
 public final class Background<Value: Sendable>: @unchecked Sendable {  // `value` is written once, before `done` is signalled
     private var value: Value?
@@ -323,6 +334,7 @@ public final class Background<Value: Sendable>: @unchecked Sendable {  // `value
     /// Starts `work`; at a low priority (nice 10, and the threads it starts inherit it) when it should
     /// take only the CPU the calling thread leaves: the stages' writer is the one thread a batch waits for.
     public init(lowPriority: Bool = false, _ work: @escaping @Sendable () -> Value) {
+        _ = mallocArenasLimited
         Thread { [self] in
             // Linux keeps the nice value per thread: `who` 0 is this thread alone.
             if lowPriority { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10) }
