@@ -125,6 +125,7 @@ public final class PipelineService: Service {
             "config.path": "\(initial.configuration.configPath)", "db.path": "\(PostgresURL.redacted(initial.configuration.databasePath))",
             "feeds.count": .stringConvertible(initial.configuration.feeds.count), "mode": once ? "once" : "daemon",
         ])
+        let stoppedBy = StoppedBy()
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await _ in hangups {
@@ -145,6 +146,7 @@ public final class PipelineService: Service {
                 } catch is CancellationError {
                 } catch {
                     self.logger.error("pipeline stopped on an error", metadata: ["error": "\(error)"])
+                    stoppedBy.error.withLock { $0 = error }
                 }
             }
             group.cancelAll()
@@ -152,6 +154,11 @@ public final class PipelineService: Service {
         notifier?.send("STOPPING=1")
         heartbeat?.stop()
         logger.info("winnowd stopped")
+        // Stopped by an error, not a signal: the exit status says so, so systemd's Restart=on-failure
+        // restarts the daemon and a script running --once sees the failure.
+        if let error = stoppedBy.error.withLock({ $0 }) {
+            throw PipelineStopped(error: error, reason: Self.storageTrouble(in: error))
+        }
     }
 
     /// The least time between the starts of two cycles (unless woken by a request).
@@ -474,4 +481,17 @@ public final class PipelineService: Service {
         guard let notifier else { return }
         notifier.send("STATUS=\(runtime.configuration.feeds.count) feeds, \(c.articles) articles, \(c.duplicates) duplicates, \(c.pendingClean + c.pendingDedup) pending")
     }
+}
+
+/// The error that stopped the pipeline, seen by the graceful shutdown that follows.
+final class StoppedBy: Sendable {
+    let error = Mutex<(any Error)?>(nil)
+}
+
+/// The pipeline stopped on an error (after its graceful shutdown); `reason` says when it was the database
+/// that could not be written.
+public struct PipelineStopped: Error, CustomStringConvertible {
+    public var error: any Error
+    public var reason: String?
+    public var description: String { reason.map { "\($0) (\(error))" } ?? "\(error)" }
 }

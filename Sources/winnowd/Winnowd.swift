@@ -99,7 +99,12 @@ struct Winnowd: AsyncParsableCommand {
         // still either committed or not begun.
         groupConfiguration.maximumGracefulShutdownDuration = .milliseconds(Int64(configuration.shutdownTimeout * 1000))
         let group = ServiceGroup(configuration: groupConfiguration)
-        try await group.run()
+        do {
+            try await group.run()
+        } catch let stopped as PipelineStopped {
+            FileHandle.standardError.write(Data("winnowd: the pipeline stopped: \(stopped); the log has the details\n".utf8))
+            throw ExitCode(stopped.reason == nil ? 70 : 74)  // EX_SOFTWARE; EX_IOERR when the database could not be written
+        }
     }
 
     /// A file-system error in words, without Foundation's domain and code.

@@ -90,6 +90,26 @@ struct DiskTroubleTests {
         try await survive(trouble: { try $0.remount("size=1600k") }, logSays: "the disk holding the database is full", lift: { try $0.remount("size=64m") })
     }
 
+    /// A one-shot run has no later cycle to wait for: a disk that fills under it ends the run with
+    /// EX_IOERR (not 0, which a script would take for success), the reason on stderr, and the store as
+    /// consistent as the daemon left it.
+    @Test func aOneShotRunOnAFullDiskExitsWithAnIOError() async throws {
+        let server = try server(items: 400)
+        defer { server.stop() }
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let disk = try SmallDisk(at: folder.appendingPathComponent("state"), size: "1600k")
+        defer { disk.unmount() }
+        let config = try DaemonTests.writeConfig(in: folder, feeds: (0..<4).map { ("feed-\($0)", server.baseURL + "/feed-\($0)") }, interval: "1s")
+        let run = try await runProcess(TestPaths.binary("winnowd"), ["--config", config.path, "--once"], timeout: 120)
+        #expect(run.status == 74, "\(run.stderr)")
+        #expect(run.stderr.contains("the disk holding the database is full"), "\(run.stderr)")
+        try disk.remount("size=64m")
+        let store = try ArticleStore.openReadOnly(path: folder.appendingPathComponent("state/winnow.sqlite").path)
+        #expect(try store.integrityCheck() == "ok")
+        #expect(try store.countsAreConsistent())
+    }
+
     @Test func aReadOnlyDatabaseIsWaitedForAndUsedOnceItIsWritable() async throws {
         // A database from an earlier run on a file system that is read-only when winnowd starts (a
         // running writer keeps Linux from remounting it read-only under the daemon, so that is tested
