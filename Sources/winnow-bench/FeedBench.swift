@@ -25,13 +25,14 @@ struct FeedBench: ParsableCommand {
     }
 
     /// Parses every document `rounds` times and prints the best round, which is the least disturbed by
-    /// the machine's other work: first to the feedparser-shaped document (what feedparser.parse
+    /// the machine's other work, and the median round (many short rounds find a quiet moment more
+    /// often than a few long ones: compare medians too): first to the feedparser-shaped document (what feedparser.parse
     /// returns, HTML sanitized), then also to the pipeline's model (`FeedParser.parse`, what the
     /// daemon runs, HTML kept as received).
     private func report(_ label: String, _ documents: [Data], rounds: Int) {
         let bytes = documents.reduce(0) { $0 + $1.count }
         for pipelineModel in [false, true] {
-            var best = Double.infinity
+            var times: [Double] = []
             var entries = 0
             for _ in 0..<rounds {
                 entries = 0
@@ -43,10 +44,12 @@ struct FeedBench: ParsableCommand {
                         entries += document.entries.count
                     }
                 }
-                best = min(best, seconds(since: start))
+                times.append(seconds(since: start))
             }
+            times.sort()
+            let best = times[0], median = times[times.count / 2]
             print("winnow\(pipelineModel ? " + pipeline model" : ""), \(label): \(bytes) bytes, \(entries) entries: \(format(best * 1000, 1)) ms, "
-                  + "\(format(Double(documents.count) / best)) feeds/s, \(format(Double(bytes) / 1e6 / best, 1)) MB/s (best of \(rounds))")
+                  + "\(format(Double(documents.count) / best)) feeds/s, \(format(Double(bytes) / 1e6 / best, 1)) MB/s (best of \(rounds)), median \(format(median * 1000, 1)) ms")
         }
     }
 }
