@@ -81,7 +81,7 @@ extension PostgresStore: InspectionStore {
             try db.query("""
                 SELECT a.id, f.name, a.guid, a.url, a.title, a.author, a.published_at, t.text, a.status, a.cluster_id,
                        c.canonical_article_id, a.duplicate_of, a.similarity, a.containment, a.match_kind, a.created_at, t.removed_json,
-                       \(Self.mediaColumns)
+                       \(ArticleStore.mediaColumns)
                 FROM articles a JOIN clean_articles t ON t.id = a.clean_article_id LEFT JOIN item_media m ON m.raw_item_id = t.raw_item_id
                 JOIN feeds f ON f.id = a.feed_id JOIN clusters c ON c.id = a.cluster_id WHERE a.id = $1
                 """, [String(id)])
@@ -109,15 +109,7 @@ extension PostgresStore: InspectionStore {
                 page.afterID = after
                 let (conditions, parameters) = Self.exportConditions(page)
                 let rows = try db.query("""
-                    SELECT a.id, a.guid, a.url, c.canonical_url, f.name, a.title, a.author, a.published_at,
-                           r.published_at, c.published_at, r.fetched_at, a.created_at, c.text, a.cluster_id,
-                           cl.canonical_article_id, a.status, a.duplicate_of, a.similarity, \(Self.mediaColumns)
-                    FROM articles a
-                    JOIN clean_articles c ON c.id = a.clean_article_id
-                    JOIN raw_items r ON r.id = c.raw_item_id
-                    LEFT JOIN item_media m ON m.raw_item_id = r.id
-                    JOIN feeds f ON f.id = a.feed_id
-                    JOIN clusters cl ON cl.id = a.cluster_id
+                    \(ArticleStore.exportQuery)
                     \(conditions) ORDER BY a.id LIMIT \(min(remaining, 1000))
                     """, parameters)
                 for i in 0..<rows.count {
@@ -138,10 +130,8 @@ extension PostgresStore: InspectionStore {
         }
     }
 
-    /// The `item_media` columns a query selects, in this order, for `media(_:_:at:)` (as the SQLite store's).
-    static let mediaColumns = "m.enclosures, m.image_url, m.duration, m.latitude, m.longitude, m.geometry"
-
-    /// The media read from `mediaColumns` starting at `column` of row `row` (nil: the item has none).
+    /// The item's media read from the SQLite store's `mediaColumns` (selected in that order) starting at
+    /// `column` of row `row` (nil: the item has none).
     static func media(_ rows: PGResult, _ row: Int, at column: Int) -> ItemMedia? {
         ItemMedia(columns: rows.string(row, column), imageURL: rows.string(row, column + 1), duration: rows.double(row, column + 2),
                   latitude: rows.double(row, column + 3), longitude: rows.double(row, column + 4), geometry: rows.string(row, column + 5))

@@ -77,6 +77,20 @@ public struct ExportFilter: Sendable, Equatable {
 }
 
 extension ArticleStore {
+    /// An export row's columns, in the order both stores decode them by position, before the filter's
+    /// conditions (the SQL is the same on SQLite and PostgreSQL).
+    public static let exportQuery = """
+        SELECT a.id, a.guid, a.url, c.canonical_url, f.name, a.title, a.author, a.published_at,
+               r.published_at, c.published_at, r.fetched_at, a.created_at, c.text, a.cluster_id,
+               cl.canonical_article_id, a.status, a.duplicate_of, a.similarity, \(mediaColumns)
+        FROM articles a
+        JOIN clean_articles c ON c.id = a.clean_article_id
+        JOIN raw_items r ON r.id = c.raw_item_id
+        LEFT JOIN item_media m ON m.raw_item_id = r.id
+        JOIN feeds f ON f.id = a.feed_id
+        JOIN clusters cl ON cl.id = a.cluster_id
+        """
+
     /// Calls `body` with each article the filter selects, in id order, from one read transaction (a
     /// consistent snapshot, however long the export takes; the daemon keeps writing meanwhile). Rows
     /// are read through a cursor, so memory stays flat whatever the number of articles.
@@ -84,15 +98,7 @@ extension ArticleStore {
         let (whereClause, arguments) = Self.exportConditions(filter)
         try db.read { db in
             let rows = try Row.fetchCursor(db, sql: """
-                SELECT a.id, a.guid, a.url, c.canonical_url, f.name, a.title, a.author, a.published_at,
-                       r.published_at, c.published_at, r.fetched_at, a.created_at, c.text, a.cluster_id,
-                       cl.canonical_article_id, a.status, a.duplicate_of, a.similarity, \(Self.mediaColumns)
-                FROM articles a
-                JOIN clean_articles c ON c.id = a.clean_article_id
-                JOIN raw_items r ON r.id = c.raw_item_id
-                LEFT JOIN item_media m ON m.raw_item_id = r.id
-                JOIN feeds f ON f.id = a.feed_id
-                JOIN clusters cl ON cl.id = a.cluster_id
+                \(Self.exportQuery)
                 \(whereClause) ORDER BY a.id \(filter.limit.map { "LIMIT \($0)" } ?? "")
                 """, arguments: arguments)
             while let row = try rows.next() {

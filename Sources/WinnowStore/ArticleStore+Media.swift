@@ -90,7 +90,7 @@ extension ArticleStore {
     }
 
     /// The `item_media` columns a query selects, in this order, for `media(_:at:)`.
-    static let mediaColumns = "m.enclosures, m.image_url, m.duration, m.latitude, m.longitude, m.geometry"
+    public static let mediaColumns = "m.enclosures, m.image_url, m.duration, m.latitude, m.longitude, m.geometry"
 
     /// The media read from `mediaColumns` starting at column `index` of `row` (nil: the item has none).
     static func media(_ row: Row, at index: Int) -> ItemMedia? {
