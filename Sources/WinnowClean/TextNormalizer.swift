@@ -52,9 +52,7 @@ public enum TextNormalizer {
                     i += 1
                     continue
                 }
-                let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-                var value = UInt32(width == 1 ? lead : width == 2 ? lead & 0x1F : width == 3 ? lead & 0x0F : lead & 0x07)
-                for k in 1..<width { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+                let (value, width) = scalar(at: i, in: bytes)
                 let isSpace = isWhiteSpace(value)
                 // Control characters (a BEL, a NUL, C1 codes from a mis-decoded page) are never text.
                 let dropped = isInvisible(value) || (!isSpace && (value < 0x20 || (0x7F...0x9F).contains(value)))
@@ -98,6 +96,16 @@ public enum TextNormalizer {
         }
     }
 
+    /// The scalar of valid UTF-8 that starts at `i`, and its length in bytes.
+    @inline(__always)
+    static func scalar(at i: Int, in bytes: UnsafeBufferPointer<UInt8>) -> (value: UInt32, width: Int) {
+        let lead = bytes[i]
+        let width = lead < 0x80 ? 1 : lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
+        var value = UInt32(width == 1 ? lead : width == 2 ? lead & 0x1F : width == 3 ? lead & 0x0F : lead & 0x07)
+        for k in 1..<width { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+        return (value, width)
+    }
+
     /// NFC of the text, with Foundation asked only for the stretches that may change: each run of scalars
     /// that are not `isComposed`, with the scalar before it (which they may compose with). Text may be
     /// cut before any `isComposed` scalar: it never combines with what precedes it, so the parts'
@@ -119,10 +127,7 @@ public enum TextNormalizer {
                     i += 1
                     continue
                 }
-                let lead = bytes[i]
-                let width = lead < 0xE0 ? 2 : lead < 0xF0 ? 3 : 4
-                var value = UInt32(width == 2 ? lead & 0x1F : width == 3 ? lead & 0x0F : lead & 0x07)
-                for k in 1..<width { value = value << 6 | UInt32(bytes[i + k] & 0x3F) }
+                let (value, width) = scalar(at: i, in: bytes)
                 if isComposed(value) {
                     if let start = runStart { parts.append(start..<i); runStart = nil }
                     previous = i
