@@ -286,10 +286,7 @@ final class CleaningAhead: Sendable {
     }
 
     func takeDedup() -> Background<Result<[CleanArticle], any Error>>? {
-        dedup.withLock { slot in
-            defer { slot = nil }
-            return slot
-        }
+        dedup.withLock { $0.take() }
     }
 
     func start(_ next: StageRunner.Cleaning) {
@@ -301,10 +298,7 @@ final class CleaningAhead: Sendable {
     }
 
     func take() -> StageRunner.Cleaning? {
-        cleaning.withLock { slot in
-            defer { slot = nil }
-            return slot
-        }
+        cleaning.withLock { $0.take() }
     }
 
     /// Waits for the work under way and drops it: its items are still in their stages.
