@@ -25,12 +25,18 @@ public protocol DedupTransaction {
     func signature(articleID: Int64) throws -> Signature?
     /// An article's cleaned text, for exact verification of a candidate.
     func text(articleID: Int64) throws -> String?
-    /// The cluster an article belongs to.
-    func clusterID(articleID: Int64) throws -> Int64?
+    /// The cluster each of these articles belongs to (by article id), held until the transaction
+    /// ends: a store shared by several processes locks the clusters here, so no other process merges
+    /// them away or adds to them before this transaction commits.
+    func clusters(of articleIDs: [Int64]) throws -> [Int64: Int64]
     /// A cluster's canonical article, for choosing whether a new member replaces it.
     func canonicalArticle(cluster: Int64) throws -> CanonicalCandidate?
     /// The ids of the feeds with these names (names not stored are left out).
     func feedIDs(named names: [String]) throws -> [String: Int64]
+
+    /// Merges clusters into `survivor` (older than each): their articles move to it, its size grows
+    /// by theirs, they are deleted, and `canonical` (when given) becomes its canonical article.
+    mutating func mergeClusters(_ merged: [Int64], into survivor: Int64, canonical: Int64?) throws
 
     /// Stores the article with its verdict, atomically within the batch: a new cluster when
     /// `cluster` is nil (the article is its canonical one), else one more member of `cluster`, made its

@@ -170,16 +170,23 @@ public struct Deduplicator: Sendable {
     /// older article, so the result does not depend on candidate order.
     public func bestMatch(for query: Fingerprint, among candidates: [(id: Int64, signature: Signature)],
                           shingles: (Int64) throws -> [UInt64]?) rethrows -> Match? {
-        var best: Match?
+        try matches(for: query, among: candidates, shingles: shingles).first
+    }
+
+    /// Every verified match, the best first (as `bestMatch` ranks them). Dedup needs them all: an
+    /// article that matches members of two clusters joins the clusters, so that clusters do not
+    /// depend on the order articles arrive in.
+    public func matches(for query: Fingerprint, among candidates: [(id: Int64, signature: Signature)],
+                        shingles: (Int64) throws -> [UInt64]?) rethrows -> [Match] {
+        var found: [Match] = []
         var querySet: [UInt64]?
         for candidate in candidates {
-            guard let match = try verify(query, against: candidate.signature, id: candidate.id, querySet: &querySet,
-                                         shingles: { try shingles(candidate.id) })
-            else { continue }
-            if let current = best, !Self.isBetter(match, than: current) { continue }
-            best = match
+            if let match = try verify(query, against: candidate.signature, id: candidate.id, querySet: &querySet,
+                                      shingles: { try shingles(candidate.id) }) {
+                found.append(match)
+            }
         }
-        return best
+        return found.count > 1 ? found.sorted(by: Self.isBetter) : found
     }
 
     static func isBetter(_ a: Match, than b: Match) -> Bool {

@@ -11,10 +11,19 @@ import WinnowDedup
 /// commits; its candidate read, a separate statement made after the lock (READ COMMITTED takes a
 /// new snapshot per statement), then sees the first one's article. Exact duplicates share a text
 /// hash, URL or guid key the same way. The locks go at commit, a slice at a time.
+///
+/// Clusters change under several processes too: an article that matches into two clusters merges
+/// them, while another process may be adding an article to one of them (the two articles need
+/// share no band key). So an article locks the rows of the clusters it joins (`clusters(of:)`,
+/// `FOR UPDATE`, in id order) before it writes: an article joining a cluster that is being merged
+/// away waits, finds the row gone, and reads its match's new cluster; a merge waiting on a join
+/// then moves the joined article too (its UPDATE is a new statement, which sees that commit).
 public struct PostgresDedupTransaction: DedupTransaction {
     let db: PGConnection
     let time: Double
     let options: PostgresStore.Options
+    /// A read-only transaction (`DedupStage.match`) locks nothing.
+    let readOnly: Bool
     /// Bucket rows of the keys prefetched, plus this batch's own articles.
     var buckets: [Int64: [Int64]] = [:]
     /// Whether a slice has begun in this transaction (the next one commits it first).
@@ -31,10 +40,11 @@ public struct PostgresDedupTransaction: DedupTransaction {
         var texts: [Int64: String] = [:]
     }
 
-    init(_ db: PGConnection, time: Double, options: PostgresStore.Options) {
+    init(_ db: PGConnection, time: Double, options: PostgresStore.Options, readOnly: Bool = false) {
         self.db = db
         self.time = time
         self.options = options
+        self.readOnly = readOnly
     }
 
     /// The advisory lock key of an exact-match value (a namespace keeps text, URL and guid apart).
@@ -133,9 +143,33 @@ public struct PostgresDedupTransaction: DedupTransaction {
         return text
     }
 
-    public func clusterID(articleID: Int64) throws -> Int64? {
-        let rows = try db.query("SELECT cluster_id FROM articles WHERE id = $1", [String(articleID)])
-        return rows.count == 0 ? nil : rows.int64(0, 0)
+    public func clusters(of articleIDs: [Int64]) throws -> [Int64: Int64] {
+        guard !articleIDs.isEmpty else { return [:] }
+        while true {
+            let rows = try db.query("SELECT id, cluster_id FROM articles WHERE id = ANY($1::bigint[])", [PGText.array(articleIDs)])
+            var clusters: [Int64: Int64] = [:]
+            for i in 0..<rows.count { clusters[rows.int64(i, 0)!] = rows.int64(i, 1)! }
+            guard !readOnly, options.advisoryLocks else { return clusters }
+            // Held to commit. A cluster merged away while this waited is gone (its row deleted in the
+            // merge's commit) and its articles have moved: read them again. One that still exists
+            // still holds them, since only a merge moves articles, and it deletes the cluster.
+            let wanted = Deduplicator.sortedUnique(Array(clusters.values))
+            let locked = try db.query("SELECT id FROM clusters WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [PGText.array(wanted)])
+            if locked.count == wanted.count { return clusters }
+        }
+    }
+
+    /// One statement: the articles move, the merged clusters go, the survivor grows by their sizes.
+    /// (The articles' reference to their cluster is checked at commit.)
+    public mutating func mergeClusters(_ merged: [Int64], into survivor: Int64, canonical: Int64?) throws {
+        guard !merged.isEmpty else { return }
+        try db.query("""
+            WITH moved AS (UPDATE articles SET cluster_id = $1::bigint WHERE cluster_id = ANY($2::bigint[])),
+            gone AS (DELETE FROM clusters WHERE id = ANY($2::bigint[]) RETURNING size)
+            UPDATE clusters SET size = size + (SELECT coalesce(sum(size), 0) FROM gone), updated_at = $3::double precision,
+                canonical_article_id = coalesce($4::bigint, canonical_article_id)
+            WHERE id = $1::bigint
+            """, [String(survivor), PGText.array(merged), String(time), canonical.map(String.init)])
     }
 
     public func canonicalArticle(cluster: Int64) throws -> CanonicalCandidate? {
@@ -237,7 +271,7 @@ extension PostgresStore: DedupStore {
     public func withDedupReadTransaction<Result: Sendable>(_ body: (inout PostgresDedupTransaction) throws -> Result) throws -> Result {
         try write { db in
             try db.execute("SET TRANSACTION READ ONLY")
-            var transaction = PostgresDedupTransaction(db, time: 0, options: options)
+            var transaction = PostgresDedupTransaction(db, time: 0, options: options, readOnly: true)
             return try body(&transaction)
         }
     }

@@ -17,6 +17,8 @@ public struct SQLiteDedupTransaction: DedupTransaction {
     /// Articles stored, and of those duplicates, for the maintained counts.
     var stored = 0
     var duplicates = 0
+    /// Clusters merged into older ones.
+    var mergedClusters = 0
 
     init(_ db: Database, recent: RecentBuckets, time: Double) throws {
         self.db = db
@@ -61,8 +63,28 @@ public struct SQLiteDedupTransaction: DedupTransaction {
                             arguments: [articleID])
     }
 
-    public func clusterID(articleID: Int64) throws -> Int64? {
-        try Int64.fetchOne(db.cachedStatement(sql: "SELECT cluster_id FROM articles WHERE id = ?"), arguments: [articleID])
+    /// One lookup an article: this is the only writer, so nothing needs holding.
+    public func clusters(of articleIDs: [Int64]) throws -> [Int64: Int64] {
+        var clusters: [Int64: Int64] = [:]
+        for id in articleIDs {
+            if let cluster = try Int64.fetchOne(db.cachedStatement(sql: "SELECT cluster_id FROM articles WHERE id = ?"), arguments: [id]) {
+                clusters[id] = cluster
+            }
+        }
+        return clusters
+    }
+
+    public mutating func mergeClusters(_ merged: [Int64], into survivor: Int64, canonical: Int64?) throws {
+        for cluster in merged {
+            try db.cachedStatement(sql: "UPDATE articles SET cluster_id = ? WHERE cluster_id = ?").execute(arguments: [survivor, cluster])
+            try db.cachedStatement(sql: """
+                UPDATE clusters SET size = size + (SELECT size FROM clusters WHERE id = ?), updated_at = ?,
+                    canonical_article_id = coalesce(?, canonical_article_id)
+                WHERE id = ?
+                """).execute(arguments: [cluster, time, canonical, survivor])
+            try db.cachedStatement(sql: "DELETE FROM clusters WHERE id = ?").execute(arguments: [cluster])
+        }
+        mergedClusters += merged.count
     }
 
     public func canonicalArticle(cluster: Int64) throws -> CanonicalCandidate? {
@@ -133,10 +155,10 @@ extension ArticleStore: DedupStore {
                 try recent.refresh(db)
                 // The transaction's copy of `recent` shares its storage; it is gone at the end of this
                 // closure, before a merge changes `recent`, which would otherwise copy the whole index.
-                let (result, buckets, stored, duplicates) = try { () throws -> (Result, BatchBuckets, Int, Int) in
+                let (result, buckets, stored, duplicates, merged) = try { () throws -> (Result, BatchBuckets, Int, Int, Int) in
                     var transaction = try SQLiteDedupTransaction(db, recent: recent, time: time)
                     let result = try body(&transaction)
-                    return (result, transaction.buckets, transaction.stored, transaction.duplicates)
+                    return (result, transaction.buckets, transaction.stored, transaction.duplicates, transaction.mergedClusters)
                 }()
                 try buckets.write(db)
                 if recent.chains.count + buckets.newRowCount >= recentBucketLimit {
@@ -146,7 +168,7 @@ extension ArticleStore: DedupStore {
                 }
                 try Self.count(db, "articles", by: stored)
                 try Self.count(db, "duplicates", by: duplicates)
-                try Self.count(db, "clusters", by: stored - duplicates)
+                try Self.count(db, "clusters", by: stored - duplicates - merged)
                 try db.cachedStatement(sql: """
                     INSERT INTO daily_counts (day, articles, duplicates) VALUES (?, ?, ?)
                     ON CONFLICT(day) DO UPDATE SET articles = articles + excluded.articles, duplicates = duplicates + excluded.duplicates

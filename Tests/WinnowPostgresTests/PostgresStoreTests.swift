@@ -117,6 +117,47 @@ import WinnowTestSupport
         }
     }
 
+    /// One process merges two clusters (its article X matches A's and B's) while another adds an
+    /// article (Y) to one of them, with a pause between reading and writing. X and Y share no band
+    /// key, so the advisory locks do not order them: the cluster row locks must. With them, the four
+    /// articles end in one cluster whichever goes first; without (coordination off), one of the two
+    /// fails at commit, its article pointing at a cluster the other deleted.
+    @Test(arguments: [false, true]) func aMergeAndAJoinOfTheSameClusterDoNotRace(locks: Bool) throws {
+        let words = (0..<700).map { "w\(StableHash.mix(UInt64($0) &+ 0xC105) % 30_000)" }
+        // B is 500 words; Y its first 300, X its last 300: each contained in B (containment 1, Jaccard
+        // 0.6). A is X and 200 words more: X is contained in A, while A and B share only X's words.
+        let b = Array(words[0..<500]), y = Array(words[0..<300]), x = Array(words[200..<500]), a = x + words[500..<700]
+        let texts = [a, b, x, y].map { $0.joined(separator: " ") }
+        func similarity(_ i: Int, _ j: Int) -> Double { Deduplicator.compare(dedup.shingleSet(of: texts[i]), dedup.shingleSet(of: texts[j])).similarity }
+        try #require(similarity(0, 1) < 0.5 && similarity(2, 3) < 0.5, "A and B, and X and Y, must not match")
+        let keys = texts.map { Set(dedup.bucketKeys(dedup.signature(of: $0)!)) }
+        try #require(keys[2].isDisjoint(with: keys[3]), "X and Y must share no band key (the advisory locks would order them)")
+
+        let url = try PostgresServer.shared().createDatabase(locks ? "mergelocked" : "mergeopen")
+        var options = PostgresStore.Options()
+        options.advisoryLocks = locks
+        options.delayBeforeInsert = .milliseconds(400)
+        let stores = try [PostgresStore.open(url: url, options: options), PostgresStore.open(url: url, options: options)]
+        let first = try ingest(Array(texts[0..<2]), into: stores[0])
+        try #require(first.map(\.status) == [.new, .new])
+        let queued = try (0..<2).map { try queue([texts[2 + $0]], in: stores[$0]).queued }
+        let results = Results()
+        onThreads(2) { [dedup] i in
+            let result = Result { try DedupStage(deduplicator: dedup).run(queued[i], in: stores[i])[0] }
+            results.lock.withLock { results.values.append(result) }
+        }
+        let db = try PGConnection(url: url)
+        let clusters = try db.query("SELECT count(DISTINCT cluster_id), count(*) FROM articles")
+        if locks {
+            #expect(try results.values.allSatisfy { try $0.get().status == .duplicate })
+            #expect(clusters.int(0, 0) == 1 && clusters.int(0, 1) == 4, "one cluster of four articles")
+            #expect(try db.query("SELECT id, size FROM clusters").int(0, 1) == 4)
+        } else {
+            let failed = results.values.filter { if case .failure = $0 { return true } else { return false } }.count
+            #expect(failed == 1 || clusters.int(0, 0) != 1, "the race did not happen: the test's pause no longer opens it")
+        }
+    }
+
     final class Results: @unchecked Sendable {
         let lock = NSLock()
         var values: [Result<DedupResult, any Error>] = []

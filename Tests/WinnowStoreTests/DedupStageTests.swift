@@ -78,6 +78,43 @@ import WinnowFeeds
         #expect(try store.countsAreConsistent())
     }
 
+    /// Clusters are the connected groups of matching articles, not an accident of arrival order: A
+    /// and B do not match each other, X matches both. Whichever comes last, in batches of one or in
+    /// one batch, the three end in one cluster (the oldest: the first article stored founded it), its
+    /// size and canonical article right and the counts consistent, in SQLite and in memory alike.
+    @Test func anArticleMatchingTwoClustersMergesThemInAnyOrder() throws {
+        let words = DedupStoreTests.story(77, words: 460).split(separator: " ")
+        let texts = ["a": words[0..<400], "x": words[30..<430], "b": words[60..<460]].mapValues { $0.joined(separator: " ") }
+        let dedup = Deduplicator()
+        func similarity(_ p: String, _ q: String) -> (Double, Double) {
+            Deduplicator.compare(dedup.shingleSet(of: texts[p]!), dedup.shingleSet(of: texts[q]!))
+        }
+        try #require(similarity("a", "x").0 >= 0.8 && similarity("x", "b").0 >= 0.8)
+        try #require(similarity("a", "b").0 < 0.8 && similarity("a", "b").1 < 0.9, "a and b must not match: \(similarity("a", "b"))")
+        for order in [["a", "b", "x"], ["b", "a", "x"], ["a", "x", "b"], ["x", "a", "b"], ["b", "x", "a"], ["x", "b", "a"]] {
+            for oneBatch in [false, true] {
+                let store = try ArticleStore.inMemory()
+                let entries = order.map { (feed: "f", guid: $0, url: String?.none, text: texts[$0]!) }
+                _ = try DedupStoreTests().ingest(store, entries, oneBatch: oneBatch)
+                let clusters = try store.duplicateClusters(limit: 10)
+                #expect(clusters.count == 1 && clusters.first?.members.count == 3, "\(order), one batch: \(oneBatch)")
+                #expect(clusters.first?.clusterID == 1 && clusters.first?.canonicalArticleID == 1, "\(order): \(clusters)")
+                #expect(try store.counts().clusters == 1)
+                #expect(try store.consistencyReport().problems(bands: dedup.banding.bands).isEmpty)
+
+                let memory = InMemoryDedupStore()
+                let stage = DedupStage(deduplicator: dedup)
+                let articles = order.enumerated().map { i, name in
+                    CleanArticle(id: Int64(i + 1), rawItemID: Int64(i + 1), feedID: 1, guid: name, url: nil, title: nil, author: nil,
+                                 publishedAt: nil, text: texts[name]!, textHash: dedup.textHash(texts[name]!))
+                }
+                if oneBatch { _ = try stage.run(articles, in: memory) } else { for article in articles { _ = try stage.run([article], in: memory) } }
+                #expect(Set(memory.state.articles.values.map(\.verdict.clusterID)) == [1] && memory.canonicals == [1: 1])
+                #expect(memory.state.clusters[1]?.size == 3)
+            }
+        }
+    }
+
     /// `match` decides without writing: against either store, the same verdict as the stored one.
     @Test func matchWritesNothingAndAgreesWithTheStoredVerdict() throws {
         let dedup = Deduplicator()

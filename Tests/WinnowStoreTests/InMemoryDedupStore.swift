@@ -44,7 +44,18 @@ final class InMemoryDedupStore: DedupStore, @unchecked Sendable {
         }
         func signature(articleID: Int64) throws -> Signature? { state.articles[articleID]?.signature }
         func text(articleID: Int64) throws -> String? { state.articles[articleID]?.article.text }
-        func clusterID(articleID: Int64) throws -> Int64? { state.articles[articleID]?.verdict.clusterID }
+        func clusters(of articleIDs: [Int64]) throws -> [Int64: Int64] {
+            Dictionary(uniqueKeysWithValues: articleIDs.compactMap { id in state.articles[id].map { (id, $0.verdict.clusterID) } })
+        }
+        mutating func mergeClusters(_ merged: [Int64], into survivor: Int64, canonical: Int64?) throws {
+            for cluster in merged {
+                for id in state.articles.keys where state.articles[id]!.verdict.clusterID == cluster {
+                    state.articles[id]!.verdict.clusterID = survivor
+                }
+                state.clusters[survivor]!.size += state.clusters.removeValue(forKey: cluster)!.size
+            }
+            if let canonical { state.clusters[survivor]!.canonical = canonical }
+        }
         func canonicalArticle(cluster: Int64) throws -> CanonicalCandidate? {
             guard let id = state.clusters[cluster]?.canonical, let stored = state.articles[id] else { return nil }
             return CanonicalCandidate(articleID: id, feedID: stored.article.feedID, length: stored.article.text.utf8.count)
