@@ -117,15 +117,18 @@ public struct DedupStage: Sendable {
             result.similarity = 1
             result.matchKind = exact.kind
             // Asked of the store rather than taken from the lookup: a shared store holds the cluster here.
-            return Decision(result: result, cluster: try transaction.clusters(of: [exact.found.id])[exact.found.id] ?? exact.found.clusterID)
+            return Decision(result: result, cluster: try transaction.clusters(of: [exact.found.id], holding: true)[exact.found.id] ?? exact.found.clusterID)
         }
         guard let fingerprint, !keys.isEmpty else { return Decision(result: result) }
         var found: [(id: Int64, signature: Signature)] = []
         for id in try transaction.candidates(keys: keys) {
             if let signature = try transaction.signature(articleID: id) { found.append((id, signature)) }
         }
-        // Exact verification reads the candidate's cleaned text; only candidates the estimate cannot rule out get here.
-        let matches = try deduplicator.matches(for: fingerprint, among: found) { id in
+        // Exact verification reads the candidate's cleaned text; only candidates the estimate cannot rule
+        // out get here, and one match a cluster is enough (clusters only ever merge, so two candidates
+        // seen in one cluster are in one cluster still).
+        let groups = try transaction.clusters(of: found.map(\.id), holding: false)
+        let matches = try deduplicator.matches(for: fingerprint, among: found, groups: groups) { id in
             try transaction.text(articleID: id).map(deduplicator.shingleSet)
         }
         guard let best = matches.first else { return Decision(result: result) }
@@ -134,7 +137,7 @@ public struct DedupStage: Sendable {
         result.similarity = best.similarity
         result.containment = best.containment
         result.matchKind = best.kind.rawValue
-        let clusters = Deduplicator.sortedUnique(try transaction.clusters(of: matches.map(\.id)).map(\.value))
+        let clusters = Deduplicator.sortedUnique(try transaction.clusters(of: matches.map(\.id), holding: true).map(\.value))
         return Decision(result: result, cluster: clusters.first, merged: Array(clusters.dropFirst()))
     }
 

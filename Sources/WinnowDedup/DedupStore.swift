@@ -25,10 +25,10 @@ public protocol DedupTransaction {
     func signature(articleID: Int64) throws -> Signature?
     /// An article's cleaned text, for exact verification of a candidate.
     func text(articleID: Int64) throws -> String?
-    /// The cluster each of these articles belongs to (by article id), held until the transaction
-    /// ends: a store shared by several processes locks the clusters here, so no other process merges
-    /// them away or adds to them before this transaction commits.
-    func clusters(of articleIDs: [Int64]) throws -> [Int64: Int64]
+    /// The cluster each of these articles belongs to (by article id). `holding`: the clusters are held
+    /// until the transaction ends (a store shared by several processes locks them, so no other
+    /// process merges them away or adds to them before this commits); else a plain read.
+    func clusters(of articleIDs: [Int64], holding: Bool) throws -> [Int64: Int64]
     /// A cluster's canonical article, for choosing whether a new member replaces it.
     func canonicalArticle(cluster: Int64) throws -> CanonicalCandidate?
     /// The ids of the feeds with these names (names not stored are left out).

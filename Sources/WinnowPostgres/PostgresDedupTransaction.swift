@@ -38,6 +38,9 @@ public struct PostgresDedupTransaction: DedupTransaction {
     final class Cache {
         var signatures: [Int64: Signature] = [:]
         var texts: [Int64: String] = [:]
+        /// Clusters as the bucket read saw them: hints only (a later merge may have joined two), which
+        /// is all a plain `clusters(of:holding: false)` promises.
+        var clusters: [Int64: Int64] = [:]
     }
 
     init(_ db: PGConnection, time: Double, options: PostgresStore.Options, readOnly: Bool = false) {
@@ -109,8 +112,9 @@ public struct PostgresDedupTransaction: DedupTransaction {
     public mutating func prefetch(keys: [Int64]) throws {
         guard !keys.isEmpty else { return }
         let rows = try db.query("""
-            SELECT b.key, b.article_id, s.shingle_count, s.signature
-            FROM lsh_buckets b LEFT JOIN signatures s ON s.article_id = b.article_id WHERE b.key = ANY($1::bigint[])
+            SELECT b.key, b.article_id, s.shingle_count, s.signature, a.cluster_id
+            FROM lsh_buckets b LEFT JOIN signatures s ON s.article_id = b.article_id LEFT JOIN articles a ON a.id = b.article_id
+            WHERE b.key = ANY($1::bigint[])
             """, [PGText.array(keys)])
         for key in keys { buckets[key] = [] }
         for i in 0..<rows.count {
@@ -119,6 +123,7 @@ public struct PostgresDedupTransaction: DedupTransaction {
             if cache.signatures[id] == nil, let count = rows.int(i, 2), let bytes = rows.bytes(i, 3) {
                 cache.signatures[id] = Signature(values: PostgresStore.decodeSignature(bytes), shingleCount: count)
             }
+            if let cluster = rows.int64(i, 4) { cache.clusters[id] = cluster }
         }
     }
 
@@ -143,13 +148,16 @@ public struct PostgresDedupTransaction: DedupTransaction {
         return text
     }
 
-    public func clusters(of articleIDs: [Int64]) throws -> [Int64: Int64] {
+    public func clusters(of articleIDs: [Int64], holding: Bool) throws -> [Int64: Int64] {
         guard !articleIDs.isEmpty else { return [:] }
+        if !holding, articleIDs.allSatisfy({ cache.clusters[$0] != nil }) {
+            return Dictionary(uniqueKeysWithValues: articleIDs.map { ($0, cache.clusters[$0]!) })
+        }
         while true {
             let rows = try db.query("SELECT id, cluster_id FROM articles WHERE id = ANY($1::bigint[])", [PGText.array(articleIDs)])
             var clusters: [Int64: Int64] = [:]
             for i in 0..<rows.count { clusters[rows.int64(i, 0)!] = rows.int64(i, 1)! }
-            guard !readOnly, options.advisoryLocks else { return clusters }
+            guard holding, !readOnly, options.advisoryLocks else { return clusters }
             // Held to commit. A cluster merged away while this waited is gone (its row deleted in the
             // merge's commit) and its articles have moved: read them again. One that still exists
             // still holds them, since only a merge moves articles, and it deletes the cluster.
@@ -229,6 +237,7 @@ public struct PostgresDedupTransaction: DedupTransaction {
         var result = verdict
         result.articleID = rows.int64(0, 0)!
         result.clusterID = rows.int64(0, 1)!
+        cache.clusters[result.articleID] = result.clusterID
         if let signature {
             for key in keys {
                 buckets[key, default: []].append(result.articleID)
