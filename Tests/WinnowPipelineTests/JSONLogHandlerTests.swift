@@ -12,11 +12,13 @@ import WinnowTestSupport
         let sink = try LogSink(folder: folder.path, toStderr: false)
         var logger = Logger(label: "winnowd") { JSONLogHandler(label: $0, level: .info, sink: sink) }
         logger[metadataKey: "feed.name"] = "quotes \" back\\slash /slash"
+        logger[metadataKey: "shared"] = "the logger's"
+        logger[metadataKey: "level"] = "not the line's level"
         let awkward = "line\nbreak\ttab \u{01} control, ünïcödé, 🗞️, \r"
         logger.info("fetched \(awkward)", metadata: [
             "http.status": .stringConvertible(200), "dedup.similarity": .stringConvertible(0.875),
             "flag": .stringConvertible(true), "count": .stringConvertible(Int64.max),
-            "list": .array(["a", .stringConvertible(2)]), "nested": .dictionary(["k": "v"]),
+            "list": .array(["a", .stringConvertible(2)]), "nested": .dictionary(["k": "v"]), "shared": "the event's",
         ])
         logger.debug("below the level")
         let text = try String(contentsOf: folder.appendingPathComponent("winnowd.log"), encoding: .utf8)
@@ -32,6 +34,7 @@ import WinnowTestSupport
         #expect((object["list"] as? [Any])?.count == 2)
         #expect((object["nested"] as? [String: String]) == ["k": "v"])
         #expect(object["level"] as? String == "info" && object["logger"] as? String == "winnowd")
+        #expect(object["shared"] as? String == "the event's", "the event's metadata wins over the logger's")
         #expect((object["time"] as? String)?.hasSuffix("Z") == true)
         // Keys are written sorted, so lines diff and grep predictably.
         let keys = lines[0].split(separator: ",").compactMap { $0.split(separator: ":").first?.trimmingCharacters(in: CharacterSet(charactersIn: "{\"")) }
