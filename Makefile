@@ -48,7 +48,7 @@ test: EXTRA_DEPS := $(TEST_DEPS)
 # The PostgreSQL tests (a throw-away cluster, a 1,000-article batch, four concurrent ingests, killed and
 # resumed migrations, real winnowd processes sharing a database: about 75 s) run after the others, not
 # among them, so they add no load to the tests that wait on loopback servers and daemons with time bounds.
-PG_TESTS  := WinnowPostgresTests|PostgresIngestTests|PostgresReadCommandTests|PostgresMigrateTests|PostgresDaemonTests
+PG_TESTS  := WinnowPostgresTests|PostgresHostRestTests|PostgresIngestTests|PostgresReadCommandTests|PostgresMigrateTests|PostgresDaemonTests
 
 test: check-shared build
 	$(SWIFT) test --skip '$(PG_TESTS)'

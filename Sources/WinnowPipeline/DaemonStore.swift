@@ -26,8 +26,12 @@ public protocol DaemonStore: StageStore, InspectionStore {
     func claimDue(now: Double, all: Bool, limit: Int, perHost: Int) throws -> [PollClaim]
     /// How many seconds from now this daemon's next request to `host` may start, `gap` after the
     /// previous one of any daemon sharing the store (0 on a store this daemon has to itself: its own
-    /// HostGate and fetcher keep the gap).
-    func takeTurn(host: String, gap: Double) throws -> Double
+    /// HostGate and fetcher keep the gap); or, while a daemon's 429 or 503 rests the host, how many
+    /// seconds the rest has left.
+    func takeTurn(host: String, gap: Double) throws -> (startsIn: Double, restsFor: Double?)
+    /// Rests `host` for the daemons sharing the store (nothing on a store this daemon has to itself:
+    /// its own HostGate rests the host).
+    func rest(host: String, for seconds: Double) throws
     /// Whether due feeds are left that no daemon holds (a claim left them for their host's limits).
     func hasUnclaimedDueFeeds(now: Double) throws -> Bool
     /// Records fetches in one transaction; each one's new items, or nil where the lease was lost
@@ -58,7 +62,9 @@ extension ArticleStore: DaemonStore {
         (all ? try feeds().filter(\.active) : try dueFeeds(now: now)).map { PollClaim(feed: $0) }
     }
 
-    public func takeTurn(host: String, gap: Double) throws -> Double { 0 }
+    public func takeTurn(host: String, gap: Double) throws -> (startsIn: Double, restsFor: Double?) { (0, nil) }
+
+    public func rest(host: String, for seconds: Double) throws {}
 
     public func release(_ claims: [PollClaim]) throws {}
 

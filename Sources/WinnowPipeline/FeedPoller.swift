@@ -49,12 +49,19 @@ public struct FeedPoller: Sendable {
             postpone(claim, host: host, until: until)
             return 0
         }
-        if let gate { await waitForTurn(host, gap: gate.gap) }
+        if let gate, let rest = await waitForTurn(host, gap: gate.gap) {
+            let until = Date().timeIntervalSince1970 + rest
+            await gate.rest(host, until: until)
+            await gate.leave(host, status: nil, retryAfter: nil)
+            postpone(claim, host: host, until: until)
+            return 0
+        }
         let started = Date().timeIntervalSince1970
         let fetched = await source.fetch(feed.url, etag: feed.etag, lastModified: feed.lastModified)
         var (outcome, hints) = parse(fetched, of: feed, startedAt: started)
         outcome.durationMS = Int((Date().timeIntervalSince1970 - started) * 1000)
         await gate?.leave(host, status: outcome.httpStatus, retryAfter: hints.retryAfter)
+        if gate != nil { shareRest(host, status: outcome.httpStatus, retryAfter: hints.retryAfter) }
         if options.fullText, outcome.succeeded, !outcome.items.isEmpty {
             outcome.items = await withFullText(outcome.items, of: feed, options: options, gate: gate)
         }
@@ -64,10 +71,25 @@ public struct FeedPoller: Sendable {
 
     /// On a store several daemons share, waits for this daemon's turn on the host, `gap` after any
     /// daemon's previous request to it (taken once this daemon's own slot and gap are had, right before
-    /// sending). Should the database not answer, the daemon's own gap stands.
-    func waitForTurn(_ host: String, gap: Double) async {
-        guard store.sharesFeeds, gap > 0, let delay = try? store.takeTurn(host: host, gap: gap), delay > 0 else { return }
-        try? await Task.sleep(for: .seconds(delay))
+    /// sending); returns the seconds the host still rests instead, when a daemon's 429 or 503 rests it.
+    /// Should the database not answer, the daemon's own gap and rests stand.
+    func waitForTurn(_ host: String, gap: Double) async -> Double? {
+        guard store.sharesFeeds, let turn = try? store.takeTurn(host: host, gap: gap) else { return nil }
+        if let rest = turn.restsFor { return rest }
+        if turn.startsIn > 0 { try? await Task.sleep(for: .seconds(turn.startsIn)) }
+        return nil
+    }
+
+    /// A 429 or 503 rests its host for the daemons sharing the store too, not only for this one.
+    func shareRest(_ host: String, status: Int?, retryAfter: Double?) {
+        guard store.sharesFeeds, let seconds = HostGate.rest(status: status, retryAfter: retryAfter) else { return }
+        do {
+            try store.rest(host: host, for: seconds)
+        } catch {
+            logger.warning("could not tell the other daemons that a host asked for a rest; this daemon rests it", metadata: [
+                "feed.host": "\(host)", "error": "\(error)",
+            ])
+        }
     }
 
     /// Moves the feed's next poll out while its host rests; nothing is fetched and no error counted.
@@ -190,10 +212,15 @@ public struct FeedPoller: Sendable {
     func page(_ url: String, of feed: FeedState, options: PollOptions, gate: HostGate?) async -> String? {
         let host = HostGate.key(for: url)
         if let gate, await gate.enter(host) != nil { return nil }  // its host rests: the feed's text stands
-        if let gate { await waitForTurn(host, gap: gate.gap) }
+        if let gate, let rest = await waitForTurn(host, gap: gate.gap) {
+            await gate.rest(host, until: Date().timeIntervalSince1970 + rest)
+            await gate.leave(host, status: nil, retryAfter: nil)
+            return nil
+        }
         let result: Result<FetchResponse, any Error>
         do { result = .success(try await fetcher.fetch(FetchRequest(url: url, allowPrivateAddresses: options.allowPrivateLinks))) } catch { result = .failure(error) }
         await gate?.leave(host, status: try? result.get().status, retryAfter: nil)
+        if gate != nil { shareRest(host, status: try? result.get().status, retryAfter: nil) }
         do {
             let response = try result.get()
             guard response.isSuccess else {

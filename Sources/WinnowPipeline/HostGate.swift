@@ -54,15 +54,23 @@ actor HostGate {
         }
     }
 
+    /// How many seconds an answer rests its host: `retryAfter` (or a minute, at most an hour) for 429
+    /// and 503, nil for any other status.
+    nonisolated static func rest(status: Int?, retryAfter: Double?) -> Double? {
+        status == 429 || status == 503 ? min(maxRest, max(retryAfter ?? defaultRest, 1)) : nil
+    }
+
     /// Gives the slot back; `status` 429 or 503 rests the host for `retryAfter` (or a minute).
     func leave(_ host: String, status: Int?, retryAfter: Double?) {
         inFlight[host, default: 1] -= 1
-        if status == 429 || status == 503 {
-            let rest = min(Self.maxRest, max(retryAfter ?? Self.defaultRest, 1))
-            restingUntil[host] = max(restingUntil[host] ?? 0, Date().timeIntervalSince1970 + rest)
-        }
+        if let rest = Self.rest(status: status, retryAfter: retryAfter) { self.rest(host, until: Date().timeIntervalSince1970 + rest) }
         if inFlight[host] == 0 { inFlight[host] = nil }
         wakeOne(host)
+    }
+
+    /// Leaves `host` alone until `until` (also when another daemon's 429 or 503 rests it).
+    func rest(_ host: String, until: Double) {
+        restingUntil[host] = max(restingUntil[host] ?? 0, until)
     }
 
     private func wakeOne(_ host: String) {

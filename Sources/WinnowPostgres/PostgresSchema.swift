@@ -199,6 +199,11 @@ enum PostgresSchema {
             -- SQLite): the index by article cost a third of the bucket insert time (docs/scale-out.md).
             DROP INDEX IF EXISTS lsh_buckets_by_article;
             """),
+        ("v6: host rests shared by daemons", """
+            -- Until when a host that answered 429 or 503 is left alone by every daemon (seconds since 1970
+            -- on the database clock; NULL or past: not resting).
+            ALTER TABLE host_turns ADD COLUMN resting_until double precision;
+            """),
     ]
 
     /// Any constant: the advisory lock that serializes migrations between processes.

@@ -99,17 +99,35 @@ extension PostgresStore {
     }
 
     /// Takes the next turn to send a request to `host`, `gap` seconds after the previous turn whoever
-    /// took it (`host_turns`, on the database clock), and returns how many seconds from now it starts.
-    /// Taken right before sending, on a connection of its own (a dedup transaction on the store's
-    /// connection must not hold up fetches): the row lock orders daemons asking at the same moment.
-    public func takeTurn(host: String, gap: Double) throws -> Double {
+    /// took it (`host_turns`, on the database clock). Returns how many seconds from now it starts, or,
+    /// while any daemon's 429 or 503 rests the host, how many seconds the rest has left (no turn is
+    /// taken). Taken right before sending, on a connection of its own (a dedup transaction on the
+    /// store's connection must not hold up fetches): the row lock orders daemons asking at the same moment.
+    public func takeTurn(host: String, gap: Double) throws -> (startsIn: Double, restsFor: Double?) {
         try turns.withLock { turns in
             if turns == nil { turns = try PGConnection(url: url) }
-            return try turns!.query("""
-                INSERT INTO host_turns AS t (host, next_start) VALUES ($1, extract(epoch FROM clock_timestamp()) + $2::double precision)
-                ON CONFLICT (host) DO UPDATE SET next_start = greatest(t.next_start, extract(epoch FROM clock_timestamp())) + $2::double precision
-                RETURNING next_start - $2::double precision - extract(epoch FROM clock_timestamp())
-                """, [host, String(gap)]).double(0, 0) ?? 0
+            let rows = try turns!.query("""
+                WITH now AS (SELECT extract(epoch FROM clock_timestamp()) AS t)
+                INSERT INTO host_turns AS h (host, next_start) SELECT $1, now.t + $2::double precision FROM now
+                ON CONFLICT (host) DO UPDATE SET next_start = CASE WHEN h.resting_until > (SELECT t FROM now) THEN h.next_start
+                    ELSE greatest(h.next_start, (SELECT t FROM now)) + $2::double precision END
+                RETURNING next_start - $2::double precision - (SELECT t FROM now), resting_until - (SELECT t FROM now)
+                """, [host, String(gap)])
+            if let rest = rows.double(0, 1), rest > 0 { return (0, rest) }
+            return (rows.double(0, 0) ?? 0, nil)
+        }
+    }
+
+    /// Rests `host` for every daemon sharing the store: `takeTurn` answers with the rest until
+    /// `seconds` from now have passed (a longer rest already asked for stands).
+    public func rest(host: String, for seconds: Double) throws {
+        try turns.withLock { turns in
+            if turns == nil { turns = try PGConnection(url: url) }
+            try turns!.query("""
+                WITH now AS (SELECT extract(epoch FROM clock_timestamp()) AS t)
+                INSERT INTO host_turns AS h (host, next_start, resting_until) SELECT $1, now.t, now.t + $2::double precision FROM now
+                ON CONFLICT (host) DO UPDATE SET resting_until = greatest(coalesce(h.resting_until, 0), (SELECT t FROM now) + $2::double precision)
+                """, [host, String(seconds)])
         }
     }
 
