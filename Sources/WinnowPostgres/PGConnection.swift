@@ -1,5 +1,6 @@
 import CLibPQ
 import Foundation
+import WinnowStore
 
 /// One libpq connection, used synchronously (the store's code is synchronous, a connection per
 /// writer). Parameters go as text and results come back as text: PostgreSQL parses and prints every
@@ -220,17 +221,7 @@ public enum PGText {
     }
 
     /// `\x` and hex digits, bytea's text input form.
-    public static func bytea(_ bytes: [UInt8]) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 2 + bytes.count * 2)
-        out[0] = UInt8(ascii: "\\")
-        out[1] = UInt8(ascii: "x")
-        for (i, byte) in bytes.enumerated() {
-            out[2 + 2 * i] = digits[Int(byte >> 4)]
-            out[3 + 2 * i] = digits[Int(byte & 15)]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public static func bytea(_ bytes: [UInt8]) -> String { MigrationBatch.bytea(bytes) }
 
     static func decodeBytea(_ text: String) -> [UInt8] {
         let utf8 = Array(text.utf8.dropFirst(2))
@@ -240,10 +231,7 @@ public enum PGText {
 
     /// A text value without NUL characters, which PostgreSQL's text type cannot hold (and a C string
     /// parameter would cut at).
-    public static func withoutNUL(_ text: String) -> String {
-        guard text.utf8.contains(0) else { return text }
-        return String(decoding: text.utf8.filter { $0 != 0 }, as: UTF8.self)
-    }
+    public static func withoutNUL(_ text: String) -> String { ArticleStore.withoutNUL(text) }
 }
 
 /// Passes Swift strings to libpq as an array of C strings (NULL for nil) for the call's duration.

@@ -187,7 +187,7 @@ extension ArticleStore {
 
     /// `text` without NUL characters. Strings are bound as C strings, so a NUL a feed sends would cut
     /// everything after it; a NUL carries nothing, so dropping it loses nothing.
-    static func withoutNUL(_ text: String) -> String {
+    public static func withoutNUL(_ text: String) -> String {
         // memchr, not `utf8.contains`: every stored text is checked, and the generic byte-by-byte walk
         // was 4% of the writer thread's time in an ingest.
         let hasNUL = text.utf8.withContiguousStorageIfAvailable { bytes in
