@@ -25,7 +25,9 @@ import WinnowTestSupport
         let load = Mutex(Load())
         let server = try LoopbackHTTPServer { request in
             load.withLock { $0.inFlight += 1; $0.peak = max($0.peak, $0.inFlight); $0.starts.append(request.arrival) }
-            Thread.sleep(forTimeInterval: 0.2)  // a slow server, so requests would overlap if let
+            // A slow server, so requests would overlap if let: slow enough that a loaded machine
+            // (two builds beside the suite) still starts the second request before the first ends.
+            Thread.sleep(forTimeInterval: 0.5)
             load.withLock { $0.inFlight -= 1 }
             return HTTPResponse(text: Self.rss)
         }
