@@ -6,7 +6,8 @@ import Foundation
 /// in-memory one in the tests give the same verdicts on the same articles.
 ///
 /// Clusters are the connected groups of matching articles, whatever order the articles came in: an
-/// article that matches members of several clusters joins them into the oldest. (Joining only the
+/// article that matches members of several clusters joins them into the oldest. (Near-duplicate
+/// matches only: an exact duplicate by URL or guid is not indexed, even when its text differs.) (Joining only the
 /// best match's cluster made clusters depend on arrival order: the same 6,000 documents ingested
 /// in reverse gave pair precision and recall of 0.95 against file order, and several processes
 /// sharing one PostgreSQL store could not give one process's clusters.)
@@ -117,7 +118,7 @@ public struct DedupStage: Sendable {
             result.similarity = 1
             result.matchKind = exact.kind
             // Asked of the store rather than taken from the lookup: a shared store holds the cluster here.
-            return Decision(result: result, cluster: try transaction.clusters(of: [exact.found.id], holding: true)[exact.found.id] ?? exact.found.clusterID)
+            return Decision(result: result, cluster: try transaction.holdClusters(of: [exact.found.id])[exact.found.id] ?? exact.found.clusterID)
         }
         guard let fingerprint, !keys.isEmpty else { return Decision(result: result) }
         var found: [(id: Int64, signature: Signature)] = []
@@ -125,10 +126,9 @@ public struct DedupStage: Sendable {
             if let signature = try transaction.signature(articleID: id) { found.append((id, signature)) }
         }
         // Exact verification reads the candidate's cleaned text; only candidates the estimate cannot rule
-        // out get here, and one match a cluster is enough (clusters only ever merge, so two candidates
-        // seen in one cluster are in one cluster still).
-        let groups = try transaction.clusters(of: found.map(\.id), holding: false)
-        let matches = try deduplicator.matches(for: fingerprint, among: found, groups: groups) { id in
+        // out get here, and one match a cluster is enough. The clusters asked for here are a plain read:
+        // clusters only ever merge, so two candidates seen in one cluster are in one cluster still.
+        let matches = try deduplicator.matches(for: fingerprint, among: found, groups: { try transaction.clusters(of: $0) }) { id in
             try transaction.text(articleID: id).map(deduplicator.shingleSet)
         }
         guard let best = matches.first else { return Decision(result: result) }
@@ -137,7 +137,7 @@ public struct DedupStage: Sendable {
         result.similarity = best.similarity
         result.containment = best.containment
         result.matchKind = best.kind.rawValue
-        let clusters = Deduplicator.sortedUnique(try transaction.clusters(of: matches.map(\.id), holding: true).map(\.value))
+        let clusters = Deduplicator.sortedUnique(try transaction.holdClusters(of: matches.map(\.id)).map(\.value))
         return Decision(result: result, cluster: clusters.first, merged: Array(clusters.dropFirst()))
     }
 

@@ -25,10 +25,13 @@ public protocol DedupTransaction {
     func signature(articleID: Int64) throws -> Signature?
     /// An article's cleaned text, for exact verification of a candidate.
     func text(articleID: Int64) throws -> String?
-    /// The cluster each of these articles belongs to (by article id). `holding`: the clusters are held
-    /// until the transaction ends (a store shared by several processes locks them, so no other
-    /// process merges them away or adds to them before this commits); else a plain read.
-    func clusters(of articleIDs: [Int64], holding: Bool) throws -> [Int64: Int64]
+    /// The cluster each of these articles belongs to (by article id), as a plain read: on a store
+    /// several processes share, a hint (another process may merge two of them meanwhile).
+    func clusters(of articleIDs: [Int64]) throws -> [Int64: Int64]
+    /// `clusters(of:)`, the clusters held until the transaction ends: a store shared by several
+    /// processes locks them, so no other process merges them away or adds to them before this commits.
+    /// What a join or a merge is decided on.
+    func holdClusters(of articleIDs: [Int64]) throws -> [Int64: Int64]
     /// A cluster's canonical article, for choosing whether a new member replaces it.
     func canonicalArticle(cluster: Int64) throws -> CanonicalCandidate?
     /// The ids of the feeds with these names (names not stored are left out).
@@ -48,6 +51,8 @@ public protocol DedupTransaction {
 
 extension DedupTransaction {
     public mutating func reserve(_ articles: [CleanArticle], keys: [Int64]) throws {}
+    /// A store with one writer holds nothing: its plain read is what it holds.
+    public func holdClusters(of articleIDs: [Int64]) throws -> [Int64: Int64] { try clusters(of: articleIDs) }
 }
 
 /// A store the dedup stage can run against.

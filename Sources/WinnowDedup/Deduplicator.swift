@@ -127,11 +127,22 @@ public struct Deduplicator: Sendable {
     func verify(_ query: Fingerprint, against candidate: Signature, id: Int64, querySet: inout [UInt64]?,
                 shingles: () throws -> [UInt64]?) rethrows -> Match? {
         let estimated = estimate(query.signature, candidate)
+        guard mayMatch(estimated) else { return nil }
+        return try verify(query, estimated: estimated, id: id, querySet: &querySet, shingles: shingles)
+    }
+
+    /// Whether an estimate is near or above a bound, so that only an exact check can settle it.
+    func mayMatch(_ estimated: (similarity: Double, containment: Double)) -> Bool {
         let maybeResemblance = estimated.similarity >= parameters.threshold - Self.prefilterMargin
         let maybeContainment = parameters.containment > 0
             && estimated.similarity >= Self.containmentMinSimilarity - Self.prefilterMargin
             && estimated.containment >= parameters.containment - Self.prefilterMargin
-        guard maybeResemblance || maybeContainment else { return nil }
+        return maybeResemblance || maybeContainment
+    }
+
+    /// The exact check of a candidate the estimate could not rule out.
+    func verify(_ query: Fingerprint, estimated: (similarity: Double, containment: Double), id: Int64, querySet: inout [UInt64]?,
+                shingles: () throws -> [UInt64]?) rethrows -> Match? {
         var j = estimated.similarity, c = estimated.containment, exact = false
         if let theirs = try shingles() {
             if querySet == nil { querySet = query.shingleSet }
@@ -170,28 +181,38 @@ public struct Deduplicator: Sendable {
     /// older article, so the result does not depend on candidate order.
     public func bestMatch(for query: Fingerprint, among candidates: [(id: Int64, signature: Signature)],
                           shingles: (Int64) throws -> [UInt64]?) rethrows -> Match? {
-        try matches(for: query, among: candidates, shingles: shingles).first
+        try matches(for: query, among: candidates, groups: { _ in [:] }, shingles: shingles).first
     }
 
     /// Every verified match, the best first (as `bestMatch` ranks them). Dedup needs every cluster an
     /// article matches into (it joins them, so that clusters do not depend on arrival order), but
-    /// one match a cluster is enough: with `groups` (a candidate's cluster), candidates are checked
-    /// in order of estimated similarity and a group's others are passed over once one matched. A
-    /// story's tenth copy so reads and shingles one stored text instead of nine.
-    public func matches(for query: Fingerprint, among candidates: [(id: Int64, signature: Signature)], groups: [Int64: Int64]? = nil,
+    /// one match a cluster is enough: given `groups` (the clusters of the candidates the estimate
+    /// leaves, asked only when two or more are left), candidates are checked in order of estimated
+    /// similarity and a group's others are passed over once one matched. A story's tenth copy so reads
+    /// and shingles one stored text instead of nine; and the match reported is the best among those
+    /// checked, one a cluster, which may be a near-equal member other than the very best.
+    public func matches(for query: Fingerprint, among candidates: [(id: Int64, signature: Signature)],
+                        groups: ([Int64]) throws -> [Int64: Int64],
                         shingles: (Int64) throws -> [UInt64]?) rethrows -> [Match] {
-        var ordered = candidates
-        if let groups, Set(candidates.compactMap { groups[$0.id] }).count < candidates.count {
-            let estimates = Dictionary(uniqueKeysWithValues: candidates.map { ($0.id, MinHasher.similarity(query.signature.values, $0.signature.values)) })
-            ordered.sort { (estimates[$0.id]!, -$0.id) > (estimates[$1.id]!, -$1.id) }
+        // The estimate rules most candidates out; only the rest need their cluster or an exact check.
+        var left: [(id: Int64, estimated: (similarity: Double, containment: Double))] = candidates.compactMap { candidate in
+            let estimated = estimate(query.signature, candidate.signature)
+            return mayMatch(estimated) ? (candidate.id, estimated) : nil
+        }
+        var groupOf: [Int64: Int64] = [:]
+        if left.count > 1 {
+            groupOf = try groups(left.map(\.id))
+            if Set(left.compactMap { groupOf[$0.id] }).count < left.count {
+                left.sort { ($0.estimated.similarity, -$0.id) > ($1.estimated.similarity, -$1.id) }
+            }
         }
         var found: [Match] = []
         var matchedGroups = Set<Int64>()
         var querySet: [UInt64]?
-        for candidate in ordered {
-            let group = groups?[candidate.id]
+        for candidate in left {
+            let group = groupOf[candidate.id]
             if let group, matchedGroups.contains(group) { continue }
-            if let match = try verify(query, against: candidate.signature, id: candidate.id, querySet: &querySet,
+            if let match = try verify(query, estimated: candidate.estimated, id: candidate.id, querySet: &querySet,
                                       shingles: { try shingles(candidate.id) }) {
                 found.append(match)
                 if let group { matchedGroups.insert(group) }

@@ -82,7 +82,7 @@ public struct FeedPoller: Sendable {
 
     /// A 429 or 503 rests its host for the daemons sharing the store too, not only for this one.
     func shareRest(_ host: String, status: Int?, retryAfter: Double?) {
-        guard store.sharesFeeds, let seconds = HostGate.rest(status: status, retryAfter: retryAfter) else { return }
+        guard store.sharesFeeds, let seconds = HostGate.restSeconds(status: status, retryAfter: retryAfter) else { return }
         do {
             try store.rest(host: host, for: seconds)
         } catch {

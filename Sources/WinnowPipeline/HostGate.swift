@@ -56,14 +56,14 @@ actor HostGate {
 
     /// How many seconds an answer rests its host: `retryAfter` (or a minute, at most an hour) for 429
     /// and 503, nil for any other status.
-    nonisolated static func rest(status: Int?, retryAfter: Double?) -> Double? {
+    nonisolated static func restSeconds(status: Int?, retryAfter: Double?) -> Double? {
         status == 429 || status == 503 ? min(maxRest, max(retryAfter ?? defaultRest, 1)) : nil
     }
 
     /// Gives the slot back; `status` 429 or 503 rests the host for `retryAfter` (or a minute).
     func leave(_ host: String, status: Int?, retryAfter: Double?) {
         inFlight[host, default: 1] -= 1
-        if let rest = Self.rest(status: status, retryAfter: retryAfter) { self.rest(host, until: Date().timeIntervalSince1970 + rest) }
+        if let rest = Self.restSeconds(status: status, retryAfter: retryAfter) { self.rest(host, until: Date().timeIntervalSince1970 + rest) }
         if inFlight[host] == 0 { inFlight[host] = nil }
         wakeOne(host)
     }

@@ -221,7 +221,7 @@ public enum PGText {
     }
 
     /// `\x` and hex digits, bytea's text input form.
-    public static func bytea(_ bytes: [UInt8]) -> String { MigrationBatch.bytea(bytes) }
+    public static func bytea(_ bytes: [UInt8]) -> String { StoreText.bytea(bytes) }
 
     static func decodeBytea(_ text: String) -> [UInt8] {
         let utf8 = Array(text.utf8.dropFirst(2))
@@ -231,7 +231,7 @@ public enum PGText {
 
     /// A text value without NUL characters, which PostgreSQL's text type cannot hold (and a C string
     /// parameter would cut at).
-    public static func withoutNUL(_ text: String) -> String { ArticleStore.withoutNUL(text) }
+    public static func withoutNUL(_ text: String) -> String { StoreText.withoutNUL(text) }
 }
 
 /// Passes Swift strings to libpq as an array of C strings (NULL for nil) for the call's duration.

@@ -14,10 +14,12 @@ import WinnowDedup
 ///
 /// Clusters change under several processes too: an article that matches into two clusters merges
 /// them, while another process may be adding an article to one of them (the two articles need
-/// share no band key). So an article locks the rows of the clusters it joins (`clusters(of:)`,
-/// `FOR UPDATE`, in id order) before it writes: an article joining a cluster that is being merged
-/// away waits, finds the row gone, and reads its match's new cluster; a merge waiting on a join
-/// then moves the joined article too (its UPDATE is a new statement, which sees that commit).
+/// share no band key). So an article locks the rows of the clusters it joins (`holdClusters(of:)`,
+/// `FOR UPDATE`, in id order within the article) before it writes: an article joining a cluster that
+/// is being merged away waits, finds the row gone, and reads its match's new cluster; a merge
+/// waiting on a join then moves the joined article too (its UPDATE is a new statement, which sees
+/// that commit). Articles of one slice lock in their own order, so two slices can deadlock on
+/// cluster rows: PostgreSQL aborts one, and the store runs the batch again (`PGConnection.transaction`).
 public struct PostgresDedupTransaction: DedupTransaction {
     let db: PGConnection
     let time: Double
@@ -38,8 +40,8 @@ public struct PostgresDedupTransaction: DedupTransaction {
     final class Cache {
         var signatures: [Int64: Signature] = [:]
         var texts: [Int64: String] = [:]
-        /// Clusters as the bucket read saw them: hints only (a later merge may have joined two), which
-        /// is all a plain `clusters(of:holding: false)` promises.
+        /// Clusters as the bucket read saw them (and as this transaction's merges left them): hints
+        /// only (another process may merge two meanwhile), which is all a plain `clusters(of:)` promises.
         var clusters: [Int64: Int64] = [:]
     }
 
@@ -60,7 +62,8 @@ public struct PostgresDedupTransaction: DedupTransaction {
         // whole 2,000-article batch would hold ~68,000 advisory locks (32 bands and the exact keys an
         // article), and PostgreSQL's lock table holds max_locks_per_transaction (64) x max_connections
         // (100) = 6,400 by default: "out of shared memory". A slice of 50 holds about 1,700. And with
-        // one lock statement a transaction, in key order, two dedup transactions cannot deadlock.
+        // one lock statement a transaction, in key order, two dedup transactions cannot deadlock on
+        // these locks (they can on cluster rows: see the type's summary).
         // A batch rerun after an error finds its committed slices stored (inserts are idempotent).
         if sliceStarted {
             try flushBuckets()
@@ -148,23 +151,42 @@ public struct PostgresDedupTransaction: DedupTransaction {
         return text
     }
 
-    public func clusters(of articleIDs: [Int64], holding: Bool) throws -> [Int64: Int64] {
+    /// From the hints the bucket read left when it has them all, else one query.
+    public func clusters(of articleIDs: [Int64]) throws -> [Int64: Int64] {
         guard !articleIDs.isEmpty else { return [:] }
-        if !holding, articleIDs.allSatisfy({ cache.clusters[$0] != nil }) {
-            return Dictionary(uniqueKeysWithValues: articleIDs.map { ($0, cache.clusters[$0]!) })
+        if articleIDs.allSatisfy({ cache.clusters[$0] != nil }) {
+            return Dictionary(articleIDs.map { ($0, cache.clusters[$0]!) }, uniquingKeysWith: { a, _ in a })
         }
+        return try readClusters(of: articleIDs)
+    }
+
+    public func holdClusters(of articleIDs: [Int64]) throws -> [Int64: Int64] {
+        guard !articleIDs.isEmpty else { return [:] }
+        var missing: [Int64] = []
         while true {
-            let rows = try db.query("SELECT id, cluster_id FROM articles WHERE id = ANY($1::bigint[])", [PGText.array(articleIDs)])
-            var clusters: [Int64: Int64] = [:]
-            for i in 0..<rows.count { clusters[rows.int64(i, 0)!] = rows.int64(i, 1)! }
-            guard holding, !readOnly, options.advisoryLocks else { return clusters }
+            let clusters = try readClusters(of: articleIDs)
+            guard !readOnly, options.advisoryLocks else { return clusters }
             // Held to commit. A cluster merged away while this waited is gone (its row deleted in the
             // merge's commit) and its articles have moved: read them again. One that still exists
             // still holds them, since only a merge moves articles, and it deletes the cluster.
             let wanted = Deduplicator.sortedUnique(Array(clusters.values))
             let locked = try db.query("SELECT id FROM clusters WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE", [PGText.array(wanted)])
             if locked.count == wanted.count { return clusters }
+            // The same clusters missing twice is no merge: the store has articles without a cluster.
+            let gone = Array(Set(wanted).subtracting((0..<locked.count).map { locked.int64($0, 0)! })).sorted()
+            if gone == missing {
+                throw PGError(url: db.displayURL, message: "articles \(clusters.filter { gone.contains($0.value) }.keys.sorted()) point at "
+                              + "clusters \(gone) that do not exist; the store is inconsistent (winnowctl status --db shows the counts)")
+            }
+            missing = gone
         }
+    }
+
+    func readClusters(of articleIDs: [Int64]) throws -> [Int64: Int64] {
+        let rows = try db.query("SELECT id, cluster_id FROM articles WHERE id = ANY($1::bigint[])", [PGText.array(articleIDs)])
+        var clusters: [Int64: Int64] = [:]
+        for i in 0..<rows.count { clusters[rows.int64(i, 0)!] = rows.int64(i, 1)! }
+        return clusters
     }
 
     /// One statement: the articles move, the merged clusters go, the survivor grows by their sizes.
@@ -178,6 +200,9 @@ public struct PostgresDedupTransaction: DedupTransaction {
                 canonical_article_id = coalesce($4::bigint, canonical_article_id)
             WHERE id = $1::bigint
             """, [String(survivor), PGText.array(merged), String(time), canonical.map(String.init)])
+        // The hints follow the merge, so this batch's later articles group candidates as SQLite does.
+        let gone = Set(merged)
+        for (article, cluster) in cache.clusters where gone.contains(cluster) { cache.clusters[article] = survivor }
     }
 
     public func canonicalArticle(cluster: Int64) throws -> CanonicalCandidate? {

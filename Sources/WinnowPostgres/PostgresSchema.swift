@@ -12,6 +12,8 @@
 /// - LSH buckets are one plain table keyed (key, article_id): PostgreSQL's B-tree takes concurrent
 ///   inserts, which SQLite's single writer had to batch into runs. Retention deletes an old article's
 ///   rows by their keys (PostgresStore+Retention.swift).
+/// - Migrations are append-only, so v1's comment that a cluster's id never changes is read with
+///   what came later: a cluster merged into an older one is deleted and its articles take that id.
 enum PostgresSchema {
     static let migrations: [(name: String, sql: String)] = [
         ("v1: staged tables", """

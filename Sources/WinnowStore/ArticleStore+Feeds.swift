@@ -169,8 +169,9 @@ extension ArticleStore {
             for start in stride(from: 0, to: guids.count, by: 500) {
                 let part = Array(guids[start..<min(start + 500, guids.count)])
                 let sql = "SELECT guid FROM raw_items WHERE feed_id = ? AND guid IN (\(Array(repeating: "?", count: part.count).joined(separator: ",")))"
-                // Cached by its number of guids: a poll cycle asks this of every feed, and compiling the
-                // statement each time (GRDB's authorizer reads every column) cost more than running it.
+                // Cached by its number of guids (at most 500 statements, each small): a poll cycle asks
+                // this of every feed, and compiling the statement each time (GRDB's authorizer reads
+                // every column) cost more than running it.
                 known.formUnion(try String.fetchAll(db.cachedStatement(sql: sql),
                                                     arguments: StatementArguments([feedID.databaseValue] + part.map { $0.databaseValue })))
             }
@@ -180,21 +181,9 @@ extension ArticleStore {
 
     static func rawArguments(feedID: Int64, item: FeedItem, fetchedAt: Double) -> StatementArguments {
         let hash = String(StableHash.hash([item.title ?? "", item.summary ?? "", item.content ?? ""].joined(separator: "\u{1F}")), radix: 16)
-        let text: (String?) -> String? = { $0.map(withoutNUL) }
-        return [feedID, withoutNUL(item.guid), text(item.link), text(item.title), text(item.author), item.published?.timeIntervalSince1970,
+        let text: (String?) -> String? = { $0.map(StoreText.withoutNUL) }
+        return [feedID, StoreText.withoutNUL(item.guid), text(item.link), text(item.title), text(item.author), item.published?.timeIntervalSince1970,
                 text(item.publishedRaw), text(item.summary), text(item.content), hash, fetchedAt]
-    }
-
-    /// `text` without NUL characters. Strings are bound as C strings, so a NUL a feed sends would cut
-    /// everything after it; a NUL carries nothing, so dropping it loses nothing.
-    public static func withoutNUL(_ text: String) -> String {
-        // memchr, not `utf8.contains`: every stored text is checked, and the generic byte-by-byte walk
-        // was 4% of the writer thread's time in an ingest.
-        let hasNUL = text.utf8.withContiguousStorageIfAvailable { bytes in
-            bytes.count > 0 && memchr(bytes.baseAddress!, 0, bytes.count) != nil
-        } ?? text.utf8.contains(0)
-        guard hasNUL else { return text }
-        return String(decoding: text.utf8.filter { $0 != 0 }, as: UTF8.self)
     }
 
     /// Stores a local document (from `winnowctl ingest`) as a stage-1 item of the built-in `local` feed.

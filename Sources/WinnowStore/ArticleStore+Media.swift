@@ -85,7 +85,7 @@ extension ArticleStore {
         let geometry = try media.geometry.map { String(decoding: try mediaEncoder.encode($0), as: UTF8.self) }
         try db.cachedStatement(sql: """
             INSERT INTO item_media (raw_item_id, enclosures, image_url, duration, latitude, longitude, geometry) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [rawItemID, enclosures, media.imageURL.map(withoutNUL), media.duration, media.location?.latitude,
+            """).execute(arguments: [rawItemID, enclosures, media.imageURL.map(StoreText.withoutNUL), media.duration, media.location?.latitude,
                                      media.location?.longitude, geometry])
     }
 

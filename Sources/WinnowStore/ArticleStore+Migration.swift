@@ -178,24 +178,8 @@ extension ArticleStore {
             case .int64(let n): return String(n)
             case .double(let d): return d.isNaN ? "NaN" : d.isInfinite ? (d < 0 ? "-Infinity" : "Infinity") : "\(d)"
             case .string(let s): return s
-            case .blob(let data): return MigrationBatch.bytea(data)
+            case .blob(let data): return StoreText.bytea(data)
             }
         }
-    }
-}
-
-extension MigrationBatch {
-    /// `\x` and hex digits: bytea's text input, as a batch carries blobs (and the PostgreSQL store
-    /// writes every bytea parameter).
-    public static func bytea(_ bytes: some Collection<UInt8>) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 2 + bytes.count * 2)
-        out[0] = UInt8(ascii: "\\")
-        out[1] = UInt8(ascii: "x")
-        for (i, byte) in bytes.enumerated() {
-            out[2 + 2 * i] = digits[Int(byte >> 4)]
-            out[3 + 2 * i] = digits[Int(byte & 15)]
-        }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -63,8 +63,8 @@ public struct SQLiteDedupTransaction: DedupTransaction {
                             arguments: [articleID])
     }
 
-    /// One lookup an article: this is the only writer, so nothing needs holding.
-    public func clusters(of articleIDs: [Int64], holding: Bool) throws -> [Int64: Int64] {
+    /// One lookup an article: this is the only writer, so nothing needs holding (`holdClusters` is this).
+    public func clusters(of articleIDs: [Int64]) throws -> [Int64: Int64] {
         var clusters: [Int64: Int64] = [:]
         for id in articleIDs {
             if let cluster = try Int64.fetchOne(db.cachedStatement(sql: "SELECT cluster_id FROM articles WHERE id = ?"), arguments: [id]) {

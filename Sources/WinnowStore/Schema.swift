@@ -1,6 +1,9 @@
 import GRDB
 
-/// Append-only migrations: a released migration is never edited, only followed by a new one.
+/// Append-only migrations: a released migration is never edited, only followed by a new one. (So v1's
+/// comment that a cluster's id never changes is read with what came later: an id still never
+/// changes, but a cluster that an article merges into an older one is deleted, and its articles
+/// take the older id; see `DedupStage`.)
 enum Schema {
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()

@@ -255,6 +255,35 @@ import WinnowTestSupport
         #expect(dedup.bestMatch(for: query, among: [(3, dedup.signature(of: texts[3]!)!)]) { dedup.shingleSet(of: texts[$0]!) } == nil)
     }
 
+    /// With the candidates' clusters given, one match a cluster is verified, the most similar by
+    /// estimate first: a story's copies in two clusters cost two exact checks, not five.
+    @Test func matchesVerifyOneCandidateACluster() throws {
+        let dedup = Deduplicator()
+        let base = Self.article(6).split(separator: " ").map(String.init)
+        func variant(_ changed: Int) -> String {
+            var words = base
+            for i in 0..<changed { words[i * 7 % words.count] = "v\(i)" }
+            return words.joined(separator: " ")
+        }
+        let query = try #require(dedup.fingerprint(of: base.joined(separator: " ")))
+        let texts: [Int64: String] = [1: variant(9), 2: variant(1), 3: variant(5), 4: variant(7), 5: variant(3)]
+        let candidates = texts.keys.sorted().map { id in (id: id, signature: dedup.signature(of: texts[id]!)!) }
+        let clusters: [Int64: Int64] = [1: 10, 2: 10, 3: 10, 4: 20, 5: 20]
+        var read: [Int64] = []
+        let grouped = dedup.matches(for: query, among: candidates, groups: { ids in clusters.filter { ids.contains($0.key) } }) { id in
+            read.append(id)
+            return dedup.shingleSet(of: texts[id]!)
+        }
+        #expect(read.count == 2 && Set(grouped.map { clusters[$0.id]! }) == [10, 20], "one exact check a cluster: \(read)")
+        #expect(grouped.first?.id == 2, "the closest copy is checked first and reported")
+        read = []
+        let all = dedup.matches(for: query, among: candidates, groups: { _ in [:] }) { id in
+            read.append(id)
+            return dedup.shingleSet(of: texts[id]!)
+        }
+        #expect(read.count == 5 && all.count == 5 && all.first?.id == 2)
+    }
+
     @Test func textHashIgnoresPunctuationAndCase() {
         let dedup = Deduplicator()
         #expect(dedup.textHash("Hello, World!") == dedup.textHash("hello world"))

@@ -115,6 +115,26 @@ import WinnowFeeds
         }
     }
 
+    /// An article that matches three clusters merges all three, and the merged cluster's canonical
+    /// article is the one the policy prefers among theirs: the earliest by default, the preferred
+    /// feed's with `preferred_feeds` (though the merging article came last and from another feed).
+    @Test(arguments: [CanonicalPolicy(), CanonicalPolicy(preferredFeeds: ["pref"])])
+    func threeClustersMergeAndKeepThePolicysCanonical(policy: CanonicalPolicy) throws {
+        // X is 1,000 words; A, B and C are 600 of them each (contained in X, Jaccard 0.6), and no two
+        // of A, B and C match (Jaccard 0.2 to 0.5, containment at most 0.67).
+        let words = DedupStoreTests.story(91, words: 1000).split(separator: " ")
+        let parts = [("a", "f", words[0..<600]), ("b", "f", words[400..<1000]), ("c", "pref", words[200..<800]), ("x", "f", words[0..<1000])]
+        let entries = parts.map { (feed: $0.1, guid: $0.0, url: String?.none, text: $0.2.joined(separator: " ")) }
+        let store = try ArticleStore.inMemory()
+        let results = try DedupStoreTests().ingest(store, entries, policy: policy)
+        #expect(results.map(\.status) == [.new, .new, .new, .duplicate], "A, B and C start clusters; X matches them")
+        let clusters = try store.duplicateClusters(limit: 10)
+        #expect(clusters.count == 1 && clusters.first?.members.count == 4 && clusters.first?.clusterID == 1)
+        #expect(clusters.first?.canonicalArticleID == (policy.preferredFeeds.isEmpty ? 1 : 3))
+        #expect(try store.counts().clusters == 1)
+        #expect(try store.consistencyReport().problems(bands: Deduplicator().banding.bands).isEmpty)
+    }
+
     /// `match` decides without writing: against either store, the same verdict as the stored one.
     @Test func matchWritesNothingAndAgreesWithTheStoredVerdict() throws {
         let dedup = Deduplicator()

@@ -44,7 +44,7 @@ final class InMemoryDedupStore: DedupStore, @unchecked Sendable {
         }
         func signature(articleID: Int64) throws -> Signature? { state.articles[articleID]?.signature }
         func text(articleID: Int64) throws -> String? { state.articles[articleID]?.article.text }
-        func clusters(of articleIDs: [Int64], holding: Bool) throws -> [Int64: Int64] {
+        func clusters(of articleIDs: [Int64]) throws -> [Int64: Int64] {
             Dictionary(uniqueKeysWithValues: articleIDs.compactMap { id in state.articles[id].map { (id, $0.verdict.clusterID) } })
         }
         mutating func mergeClusters(_ merged: [Int64], into survivor: Int64, canonical: Int64?) throws {
