@@ -18,7 +18,9 @@ import WinnowTestSupport
     @Test func aChildOutlivesTheThreadThatAskedForIt() async throws {
         let child = Process()
         child.executableURL = URL(fileURLWithPath: "/bin/sleep")
-        child.arguments = ["30"]
+        // Long enough to outlast the suite's stalls on a loaded machine (this test once resumed from
+        // its half-second sleep 42 s later, after a 30 s child had ended on its own).
+        child.arguments = ["600"]
         let launched: Result<Void, any Error> = await withCheckedContinuation { continuation in
             Thread.detachNewThread { continuation.resume(returning: Result { try ChildProcesses.launch(child) }) }
         }
