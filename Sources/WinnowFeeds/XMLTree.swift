@@ -14,10 +14,13 @@ final class XMLElement {
     /// Text and child elements in document order. Most elements hold one text and nothing else: that
     /// text is kept alone, without an array.
     var content: [Node] { onlyText.map { [.text($0)] } ?? nodes }
-    private var nodes: [Node] = []
-    private var onlyText: String?
+    // The tree is built by one parser and then only read, on one thread: the run-time exclusivity
+    // checks on these (a few percent of the parse of a small feed) guard against nothing here.
+    @exclusivity(unchecked) private var nodes: [Node] = []
+    @exclusivity(unchecked) private var onlyText: String?
+    @exclusivity(unchecked) private var childElements: [XMLElement]?
     /// The document ended inside this element (a truncated download): what it holds may be cut short.
-    var cutOff = false
+    @exclusivity(unchecked) var cutOff = false
 
     enum Node {
         case text(String)
@@ -39,7 +42,12 @@ final class XMLElement {
 
     /// The child elements, collected once (the tree does not change after parsing, and the builder
     /// walks them many times).
-    lazy var children: [XMLElement] = nodes.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
+    var children: [XMLElement] {
+        if let childElements { return childElements }
+        let collected = nodes.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
+        childElements = collected
+        return collected
+    }
 
     func append(_ child: XMLElement) {
         // Children come with text between them: room for a few at once, not grown one by one.
@@ -167,11 +175,20 @@ struct XMLTreeParser {
 
     private let bytes: [UInt8]
     private var i = 0
-    private var stack: [XMLElement] = []
-    private var scopes: [[String: String]] = [["xml": XMLNamespaces.xml]]
-    /// Each scope's default namespace (`scopes[k][""]`), so that an element without a prefix, the
-    /// usual case, finds its namespace without hashing.
-    private var defaultNamespaces: [String?] = [nil]
+    /// The open elements, innermost last, each with the namespace scope inside it: one array, so that
+    /// a document costs one allocation for its stack, not one per thing kept per level.
+    private var stack: [Frame] = []
+    private struct Frame {
+        let element: XMLElement
+        /// Prefixes in scope. Most elements declare nothing: they share their parent's dictionary
+        /// without copying it.
+        let scope: [String: String]
+        /// The default namespace, kept apart from the prefixes: an element without a prefix, the usual
+        /// case, finds its namespace without hashing, and declaring one copies no dictionary.
+        let defaultNamespace: String?
+    }
+    /// The scope outside the root: only `xml` is bound. Shared by every parse, not built for each.
+    private static let outerScope: [String: String] = ["xml": XMLNamespaces.xml]
     private(set) var root: XMLElement?
     private(set) var problem: String?
     private var rootClosed = false
@@ -184,8 +201,6 @@ struct XMLTreeParser {
         self.utf8Document = utf8Document
         // Feeds nest a few levels: the stacks are allocated once, not grown level by level.
         stack.reserveCapacity(16)
-        scopes.reserveCapacity(16)
-        defaultNamespaces.reserveCapacity(16)
     }
 
     /// Parses UTF-8 bytes; returns the root element (nil when there is none) and the first problem.
@@ -231,8 +246,8 @@ struct XMLTreeParser {
                 i = end + 2
             }
         }
-        if root == nil { report("no root element") } else if let unclosed = stack.last?.qualifiedName { report("unclosed element <\(unclosed)>") }
-        for element in stack { element.cutOff = true }
+        if root == nil { report("no root element") } else if let unclosed = stack.last?.element.qualifiedName { report("unclosed element <\(unclosed)>") }
+        for frame in stack { frame.element.cutOff = true }
     }
 
     private func starts(with prefix: StaticString) -> Bool {
@@ -355,11 +370,10 @@ struct XMLTreeParser {
             return
         }
         // Most elements declare nothing: they share their parent's scope without copying it.
-        var scope = scopes.last!
-        var defaultNamespace = defaultNamespaces.last!
-        for (name, value) in attributes where name.utf8.first == UInt8(ascii: "x") && name.utf8.starts(with: "xmlns".utf8) {
+        var scope = stack.last?.scope ?? Self.outerScope
+        var defaultNamespace = stack.last?.defaultNamespace
+        for (name, value) in attributes where name.utf8.first == UInt8(ascii: "x") && name.hasPrefix("xmlns") {
             if name == "xmlns" {
-                scope[""] = value
                 defaultNamespace = value
             } else if name.hasPrefix("xmlns:") {
                 scope[String(name.dropFirst(6))] = value
@@ -369,7 +383,9 @@ struct XMLTreeParser {
         let namespace: String
         if prefix == nil {
             namespace = defaultNamespace ?? ""
-        } else if let uri = scope[prefix!] {
+        } else if prefix!.isEmpty, let uri = defaultNamespace ?? scope[""] {  // `:name`: the default namespace's
+            namespace = uri
+        } else if !prefix!.isEmpty, let uri = scope[prefix!] {
             namespace = uri
         } else {
             report("undeclared namespace prefix \(prefix!)")
@@ -379,11 +395,9 @@ struct XMLTreeParser {
         let lower = name.withUTF8 { bytes in !bytes.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 } }
         let lowerName = lower ? local : local.lowercased()
         let element = XMLElement(qualifiedName: qualifiedName, name: lowerName, namespace: namespace, attributes: attributes)
-        if let parent = stack.last { parent.append(element) } else { root = element }
+        if let parent = stack.last?.element { parent.append(element) } else { root = element }
         if !selfClosing {
-            stack.append(element)
-            scopes.append(scope)
-            defaultNamespaces.append(defaultNamespace)
+            stack.append(Frame(element: element, scope: scope, defaultNamespace: defaultNamespace))
         } else if stack.isEmpty {
             rootClosed = true
         }
@@ -400,33 +414,30 @@ struct XMLTreeParser {
         while i < bytes.count, Self.isNameByte(bytes[i]) { i += 1 }
         let nameBytes = bytes[nameStart..<i]
         // The usual case, the innermost open element, is matched on its bytes without making a String.
-        let closesInnermost = stack.last.map { element in
+        let closesInnermost = stack.last.map { frame in
+            let element = frame.element
             var open = element.qualifiedName
             return open.withUTF8 { o in nameBytes.withUnsafeBufferPointer { c in o.count == c.count && memcmp(o.baseAddress!, c.baseAddress!, c.count) == 0 } }
         } ?? false
-        let name = closesInnermost ? stack.last!.qualifiedName : String(decoding: nameBytes, as: UTF8.self)
+        let name = closesInnermost ? stack.last!.element.qualifiedName : String(decoding: nameBytes, as: UTF8.self)
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: ">") { i += 1 } else { report("malformed end tag </\(name)>"); while i < bytes.count, bytes[i] != UInt8(ascii: ">") { i += 1 }; i += 1 }
-        guard let index = closesInnermost ? stack.count - 1 : stack.lastIndex(where: { $0.qualifiedName == name }) else {
+        guard let index = closesInnermost ? stack.count - 1 : stack.lastIndex(where: { $0.element.qualifiedName == name }) else {
             report("end tag </\(name)> without a start tag")
             return
         }
-        if index != stack.count - 1, let innermost = stack.last?.qualifiedName { report("mismatched tag: </\(name)> closes <\(innermost)>") }
+        if index != stack.count - 1, let innermost = stack.last?.element.qualifiedName { report("mismatched tag: </\(name)> closes <\(innermost)>") }
         if index == stack.count - 1 {
             // The usual case: the generic removeSubrange cost more than the rest of the end tag.
             stack.removeLast()
-            scopes.removeLast()
-            defaultNamespaces.removeLast()
         } else {
             stack.removeSubrange(index...)
-            scopes.removeSubrange((index + 1)...)
-            defaultNamespaces.removeSubrange((index + 1)...)
         }
         if stack.isEmpty { rootClosed = true }
     }
 
     private mutating func addText(_ start: Int, _ end: Int, decodeEntities: Bool) {
-        guard let parent = stack.last else {
+        guard let parent = stack.last?.element else {
             if bytes[start..<end].contains(where: { !Self.isSpace($0) }) {
                 let where_ = root == nil ? "before" : "after"
                 report("text \(where_) the root element")
@@ -464,38 +475,47 @@ struct XMLTreeParser {
                 : ASCIIScan.index(of: UInt8(ascii: "&"), in: b, from: start, to: end) == nil
         }
         guard !plain else { return String(decoding: bytes[start..<end], as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(end - start)
-        var j = start
-        while j < end {
-            let b = bytes[j]
-            if attribute, b == 0x09 || b == 0x0A || b == 0x0D { out.append(0x20); j += 1; continue }
-            guard b == UInt8(ascii: "&") else { out.append(b); j += 1; continue }
-            var k = j + 1
-            while k < end, k - j < 40, bytes[k] != UInt8(ascii: ";"), bytes[k] != UInt8(ascii: "&"), !Self.isSpace(bytes[k]) { k += 1 }
-            guard k < end, bytes[k] == UInt8(ascii: ";"), k > j + 1 else {
-                report("unescaped '&'")
-                out.append(b)
-                j += 1
-                continue
+        // Written straight into the string's storage, which the source's length always fits: every
+        // reference is longer than the UTF-8 of the character it stands for (`&lt;` 4 bytes for 1,
+        // `&#8230;` 7 for 3, `&Pi;` 4 for 2), and everything else is copied as it is.
+        return String(unsafeUninitializedCapacity: end - start) { out in
+            var n = 0
+            func put(_ byte: UInt8) {
+                precondition(n < out.count)
+                out[n] = byte
+                n += 1
             }
-            // The five XML entities, which escaped HTML is made of, are read on their bytes.
-            if let byte = Self.xmlEntity(bytes[(j + 1)..<k]) {
-                out.append(byte)
+            var j = start
+            while j < end {
+                let b = bytes[j]
+                if attribute, b == 0x09 || b == 0x0A || b == 0x0D { put(0x20); j += 1; continue }
+                guard b == UInt8(ascii: "&") else { put(b); j += 1; continue }
+                var k = j + 1
+                while k < end, k - j < 40, bytes[k] != UInt8(ascii: ";"), bytes[k] != UInt8(ascii: "&"), !Self.isSpace(bytes[k]) { k += 1 }
+                guard k < end, bytes[k] == UInt8(ascii: ";"), k > j + 1 else {
+                    report("unescaped '&'")
+                    put(b)
+                    j += 1
+                    continue
+                }
+                // The five XML entities, which escaped HTML is made of, are read on their bytes.
+                if let byte = Self.xmlEntity(bytes[(j + 1)..<k]) {
+                    put(byte)
+                    j = k + 1
+                    continue
+                }
+                let name = String(decoding: bytes[(j + 1)..<k], as: UTF8.self)
+                if let scalar = Self.reference(name) {
+                    UTF8.encode(scalar) { put($0) }
+                    if !name.hasPrefix("#") { report("undefined entity &\(name);") }
+                } else {
+                    report("undefined entity &\(name);")
+                    for byte in bytes[j...k] { put(byte) }
+                }
                 j = k + 1
-                continue
             }
-            let name = String(decoding: bytes[(j + 1)..<k], as: UTF8.self)
-            if let scalar = Self.reference(name) {
-                UTF8.encode(scalar) { out.append($0) }
-                if !name.hasPrefix("#") { report("undefined entity &\(name);") }
-            } else {
-                report("undefined entity &\(name);")
-                out.append(contentsOf: bytes[j...k])
-            }
-            j = k + 1
+            return n
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `lt`, `gt`, `amp`, `quot`, `apos` as the byte they stand for.
