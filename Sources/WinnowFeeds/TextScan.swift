@@ -69,6 +69,27 @@ enum ASCIIScan {
         return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
 
+    /// The index of the first of three bytes (`a`, `b` or `c`; repeat one to look for fewer) in
+    /// `bytes[start...]`, `bytes.count` when there is none. Eight bytes are tested at a time (a zero byte
+    /// in the word XOR the wanted byte repeated, the classic bit trick), then the hit is found in them:
+    /// markup scanners spend most of their time in the text between tags.
+    static func firstIndex(of a: UInt8, _ b: UInt8, _ c: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let n = bytes.count
+        var i = start
+        if let base = bytes.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let ma = ones &* UInt64(a), mb = ones &* UInt64(b), mc = ones &* UInt64(c)
+            @inline(__always) func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+            while i + 8 <= n {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if hasZero(v ^ ma) || hasZero(v ^ mb) || hasZero(v ^ mc) { break }
+                i += 8
+            }
+        }
+        while i < n, bytes[i] != a, bytes[i] != b, bytes[i] != c { i += 1 }
+        return i
+    }
+
     /// Where the run of ASCII starting at `start` ends, read eight bytes at a time.
     static func endOfASCII(in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         var i = start
