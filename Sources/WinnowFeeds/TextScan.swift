@@ -9,7 +9,10 @@ extension StringProtocol where SubSequence == Substring {
     /// The string without leading and trailing white space (Unicode's, as Python's `str.strip()` and
     /// Foundation's `.whitespacesAndNewlines`).
     var trimmed: String {
+        // Most text starts and ends with a visible ASCII character: nothing to walk, nothing to copy
+        // (a String is returned as it is).
         let scalars = unicodeScalars
+        if let first = scalars.first?.value, let last = scalars.last?.value, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return String(self) }
         var start = scalars.startIndex, end = scalars.endIndex
         while start < end, scalars[start].isSpace { start = scalars.index(after: start) }
         while end > start, scalars[scalars.index(before: end)].isSpace { end = scalars.index(before: end) }
