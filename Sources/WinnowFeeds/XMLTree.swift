@@ -215,11 +215,15 @@ struct XMLTreeParser {
         if problem == nil { problem = message() + " (at byte \(i))" }
     }
 
+    /// The innermost open element, read in place (`stack.last` would copy its whole frame, and
+    /// retain and release each of its fields, on every tag and text).
+    private var innermost: XMLElement? { stack.isEmpty ? nil : stack[stack.count - 1].element }
+
     private mutating func run() {
         let n = bytes.count
         while i < n {
             let textStart = i
-            while i < n, bytes[i] != UInt8(ascii: "<") { i += 1 }
+            i = bytes.withUnsafeBufferPointer { ASCIIScan.index(of: UInt8(ascii: "<"), in: $0, from: textStart) } ?? n
             if i > textStart { addText(textStart, i, decodeEntities: true) }
             guard i < n else { break }
             let next = i + 1 < n ? bytes[i + 1] : 0
@@ -370,8 +374,8 @@ struct XMLTreeParser {
             return
         }
         // Most elements declare nothing: they share their parent's scope without copying it.
-        var scope = stack.last?.scope ?? Self.outerScope
-        var defaultNamespace = stack.last?.defaultNamespace
+        var scope = stack.isEmpty ? Self.outerScope : stack[stack.count - 1].scope
+        var defaultNamespace = stack.isEmpty ? nil : stack[stack.count - 1].defaultNamespace
         for (name, value) in attributes where name.utf8.first == UInt8(ascii: "x") && name.hasPrefix("xmlns") {
             if name == "xmlns" {
                 defaultNamespace = value
@@ -395,7 +399,7 @@ struct XMLTreeParser {
         let lower = name.withUTF8 { bytes in !bytes.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 } }
         let lowerName = lower ? local : local.lowercased()
         let element = XMLElement(qualifiedName: qualifiedName, name: lowerName, namespace: namespace, attributes: attributes)
-        if let parent = stack.last?.element { parent.append(element) } else { root = element }
+        if let parent = innermost { parent.append(element) } else { root = element }
         if !selfClosing {
             stack.append(Frame(element: element, scope: scope, defaultNamespace: defaultNamespace))
         } else if stack.isEmpty {
@@ -414,12 +418,11 @@ struct XMLTreeParser {
         while i < bytes.count, Self.isNameByte(bytes[i]) { i += 1 }
         let nameBytes = bytes[nameStart..<i]
         // The usual case, the innermost open element, is matched on its bytes without making a String.
-        let closesInnermost = stack.last.map { frame in
-            let element = frame.element
+        let closesInnermost = innermost.map { element in
             var open = element.qualifiedName
             return open.withUTF8 { o in nameBytes.withUnsafeBufferPointer { c in o.count == c.count && memcmp(o.baseAddress!, c.baseAddress!, c.count) == 0 } }
         } ?? false
-        let name = closesInnermost ? stack.last!.element.qualifiedName : String(decoding: nameBytes, as: UTF8.self)
+        let name = closesInnermost ? innermost!.qualifiedName : String(decoding: nameBytes, as: UTF8.self)
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: ">") { i += 1 } else { report("malformed end tag </\(name)>"); while i < bytes.count, bytes[i] != UInt8(ascii: ">") { i += 1 }; i += 1 }
         guard let index = closesInnermost ? stack.count - 1 : stack.lastIndex(where: { $0.element.qualifiedName == name }) else {
@@ -437,7 +440,7 @@ struct XMLTreeParser {
     }
 
     private mutating func addText(_ start: Int, _ end: Int, decodeEntities: Bool) {
-        guard let parent = stack.last?.element else {
+        guard let parent = innermost else {
             if bytes[start..<end].contains(where: { !Self.isSpace($0) }) {
                 let where_ = root == nil ? "before" : "after"
                 report("text \(where_) the root element")
