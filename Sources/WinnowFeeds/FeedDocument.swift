@@ -118,7 +118,7 @@ struct FeedDocumentBuilder {
             }
             builder = FeedDocumentBuilder(atom: false, atom03: false)
             container = root.child("channel") ?? root
-            itemParent = container.all("item").isEmpty ? root : container
+            itemParent = container.children.contains { $0.name == "item" } ? container : root
         case "rdf":
             let rss090 = root.attribute("xmlns") == "http://my.netscape.com/rdf/simple/0.9/"
                 || root.children.contains { $0.namespace == "http://my.netscape.com/rdf/simple/0.9/" }
@@ -379,8 +379,9 @@ struct FeedDocumentBuilder {
     func entry(_ item: XMLElement, scope: Scope) -> [String: FeedValue] {
         var entry = [String: FeedValue](minimumCapacity: 16)
         if let about = item.attribute("rdf:about") { entry["id"] = .string(about) }
-        if !atom { cdfAttributes(item, into: &entry, scope: scope.entering(item)) }
-        fill(&entry, from: item, scope: scope.entering(item), level: .entry)
+        let itemScope = scope.entering(item)
+        if !atom { cdfAttributes(item, into: &entry, scope: itemScope) }
+        fill(&entry, from: item, scope: itemScope, level: .entry)
         finishEntry(&entry)
         return entry
     }

@@ -73,12 +73,12 @@ public enum HTMLSanitizer {
                 if i + 1 < n, b[i + 1] == UInt8(ascii: "!") {
                     let declaration = ASCIIScan.hasPrefix(b, at: i + 2, "doctype") || (i + 3 < n && b[i + 2] == UInt8(ascii: "-") && b[i + 3] == UInt8(ascii: "-"))
                         || (i + 2 < n && b[i + 2] == UInt8(ascii: "["))
-                    if !declaration { out += Array("&lt;".utf8); i += 1; continue }
+                    if !declaration { out.append(ascii: "&lt;"); i += 1; continue }
                 } else if let (name, end) = shortTag(b, i) {
                     let tag = String(decoding: name, as: UTF8.self)
                     out.append(UInt8(ascii: "<"))
                     out += name
-                    if elementsNoEndTag.contains(tag) { out += Array(" />".utf8) } else { out += Array("></".utf8); out += name; out.append(UInt8(ascii: ">")) }
+                    if elementsNoEndTag.contains(tag) { out.append(ascii: " />") } else { out.append(ascii: "></"); out += name; out.append(UInt8(ascii: ">")) }
                     i = end
                     continue
                 }
@@ -193,7 +193,7 @@ struct SanitizerRun {
     }
 
     mutating func text(_ s: String) {
-        if unacceptable == 0 { out += Array(s.utf8) }
+        if unacceptable == 0 { out.append(utf8: s) }
     }
 
     /// Markup the document ends inside: written as text, its `<` escaped, so that it cannot become a
@@ -201,7 +201,7 @@ struct SanitizerRun {
     mutating func leftover(_ from: Int, escape: Bool = true) {
         guard unacceptable == 0 else { return }
         for c in b[from...] {
-            if escape, c == UInt8(ascii: "<") { out += Array("&lt;".utf8) } else { out.append(c) }
+            if escape, c == UInt8(ascii: "<") { out.append(ascii: "&lt;") } else { out.append(c) }
         }
     }
 
@@ -302,11 +302,13 @@ struct SanitizerRun {
         }
         let name = String(decoding: b[(i + 1)..<e], as: UTF8.self)
         if HTMLEntities.codepoints[name] != nil || name == "apos" {
-            out += Array("&\(name);".utf8)
+            out.append(UInt8(ascii: "&"))
+            out.append(utf8: name)
+            out.append(UInt8(ascii: ";"))
         } else {
             // feedparser's first pass writes `&amp;name`; its second reads the name as text, which
             // inside a script is dropped.
-            out += Array("&amp;".utf8)
+            out.append(ascii: "&amp;")
             if firstPassStopped { out += b[(i + 1)..<e] } else { data(i + 1, e) }
         }
         return b[e] == UInt8(ascii: ";") ? e + 1 : e
@@ -331,7 +333,7 @@ struct SanitizerRun {
         if !overflow, let mapped = Self.cp1252[value] {
             out += Array("&#x\(String(mapped, radix: 16));".utf8)
         } else {
-            out += Array("&#".utf8)
+            out.append(ascii: "&#")
             if hex { out.append(UInt8(ascii: "x")) }
             out += digits.map(ASCIIScan.lower)
             out.append(UInt8(ascii: ";"))
@@ -355,9 +357,9 @@ struct SanitizerRun {
                     let endsEarly = text.first == UInt8(ascii: ">") || text.starts(with: [UInt8(ascii: "-"), UInt8(ascii: ">")])
                         || ASCIIScan.contains(text, "--!>")
                     if !endsEarly {
-                        out += Array("<!--".utf8)
+                        out.append(ascii: "<!--")
                         out += text
-                        out += Array("-->".utf8)
+                        out.append(ascii: "-->")
                     }
                     return m + 1
                 }

@@ -28,6 +28,20 @@ extension Unicode.Scalar {
     }
 }
 
+extension Array where Element == UInt8 {
+    /// Appends a string's UTF-8 from its contiguous storage: `append(contentsOf: s.utf8)` copies it
+    /// through the generic sequence path, and `+= Array(s.utf8)` makes an array of it first.
+    mutating func append(utf8 string: String) {
+        var string = string
+        string.withUTF8 { append(contentsOf: $0) }
+    }
+
+    /// Appends a literal's bytes (markup such as `&lt;` or `</`), without an array made of them.
+    mutating func append(ascii literal: StaticString) {
+        literal.withUTF8Buffer { append(contentsOf: $0) }
+    }
+}
+
 /// Byte-level helpers over UTF-8.
 enum ASCIIScan {
     /// Lower-cases an ASCII letter; other bytes unchanged.

@@ -151,10 +151,10 @@ enum XMLEscape {
         out.reserveCapacity(s.utf8.count + 16)
         for b in s.utf8 {
             switch b {
-            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
-            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
-            case UInt8(ascii: ">"): out += Array("&gt;".utf8)
-            case UInt8(ascii: "\"") where quotes: out += Array("&quot;".utf8)
+            case UInt8(ascii: "&"): out.append(ascii: "&amp;")
+            case UInt8(ascii: "<"): out.append(ascii: "&lt;")
+            case UInt8(ascii: ">"): out.append(ascii: "&gt;")
+            case UInt8(ascii: "\"") where quotes: out.append(ascii: "&quot;")
             default: out.append(b)
             }
         }
