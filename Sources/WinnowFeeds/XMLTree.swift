@@ -349,8 +349,7 @@ struct XMLTreeParser {
             if i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") {
                 let quote = bytes[i]
                 let start = i + 1
-                var end = start
-                while end < bytes.count, bytes[end] != quote { end += 1 }
+                let end = bytes.withUnsafeBufferPointer { ASCIIScan.index(of: quote, in: $0, from: start) } ?? bytes.count
                 if end == bytes.count { report("unclosed attribute value") }
                 value = decode(start, end, attribute: true)
                 i = min(end + 1, bytes.count)
