@@ -118,7 +118,7 @@ struct FeedDocumentBuilder {
             }
             builder = FeedDocumentBuilder(atom: false, atom03: false)
             container = root.child("channel") ?? root
-            itemParent = container.all("item").isEmpty ? root : container
+            itemParent = container.children.contains { $0.name == "item" } ? container : root
         case "rdf":
             let rss090 = root.attribute("xmlns") == "http://my.netscape.com/rdf/simple/0.9/"
                 || root.children.contains { $0.namespace == "http://my.netscape.com/rdf/simple/0.9/" }
@@ -127,7 +127,7 @@ struct FeedDocumentBuilder {
             container = root.child("channel") ?? root
             itemParent = root
         case "feed":
-            if root.namespace == "http://www.w3.org/2005/Atom" {
+            if root.namespace == FeedNamespaces.atom10 {
                 version = "atom10"
             } else {
                 switch root.attribute("version") {
@@ -177,7 +177,8 @@ struct FeedDocumentBuilder {
             namespaces[key == "xmlns" ? "" : String(key.dropFirst(6))] = value
         }
         var document = FeedDocument(bozoReason: problem, encoding: encoding, version: version, feed: feed, entries: entries, namespaces: namespaces)
-        document.cutOffEntries = Set(elements.indices.filter { elements[$0].cutOff })
+        // Only a truncated download has any: the others build no set.
+        if elements.contains(where: { $0.cutOff }) { document.cutOffEntries = Set(elements.indices.filter { elements[$0].cutOff }) }
         return document
     }
 
@@ -192,6 +193,8 @@ struct FeedDocumentBuilder {
     /// The key feedparser gives an element: its local name, prefixed with its namespace's prefix.
     func key(_ element: XMLElement) -> String {
         if element.namespace.isEmpty, !element.qualifiedName.utf8.contains(UInt8(ascii: ":")) { return element.name }  // no namespace, no prefix
+        // Atom 1.0's elements, most of an Atom feed's, are matched on their bytes rather than hashed.
+        if element.namespace == FeedNamespaces.atom10 { return element.name }
         // By URI, whatever the prefix; a URI written in another case (".../Podcast-1.0.dtd") still counts.
         let prefix = FeedNamespaces.prefixes[element.namespace] ?? FeedNamespaces.lowercasedPrefixes[element.namespace.lowercased()]
             ?? (element.namespace.contains("backend.userland.com/rss") ? "" : nil)  // any of UserLand's RSS namespaces
@@ -376,8 +379,9 @@ struct FeedDocumentBuilder {
     func entry(_ item: XMLElement, scope: Scope) -> [String: FeedValue] {
         var entry = [String: FeedValue](minimumCapacity: 16)
         if let about = item.attribute("rdf:about") { entry["id"] = .string(about) }
-        if !atom { cdfAttributes(item, into: &entry, scope: scope.entering(item)) }
-        fill(&entry, from: item, scope: scope.entering(item), level: .entry)
+        let itemScope = scope.entering(item)
+        if !atom { cdfAttributes(item, into: &entry, scope: itemScope) }
+        fill(&entry, from: item, scope: itemScope, level: .entry)
         finishEntry(&entry)
         return entry
     }

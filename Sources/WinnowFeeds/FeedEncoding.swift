@@ -16,7 +16,8 @@ enum FeedEncoding {
     }
 
     static func decode(_ data: Data, contentType: String? = nil) -> Decision {
-        var bytes = [UInt8](data)
+        // Copied from the contiguous bytes: `[UInt8](data)` walks Data's iterator.
+        var bytes = data.withUnsafeBytes { [UInt8]($0) }
         // The first four bytes, big-endian in one word: the byte-order mark or how "<?xml" is spelled.
         let head = bytes.prefix(4).reduce(UInt32(0)) { $0 << 8 | UInt32($1) } << (8 * UInt32(4 - min(4, bytes.count)))
         var bomEncoding: String?

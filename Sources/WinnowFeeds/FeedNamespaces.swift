@@ -31,5 +31,6 @@ enum FeedNamespaces {
         "http://www.w3.org/1999/xhtml": "xhtml", "http://www.w3.org/1999/xlink": "xlink", "http://www.w3.org/XML/1998/namespace": "xml",
         "http://podlove.org/simple-chapters": "psc",
     ]
+    static let atom10 = "http://www.w3.org/2005/Atom"
     static let lowercasedPrefixes: [String: String] = Dictionary(prefixes.map { ($0.key.lowercased(), $0.value) }) { first, _ in first }
 }

@@ -44,7 +44,16 @@ public enum FeedParser {
 
     /// RSS 0.91 comes in Netscape's flavour (with its DTD) and UserLand's.
     static func doctypeIsNetscape(_ bytes: [UInt8]) -> Bool {
-        ASCIIScan.contains(bytes.prefix(1024), "<!doctype rss public \"-//netscape")
+        // In the first kilobyte; compared where a `!` follows a `<` (memchr finds the few `!`), not at
+        // every `<` of the channel's first tags.
+        bytes.prefix(1024).withUnsafeBufferPointer { p in
+            var k = 1
+            while let bang = ASCIIScan.index(of: UInt8(ascii: "!"), in: p, from: k) {
+                if p[bang - 1] == UInt8(ascii: "<"), ASCIIScan.hasPrefix(p, at: bang - 1, "<!doctype rss public \"-//netscape") { return true }
+                k = bang + 1
+            }
+            return false
+        }
     }
 
     /// The pipeline's model, read from the document.

@@ -26,7 +26,7 @@ enum GeoRSS {
     /// point is left out.
     static func coordinates(_ text: String, swap: Bool, dimensions: Int) -> [FeedValue]? {
         var numbers: [Double] = []
-        for token in text.split(whereSeparator: { $0 == "," || $0.isWhitespace }) {
+        for token in tokens(text) {
             guard let number = Double(token), number.isFinite else { return nil }
             numbers.append(number)
         }
@@ -41,6 +41,29 @@ enum GeoRSS {
             k += size
         }
         return points
+    }
+
+    /// The text split at commas and white space. ASCII text, all that coordinates are written in, is
+    /// split on its bytes: splitting Characters asks Unicode's tables about every one, and a polygon
+    /// has thousands. Other text is split as Characters, as before (U+00A0 separates, a combining mark
+    /// joins the comma before it).
+    static func tokens(_ text: String) -> [Substring] {
+        let utf8 = text.utf8
+        guard !utf8.contains(where: { $0 >= 0x80 }) else { return text.split(whereSeparator: { $0 == "," || $0.isWhitespace }) }
+        var tokens: [Substring] = []
+        var start: String.Index?
+        var index = utf8.startIndex
+        while index != utf8.endIndex {
+            let b = utf8[index]
+            if b == UInt8(ascii: ",") || b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                if let s = start { tokens.append(text[s..<index]); start = nil }
+            } else if start == nil {
+                start = index
+            }
+            index = utf8.index(after: index)
+        }
+        if let s = start { tokens.append(text[s...]) }
+        return tokens
     }
 
     /// A GML geometry: its `srsName` and `srsDimension`, and the type and coordinates of its `pos`

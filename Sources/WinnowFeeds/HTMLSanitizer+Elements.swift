@@ -43,7 +43,7 @@ extension SanitizerRun {
             attributes = Self.normalize(attributes + [("xmlns:xlink", HTMLSanitizer.xlinkNamespace)])
         }
         out.append(UInt8(ascii: "<"))
-        out.append(contentsOf: outTag.utf8)
+        out.append(utf8: outTag)
         for (name, raw) in attributes {
             let kind: HTMLSanitizer.AttributeKind
             if let acceptable {
@@ -84,13 +84,13 @@ extension SanitizerRun {
                 }
             }
             out.append(0x20)
-            out.append(contentsOf: (svgCase ? HTMLSanitizer.svgNames[name] ?? name : name).utf8)
-            out.append(contentsOf: "=\"".utf8)
-            out.append(contentsOf: value.utf8)
+            out.append(utf8: svgCase ? HTMLSanitizer.svgNames[name] ?? name : name)
+            out.append(ascii: "=\"")
+            out.append(utf8: value)
             out.append(UInt8(ascii: "\""))
         }
         // (SVG's camel-cased names are none of HTML's void elements.)
-        if !svgCase, info.contains(.void) { out.append(contentsOf: " />".utf8) } else { out.append(UInt8(ascii: ">")) }
+        if !svgCase, info.contains(.void) { out.append(ascii: " />") } else { out.append(UInt8(ascii: ">")) }
     }
 
     /// The attributes of an SVG animation that hold the values it sets.
@@ -111,8 +111,8 @@ extension SanitizerRun {
             }
         }
         if !info.contains(.void) {
-            out.append(contentsOf: "</".utf8)
-            out.append(contentsOf: tag.utf8)
+            out.append(ascii: "</")
+            out.append(utf8: tag)
             out.append(UInt8(ascii: ">"))
         }
     }
@@ -146,10 +146,10 @@ extension SanitizerRun {
         out.reserveCapacity(v.count + 8)
         for (k, c) in v.enumerated() {
             switch c {
-            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
-            case UInt8(ascii: ">"): out += Array("&gt;".utf8)
-            case UInt8(ascii: "\""): out += Array("&quot;".utf8)
-            case UInt8(ascii: "&") where !startsReference(v, k): out += Array("&amp;".utf8)
+            case UInt8(ascii: "<"): out.append(ascii: "&lt;")
+            case UInt8(ascii: ">"): out.append(ascii: "&gt;")
+            case UInt8(ascii: "\""): out.append(ascii: "&quot;")
+            case UInt8(ascii: "&") where !startsReference(v, k): out.append(ascii: "&amp;")
             default: out.append(c)
             }
         }

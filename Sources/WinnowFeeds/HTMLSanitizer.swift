@@ -47,11 +47,18 @@ public enum HTMLSanitizer {
     static func preprocess(_ b: [UInt8]) -> [UInt8] {
         let n = b.count
         // Most fragments have nothing to rewrite: no `<!`, no `/>`, no `&#3`.
-        var rewrite = false
-        for k in 0..<max(0, n - 1) where (b[k] == UInt8(ascii: "<") && b[k + 1] == UInt8(ascii: "!"))
-            || (b[k] == UInt8(ascii: "/") && b[k + 1] == UInt8(ascii: ">")) || (b[k] == UInt8(ascii: "&") && b[k + 1] == UInt8(ascii: "#")) {
-            rewrite = true
-            break
+        // Found on the second byte of each pair (`!`, `>`, `#`), rarer than the first, eight bytes at a time.
+        let rewrite = b.withUnsafeBufferPointer { p in
+            var k = 1
+            while k < n {
+                let hit = ASCIIScan.firstIndex(of: UInt8(ascii: "!"), UInt8(ascii: ">"), UInt8(ascii: "#"), in: p, from: k)
+                guard hit < n else { return false }
+                let c = p[hit], before = p[hit - 1]
+                if (c == UInt8(ascii: "!") && before == UInt8(ascii: "<")) || (c == UInt8(ascii: ">") && before == UInt8(ascii: "/"))
+                    || (c == UInt8(ascii: "#") && before == UInt8(ascii: "&")) { return true }
+                k = hit + 1
+            }
+            return false
         }
         if !rewrite { return b }
         var out: [UInt8] = []
@@ -59,20 +66,19 @@ public enum HTMLSanitizer {
         var i = 0
         while i < n {
             // Runs without `<` or `&` are copied whole.
-            var run = i
-            while run < n, b[run] != UInt8(ascii: "<"), b[run] != UInt8(ascii: "&") { run += 1 }
+            let run = b.withUnsafeBufferPointer { ASCIIScan.firstIndex(of: UInt8(ascii: "<"), UInt8(ascii: "&"), UInt8(ascii: "&"), in: $0, from: i) }
             if run > i { out += b[i..<run]; i = run; continue }
             let c = b[i]
             if c == UInt8(ascii: "<") {
                 if i + 1 < n, b[i + 1] == UInt8(ascii: "!") {
                     let declaration = ASCIIScan.hasPrefix(b, at: i + 2, "doctype") || (i + 3 < n && b[i + 2] == UInt8(ascii: "-") && b[i + 3] == UInt8(ascii: "-"))
                         || (i + 2 < n && b[i + 2] == UInt8(ascii: "["))
-                    if !declaration { out += Array("&lt;".utf8); i += 1; continue }
+                    if !declaration { out.append(ascii: "&lt;"); i += 1; continue }
                 } else if let (name, end) = shortTag(b, i) {
                     let tag = String(decoding: name, as: UTF8.self)
                     out.append(UInt8(ascii: "<"))
                     out += name
-                    if elementsNoEndTag.contains(tag) { out += Array(" />".utf8) } else { out += Array("></".utf8); out += name; out.append(UInt8(ascii: ">")) }
+                    if elementsNoEndTag.contains(tag) { out.append(ascii: " />") } else { out.append(ascii: "></"); out += name; out.append(UInt8(ascii: ">")) }
                     i = end
                     continue
                 }
@@ -187,7 +193,7 @@ struct SanitizerRun {
     }
 
     mutating func text(_ s: String) {
-        if unacceptable == 0 { out += Array(s.utf8) }
+        if unacceptable == 0 { out.append(utf8: s) }
     }
 
     /// Markup the document ends inside: written as text, its `<` escaped, so that it cannot become a
@@ -195,7 +201,7 @@ struct SanitizerRun {
     mutating func leftover(_ from: Int, escape: Bool = true) {
         guard unacceptable == 0 else { return }
         for c in b[from...] {
-            if escape, c == UInt8(ascii: "<") { out += Array("&lt;".utf8) } else { out.append(c) }
+            if escape, c == UInt8(ascii: "<") { out.append(ascii: "&lt;") } else { out.append(c) }
         }
     }
 
@@ -203,8 +209,7 @@ struct SanitizerRun {
         let n = b.count
         var i = 0
         while i < n {
-            var j = i
-            while j < n, b[j] != UInt8(ascii: "<"), b[j] != UInt8(ascii: "&") { j += 1 }
+            let j = b.withUnsafeBufferPointer { ASCIIScan.firstIndex(of: UInt8(ascii: "<"), UInt8(ascii: "&"), UInt8(ascii: "&"), in: $0, from: i) }
             if i < j { data(i, j) }
             i = j
             if i == n { break }
@@ -297,11 +302,13 @@ struct SanitizerRun {
         }
         let name = String(decoding: b[(i + 1)..<e], as: UTF8.self)
         if HTMLEntities.codepoints[name] != nil || name == "apos" {
-            out += Array("&\(name);".utf8)
+            out.append(UInt8(ascii: "&"))
+            out.append(utf8: name)
+            out.append(UInt8(ascii: ";"))
         } else {
             // feedparser's first pass writes `&amp;name`; its second reads the name as text, which
             // inside a script is dropped.
-            out += Array("&amp;".utf8)
+            out.append(ascii: "&amp;")
             if firstPassStopped { out += b[(i + 1)..<e] } else { data(i + 1, e) }
         }
         return b[e] == UInt8(ascii: ";") ? e + 1 : e
@@ -326,7 +333,7 @@ struct SanitizerRun {
         if !overflow, let mapped = Self.cp1252[value] {
             out += Array("&#x\(String(mapped, radix: 16));".utf8)
         } else {
-            out += Array("&#".utf8)
+            out.append(ascii: "&#")
             if hex { out.append(UInt8(ascii: "x")) }
             out += digits.map(ASCIIScan.lower)
             out.append(UInt8(ascii: ";"))
@@ -350,9 +357,9 @@ struct SanitizerRun {
                     let endsEarly = text.first == UInt8(ascii: ">") || text.starts(with: [UInt8(ascii: "-"), UInt8(ascii: ">")])
                         || ASCIIScan.contains(text, "--!>")
                     if !endsEarly {
-                        out += Array("<!--".utf8)
+                        out.append(ascii: "<!--")
                         out += text
-                        out += Array("-->".utf8)
+                        out.append(ascii: "-->")
                     }
                     return m + 1
                 }

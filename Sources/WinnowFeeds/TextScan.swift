@@ -9,7 +9,10 @@ extension StringProtocol where SubSequence == Substring {
     /// The string without leading and trailing white space (Unicode's, as Python's `str.strip()` and
     /// Foundation's `.whitespacesAndNewlines`).
     var trimmed: String {
+        // Most text starts and ends with a visible ASCII character: nothing to walk, nothing to copy
+        // (a String is returned as it is).
         let scalars = unicodeScalars
+        if let first = scalars.first?.value, let last = scalars.last?.value, first > 0x20, first < 0x80, last > 0x20, last < 0x80 { return String(self) }
         var start = scalars.startIndex, end = scalars.endIndex
         while start < end, scalars[start].isSpace { start = scalars.index(after: start) }
         while end > start, scalars[scalars.index(before: end)].isSpace { end = scalars.index(before: end) }
@@ -22,6 +25,20 @@ extension Unicode.Scalar {
     var isSpace: Bool {
         if value < 0x80 { return value == 0x20 || (0x09...0x0D).contains(value) }
         return properties.isWhitespace || value == 0x85
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends a string's UTF-8 from its contiguous storage: `append(contentsOf: s.utf8)` copies it
+    /// through the generic sequence path, and `+= Array(s.utf8)` makes an array of it first.
+    mutating func append(utf8 string: String) {
+        var string = string
+        string.withUTF8 { append(contentsOf: $0) }
+    }
+
+    /// Appends a literal's bytes (markup such as `&lt;` or `</`), without an array made of them.
+    mutating func append(ascii literal: StaticString) {
+        literal.withUTF8Buffer { append(contentsOf: $0) }
     }
 }
 
@@ -67,6 +84,27 @@ enum ASCIIScan {
         let end = end ?? bytes.count
         guard start < end, let base = bytes.baseAddress, let found = memchr(base + start, Int32(byte), end - start) else { return nil }
         return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    }
+
+    /// The index of the first of three bytes (`a`, `b` or `c`; repeat one to look for fewer) in
+    /// `bytes[start...]`, `bytes.count` when there is none. Eight bytes are tested at a time (a zero byte
+    /// in the word XOR the wanted byte repeated, the classic bit trick), then the hit is found in them:
+    /// markup scanners spend most of their time in the text between tags.
+    static func firstIndex(of a: UInt8, _ b: UInt8, _ c: UInt8, in bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let n = bytes.count
+        var i = start
+        if let base = bytes.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let ma = ones &* UInt64(a), mb = ones &* UInt64(b), mc = ones &* UInt64(c)
+            @inline(__always) func hasZero(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
+            while i + 8 <= n {
+                let v = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                if hasZero(v ^ ma) || hasZero(v ^ mb) || hasZero(v ^ mc) { break }
+                i += 8
+            }
+        }
+        while i < n, bytes[i] != a, bytes[i] != b, bytes[i] != c { i += 1 }
+        return i
     }
 
     /// Where the run of ASCII starting at `start` ends, read eight bytes at a time.

@@ -159,7 +159,7 @@ public enum URLResolver {
                 guard let valueEnd = ASCIIScan.index(of: bytes[j], in: bytes, from: valueStart) else { continue }
                 let value = String(decoding: bytes[valueStart..<valueEnd], as: UTF8.self)
                 out.append(contentsOf: bytes[copied..<valueStart])
-                out.append(contentsOf: resolve(value, against: base).utf8)
+                out.append(utf8: resolve(value, against: base))
                 copied = valueEnd
                 equals = valueEnd
             }

@@ -2,158 +2,6 @@
 import Glibc
 #endif
 
-/// An element of a parsed document. Names are kept as written (`qualifiedName`) and resolved
-/// (`name`: local name, lower-cased; `namespace`: the URI, "" when none).
-final class XMLElement {
-    let qualifiedName: String
-    let name: String
-    let namespace: String
-    /// Attributes in document order, names as written ("href", "xml:base", "rdf:resource"), each
-    /// name once. Elements have few: a search beats hashing.
-    let attributes: [(name: String, value: String)]
-    /// Text and child elements in document order. Most elements hold one text and nothing else: that
-    /// text is kept alone, without an array.
-    var content: [Node] { onlyText.map { [.text($0)] } ?? nodes }
-    private var nodes: [Node] = []
-    private var onlyText: String?
-    /// The document ended inside this element (a truncated download): what it holds may be cut short.
-    var cutOff = false
-
-    enum Node {
-        case text(String)
-        case element(XMLElement)
-    }
-
-    init(qualifiedName: String, name: String, namespace: String, attributes: [(name: String, value: String)]) {
-        self.qualifiedName = qualifiedName
-        self.name = name
-        self.namespace = namespace
-        self.attributes = attributes
-    }
-
-    /// An attribute's value by name as written.
-    func attribute(_ name: String) -> String? {
-        for attribute in attributes where attribute.name == name { return attribute.value }
-        return nil
-    }
-
-    /// The child elements, collected once (the tree does not change after parsing, and the builder
-    /// walks them many times).
-    lazy var children: [XMLElement] = nodes.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
-
-    func append(_ child: XMLElement) {
-        // Children come with text between them: room for a few at once, not grown one by one.
-        if nodes.capacity == 0 { nodes.reserveCapacity(8) }
-        if let text = onlyText {
-            nodes.append(.text(text))
-            onlyText = nil
-        }
-        nodes.append(.element(child))
-    }
-
-    /// Adds text, joined to the text before it when there is no element between.
-    func append(text: String) {
-        if nodes.isEmpty {
-            onlyText = onlyText.map { $0 + text } ?? text
-        } else if case .text(let previous)? = nodes.last {
-            nodes[nodes.count - 1] = .text(previous + text)
-        } else {
-            nodes.append(.text(text))
-        }
-    }
-
-    /// The element's own text (its text nodes, not its children's).
-    var text: String {
-        if let onlyText { return onlyText }
-        var result = ""
-        for node in nodes { if case .text(let t) = node { result += t } }
-        return result
-    }
-
-    func child(_ name: String, namespace: String? = nil) -> XMLElement? {
-        children.first { $0.name == name && (namespace == nil || $0.namespace == namespace) }
-    }
-
-    func all(_ name: String, namespace: String? = nil) -> [XMLElement] {
-        children.filter { $0.name == name && (namespace == nil || $0.namespace == namespace) }
-    }
-
-    /// Trimmed text of a child element, nil when missing or empty.
-    func value(_ name: String, namespace: String? = nil) -> String? {
-        child(name, namespace: namespace)?.trimmedText
-    }
-
-    var trimmedText: String? {
-        let t = text.trimmed
-        return t.isEmpty ? nil : t
-    }
-
-    /// The content serialized back to markup (text escaped), for xhtml and inline XML content.
-    /// Prefixes of the XHTML namespace are dropped, as feedparser does.
-    func innerXML() -> String {
-        var out = ""
-        for node in content {
-            switch node {
-            case .text(let t): out += XMLEscape.text(t)
-            case .element(let e): e.serialize(into: &out)
-            }
-        }
-        return out
-    }
-
-    func serialize(into out: inout String) {
-        // As feedparser writes inline content: prefixes dropped (`svg:circle` is `circle`), and the
-        // root of inline SVG or MathML given its namespace as a default one.
-        let local = XMLTreeParser.split(qualifiedName).local
-        let tag = namespace == XMLNamespaces.xhtml ? name : local
-        out += "<" + tag
-        for (key, value) in attributes where !(namespace == XMLNamespaces.xhtml && (key == "xmlns" || key.hasPrefix("xmlns:"))) {
-            out += " \(key)=\"\(XMLEscape.attribute(value))\""
-        }
-        if local != qualifiedName, attribute("xmlns") == nil,
-           (local == "svg" && namespace == XMLNamespaces.svg) || (local == "math" && namespace == XMLNamespaces.mathML) {
-            out += " xmlns=\"\(namespace)\""
-        }
-        if nodes.isEmpty, onlyText == nil, XMLEscape.voidElements.contains(name) || namespace != XMLNamespaces.xhtml {
-            out += " />"
-            return
-        }
-        out += ">" + innerXML() + "</\(tag)>"
-    }
-}
-
-enum XMLNamespaces {
-    static let xhtml = "http://www.w3.org/1999/xhtml"
-    static let xml = "http://www.w3.org/XML/1998/namespace"
-    static let svg = "http://www.w3.org/2000/svg"
-    static let mathML = "http://www.w3.org/1998/Math/MathML"
-}
-
-enum XMLEscape {
-    static let voidElements: Set<String> = ["br", "hr", "img", "input", "meta", "link", "area", "base", "col", "param", "source", "wbr"]
-
-    static func text(_ s: String) -> String { escape(s, quotes: false) }
-
-    static func attribute(_ s: String) -> String { escape(s, quotes: true) }
-
-    private static func escape(_ s: String, quotes: Bool) -> String {
-        func special(_ b: UInt8) -> Bool { b == UInt8(ascii: "&") || b == UInt8(ascii: "<") || b == UInt8(ascii: ">") || (quotes && b == UInt8(ascii: "\"")) }
-        guard s.utf8.contains(where: special) else { return s }
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count + 16)
-        for b in s.utf8 {
-            switch b {
-            case UInt8(ascii: "&"): out += Array("&amp;".utf8)
-            case UInt8(ascii: "<"): out += Array("&lt;".utf8)
-            case UInt8(ascii: ">"): out += Array("&gt;".utf8)
-            case UInt8(ascii: "\"") where quotes: out += Array("&quot;".utf8)
-            default: out.append(b)
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
-}
-
 /// A forgiving XML parser written for feeds: it reads well-formed XML exactly, and from ill-formed
 /// XML (unclosed or mismatched tags, undefined entities, a bare `&`, text or garbage after the root)
 /// it recovers what a reader would see, recording the first problem as the bozo reason.
@@ -167,11 +15,20 @@ struct XMLTreeParser {
 
     private let bytes: [UInt8]
     private var i = 0
-    private var stack: [XMLElement] = []
-    private var scopes: [[String: String]] = [["xml": XMLNamespaces.xml]]
-    /// Each scope's default namespace (`scopes[k][""]`), so that an element without a prefix, the
-    /// usual case, finds its namespace without hashing.
-    private var defaultNamespaces: [String?] = [nil]
+    /// The open elements, innermost last, each with the namespace scope inside it: one array, so that
+    /// a document costs one allocation for its stack, not one per thing kept per level.
+    private var stack: [Frame] = []
+    private struct Frame {
+        let element: XMLElement
+        /// Prefixes in scope. Most elements declare nothing: they share their parent's dictionary
+        /// without copying it.
+        let scope: [String: String]
+        /// The default namespace, kept apart from the prefixes: an element without a prefix, the usual
+        /// case, finds its namespace without hashing, and declaring one copies no dictionary.
+        let defaultNamespace: String?
+    }
+    /// The scope outside the root: only `xml` is bound. Shared by every parse, not built for each.
+    private static let outerScope: [String: String] = ["xml": XMLNamespaces.xml]
     private(set) var root: XMLElement?
     private(set) var problem: String?
     private var rootClosed = false
@@ -184,8 +41,6 @@ struct XMLTreeParser {
         self.utf8Document = utf8Document
         // Feeds nest a few levels: the stacks are allocated once, not grown level by level.
         stack.reserveCapacity(16)
-        scopes.reserveCapacity(16)
-        defaultNamespaces.reserveCapacity(16)
     }
 
     /// Parses UTF-8 bytes; returns the root element (nil when there is none) and the first problem.
@@ -200,11 +55,15 @@ struct XMLTreeParser {
         if problem == nil { problem = message() + " (at byte \(i))" }
     }
 
+    /// The innermost open element, read in place (`stack.last` would copy its whole frame, and
+    /// retain and release each of its fields, on every tag and text).
+    private var innermost: XMLElement? { stack.isEmpty ? nil : stack[stack.count - 1].element }
+
     private mutating func run() {
         let n = bytes.count
         while i < n {
             let textStart = i
-            while i < n, bytes[i] != UInt8(ascii: "<") { i += 1 }
+            i = bytes.withUnsafeBufferPointer { ASCIIScan.index(of: UInt8(ascii: "<"), in: $0, from: textStart) } ?? n
             if i > textStart { addText(textStart, i, decodeEntities: true) }
             guard i < n else { break }
             let next = i + 1 < n ? bytes[i + 1] : 0
@@ -231,8 +90,8 @@ struct XMLTreeParser {
                 i = end + 2
             }
         }
-        if root == nil { report("no root element") } else if let unclosed = stack.last?.qualifiedName { report("unclosed element <\(unclosed)>") }
-        for element in stack { element.cutOff = true }
+        if root == nil { report("no root element") } else if let unclosed = stack.last?.element.qualifiedName { report("unclosed element <\(unclosed)>") }
+        for frame in stack { frame.element.cutOff = true }
     }
 
     private func starts(with prefix: StaticString) -> Bool {
@@ -330,8 +189,7 @@ struct XMLTreeParser {
             if i < bytes.count, bytes[i] == UInt8(ascii: "\"") || bytes[i] == UInt8(ascii: "'") {
                 let quote = bytes[i]
                 let start = i + 1
-                var end = start
-                while end < bytes.count, bytes[end] != quote { end += 1 }
+                let end = bytes.withUnsafeBufferPointer { ASCIIScan.index(of: quote, in: $0, from: start) } ?? bytes.count
                 if end == bytes.count { report("unclosed attribute value") }
                 value = decode(start, end, attribute: true)
                 i = min(end + 1, bytes.count)
@@ -355,11 +213,10 @@ struct XMLTreeParser {
             return
         }
         // Most elements declare nothing: they share their parent's scope without copying it.
-        var scope = scopes.last!
-        var defaultNamespace = defaultNamespaces.last!
-        for (name, value) in attributes where name.utf8.first == UInt8(ascii: "x") && name.utf8.starts(with: "xmlns".utf8) {
+        var scope = stack.isEmpty ? Self.outerScope : stack[stack.count - 1].scope
+        var defaultNamespace = stack.isEmpty ? nil : stack[stack.count - 1].defaultNamespace
+        for (name, value) in attributes where name.utf8.first == UInt8(ascii: "x") && name.hasPrefix("xmlns") {
             if name == "xmlns" {
-                scope[""] = value
                 defaultNamespace = value
             } else if name.hasPrefix("xmlns:") {
                 scope[String(name.dropFirst(6))] = value
@@ -369,7 +226,9 @@ struct XMLTreeParser {
         let namespace: String
         if prefix == nil {
             namespace = defaultNamespace ?? ""
-        } else if let uri = scope[prefix!] {
+        } else if prefix!.isEmpty, let uri = defaultNamespace ?? scope[""] {  // `:name`: the default namespace's
+            namespace = uri
+        } else if !prefix!.isEmpty, let uri = scope[prefix!] {
             namespace = uri
         } else {
             report("undeclared namespace prefix \(prefix!)")
@@ -379,11 +238,9 @@ struct XMLTreeParser {
         let lower = name.withUTF8 { bytes in !bytes.contains { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") || $0 >= 0x80 } }
         let lowerName = lower ? local : local.lowercased()
         let element = XMLElement(qualifiedName: qualifiedName, name: lowerName, namespace: namespace, attributes: attributes)
-        if let parent = stack.last { parent.append(element) } else { root = element }
+        if let parent = innermost { parent.append(element) } else { root = element }
         if !selfClosing {
-            stack.append(element)
-            scopes.append(scope)
-            defaultNamespaces.append(defaultNamespace)
+            stack.append(Frame(element: element, scope: scope, defaultNamespace: defaultNamespace))
         } else if stack.isEmpty {
             rootClosed = true
         }
@@ -400,33 +257,29 @@ struct XMLTreeParser {
         while i < bytes.count, Self.isNameByte(bytes[i]) { i += 1 }
         let nameBytes = bytes[nameStart..<i]
         // The usual case, the innermost open element, is matched on its bytes without making a String.
-        let closesInnermost = stack.last.map { element in
+        let closesInnermost = innermost.map { element in
             var open = element.qualifiedName
             return open.withUTF8 { o in nameBytes.withUnsafeBufferPointer { c in o.count == c.count && memcmp(o.baseAddress!, c.baseAddress!, c.count) == 0 } }
         } ?? false
-        let name = closesInnermost ? stack.last!.qualifiedName : String(decoding: nameBytes, as: UTF8.self)
+        let name = closesInnermost ? innermost!.qualifiedName : String(decoding: nameBytes, as: UTF8.self)
         skipSpace()
         if i < bytes.count, bytes[i] == UInt8(ascii: ">") { i += 1 } else { report("malformed end tag </\(name)>"); while i < bytes.count, bytes[i] != UInt8(ascii: ">") { i += 1 }; i += 1 }
-        guard let index = closesInnermost ? stack.count - 1 : stack.lastIndex(where: { $0.qualifiedName == name }) else {
+        guard let index = closesInnermost ? stack.count - 1 : stack.lastIndex(where: { $0.element.qualifiedName == name }) else {
             report("end tag </\(name)> without a start tag")
             return
         }
-        if index != stack.count - 1, let innermost = stack.last?.qualifiedName { report("mismatched tag: </\(name)> closes <\(innermost)>") }
+        if index != stack.count - 1, let innermost = stack.last?.element.qualifiedName { report("mismatched tag: </\(name)> closes <\(innermost)>") }
         if index == stack.count - 1 {
             // The usual case: the generic removeSubrange cost more than the rest of the end tag.
             stack.removeLast()
-            scopes.removeLast()
-            defaultNamespaces.removeLast()
         } else {
             stack.removeSubrange(index...)
-            scopes.removeSubrange((index + 1)...)
-            defaultNamespaces.removeSubrange((index + 1)...)
         }
         if stack.isEmpty { rootClosed = true }
     }
 
     private mutating func addText(_ start: Int, _ end: Int, decodeEntities: Bool) {
-        guard let parent = stack.last else {
+        guard let parent = innermost else {
             if bytes[start..<end].contains(where: { !Self.isSpace($0) }) {
                 let where_ = root == nil ? "before" : "after"
                 report("text \(where_) the root element")
@@ -464,38 +317,47 @@ struct XMLTreeParser {
                 : ASCIIScan.index(of: UInt8(ascii: "&"), in: b, from: start, to: end) == nil
         }
         guard !plain else { return String(decoding: bytes[start..<end], as: UTF8.self) }
-        var out: [UInt8] = []
-        out.reserveCapacity(end - start)
-        var j = start
-        while j < end {
-            let b = bytes[j]
-            if attribute, b == 0x09 || b == 0x0A || b == 0x0D { out.append(0x20); j += 1; continue }
-            guard b == UInt8(ascii: "&") else { out.append(b); j += 1; continue }
-            var k = j + 1
-            while k < end, k - j < 40, bytes[k] != UInt8(ascii: ";"), bytes[k] != UInt8(ascii: "&"), !Self.isSpace(bytes[k]) { k += 1 }
-            guard k < end, bytes[k] == UInt8(ascii: ";"), k > j + 1 else {
-                report("unescaped '&'")
-                out.append(b)
-                j += 1
-                continue
+        // Written straight into the string's storage, which the source's length always fits: every
+        // reference is longer than the UTF-8 of the character it stands for (`&lt;` 4 bytes for 1,
+        // `&#8230;` 7 for 3, `&Pi;` 4 for 2), and everything else is copied as it is.
+        return String(unsafeUninitializedCapacity: end - start) { out in
+            var n = 0
+            func put(_ byte: UInt8) {
+                precondition(n < out.count)
+                out[n] = byte
+                n += 1
             }
-            // The five XML entities, which escaped HTML is made of, are read on their bytes.
-            if let byte = Self.xmlEntity(bytes[(j + 1)..<k]) {
-                out.append(byte)
+            var j = start
+            while j < end {
+                let b = bytes[j]
+                if attribute, b == 0x09 || b == 0x0A || b == 0x0D { put(0x20); j += 1; continue }
+                guard b == UInt8(ascii: "&") else { put(b); j += 1; continue }
+                var k = j + 1
+                while k < end, k - j < 40, bytes[k] != UInt8(ascii: ";"), bytes[k] != UInt8(ascii: "&"), !Self.isSpace(bytes[k]) { k += 1 }
+                guard k < end, bytes[k] == UInt8(ascii: ";"), k > j + 1 else {
+                    report("unescaped '&'")
+                    put(b)
+                    j += 1
+                    continue
+                }
+                // The five XML entities, which escaped HTML is made of, are read on their bytes.
+                if let byte = Self.xmlEntity(bytes[(j + 1)..<k]) {
+                    put(byte)
+                    j = k + 1
+                    continue
+                }
+                let name = String(decoding: bytes[(j + 1)..<k], as: UTF8.self)
+                if let scalar = Self.reference(name) {
+                    UTF8.encode(scalar) { put($0) }
+                    if !name.hasPrefix("#") { report("undefined entity &\(name);") }
+                } else {
+                    report("undefined entity &\(name);")
+                    for byte in bytes[j...k] { put(byte) }
+                }
                 j = k + 1
-                continue
             }
-            let name = String(decoding: bytes[(j + 1)..<k], as: UTF8.self)
-            if let scalar = Self.reference(name) {
-                UTF8.encode(scalar) { out.append($0) }
-                if !name.hasPrefix("#") { report("undefined entity &\(name);") }
-            } else {
-                report("undefined entity &\(name);")
-                out.append(contentsOf: bytes[j...k])
-            }
-            j = k + 1
+            return n
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `lt`, `gt`, `amp`, `quot`, `apos` as the byte they stand for.
