@@ -201,22 +201,24 @@ enum ArticleExtractor {
     /// Cuts teaser lists: three or more sibling elements of one tag and class, each short and led by a
     /// link ("more stories", "latest news", a feed of other articles beside this one). Their sentences read
     /// like article text one by one; their repetition and links give them away. Not cut when they hold
-    /// half the page's article-like text: then the page is the list.
+    /// half the page's article-like text: then the page is the list (unless the cards are one-liners beside an
+    /// article), nor when they stand between the article's paragraphs and are not mostly links (its fact boxes).
     static func cutRepeatedTeasers(_ nodes: [HTMLTree.Node], _ cut: inout [Cut?], measuredBy blocks: [Block]) {
         // Measured on the page as shown (before the other cuts took the cards' headers and share bars).
         var chars = [Int](repeating: 0, count: nodes.count)
         var links = [Int](repeating: 0, count: nodes.count)
         var good = [Int](repeating: 0, count: nodes.count)
+        var paragraphs = [Int](repeating: 0, count: nodes.count)  // article-like blocks
         for block in blocks {
             chars[Int(block.owner)] += block.chars
             links[Int(block.owner)] += block.linkChars
-            if block.isArticleLike { good[Int(block.owner)] += block.chars }
+            if block.isArticleLike { good[Int(block.owner)] += block.chars; paragraphs[Int(block.owner)] += 1 }
         }
         // A card has a picture or a heading; an article's own list items (a digest's points) do not.
         var card = nodes.map { $0.tag == "img" || $0.tag == "picture" || $0.kind.contains(.heading) }
         for i in stride(from: nodes.count - 1, through: 1, by: -1) where nodes[i].parent >= 0 {
             let parent = Int(nodes[i].parent)
-            chars[parent] += chars[i]; links[parent] += links[i]; good[parent] += good[i]
+            chars[parent] += chars[i]; links[parent] += links[i]; good[parent] += good[i]; paragraphs[parent] += paragraphs[i]
             if card[i] { card[parent] = true }
         }
         let total = max(1, good[0])
@@ -231,10 +233,32 @@ enum ArticleExtractor {
         for (_, byShape) in groups {
             for (_, members) in byShape where members.count >= 3 {
                 let held = members.reduce(0) { $0 + good[$1] }
-                guard held * 2 < total else { continue }
+                // Half the page's article-like text: the page is the list (a blog's front page), unless each
+                // card is a headline and at most one line of summary beside an article of 500+ characters
+                // (a stream of other stories longer than the short story it runs beside).
+                let oneLiners = members.allSatisfy { paragraphs[$0] <= 1 }
+                guard held * 2 < total || (oneLiners && total - held >= 500) else { continue }
+                let linkText = members.reduce(0) { $0 + links[$1] }, text = members.reduce(0) { $0 + chars[$1] }
+                if interleaved(nodes, members, good: good) && linkText * 3 < text { continue }
                 for i in members { cut[i] = Cut(ruleID: "html.repeated-teasers", category: "related") }
             }
         }
+    }
+
+    /// Whether article-like text stands between the members of a group (siblings, in page order) in at least
+    /// half the gaps: boxes set between the article's paragraphs (a fact box, a list of questions, each with a
+    /// heading and a link or two) are the article's own; a list of other stories runs on its own.
+    static func interleaved(_ nodes: [HTMLTree.Node], _ members: [Int], good: [Int]) -> Bool {
+        let sorted = members.sorted()
+        var gapsWithText = 0
+        for (a, b) in zip(sorted, sorted.dropFirst()) {
+            var sibling = Int(nodes[a].end)
+            while sibling < b {
+                if good[sibling] > 0 { gapsWithText += 1; break }
+                sibling = Int(nodes[sibling].end)
+            }
+        }
+        return gapsWithText * 2 >= sorted.count - 1
     }
 
     /// The category of an element that is never article text by its name or role, or nil.

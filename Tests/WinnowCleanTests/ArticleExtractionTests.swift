@@ -131,6 +131,40 @@ import Testing
         #expect(doc.removed.contains { $0.ruleID == "html.repeated-teasers" && $0.text.contains("Other story number 2") })
     }
 
+    @Test func aStreamOfOneLineTeasersLongerThanTheStoryBesideItIsCut() throws {
+        // Sixteen cards of a headline link and one line of summary hold more article-like text than the
+        // short story (eight paragraphs): still a list of other stories, not the page's content.
+        let cards = (1...16).map {
+            "<li class=\"stream-item\"><a href=\"/s\($0)\"><img src=\"\($0).jpg\"></a><h3><a href=\"/s\($0)\">Other story \($0)</a></h3><p>A summary of other story number \($0), which the news desk wrote in one long sentence for the stream.</p></li>"
+        }
+        let html = """
+            <html><body><div id="main"><section class="story"><div class="body">
+            \((Self.paragraphs + Self.paragraphs.map { "Later, " + $0 }).map { "<p>\($0)</p>" }.joined())
+            </div></section><div class="remote"><ul id="stream">\(cards.joined())</ul></div></div></body></html>
+            """
+        let doc = try Cleaner().clean(document: html, explain: true)
+        for paragraph in Self.paragraphs { #expect(doc.text.contains(paragraph)) }
+        #expect(!doc.text.contains("A summary of other story"))
+        #expect(doc.removed.contains { $0.ruleID == "html.repeated-teasers" && $0.text.contains("other story number 7") })
+    }
+
+    @Test func factBoxesBetweenTheArticlesParagraphsStay() throws {
+        // Boxes of one class, each with a heading, a skip link and a link or two, set between the
+        // paragraphs: shaped like teaser cards, but the article's own.
+        let boxes = (1...3).map {
+            "<div class=\"story-feature\"><a class=\"skip\" href=\"#p\($0)\">Continue reading</a><h2>Facts about the bridge, part \($0)</h2><ul><li>Built in 1931 by the harbour board of the city</li><li>Carries \($0)0,000 cars a day across the river mouth</li><li>Painted green since the last repair works</li></ul><ul class=\"links\"><li><a href=\"/b\($0)\">History of the bridge</a></li></ul></div>"
+        }
+        let html = """
+            <html><body><article>
+            <p>\(Self.paragraphs[0])</p>\(boxes[0])<p>\(Self.paragraphs[1])</p>\(boxes[1])<p>\(Self.paragraphs[2])</p>\(boxes[2])<p>\(Self.paragraphs[3])</p>
+            </article></body></html>
+            """
+        let doc = try Cleaner().clean(document: html)
+        for paragraph in Self.paragraphs { #expect(doc.text.contains(paragraph)) }
+        #expect(doc.text.contains("Carries 20,000 cars a day across the river mouth"))
+        #expect(doc.text.contains("Facts about the bridge, part 3"))
+    }
+
     @Test func entitiesAndEncodingsAreDecodedAsBrowsersDo() throws {
         // Legacy references work without ";" and take the longest known name ("&notanentity;" reads
         // "¬anentity;" in every browser); unknown ones stay as written.
