@@ -165,6 +165,23 @@ import Testing
         #expect(doc.text.contains("Facts about the bridge, part 3"))
     }
 
+    @Test func thePostsLastSectionOfTheSameClassStays() throws {
+        // A post laid out in sections of one class: the first holds most of the text, the last two short
+        // paragraphs (a seventh of it) after a figure: still the post's.
+        let long = (0..<3).flatMap { n in Self.paragraphs.map { "<p>Part \(n): \($0)</p>" } }.joined()
+        let html = """
+            <html><body><div class="post"><div class="section-inner column">\(long)</div>
+            <div class="section-inner wide"><figure><img src="a.jpg"><figcaption>A slide from the launch</figcaption></figure></div>
+            <div class="section-inner column"><h3>What comes next</h3><p>We will keep growing the guide slowly, adding tutorials, and expect to polish it before the autumn term begins.</p><p>Let us talk: if you want to help or have thoughts on any of this, write to the team and we will answer.</p></div>
+            </div><div class="sidebar"><p>About the author of this blog, who writes about journalism, news and the web.</p></div></body></html>
+            """
+        let doc = try Cleaner().clean(document: html)
+        #expect(doc.text.contains("Part 2: Shop owners on the north bank"))
+        #expect(doc.text.contains("We will keep growing the guide slowly"))
+        #expect(doc.text.contains("Let us talk: if you want to help"))
+        #expect(!doc.text.contains("About the author of this blog"))
+    }
+
     @Test func entitiesAndEncodingsAreDecodedAsBrowsersDo() throws {
         // Legacy references work without ";" and take the longest known name ("&notanentity;" reads
         // "¬anentity;" in every browser); unknown ones stay as written.
