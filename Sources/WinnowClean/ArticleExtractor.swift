@@ -115,6 +115,13 @@ enum ArticleExtractor {
         let visibleBlocks = blocks(nodes, cut: cut, withText: false)
         var textual = nodes.map { $0.visible > 0 }  // has text in its subtree: only those are worth a look
         for i in stride(from: nodes.count - 1, through: 1, by: -1) where textual[i] && nodes[i].parent >= 0 { textual[Int(nodes[i].parent)] = true }
+        // Characters under each inline element (a block's text is counted for the block, not for a <span>
+        // inside it): an inline caption left unclosed holds the story as text of its own.
+        var inlineText = [Int](repeating: 0, count: nodes.count)
+        for i in stride(from: nodes.count - 1, through: 1, by: -1) where nodes[i].parent >= 0 {
+            let parent = Int(nodes[i].parent)
+            if !nodes[parent].kind.contains(.block) { inlineText[parent] += nodes[i].isText ? Int(nodes[i].visible) : inlineText[i] }
+        }
         for byHints in [false, true] {
             let good = articleText(nodes, byHints ? blocks(nodes, cut: cut, withText: false) : visibleBlocks)
             let total = Double(good[0])
@@ -123,7 +130,8 @@ enum ArticleExtractor {
             // "entry author-NAME"), and so are its alike siblings (same tag and first class word), short or long.
             func shape(_ i: Int) -> String { "\(nodes[i].parent) \(nodes[i].tag) \(nodes[i].text.prefix { $0 != " " })" }
             var misnamed: Set<String> = []
-            for i in nodes.indices where byHints && textual[i] && cut[i] == nil && good[i] >= 400 && !nodes[i].text.isEmpty && !nodes[i].kind.contains(.link) {
+            func held(_ i: Int) -> Int { max(good[i], inlineText[i]) }
+            for i in nodes.indices where byHints && textual[i] && cut[i] == nil && held(i) >= 400 && !nodes[i].text.isEmpty && !nodes[i].kind.contains(.link) {
                 if let category = analysis(i).category, ArticleExtractor.shortCategories.contains(category) { misnamed.insert(shape(i)) }
             }
             for i in nodes.indices where textual[i] && cut[i] == nil && !nodes[i].tag.isEmpty {
@@ -137,7 +145,7 @@ enum ArticleExtractor {
                 let share = total > 0 ? Double(good[i]) / total : 0
                 let declared = node.flags.contains(.declaredArticle) || analysis(i).content
                 if share >= (byHints ? 0.5 : 0.8) || (declared && share >= 0.25) { continue }
-                if byHints && ArticleExtractor.shortCategories.contains(category) && (good[i] >= 400 || misnamed.contains(shape(i))) { continue }
+                if byHints && ArticleExtractor.shortCategories.contains(category) && (held(i) >= 400 || misnamed.contains(shape(i))) { continue }
                 cut[i] = Cut(ruleID: ruleID, category: category)
             }
         }

@@ -182,6 +182,20 @@ import Testing
         #expect(!doc.text.contains("About the author of this blog"))
     }
 
+    @Test func anInlineCaptionThatSwallowedTheStoryStays() throws {
+        // The caption's credit <span> is never closed: the story runs on inside it as plain text, with no
+        // block of its own, and must not go with the caption.
+        let html = """
+            <html><body><div class="entry-content"><p class="wp-caption-text">Our reporter asks the question. <span class="wp-caption-text attribution">(\(Self.paragraphs.joined(separator: "\n\n"))
+            </span></p><p>And so the council will meet again in the spring to decide what the bridge becomes.</p></div></body></html>
+            """
+        let doc = try Cleaner().clean(document: html)
+        for paragraph in Self.paragraphs { #expect(doc.text.contains(paragraph)) }
+        // A caption of a line still goes.
+        let short = try Cleaner().clean(document: "<html><body><article><p>\(Self.paragraphs[0])</p><p>\(Self.paragraphs[1]) <span class=\"caption\">(Photo: City archive)</span></p></article></body></html>")
+        #expect(short.text.contains(Self.paragraphs[1]) && !short.text.contains("City archive"))
+    }
+
     @Test func entitiesAndEncodingsAreDecodedAsBrowsersDo() throws {
         // Legacy references work without ";" and take the longest known name ("&notanentity;" reads
         // "¬anentity;" in every browser); unknown ones stay as written.
