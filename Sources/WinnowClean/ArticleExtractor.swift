@@ -179,8 +179,10 @@ enum ArticleExtractor {
                 guard !block.text.isEmpty else { continue }
                 if !inArticle(block.owner) {
                     dropped.append(Removal(text: block.text, ruleID: "html.outside-article", category: "layout"))
-                } else if block.linkDensity > 0.5 && !(block.chars >= 100 && block.punctuated) {
+                } else if block.linkDensity > 0.5 && !(block.chars >= 100 && block.punctuated) && block.chars - block.linkChars < 25 {
                     // A sentence that is mostly links (a digest's item) is text; a short run of links is a menu.
+                    // So is a line with words of its own around its links (25 characters, four or five words:
+                    // "Thanks to NAME, users can now import logins"): it cites them, a menu only names them.
                     dropped.append(Removal(text: block.text, ruleID: "html.link-list", category: "navigation"))
                 } else if nodes[Int(block.owner)].tag == "h1" {
                     dropped.append(Removal(text: block.text, ruleID: "html.headline", category: "title"))

@@ -196,6 +196,20 @@ import Testing
         #expect(short.text.contains(Self.paragraphs[1]) && !short.text.contains("City archive"))
     }
 
+    @Test func lineCitingLinksStaysButARunOfLinksGoes() throws {
+        // A digest's items: mostly link text, but with words of their own around the links.
+        let html = """
+            <html><body><article><p>\(Self.paragraphs[0])</p><p>\(Self.paragraphs[1])</p><ul>
+            <li>Thanks to <a href="/u/1">evilpie</a>, users of the browser can now <a href="/b/1">import saved logins from KeePass files</a></li>
+            <li><a href="/u/2">Ankush</a> fixed an old issue in the add-on manager with <a href="/b/2">revoked devtools page permissions for extensions</a></li>
+            </ul><p><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport and weather</a></p><p>\(Self.paragraphs[2])</p></article></body></html>
+            """
+        let doc = try Cleaner().clean(document: html)
+        #expect(doc.text.contains("Thanks to evilpie, users of the browser can now import saved logins from KeePass files"))
+        #expect(doc.text.contains("Ankush fixed an old issue in the add-on manager with revoked devtools page permissions for extensions"))
+        #expect(!doc.text.contains("Sport and weather"))
+    }
+
     @Test func entitiesAndEncodingsAreDecodedAsBrowsersDo() throws {
         // Legacy references work without ";" and take the longest known name ("&notanentity;" reads
         // "¬anentity;" in every browser); unknown ones stay as written.
