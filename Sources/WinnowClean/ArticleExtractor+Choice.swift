@@ -142,21 +142,25 @@ extension ArticleExtractor {
     /// a sibling with at least half the chosen element's article-like text, not mostly links. When the
     /// chosen element, its parent or its grandparent has siblings of the same tag and first class word with article
     /// text (a fifth of its own or more), those are the other posts of a blog's front page or the other
-    /// parts of a split article: they come instead. The whole page (0) stays alone.
+    /// parts of a split article: they come instead; a sibling with the very same class and id joins with two
+    /// article-like paragraphs and a tenth of the text (the last section of a post laid out in sections).
+    /// The whole page (0) stays alone.
     static func withSiblings(_ nodes: [HTMLTree.Node], best: Int, blocks: [Block]) -> [Int] {
         guard best > 0, nodes[best].parent >= 0 else { return [best] }
         var good = [Int](repeating: 0, count: nodes.count)
         var chars = [Int](repeating: 0, count: nodes.count)
         var links = [Int](repeating: 0, count: nodes.count)
+        var paragraphs = [Int](repeating: 0, count: nodes.count)  // article-like blocks
         for block in blocks {
             chars[Int(block.owner)] += block.chars
             links[Int(block.owner)] += block.linkChars
-            if block.isArticleLike { good[Int(block.owner)] += block.chars }
+            if block.isArticleLike { good[Int(block.owner)] += block.chars; paragraphs[Int(block.owner)] += 1 }
         }
         for i in stride(from: nodes.count - 1, to: 0, by: -1) where nodes[i].parent >= 0 {
             good[Int(nodes[i].parent)] += good[i]
             chars[Int(nodes[i].parent)] += chars[i]
             links[Int(nodes[i].parent)] += links[i]
+            paragraphs[Int(nodes[i].parent)] += paragraphs[i]
         }
         func children(of parent: Int) -> [Int] {
             var list: [Int] = []
@@ -175,7 +179,8 @@ extension ArticleExtractor {
             // The first class word names the kind of element ("post", "entry"); later ones and the id vary.
             let kind = nodes[element].text.prefix { $0 != " " }
             let alike = children(of: parent).filter {
-                $0 != element && !kind.isEmpty && nodes[$0].tag == nodes[element].tag && nodes[$0].text.prefix { $0 != " " } == kind && rich($0, 5)
+                $0 != element && !kind.isEmpty && nodes[$0].tag == nodes[element].tag && nodes[$0].text.prefix { $0 != " " } == kind
+                    && (rich($0, 5) || (nodes[$0].text == nodes[element].text && paragraphs[$0] >= 2 && rich($0, 10)))
             }
             if !alike.isEmpty { return ([element] + alike).sorted() }
             element = parent

@@ -115,6 +115,13 @@ enum ArticleExtractor {
         let visibleBlocks = blocks(nodes, cut: cut, withText: false)
         var textual = nodes.map { $0.visible > 0 }  // has text in its subtree: only those are worth a look
         for i in stride(from: nodes.count - 1, through: 1, by: -1) where textual[i] && nodes[i].parent >= 0 { textual[Int(nodes[i].parent)] = true }
+        // Characters under each inline element (a block's text is counted for the block, not for a <span>
+        // inside it): an inline caption left unclosed holds the story as text of its own.
+        var inlineText = [Int](repeating: 0, count: nodes.count)
+        for i in stride(from: nodes.count - 1, through: 1, by: -1) where nodes[i].parent >= 0 {
+            let parent = Int(nodes[i].parent)
+            if !nodes[parent].kind.contains(.block) { inlineText[parent] += nodes[i].isText ? Int(nodes[i].visible) : inlineText[i] }
+        }
         for byHints in [false, true] {
             let good = articleText(nodes, byHints ? blocks(nodes, cut: cut, withText: false) : visibleBlocks)
             let total = Double(good[0])
@@ -123,7 +130,8 @@ enum ArticleExtractor {
             // "entry author-NAME"), and so are its alike siblings (same tag and first class word), short or long.
             func shape(_ i: Int) -> String { "\(nodes[i].parent) \(nodes[i].tag) \(nodes[i].text.prefix { $0 != " " })" }
             var misnamed: Set<String> = []
-            for i in nodes.indices where byHints && textual[i] && cut[i] == nil && good[i] >= 400 && !nodes[i].text.isEmpty && !nodes[i].kind.contains(.link) {
+            func held(_ i: Int) -> Int { max(good[i], inlineText[i]) }
+            for i in nodes.indices where byHints && textual[i] && cut[i] == nil && held(i) >= 400 && !nodes[i].text.isEmpty && !nodes[i].kind.contains(.link) {
                 if let category = analysis(i).category, ArticleExtractor.shortCategories.contains(category) { misnamed.insert(shape(i)) }
             }
             for i in nodes.indices where textual[i] && cut[i] == nil && !nodes[i].tag.isEmpty {
@@ -137,7 +145,7 @@ enum ArticleExtractor {
                 let share = total > 0 ? Double(good[i]) / total : 0
                 let declared = node.flags.contains(.declaredArticle) || analysis(i).content
                 if share >= (byHints ? 0.5 : 0.8) || (declared && share >= 0.25) { continue }
-                if byHints && ArticleExtractor.shortCategories.contains(category) && (good[i] >= 400 || misnamed.contains(shape(i))) { continue }
+                if byHints && ArticleExtractor.shortCategories.contains(category) && (held(i) >= 400 || misnamed.contains(shape(i))) { continue }
                 cut[i] = Cut(ruleID: ruleID, category: category)
             }
         }
@@ -171,8 +179,10 @@ enum ArticleExtractor {
                 guard !block.text.isEmpty else { continue }
                 if !inArticle(block.owner) {
                     dropped.append(Removal(text: block.text, ruleID: "html.outside-article", category: "layout"))
-                } else if block.linkDensity > 0.5 && !(block.chars >= 100 && block.punctuated) {
+                } else if block.linkDensity > 0.5 && !(block.chars >= 100 && block.punctuated) && block.chars - block.linkChars < 25 {
                     // A sentence that is mostly links (a digest's item) is text; a short run of links is a menu.
+                    // So is a line with words of its own around its links (25 characters, four or five words:
+                    // "Thanks to NAME, users can now import logins"): it cites them, a menu only names them.
                     dropped.append(Removal(text: block.text, ruleID: "html.link-list", category: "navigation"))
                 } else if nodes[Int(block.owner)].tag == "h1" {
                     dropped.append(Removal(text: block.text, ruleID: "html.headline", category: "title"))
@@ -201,22 +211,24 @@ enum ArticleExtractor {
     /// Cuts teaser lists: three or more sibling elements of one tag and class, each short and led by a
     /// link ("more stories", "latest news", a feed of other articles beside this one). Their sentences read
     /// like article text one by one; their repetition and links give them away. Not cut when they hold
-    /// half the page's article-like text: then the page is the list.
+    /// half the page's article-like text: then the page is the list (unless the cards are one-liners beside an
+    /// article), nor when they stand between the article's paragraphs and are not mostly links (its fact boxes).
     static func cutRepeatedTeasers(_ nodes: [HTMLTree.Node], _ cut: inout [Cut?], measuredBy blocks: [Block]) {
         // Measured on the page as shown (before the other cuts took the cards' headers and share bars).
         var chars = [Int](repeating: 0, count: nodes.count)
         var links = [Int](repeating: 0, count: nodes.count)
         var good = [Int](repeating: 0, count: nodes.count)
+        var paragraphs = [Int](repeating: 0, count: nodes.count)  // article-like blocks
         for block in blocks {
             chars[Int(block.owner)] += block.chars
             links[Int(block.owner)] += block.linkChars
-            if block.isArticleLike { good[Int(block.owner)] += block.chars }
+            if block.isArticleLike { good[Int(block.owner)] += block.chars; paragraphs[Int(block.owner)] += 1 }
         }
         // A card has a picture or a heading; an article's own list items (a digest's points) do not.
         var card = nodes.map { $0.tag == "img" || $0.tag == "picture" || $0.kind.contains(.heading) }
         for i in stride(from: nodes.count - 1, through: 1, by: -1) where nodes[i].parent >= 0 {
             let parent = Int(nodes[i].parent)
-            chars[parent] += chars[i]; links[parent] += links[i]; good[parent] += good[i]
+            chars[parent] += chars[i]; links[parent] += links[i]; good[parent] += good[i]; paragraphs[parent] += paragraphs[i]
             if card[i] { card[parent] = true }
         }
         let total = max(1, good[0])
@@ -231,10 +243,32 @@ enum ArticleExtractor {
         for (_, byShape) in groups {
             for (_, members) in byShape where members.count >= 3 {
                 let held = members.reduce(0) { $0 + good[$1] }
-                guard held * 2 < total else { continue }
+                // Half the page's article-like text: the page is the list (a blog's front page), unless each
+                // card is a headline and at most one line of summary beside an article of 500+ characters
+                // (a stream of other stories longer than the short story it runs beside).
+                let oneLiners = members.allSatisfy { paragraphs[$0] <= 1 }
+                guard held * 2 < total || (oneLiners && total - held >= 500) else { continue }
+                let linkText = members.reduce(0) { $0 + links[$1] }, text = members.reduce(0) { $0 + chars[$1] }
+                if interleaved(nodes, members, good: good) && linkText * 3 < text { continue }
                 for i in members { cut[i] = Cut(ruleID: "html.repeated-teasers", category: "related") }
             }
         }
+    }
+
+    /// Whether article-like text stands between the members of a group (siblings, in page order) in at least
+    /// half the gaps: boxes set between the article's paragraphs (a fact box, a list of questions, each with a
+    /// heading and a link or two) are the article's own; a list of other stories runs on its own.
+    static func interleaved(_ nodes: [HTMLTree.Node], _ members: [Int], good: [Int]) -> Bool {
+        let sorted = members.sorted()
+        var gapsWithText = 0
+        for (a, b) in zip(sorted, sorted.dropFirst()) {
+            var sibling = Int(nodes[a].end)
+            while sibling < b {
+                if good[sibling] > 0 { gapsWithText += 1; break }
+                sibling = Int(nodes[sibling].end)
+            }
+        }
+        return gapsWithText * 2 >= sorted.count - 1
     }
 
     /// The category of an element that is never article text by its name or role, or nil.

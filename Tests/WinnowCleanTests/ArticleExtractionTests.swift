@@ -131,6 +131,85 @@ import Testing
         #expect(doc.removed.contains { $0.ruleID == "html.repeated-teasers" && $0.text.contains("Other story number 2") })
     }
 
+    @Test func aStreamOfOneLineTeasersLongerThanTheStoryBesideItIsCut() throws {
+        // Sixteen cards of a headline link and one line of summary hold more article-like text than the
+        // short story (eight paragraphs): still a list of other stories, not the page's content.
+        let cards = (1...16).map {
+            "<li class=\"stream-item\"><a href=\"/s\($0)\"><img src=\"\($0).jpg\"></a><h3><a href=\"/s\($0)\">Other story \($0)</a></h3><p>A summary of other story number \($0), which the news desk wrote in one long sentence for the stream.</p></li>"
+        }
+        let html = """
+            <html><body><div id="main"><section class="story"><div class="body">
+            \((Self.paragraphs + Self.paragraphs.map { "Later, " + $0 }).map { "<p>\($0)</p>" }.joined())
+            </div></section><div class="remote"><ul id="stream">\(cards.joined())</ul></div></div></body></html>
+            """
+        let doc = try Cleaner().clean(document: html, explain: true)
+        for paragraph in Self.paragraphs { #expect(doc.text.contains(paragraph)) }
+        #expect(!doc.text.contains("A summary of other story"))
+        #expect(doc.removed.contains { $0.ruleID == "html.repeated-teasers" && $0.text.contains("other story number 7") })
+    }
+
+    @Test func factBoxesBetweenTheArticlesParagraphsStay() throws {
+        // Boxes of one class, each with a heading, a skip link and a link or two, set between the
+        // paragraphs: shaped like teaser cards, but the article's own.
+        let boxes = (1...3).map {
+            "<div class=\"story-feature\"><a class=\"skip\" href=\"#p\($0)\">Continue reading</a><h2>Facts about the bridge, part \($0)</h2><ul><li>Built in 1931 by the harbour board of the city</li><li>Carries \($0)0,000 cars a day across the river mouth</li><li>Painted green since the last repair works</li></ul><ul class=\"links\"><li><a href=\"/b\($0)\">History of the bridge</a></li></ul></div>"
+        }
+        let html = """
+            <html><body><article>
+            <p>\(Self.paragraphs[0])</p>\(boxes[0])<p>\(Self.paragraphs[1])</p>\(boxes[1])<p>\(Self.paragraphs[2])</p>\(boxes[2])<p>\(Self.paragraphs[3])</p>
+            </article></body></html>
+            """
+        let doc = try Cleaner().clean(document: html)
+        for paragraph in Self.paragraphs { #expect(doc.text.contains(paragraph)) }
+        #expect(doc.text.contains("Carries 20,000 cars a day across the river mouth"))
+        #expect(doc.text.contains("Facts about the bridge, part 3"))
+    }
+
+    @Test func thePostsLastSectionOfTheSameClassStays() throws {
+        // A post laid out in sections of one class: the first holds most of the text, the last two short
+        // paragraphs (a seventh of it) after a figure: still the post's.
+        let long = (0..<3).flatMap { n in Self.paragraphs.map { "<p>Part \(n): \($0)</p>" } }.joined()
+        let html = """
+            <html><body><div class="post"><div class="section-inner column">\(long)</div>
+            <div class="section-inner wide"><figure><img src="a.jpg"><figcaption>A slide from the launch</figcaption></figure></div>
+            <div class="section-inner column"><h3>What comes next</h3><p>We will keep growing the guide slowly, adding tutorials, and expect to polish it before the autumn term begins.</p><p>Let us talk: if you want to help or have thoughts on any of this, write to the team and we will answer.</p></div>
+            </div><div class="sidebar"><p>About the author of this blog, who writes about journalism, news and the web.</p></div></body></html>
+            """
+        let doc = try Cleaner().clean(document: html)
+        #expect(doc.text.contains("Part 2: Shop owners on the north bank"))
+        #expect(doc.text.contains("We will keep growing the guide slowly"))
+        #expect(doc.text.contains("Let us talk: if you want to help"))
+        #expect(!doc.text.contains("About the author of this blog"))
+    }
+
+    @Test func anInlineCaptionThatSwallowedTheStoryStays() throws {
+        // The caption's credit <span> is never closed: the story runs on inside it as plain text, with no
+        // block of its own, and must not go with the caption.
+        let html = """
+            <html><body><div class="entry-content"><p class="wp-caption-text">Our reporter asks the question. <span class="wp-caption-text attribution">(\(Self.paragraphs.joined(separator: "\n\n"))
+            </span></p><p>And so the council will meet again in the spring to decide what the bridge becomes.</p></div></body></html>
+            """
+        let doc = try Cleaner().clean(document: html)
+        for paragraph in Self.paragraphs { #expect(doc.text.contains(paragraph)) }
+        // A caption of a line still goes.
+        let short = try Cleaner().clean(document: "<html><body><article><p>\(Self.paragraphs[0])</p><p>\(Self.paragraphs[1]) <span class=\"caption\">(Photo: City archive)</span></p></article></body></html>")
+        #expect(short.text.contains(Self.paragraphs[1]) && !short.text.contains("City archive"))
+    }
+
+    @Test func lineCitingLinksStaysButARunOfLinksGoes() throws {
+        // A digest's items: mostly link text, but with words of their own around the links.
+        let html = """
+            <html><body><article><p>\(Self.paragraphs[0])</p><p>\(Self.paragraphs[1])</p><ul>
+            <li>Thanks to <a href="/u/1">evilpie</a>, users of the browser can now <a href="/b/1">import saved logins from KeePass files</a></li>
+            <li><a href="/u/2">Ankush</a> fixed an old issue in the add-on manager with <a href="/b/2">revoked devtools page permissions for extensions</a></li>
+            </ul><p><a href="/">Home</a> <a href="/news">News</a> <a href="/sport">Sport and weather</a></p><p>\(Self.paragraphs[2])</p></article></body></html>
+            """
+        let doc = try Cleaner().clean(document: html)
+        #expect(doc.text.contains("Thanks to evilpie, users of the browser can now import saved logins from KeePass files"))
+        #expect(doc.text.contains("Ankush fixed an old issue in the add-on manager with revoked devtools page permissions for extensions"))
+        #expect(!doc.text.contains("Sport and weather"))
+    }
+
     @Test func entitiesAndEncodingsAreDecodedAsBrowsersDo() throws {
         // Legacy references work without ";" and take the longest known name ("&notanentity;" reads
         // "¬anentity;" in every browser); unknown ones stay as written.
