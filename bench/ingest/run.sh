@@ -62,5 +62,5 @@ echo
 outputs=$(for b in $(seq 1 "$batches"); do echo "$dir/ingest-batch-$b.out"; done)
 echo "verdicts: $(cat $outputs | grep -oE ': article [0-9]+ [a-z-]+' | awk '{print $4}' | sort | uniq -c | awk '{printf "%s %s, ", $1, $2}' | sed 's/, $//')"
 echo "database: $(du -m "$db" | cut -f1) MB"
-python3 bench/ingest/joined.py "$corpus" $outputs
+python3 bench/ingest/joined.py "$corpus" --db "$db" $outputs
 rm -f "$db" "$db-wal" "$db-shm" "$db.lock"
