@@ -238,14 +238,17 @@ import WinnowTestSupport
         #expect(estimatedAbove > 0)  // the estimate alone would have let some of these through
     }
 
+    /// The words with `changed` of them, spread through the text, replaced: a light edit.
+    static func variant(of words: [String], changing changed: Int) -> String {
+        var words = words
+        for i in 0..<changed { words[i * 7 % words.count] = "v\(i)" }
+        return words.joined(separator: " ")
+    }
+
     @Test func bestMatchPrefersResemblanceThenSimilarityThenOlder() throws {
         let dedup = Deduplicator()
         let base = Self.article(5).split(separator: " ").map(String.init)
-        func variant(_ changed: Int) -> String {
-            var words = base
-            for i in 0..<changed { words[i * 7 % words.count] = "v\(i)" }
-            return words.joined(separator: " ")
-        }
+        func variant(_ changed: Int) -> String { Self.variant(of: base, changing: changed) }
         let query = try #require(dedup.fingerprint(of: base.joined(separator: " ")))
         let texts: [Int64: String] = [1: variant(8), 2: variant(2), 3: variant(60), 4: variant(2)]
         let candidates = texts.keys.sorted().map { id in (id: id, signature: dedup.signature(of: texts[id]!)!) }
@@ -260,11 +263,7 @@ import WinnowTestSupport
     @Test func matchesVerifyOneCandidateACluster() throws {
         let dedup = Deduplicator()
         let base = Self.article(6).split(separator: " ").map(String.init)
-        func variant(_ changed: Int) -> String {
-            var words = base
-            for i in 0..<changed { words[i * 7 % words.count] = "v\(i)" }
-            return words.joined(separator: " ")
-        }
+        func variant(_ changed: Int) -> String { Self.variant(of: base, changing: changed) }
         let query = try #require(dedup.fingerprint(of: base.joined(separator: " ")))
         let texts: [Int64: String] = [1: variant(9), 2: variant(1), 3: variant(5), 4: variant(7), 5: variant(3)]
         let candidates = texts.keys.sorted().map { id in (id: id, signature: dedup.signature(of: texts[id]!)!) }
