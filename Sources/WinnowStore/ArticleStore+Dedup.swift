@@ -120,7 +120,8 @@ extension ArticleStore {
     public func resetStages(includingClean: Bool) throws {
         try db.write { db in
             try db.execute(sql: """
-                DELETE FROM lsh_buckets; DELETE FROM lsh_runs; DELETE FROM lsh_recent; DELETE FROM signatures; DELETE FROM articles; DELETE FROM clusters;
+                DELETE FROM lsh_buckets; DELETE FROM lsh_runs; DELETE FROM lsh_recent; DELETE FROM lsh_filter; DELETE FROM signatures;
+                DELETE FROM articles; DELETE FROM clusters;
                 DELETE FROM settings WHERE key IN ('dedup.fingerprint', 'dedup.pruned_through');
                 DELETE FROM dedup_queue;
                 DELETE FROM daily_counts;

@@ -47,7 +47,7 @@ struct RecentBuckets: Sendable {
         } else {
             // After anyone else's change (a reset, another process) everything is reread.
             self = RecentBuckets(generation: current)
-            var filter: KeyFilter? = try KeyFilter.stored(db)
+            var filter: KeyFilter? = try KeyFilter.persisted(db, generation: current) ?? KeyFilter.stored(db)
             runs = try BucketRun.loadAll(db, into: &filter)
             stored = filter
         }
@@ -84,8 +84,11 @@ struct RecentBuckets: Sendable {
         for article in batch { for key in article.keys { pairs.append(BucketPair(key: key, articleID: article.id)) } }
         for pair in pairs { stored?.insert(pair.key) }
         pairs.sort()
+        let intoKeyedTable = runs.count >= runLimit
         runs = try ArticleStore.mergeBuckets(db, pairs: pairs, runs: runs, runLimit: runLimit)
         mergedGeneration = try Self.generation(db)
+        // The filter now holds every key of the keyed table: kept for the next process to start.
+        if intoKeyedTable, let stored, let mergedGeneration { try stored.persist(db, generation: mergedGeneration) }
     }
 
     /// The committed `dedup.recent_generation` (0 before the first merge).
@@ -128,6 +131,33 @@ struct KeyFilter: Sendable {
         let keys = try Int64.fetchCursor(db, sql: "SELECT key FROM lsh_buckets")
         while let key = try keys.next() { filter.insert(key) }
         return filter
+    }
+
+    /// The filter a merge into `lsh_buckets` kept (`persist`), when nothing has been merged into that
+    /// table since; else nil (the caller scans). Sound whoever wrote since, this build or an older
+    /// one: a merge into the keyed table, or a reset, moves the generation on without adding a run,
+    /// and each new run moves it on by one, so the generation is the kept one plus the runs present
+    /// exactly when neither happened. (Retention's deletes leave bits set, which only costs lookups.)
+    static func persisted(_ db: Database, generation current: Int64) throws -> KeyFilter? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT generation, bits FROM lsh_filter WHERE id = 1") else { return nil }
+        let runs = try Int64.fetchOne(db, sql: "SELECT count(DISTINCT id >> 32) FROM lsh_runs") ?? 0
+        guard (row[0] as Int64) + runs == current, let bits = row[1] as Data? else { return nil }
+        var filter = KeyFilter(bitCountLog2: 27, shifts: (0, 32))
+        guard bits.count == filter.words.count * 8 else { return nil }
+        bits.withUnsafeBytes { raw in
+            for i in filter.words.indices { filter.words[i] = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i * 8, as: UInt64.self)) }
+        }
+        return filter
+    }
+
+    /// Keeps this filter (the stored one, holding every key of `lsh_buckets`) with the generation the
+    /// merge that filled the table set, in the caller's transaction.
+    func persist(_ db: Database, generation: Int64) throws {
+        var data = Data(count: words.count * 8)
+        data.withUnsafeMutableBytes { raw in
+            for (i, word) in words.enumerated() { raw.storeBytes(of: word.littleEndian, toByteOffset: i * 8, as: UInt64.self) }
+        }
+        try db.execute(sql: "INSERT OR REPLACE INTO lsh_filter (id, generation, bits) VALUES (1, ?, ?)", arguments: [generation, data])
     }
 
     /// The filter of one run's keys: 256 KB, about 5% false positives at the 262,144 keys of a run.

@@ -256,6 +256,17 @@ enum Schema {
                 );
                 """)
         }
+        migrator.registerMigration("v11: stored key filter") { db in
+            // The filter of `lsh_buckets`' keys as the last merge into it left them (KeyFilter.persisted):
+            // a process that starts reads 16 MB instead of scanning every key of the keyed table.
+            try db.execute(sql: """
+                CREATE TABLE lsh_filter (
+                    id INTEGER PRIMARY KEY CHECK (id = 1),
+                    generation INTEGER NOT NULL,  -- dedup.recent_generation right after that merge
+                    bits BLOB NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -305,6 +305,35 @@ import GRDB
         try store.bucketRowCount() - store.scalar("SELECT count(*) FROM lsh_buckets") - store.scalar("SELECT count(*) FROM lsh_recent r, json_each(r.keys)")
     }
 
+    /// A merge into `lsh_buckets` keeps its key filter, so a process that starts reads it instead of
+    /// scanning the keyed table: a restarted store finds a near copy of an article held only there.
+    /// The kept filter stays good while only runs are added, and is passed over (the table scanned)
+    /// once anything else merges into the table, as an older build would without keeping a filter.
+    @Test func theKeptKeyFilterIsUsedOnlyWhileItHoldsEveryKey() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("winnow-store-\(UUID().uuidString)/db.sqlite").path
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let store = try ArticleStore.open(path: path, recentBucketLimit: 2 * 32, runLimit: 2)
+        _ = try ingest(store, (1...6).map { ("a", "\($0)", nil, Self.story(60 + $0)) })
+        func kept(_ store: ArticleStore) throws -> Bool {
+            try store.db.read { try KeyFilter.persisted($0, generation: RecentBuckets.generation($0)) != nil }
+        }
+        #expect(try store.scalar("SELECT count(DISTINCT article_id) FROM lsh_buckets") >= 4, "articles reached the keyed table")
+        #expect(try kept(store))
+        var words = Self.story(61).split(separator: " ")
+        words[10] = "changed"
+        let restarted = try ArticleStore.open(path: path, recentBucketLimit: 2 * 32, runLimit: 2)
+        let near = try ingest(restarted, [("b", "near", nil, words.joined(separator: " "))])
+        #expect(near[0].status == .duplicate && near[0].duplicateOf == 1)
+
+        // A run added: still good. A merge into the keyed table that keeps no filter: passed over.
+        var counter: UInt64 = 5
+        let pairs = (0..<40).map { _ in counter += 1; return BucketPair(key: Int64(bitPattern: StableHash.mix(counter)), articleID: 3) }.sorted()
+        try store.db.write { db in _ = try ArticleStore.mergeBuckets(db, pairs: pairs, runs: [], runLimit: 100) }
+        #expect(try kept(store))
+        try store.db.write { db in _ = try ArticleStore.mergeBuckets(db, pairs: pairs, runs: ArticleStore.runs(db), runLimit: 0) }
+        #expect(try !kept(store))
+    }
+
     /// Bucket rows go to `lsh_recent` first, are written as a run at the limit and merged into
     /// `lsh_buckets` when the runs pile up; matches are found in any of the three, within a batch, and
     /// by a second store that merged behind the first's back.
