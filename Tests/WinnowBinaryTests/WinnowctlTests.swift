@@ -137,6 +137,19 @@ import WinnowTestSupport
         #expect(entries[0]["published_parsed"] as? [Int] == [2026, 11, 22, 9, 30, 0, 6, 326, 0])
     }
 
+    /// Many sources, options between them: each source parsed once, in order, an option's value never
+    /// taken for a source (the list is split before ArgumentParser sees it, as for clean and ingest).
+    @Test func parseFeedTakesManySourcesWithOptionsAnywhere() async throws {
+        let sample = TestPaths.repository.appendingPathComponent("samples/valley-courier.atom").path
+        let run = try await runProcess(try TestPaths.binary("winnowctl"),
+                                       ["parse-feed", sample, "--base", "http://127.0.0.1/feeds/", "--json"] + Array(repeating: sample, count: 300))
+        #expect(run.status == 0, "\(run.stderr)")
+        let lines = run.stdout.split(separator: "\n")
+        #expect(lines.count == 301)
+        #expect(lines.allSatisfy { $0.contains("\"Valley Courier\"") })
+        #expect(!run.stderr.contains("127.0.0.1/feeds"), "the --base value is not a source")
+    }
+
     @Test func statusOnAMissingDatabaseSaysWhatToDo() async throws {
         let run = try await runProcess(try TestPaths.binary("winnowctl"), ["status", "--db", "/nonexistent/x.sqlite"])
         #expect(run.status != 0)
