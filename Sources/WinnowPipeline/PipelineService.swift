@@ -225,15 +225,15 @@ public final class PipelineService: Service {
             let chunk = max(8, runtime.configuration.concurrency)
             let perHost = runtime.configuration.perHostConnections
             let store = self.store
-            if let error = await pollAll(runtime: runtime, claiming: {
-                try store.claimDue(now: now, all: false, limit: chunk, perHost: perHost)
-            }, dueLeft: { try store.hasUnclaimedDueFeeds(now: now) }) { throw error }
-            try report(runtime.stages.drain())
+            try await pollingWithStages(runtime) {
+                await pollAll(runtime: runtime, claiming: {
+                    try store.claimDue(now: now, all: false, limit: chunk, perHost: perHost)
+                }, dueLeft: { try store.hasUnclaimedDueFeeds(now: now) })
+            }
         } else {
             let due = try store.claimDue(now: now, all: once, limit: .max, perHost: .max)
             if !due.isEmpty {
-                if let error = await pollAll(due, runtime: runtime) { throw error }
-                try report(runtime.stages.drain())
+                try await pollingWithStages(runtime) { await pollAll(due, runtime: runtime) }
             }
         }
         if now - lastPrune > 3600 {

@@ -139,7 +139,13 @@ extension FeedsCommandTests {
         try await waitUntil(timeout: 30) {
             (try? ArticleStore.openReadOnly(path: database).feeds().first { $0.name == "valley" }?.lastFetchAt) != nil
         }
-        let export = try await ctl(["export", "--config", config.path, "--feed", "valley"])
+        // The fetch is recorded first; its articles are stored by the stages, which run beside polling.
+        var export = try await ctl(["export", "--config", config.path, "--feed", "valley"])
+        let deadline = Date().addingTimeInterval(30)
+        while export.status == 0, export.stdout.isEmpty, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+            export = try await ctl(["export", "--config", config.path, "--feed", "valley"])
+        }
         #expect(export.status == 0, "\(export.stderr)")
         #expect(!export.stdout.isEmpty)
     }
