@@ -75,11 +75,17 @@ extension PostgresStore {
         }
     }
 
-    /// Copies one batch of a source table's rows (text columns in `table.columns` order) and records
-    /// `cursor` as how far the table was read, in one transaction. `beforeCommit` runs between the
-    /// two (a test kills the process there).
-    public func copyMigrationBatch(_ table: MigratedTable, rows: [[String?]], cursor: String, beforeCommit: () -> Void = {}) throws {
-        let types = try columnTypes(table.target, table.columns)
+    /// The target's types of a source table's columns (`table.columns` order), which `copyMigrationBatch`
+    /// casts its arrays to: asked once a table, not once a batch.
+    public func migrationColumnTypes(_ table: MigratedTable) throws -> [String] {
+        try columnTypes(table.target, table.columns)
+    }
+
+    /// Copies one batch of a source table's rows (text columns in `table.columns` order, of the target
+    /// `types`) and records `cursor` as how far the table was read, in one transaction. `beforeCommit`
+    /// runs between the two (a test kills the process there).
+    public func copyMigrationBatch(_ table: MigratedTable, types: [String], rows: [[String?]], cursor: String,
+                                   beforeCommit: () -> Void = {}) throws {
         let parameters = table.columns.indices.map { column in PGText.array(rows.map { $0[column] }) }
         let arrays = types.enumerated().map { "$\($0.offset + 1)::\($0.element)[]" }.joined(separator: ", ")
         try write { db in

@@ -71,11 +71,12 @@ struct Migrate: ParsableCommand {
                 var cursor = progress[table.rawValue]?.cursor
                 if progress[table.rawValue]?.done == true { continue }
                 bar.label = "migrate \(table.rawValue)"
+                let types = try target.migrationColumnTypes(table)
                 while true {
                     let batch = try source.migrationRows(table, after: cursor, limit: batchRows * (table.columns.count <= 2 ? 20 : 1))
                     guard let next = batch.cursor else { break }
                     batches += 1
-                    try target.copyMigrationBatch(table, rows: batch.rows, cursor: next) {
+                    try target.copyMigrationBatch(table, types: types, rows: batch.rows, cursor: next) {
                         // A test's stand-in for a kill at the worst moment: rows sent, not committed.
                         if let killAfter, batches > killAfter { kill(getpid(), SIGKILL) }
                     }
