@@ -43,6 +43,10 @@ def start_cluster(folder):
     return bindir, data, port
 
 
+def stop_cluster(bindir, data):
+    subprocess.run(as_postgres([f"{bindir}/pg_ctl", "-D", data, "-m", "fast", "stop"]), stdout=subprocess.DEVNULL)
+
+
 def pairs(verdicts):
     clusters = {}
     for v in verdicts:
@@ -134,7 +138,7 @@ def main():
                 print(f"postgres {n} process{'es' if n > 1 else '  '}: {seconds:6.1f} s  {len(files) / seconds:7.0f} docs/s  "
                       f"vs sqlite P {ps:.4f} R {rs:.4f}  vs labels P {pl:.4f} R {rl:.4f}")
         finally:
-            subprocess.run(as_postgres([f"{bindir}/pg_ctl", "-D", data, "-m", "fast", "stop"]), stdout=subprocess.DEVNULL)
+            stop_cluster(bindir, data)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

@@ -18,7 +18,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(__file__))
-from ingest import as_postgres, start_cluster  # noqa: E402
+from ingest import start_cluster, stop_cluster  # noqa: E402
 
 
 def digest(winnowctl, db):
@@ -69,7 +69,7 @@ def main():
             if not same:
                 sys.exit("the resumed migration differs from the SQLite store")
         finally:
-            subprocess.run(as_postgres([f"{bindir}/pg_ctl", "-D", data, "-m", "fast", "stop"]), stdout=subprocess.DEVNULL)
+            stop_cluster(bindir, data)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
