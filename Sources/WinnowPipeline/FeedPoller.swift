@@ -45,14 +45,7 @@ public struct FeedPoller: Sendable {
         let feed = claim.feed
         let host = HostGate.key(for: feed.url)
         let gate = FeedSource.isLocal(feed.url) ? nil : gate
-        if let gate, let until = await gate.enter(host) {
-            postpone(claim, host: host, until: until)
-            return 0
-        }
-        if let gate, let rest = await waitForTurn(host, gap: gate.gap) {
-            let until = Date().timeIntervalSince1970 + rest
-            await gate.rest(host, until: until)
-            await gate.leave(host, status: nil, retryAfter: nil)
+        if let gate, let until = await enter(host, gate: gate) {
             postpone(claim, host: host, until: until)
             return 0
         }
@@ -60,13 +53,30 @@ public struct FeedPoller: Sendable {
         let fetched = await source.fetch(feed.url, etag: feed.etag, lastModified: feed.lastModified)
         var (outcome, hints) = parse(fetched, of: feed, startedAt: started)
         outcome.durationMS = Int((Date().timeIntervalSince1970 - started) * 1000)
-        await gate?.leave(host, status: outcome.httpStatus, retryAfter: hints.retryAfter)
-        if gate != nil { shareRest(host, status: outcome.httpStatus, retryAfter: hints.retryAfter) }
+        if let gate { await leave(host, gate: gate, status: outcome.httpStatus, retryAfter: hints.retryAfter) }
         if options.fullText, outcome.succeeded, !outcome.items.isEmpty {
             outcome.items = await withFullText(outcome.items, of: feed, options: options, gate: gate)
         }
         outcome.nextFetchAt = nextPoll(feed, outcome, hints: hints, options: options, startedAt: started)
         return await record(claim, outcome, recorder: recorder)
+    }
+
+    /// Waits for a slot on `host` and its turn; returns the time the host rests until instead (nothing
+    /// to send: the slot, if one was had, is given back), when this daemon's gate or, on a shared
+    /// store, another daemon's 429 or 503 rests it.
+    func enter(_ host: String, gate: HostGate) async -> Double? {
+        if let until = await gate.enter(host) { return until }
+        guard let rest = await waitForTurn(host, gap: gate.gap) else { return nil }
+        let until = Date().timeIntervalSince1970 + rest
+        await gate.rest(host, until: until)
+        await gate.leave(host, status: nil, retryAfter: nil)
+        return until
+    }
+
+    /// Gives the slot back after a request; a 429 or 503 rests the host, on a shared store for every daemon.
+    func leave(_ host: String, gate: HostGate, status: Int?, retryAfter: Double?) async {
+        await gate.leave(host, status: status, retryAfter: retryAfter)
+        shareRest(host, status: status, retryAfter: retryAfter)
     }
 
     /// On a store several daemons share, waits for this daemon's turn on the host, `gap` after any
@@ -211,16 +221,10 @@ public struct FeedPoller: Sendable {
     /// An item's page as text, or nil (logged) when it could not be had.
     func page(_ url: String, of feed: FeedState, options: PollOptions, gate: HostGate?) async -> String? {
         let host = HostGate.key(for: url)
-        if let gate, await gate.enter(host) != nil { return nil }  // its host rests: the feed's text stands
-        if let gate, let rest = await waitForTurn(host, gap: gate.gap) {
-            await gate.rest(host, until: Date().timeIntervalSince1970 + rest)
-            await gate.leave(host, status: nil, retryAfter: nil)
-            return nil
-        }
+        if let gate, await enter(host, gate: gate) != nil { return nil }  // its host rests: the feed's text stands
         let result: Result<FetchResponse, any Error>
         do { result = .success(try await fetcher.fetch(FetchRequest(url: url, allowPrivateAddresses: options.allowPrivateLinks))) } catch { result = .failure(error) }
-        await gate?.leave(host, status: try? result.get().status, retryAfter: nil)
-        if gate != nil { shareRest(host, status: try? result.get().status, retryAfter: nil) }
+        if let gate { await leave(host, gate: gate, status: try? result.get().status, retryAfter: nil) }
         do {
             let response = try result.get()
             guard response.isSuccess else {
