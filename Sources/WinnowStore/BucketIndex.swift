@@ -140,7 +140,7 @@ struct KeyFilter: Sendable {
     /// exactly when neither happened. (Retention's deletes leave bits set, which only costs lookups.)
     static func persisted(_ db: Database, generation current: Int64) throws -> KeyFilter? {
         guard let row = try Row.fetchOne(db, sql: "SELECT generation, bits FROM lsh_filter WHERE id = 1") else { return nil }
-        let runs = try Int64.fetchOne(db, sql: "SELECT count(DISTINCT id >> 32) FROM lsh_runs") ?? 0
+        let runs = Int64(try ArticleStore.runs(db).count)
         guard (row[0] as Int64) + runs == current, let bits = row[1] as Data? else { return nil }
         var filter = KeyFilter(bitCountLog2: 27, shifts: (0, 32))
         guard bits.count == filter.words.count * 8 else { return nil }
