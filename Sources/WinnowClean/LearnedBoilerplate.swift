@@ -23,9 +23,22 @@ public struct LearnedBoilerplate: Sendable, Equatable {
 
     /// The paragraphs of a cleaned article that count towards learning: short ones, each once.
     public func lines(of document: CleanedDocument) -> [String] {
+        lines(among: shortParagraphs(of: document))
+    }
+
+    /// The paragraphs that could be learned lines, in order, repeats kept: what `lines(among:)` and
+    /// `apply(_:to:source:shortParagraphs:)` take, so a caller that needs both splits the text once
+    /// (and can do it on another thread than the one that applies).
+    public func shortParagraphs(of document: CleanedDocument) -> [String] {
+        guard minCount > 0 else { return [] }
+        return Self.shortParagraphs(of: document.text, maxBytes: maxLineLength * 4)
+    }
+
+    /// `lines(of:)` from the document's `shortParagraphs(of:)`.
+    public func lines(among shortParagraphs: [String]) -> [String] {
         guard minCount > 0 else { return [] }
         var seen = Set<String>()
-        return Self.shortParagraphs(of: document.text, maxBytes: maxLineLength * 4).filter { line in
+        return shortParagraphs.filter { line in
             !line.isEmpty && (line.utf8.count <= maxLineLength || line.count <= maxLineLength) && seen.insert(line).inserted
         }
     }
@@ -33,9 +46,14 @@ public struct LearnedBoilerplate: Sendable, Equatable {
     /// The document without the paragraphs in `learned` (the source's learned lines), each recorded as a
     /// removal, unless together they pass `maxShare` of the text.
     public func apply(_ learned: Set<String>, to document: CleanedDocument, source: String) -> CleanedDocument {
+        apply(learned, to: document, source: source, shortParagraphs: shortParagraphs(of: document))
+    }
+
+    /// `apply(_:to:source:)` given the document's `shortParagraphs(of:)`.
+    public func apply(_ learned: Set<String>, to document: CleanedDocument, source: String, shortParagraphs: [String]) -> CleanedDocument {
         guard minCount > 0, !learned.isEmpty else { return document }
         // Only a short paragraph can be a learned line: the long ones are neither copied nor hashed.
-        let hits = Self.shortParagraphs(of: document.text, maxBytes: maxLineLength * 4).filter { learned.contains($0) }
+        let hits = shortParagraphs.filter { learned.contains($0) }
         guard !hits.isEmpty else { return document }
         let paragraphs = Self.paragraphs(of: document.text)
         let total = paragraphs.reduce(0) { $0 + $1.count }
