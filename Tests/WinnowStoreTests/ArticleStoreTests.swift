@@ -29,6 +29,27 @@ import WinnowFeeds
         }
     }
 
+    /// The write-ahead log is copied into the database file while the store is open and the writer
+    /// goes on, by the background checkpoint: the writer's own starts only at 256 MB, so without it the
+    /// file would keep its first few pages until the store closes.
+    @Test func theLogIsCheckpointedInTheBackgroundWhileTheStoreIsOpen() async throws {
+        let path = temporaryDatabase()
+        defer { try? FileManager.default.removeItem(atPath: (path as NSString).deletingLastPathComponent) }
+        let store = try ArticleStore.open(path: path, checkpointBytes: 1 << 20)
+        let feed = try store.register(feeds: [FeedRegistration(name: "a", url: "https://a.example/rss")])[0]
+        let body = String(repeating: "A paragraph of an article that fills the log. ", count: 1_400)  // 64 KB
+        for batch in 0..<8 {
+            let items = (0..<8).map { FeedItem(guid: "\(batch)-\($0)", title: "T", content: body + "\(batch)-\($0)") }
+            #expect(try store.record(feedID: feed.id, outcome: outcome(items)) == 8)
+        }
+        func fileSize() throws -> Int { try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int ?? 0 }
+        let deadline = Date().addingTimeInterval(30)
+        while try fileSize() < 2 << 20, Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        let size = try fileSize()
+        #expect(size >= 2 << 20, "the database file holds \(size) bytes of the 4 MB written")
+        #expect(try store.counts().raw == 64)
+    }
+
     @Test func itemsAreStoredOncePerFeedAndGuid() throws {
         let store = try ArticleStore.inMemory()
         let feeds = try store.register(feeds: [FeedRegistration(name: "a", url: "https://a.example/rss"),
