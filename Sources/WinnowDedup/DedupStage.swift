@@ -27,10 +27,12 @@ public struct DedupStage: Sendable {
     ///
     /// Signatures are the expensive part, and need no store: another core computes them a slice ahead
     /// of the transaction, which waits only for the first slice, and each slice's bucket rows are read
-    /// in one sorted pass (`prefetch`).
+    /// in one sorted pass (`prefetch`). `known` holds the fingerprints made earlier, article by article
+    /// (`Deduplicator.articleFingerprint(of:)` of exactly the article's text; nil where none was made).
     public func run<Store: DedupStore>(_ articles: [CleanArticle], in store: Store,
-                                       at time: Double = Date().timeIntervalSince1970) throws -> [DedupResult] {
-        let fingerprints = FingerprintSlices(articles, with: deduplicator)
+                                       at time: Double = Date().timeIntervalSince1970,
+                                       known: [ArticleFingerprint?] = []) throws -> [DedupResult] {
+        let fingerprints = FingerprintSlices(articles, with: deduplicator, known: known)
         return try store.withDedupTransaction(at: time) { transaction in
             let preferred = try feedRanks(transaction)
             var results: [DedupResult] = []

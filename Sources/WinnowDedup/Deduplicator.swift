@@ -18,6 +18,18 @@ public struct Match: Sendable, Equatable {
 }
 
 /// What dedup knows of one text: its signature, and its shingle hashes for exact verification.
+/// An article's fingerprint with its LSH bucket keys (none when the text has no shingles). Pure work on
+/// the text: the stage runner makes it on the cleaning threads and hands it to stage 3 with the article.
+public struct ArticleFingerprint: Sendable {
+    public var fingerprint: Fingerprint?
+    public var keys: [Int64]
+
+    public init(fingerprint: Fingerprint?, keys: [Int64]) {
+        self.fingerprint = fingerprint
+        self.keys = keys
+    }
+}
+
 public struct Fingerprint: Sendable {
     public var signature: Signature
     /// Shingle hashes in text order (repeats included): sorting them is left to the rare exact check.
@@ -93,6 +105,12 @@ public struct Deduplicator: Sendable {
     }
 
     public func signature(of text: String) -> Signature? { fingerprint(of: text)?.signature }
+
+    /// What stage 3 needs of an article's text before it looks anything up: its fingerprint and bucket keys.
+    public func articleFingerprint(of text: String) -> ArticleFingerprint {
+        let fingerprint = fingerprint(of: text)
+        return ArticleFingerprint(fingerprint: fingerprint, keys: fingerprint.map { bucketKeys($0.signature) } ?? [])
+    }
 
     public func bucketKeys(_ signature: Signature) -> [Int64] { banding.bucketKeys(signature.values) }
 

@@ -96,6 +96,9 @@ public struct StageRunner: Sendable {
         /// Its short lines, counted towards learning.
         var lines: [String]
         var textHash: String
+        /// What stage 3 needs of its text, made here on the cleaning threads (while the writer works)
+        /// rather than at stage 3, where the writer waited for it.
+        var fingerprint: ArticleFingerprint
     }
 
     /// The batch's documents, made on both cores. The short paragraphs are split here too, so the
@@ -106,7 +109,8 @@ public struct StageRunner: Sendable {
             let document = self.cleanDocument(raw)
             let short = self.learning.shortParagraphs(of: document)
             return Prepared(document: document, source: Self.source(raw), shortParagraphs: short,
-                            lines: self.learning.lines(among: short), textHash: self.deduplicator.textHash(document.text))
+                            lines: self.learning.lines(among: short), textHash: self.deduplicator.textHash(document.text),
+                            fingerprint: self.deduplicator.articleFingerprint(of: document.text))
         }
     }
 
@@ -128,6 +132,11 @@ public struct StageRunner: Sendable {
             let saved = try store.saveClean(rows, observing: observations, learnAt: learning.minCount)
             learned.add(saved.learned)
             cleaned += zip(rows, saved.ids).map { Cleaned(rawItemID: $0.0, cleanID: $1, document: $0.1) }
+            // An article's fingerprint goes on to stage 3 when its text is the one it was made of (no
+            // learned line came out).
+            ahead.remember(zip(zip(rows, saved.ids), prepared[part]).compactMap { row, item in
+                row.0.1.text == item.document.text ? (row.1, row.0.1.text, item.fingerprint) : nil
+            })
         }
         return cleaned
     }
@@ -224,7 +233,7 @@ public struct StageRunner: Sendable {
 
         let dedupStarted = Date()
         let batch = try ahead.takeDedup()?.wait().get() ?? store.pendingDedup(limit: Self.dedupBatch)
-        let results = try DedupStage(deduplicator: deduplicator, policy: canonical).run(batch, in: store)
+        let results = try DedupStage(deduplicator: deduplicator, policy: canonical).run(batch, in: store, known: ahead.fingerprints(of: batch))
         step.stored = Array(zip(batch, results))
         if !results.isEmpty {
             PipelineMetrics.stage("dedup", seconds: Date().timeIntervalSince(dedupStarted))
@@ -307,11 +316,40 @@ final class CleaningAhead: Sendable {
         cleaning.withLock { $0.take() }
     }
 
+    /// Fingerprints made at stage 2, by clean article id, with the text each was made of.
+    private let fingerprints = Mutex<[Int64: (text: String, fingerprint: ArticleFingerprint)]>([:])
+
+    /// Keeps saved articles' fingerprints for stage 3. Bounded: those of articles that another process
+    /// deduplicates, or that a failed batch left, are dropped rather than kept.
+    func remember(_ saved: [(cleanID: Int64, text: String, fingerprint: ArticleFingerprint)]) {
+        fingerprints.withLock { kept in
+            if kept.count + saved.count > 3 * StageRunner.dedupBatch { kept.removeAll() }
+            for item in saved { kept[item.cleanID] = (item.text, item.fingerprint) }
+        }
+    }
+
+    /// The kept fingerprints of a stage-3 batch, taken out (nil for an article with none, or whose text
+    /// is not the one its fingerprint was made of: a reset can give a new article an old id).
+    func fingerprints(of batch: [CleanArticle]) -> [ArticleFingerprint?] {
+        fingerprints.withLock { kept in
+            batch.map { article in
+                guard let entry = kept.removeValue(forKey: article.id), sameBytes(entry.text, article.text) else { return nil }
+                return entry.fingerprint
+            }
+        }
+    }
+
     /// Waits for the work under way and drops it: its items are still in their stages.
     func discard() {
         _ = take()?.wait()
         _ = takeDedup()?.wait()
     }
+}
+
+/// Whether two strings hold the same bytes (no Unicode equivalence: a fingerprint is of the bytes).
+private func sameBytes(_ a: String, _ b: String) -> Bool {
+    var a = a, b = b
+    return a.withUTF8 { x in b.withUTF8 { y in x.count == y.count && (x.isEmpty || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0) } }
 }
 
 /// Threads started for each batch each got a malloc arena of their own (glibc makes up to eight per
