@@ -17,7 +17,6 @@ public struct Match: Sendable, Equatable {
     public var exact: Bool
 }
 
-/// What dedup knows of one text: its signature, and its shingle hashes for exact verification.
 /// An article's fingerprint with its LSH bucket keys (none when the text has no shingles). Pure work on
 /// the text: the stage runner makes it on the cleaning threads and hands it to stage 3 with the article.
 public struct ArticleFingerprint: Sendable {
@@ -30,6 +29,7 @@ public struct ArticleFingerprint: Sendable {
     }
 }
 
+/// What dedup knows of one text: its signature, and its shingle hashes for exact verification.
 public struct Fingerprint: Sendable {
     public var signature: Signature
     /// Shingle hashes in text order (repeats included): sorting them is left to the rare exact check.

@@ -30,8 +30,8 @@ public final class ArticleStore: Sendable {
 
     /// The write-ahead log's size past which a background checkpoint copies it into the database.
     public static let checkpointBytes = 32 << 20
-    /// The log's size, in 16 KB pages, past which the writer checkpoints it itself (the background
-    /// checkpoint fell behind): 256 MB.
+    /// The log's size in pages past which the writer checkpoints it itself (the background checkpoint
+    /// fell behind): 256 MB at a new database's 16 KB pages.
     static let writerCheckpointPages = 16_384
 
     /// Opens (creating when missing) the database file in WAL mode and runs pending migrations.

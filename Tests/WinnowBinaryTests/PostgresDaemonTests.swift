@@ -277,13 +277,13 @@ import Glibc
         let daemon = try startDaemon(config)
         defer { kill(daemon.processIdentifier, SIGKILL) }
         let fetches = { (try? db.query("SELECT count(*) FROM fetch_log").int(0, 0)) ?? 0 }
-        try await waitUntil(timeout: 30) { (fetches() ?? 0) >= Self.feedCount }
+        try await waitUntil(timeout: 30) { fetches() >= Self.feedCount }
         let terminated = try db.query("""
             SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
             """).int(0, 0) ?? 0
         #expect(terminated >= 2, "the daemon's connections were closed: \(terminated)")
-        let before = fetches() ?? 0
-        try await waitUntil(timeout: 30) { (fetches() ?? 0) >= before + Self.feedCount }
+        let before = fetches()
+        try await waitUntil(timeout: 30) { fetches() >= before + Self.feedCount }
         #expect(daemon.isRunning, "the daemon went on")
         #expect(Self.logLines(folder.appendingPathComponent("logs-a"), "the database cannot be written") >= 1, "it said why it paused")
         kill(daemon.processIdentifier, SIGTERM)
