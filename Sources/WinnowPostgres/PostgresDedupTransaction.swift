@@ -1,5 +1,6 @@
 import Foundation
 import WinnowDedup
+import WinnowStore
 
 /// The PostgreSQL store's side of the dedup protocol: one stage-3 batch, a READ COMMITTED
 /// transaction per slice of 50 articles (see `reserve`), which several processes run at the same time.
@@ -124,7 +125,7 @@ public struct PostgresDedupTransaction: DedupTransaction {
             let id = rows.int64(i, 1)!
             buckets[rows.int64(i, 0)!, default: []].append(id)
             if cache.signatures[id] == nil, let count = rows.int(i, 2), let bytes = rows.bytes(i, 3) {
-                cache.signatures[id] = Signature(values: PostgresStore.decodeSignature(bytes), shingleCount: count)
+                cache.signatures[id] = Signature(values: StoreText.signature(from: bytes), shingleCount: count)
             }
             if let cluster = rows.int64(i, 4) { cache.clusters[id] = cluster }
         }
@@ -140,7 +141,7 @@ public struct PostgresDedupTransaction: DedupTransaction {
         if let cached = cache.signatures[articleID] { return cached }
         let rows = try db.query("SELECT shingle_count, signature FROM signatures WHERE article_id = $1", [String(articleID)])
         guard rows.count > 0 else { return nil }
-        return Signature(values: PostgresStore.decodeSignature(rows.bytes(0, 1)!), shingleCount: rows.int(0, 0)!)
+        return Signature(values: StoreText.signature(from: rows.bytes(0, 1)!), shingleCount: rows.int(0, 0)!)
     }
 
     public func text(articleID: Int64) throws -> String? {
@@ -256,7 +257,7 @@ public struct PostgresDedupTransaction: DedupTransaction {
                 article.author, article.publishedAt.map { "\($0)" }, article.textHash, verdict.status.rawValue, cluster.map(String.init),
                 verdict.duplicateOf.map(String.init), verdict.similarity.map { "\($0)" }, verdict.containment.map { "\($0)" },
                 verdict.matchKind, String(time), becomesCanonical ? "true" : "false",
-                signature.map { String($0.shingleCount) }, signature.map { PGText.bytea(PostgresStore.encodeSignature($0.values)) },
+                signature.map { String($0.shingleCount) }, signature.map { PGText.bytea(StoreText.signatureBytes($0.values)) },
             ])
         guard rows.count > 0 else { return try storedVerdict(cleanArticleID: article.id) }
         var result = verdict

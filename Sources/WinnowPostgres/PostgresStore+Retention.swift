@@ -1,5 +1,6 @@
 import Foundation
 import WinnowDedup
+import WinnowStore
 
 /// Retention of the dedup index on PostgreSQL, as on SQLite (docs/dedup-index.md): the bucket rows of
 /// articles stored before the window are deleted, by recomputing their keys from their signatures;
@@ -26,7 +27,7 @@ extension PostgresStore {
                 var keys: [Int64] = [], articles: [Int64] = []
                 for i in 0..<rows.count {
                     let id = rows.int64(i, 0)!
-                    for key in dedup.banding.bucketKeys(Self.decodeSignature(rows.bytes(i, 2)!)) {
+                    for key in dedup.banding.bucketKeys(StoreText.signature(from: rows.bytes(i, 2)!)) {
                         keys.append(key)
                         articles.append(id)
                     }

@@ -107,21 +107,4 @@ public final class PostgresStore: Sendable {
             }
         }
     }
-
-    /// Signatures are stored as little-endian 32-bit values, as in the SQLite store.
-    static func encodeSignature(_ signature: [UInt64]) -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(signature.count * 4)
-        for value in signature {
-            let v = UInt32(truncatingIfNeeded: value)
-            bytes += [UInt8(v & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 24)]
-        }
-        return bytes
-    }
-
-    static func decodeSignature(_ bytes: [UInt8]) -> [UInt64] {
-        (0..<(bytes.count / 4)).map { i in
-            UInt64(bytes[4 * i]) | UInt64(bytes[4 * i + 1]) << 8 | UInt64(bytes[4 * i + 2]) << 16 | UInt64(bytes[4 * i + 3]) << 24
-        }
-    }
 }

@@ -44,26 +44,11 @@ extension ArticleStore {
         }
     }
 
-    /// Signatures are stored as little-endian 32-bit values (see `MinHasher.signature(shingles:)`).
-    static func encodeSignature(_ signature: [UInt64]) -> Data {
-        var data = Data(count: signature.count * 4)
-        data.withUnsafeMutableBytes { raw in
-            for (i, value) in signature.enumerated() { raw.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, toByteOffset: i * 4, as: UInt32.self) }
-        }
-        return data
-    }
-
-    static func decodeSignature(_ data: Data) -> [UInt64] {
-        data.withUnsafeBytes { raw in
-            (0..<(raw.count / 4)).map { UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
-        }
-    }
-
     /// The stored signature of an article (nil for exact duplicates and empty texts).
     public func signature(articleID: Int64) throws -> Signature? {
         try db.read { db in
             try Row.fetchOne(db, sql: "SELECT shingle_count, signature FROM signatures WHERE article_id = ?", arguments: [articleID])
-                .map { Signature(values: Self.decodeSignature($0["signature"]), shingleCount: $0["shingle_count"]) }
+                .map { Signature(values: StoreText.signature(from: $0["signature"] as Data), shingleCount: $0["shingle_count"]) }
         }
     }
 
@@ -95,7 +80,7 @@ extension ArticleStore {
                 let delete = try db.cachedStatement(sql: "DELETE FROM lsh_buckets WHERE key = ? AND article_id = ?")
                 for row in rows {
                     let id: Int64 = row["id"]
-                    for key in dedup.banding.bucketKeys(Self.decodeSignature(row["signature"])) {
+                    for key in dedup.banding.bucketKeys(StoreText.signature(from: row["signature"] as Data)) {
                         try delete.execute(arguments: [key, id])
                     }
                 }

@@ -55,7 +55,7 @@ public struct SQLiteDedupTransaction: DedupTransaction {
 
     public func signature(articleID: Int64) throws -> Signature? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT shingle_count, signature FROM signatures WHERE article_id = ?"), arguments: [articleID])
-            .map { Signature(values: ArticleStore.decodeSignature($0[1]), shingleCount: $0[0]) }
+            .map { Signature(values: StoreText.signature(from: $0[1] as Data), shingleCount: $0[0]) }
     }
 
     public func text(articleID: Int64) throws -> String? {
@@ -135,7 +135,7 @@ public struct SQLiteDedupTransaction: DedupTransaction {
         }
         if let signature {
             try db.cachedStatement(sql: "INSERT INTO signatures (article_id, shingle_count, signature) VALUES (?, ?, ?)")
-                .execute(arguments: [articleID, signature.shingleCount, ArticleStore.encodeSignature(signature.values)])
+                .execute(arguments: [articleID, signature.shingleCount, Data(StoreText.signatureBytes(signature.values))])
             if !keys.isEmpty { buckets.add(keys, article: articleID) }
         }
         stored += 1

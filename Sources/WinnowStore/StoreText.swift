@@ -17,6 +17,25 @@ public enum StoreText {
         return String(decoding: text.utf8.filter { $0 != 0 }, as: UTF8.self)
     }
 
+    /// A MinHash signature as both stores keep it: little-endian 32-bit values (the hasher's values fit
+    /// 32 bits; see `MinHasher.signature(shingles:)`).
+    public static func signatureBytes(_ signature: [UInt64]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: signature.count * 4) { buffer, count in
+            let raw = UnsafeMutableRawBufferPointer(buffer)
+            for (i, value) in signature.enumerated() {
+                raw.storeBytes(of: UInt32(truncatingIfNeeded: value).littleEndian, toByteOffset: i * 4, as: UInt32.self)
+            }
+            count = signature.count * 4
+        }
+    }
+
+    /// The signature `signatureBytes` wrote.
+    public static func signature(from bytes: some ContiguousBytes) -> [UInt64] {
+        bytes.withUnsafeBytes { raw in
+            (0..<(raw.count / 4)).map { UInt64(UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: $0 * 4, as: UInt32.self))) }
+        }
+    }
+
     /// `\x` and hex digits: bytea's text input.
     public static func bytea(_ bytes: some Collection<UInt8>) -> String {
         let digits = Array("0123456789abcdef".utf8)
