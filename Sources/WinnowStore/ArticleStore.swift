@@ -15,6 +15,9 @@ public final class ArticleStore: Sendable {
     /// Runs in `lsh_runs` beyond which they are merged into `lsh_buckets` (see BucketRuns.swift).
     let runLimit: Int
     let recentBuckets = Mutex(RecentBuckets())
+    /// Checkpoints a file database's log off the writer's thread; held here, observed weakly by the
+    /// writer (a database-lifetime observer kept the pool from ever closing).
+    let checkpointer: WALCheckpointer?
 
     public static let defaultRecentBucketLimit = 262_144
 
@@ -22,8 +25,11 @@ public final class ArticleStore: Sendable {
     /// keyed table is rewritten once every 130,000 articles.
     public static let defaultRunLimit = 16
 
-    init(_ db: any DatabaseWriter, recentBucketLimit: Int = ArticleStore.defaultRecentBucketLimit, runLimit: Int = ArticleStore.defaultRunLimit) throws {
+    init(_ db: any DatabaseWriter, recentBucketLimit: Int = ArticleStore.defaultRecentBucketLimit, runLimit: Int = ArticleStore.defaultRunLimit,
+         checkpointer: WALCheckpointer? = nil) throws {
         self.db = db
+        self.checkpointer = checkpointer
+        if let checkpointer { db.add(transactionObserver: checkpointer, extent: .observerLifetime) }
         self.recentBucketLimit = recentBucketLimit
         self.runLimit = runLimit
     }
@@ -57,8 +63,8 @@ public final class ArticleStore: Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: config)
         try Schema.migrator.migrate(pool)
-        pool.add(transactionObserver: try WALCheckpointer(path: path, threshold: checkpointBytes), extent: .databaseLifetime)
-        return try ArticleStore(pool, recentBucketLimit: recentBucketLimit, runLimit: runLimit)
+        return try ArticleStore(pool, recentBucketLimit: recentBucketLimit, runLimit: runLimit,
+                                checkpointer: try WALCheckpointer(path: path, threshold: checkpointBytes))
     }
 
     /// Opens an existing database for reading only (what `winnowctl` does while the daemon writes).

@@ -50,6 +50,26 @@ import WinnowFeeds
         #expect(try store.counts().raw == 64)
     }
 
+    /// A store let go closes every file it opened (its checkpoint connection's too): a file system can
+    /// then be remounted or unmounted. A checkpointer registered for the database's lifetime once kept
+    /// the whole pool open.
+    @Test func aStoreLetGoClosesItsFiles() throws {
+        let path = temporaryDatabase()
+        let folder = (path as NSString).deletingLastPathComponent
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        func openFiles() -> [String] {
+            ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).compactMap { fd in
+                (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)")).flatMap { $0.hasPrefix(folder) ? $0 : nil }
+            }
+        }
+        do {
+            let store = try ArticleStore.open(path: path)
+            _ = try store.counts()
+            #expect(!openFiles().isEmpty)
+        }
+        #expect(openFiles() == [])
+    }
+
     @Test func itemsAreStoredOncePerFeedAndGuid() throws {
         let store = try ArticleStore.inMemory()
         let feeds = try store.register(feeds: [FeedRegistration(name: "a", url: "https://a.example/rss"),
