@@ -1,6 +1,11 @@
 /// Start and end tags as sgmllib reads them, broken markup included: where a tag ends around quoted
 /// `>`, SGML's `<tag/data/` short tags, attributes with and without values.
 extension SanitizerRun {
+    /// The index of the first `byte` at or after `from` (memchr: quoted values are most of a tag's bytes).
+    @inline(__always) func find(_ byte: UInt8, from: Int) -> Int? {
+        b.withUnsafeBufferPointer { ASCIIScan.index(of: byte, in: $0, from: from) }
+    }
+
     /// Where the tag starting at `from` ends: the next `<` or `>`, skipping quoted attribute values
     /// that are followed by what may follow an attribute (feedparser's end-bracket rule).
     func endBracket(_ from: Int) -> Int? {
@@ -10,7 +15,7 @@ extension SanitizerRun {
             let c = b[k]
             if c == UInt8(ascii: "<") || c == UInt8(ascii: ">") { return k }
             if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
-                guard let close = b[(k + 1)...].firstIndex(of: c) else { break scan }
+                guard let close = find(c, from: k + 1) else { break scan }
                 let after = close + 1
                 guard after < n else { break scan }
                 let a = b[after]
@@ -43,7 +48,7 @@ extension SanitizerRun {
             k += 1
             while k < n, Self.isAlnum(b[k]) || b[k] == UInt8(ascii: "-") || b[k] == UInt8(ascii: ".") { k += 1 }
             if k < n, b[k] == UInt8(ascii: "/") {
-                guard let close = b[(k + 1)...].firstIndex(of: UInt8(ascii: "/")) else { return nil }
+                guard let close = find(UInt8(ascii: "/"), from: k + 1) else { return nil }
                 let name = b[(i + 1)..<k]
                 var expanded: [UInt8] = [UInt8(ascii: "<")] + name + [UInt8(ascii: ">")]
                 expanded += b[(k + 1)..<close]
@@ -104,7 +109,7 @@ extension SanitizerRun {
         m += 1
         while m < n, ASCIIScan.isSpace(b[m]) { m += 1 }
         var valueStart = m, valueEnd = m, end = m
-        if m < n, b[m] == UInt8(ascii: "'") || b[m] == UInt8(ascii: "\""), let close = b[(m + 1)...].firstIndex(of: b[m]) {
+        if m < n, b[m] == UInt8(ascii: "'") || b[m] == UInt8(ascii: "\""), let close = find(b[m], from: m + 1) {
             valueStart = m + 1
             valueEnd = close
             end = close + 1
@@ -136,7 +141,8 @@ extension SanitizerRun {
 
     /// `&#123` in a value gains its `;` (the only change sgmllib makes to references in values).
     static func terminateCharrefs(_ v: ArraySlice<UInt8>) -> String {
-        guard v.contains(UInt8(ascii: "&")) else { return String(decoding: v, as: UTF8.self) }
+        let plain = v.withUnsafeBufferPointer { ASCIIScan.index(of: UInt8(ascii: "&"), in: $0, from: 0) == nil }
+        if plain { return String(decoding: v, as: UTF8.self) }
         var out: [UInt8] = []
         var k = v.startIndex
         while k < v.endIndex {

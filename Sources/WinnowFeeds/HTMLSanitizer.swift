@@ -231,7 +231,7 @@ struct SanitizerRun {
                 }
                 if next == UInt8(ascii: "?") {
                     // Processing instructions are dropped.
-                    guard let close = b[(i + 2)...].firstIndex(of: UInt8(ascii: ">")) else { return leftover(i) }
+                    guard let close = find(UInt8(ascii: ">"), from: i + 2) else { return leftover(i) }
                     i = close + 1
                     continue
                 }
@@ -369,7 +369,7 @@ struct SanitizerRun {
         firstPassStopped = true
         k = i + 4
         while k + 1 < n {
-            if b[k] == UInt8(ascii: "-"), b[k + 1] == UInt8(ascii: "-"), let close = b[(k + 2)...].firstIndex(of: UInt8(ascii: ">")) { return close + 1 }
+            if b[k] == UInt8(ascii: "-"), b[k + 1] == UInt8(ascii: "-"), let close = find(UInt8(ascii: ">"), from: k + 2) { return close + 1 }
             k += 1
         }
         return n
@@ -413,7 +413,7 @@ struct SanitizerRun {
             let c = b[k]
             if c == UInt8(ascii: ">") { return k + 1 }
             if c == UInt8(ascii: "\"") || c == UInt8(ascii: "'") {
-                guard let close = b[(k + 1)...].firstIndex(of: c) else { return nil }
+                guard let close = find(c, from: k + 1) else { return nil }
                 k = close + 1
             } else if Self.isAlnum(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ".") || c == UInt8(ascii: ":") || ASCIIScan.isSpace(c) {
                 k += 1

@@ -14,7 +14,9 @@ final class XMLElement {
     // checks on these (a few percent of the parse of a small feed) guard against nothing here.
     @exclusivity(unchecked) private var nodes: [Node] = []
     @exclusivity(unchecked) private var onlyText: String?
-    @exclusivity(unchecked) private var childElements: [XMLElement]?
+    /// The child elements, kept apart from `nodes` as they are appended: the builder walks them many
+    /// times, and collecting them from `nodes` on first use cost a pass and a second array anyway.
+    @exclusivity(unchecked) private var childList: [XMLElement] = []
     /// The document ended inside this element (a truncated download): what it holds may be cut short.
     @exclusivity(unchecked) var cutOff = false
 
@@ -36,14 +38,8 @@ final class XMLElement {
         return nil
     }
 
-    /// The child elements, collected once (the tree does not change after parsing, and the builder
-    /// walks them many times).
-    var children: [XMLElement] {
-        if let childElements { return childElements }
-        let collected = nodes.compactMap { if case .element(let e) = $0 { return e } else { return nil } }
-        childElements = collected
-        return collected
-    }
+    /// The child elements in document order.
+    var children: [XMLElement] { childList }
 
     func append(_ child: XMLElement) {
         // Children come with text between them: room for a few at once, not grown one by one.
@@ -53,6 +49,8 @@ final class XMLElement {
             onlyText = nil
         }
         nodes.append(.element(child))
+        if childList.capacity == 0 { childList.reserveCapacity(4) }
+        childList.append(child)
     }
 
     /// Adds text, joined to the text before it when there is no element between.
