@@ -323,4 +323,24 @@ import Testing
         #expect(Self.keepsStory(story.text, Self.more))
         #expect(!story.text.contains("Ferry timetable") && !story.text.contains("more on the plan would follow"))
     }
+
+    /// A section of the article led by a capitalized label ("ONES TO WATCH: ...") at its end is prose when it
+    /// is finished sentences; a teaser is a kicker with a lead cut off (or one sentence), and still goes.
+    @Test func closingSectionsLedByALabelStayButCutOffTeasersGo() throws {
+        let sections = [
+            "ONES TO WATCH: The council expects three more bridges to need repairs within ten years. Two of them carry trams. The third is a footbridge near the station.",
+            "KEEP READING: That is not all for the harbour this year. The port office will publish its own plans for the quays in the spring, with a map.",
+        ]
+        let teasers = [
+            "FERRY FARES: The ferry company said on Monday that fares on the harbour line would rise by a tenth from January, the first rise in four years, and that",
+            "NEW LIBRARY: The east district library opened its doors to readers on Saturday after three years of building works, with room for two hundred readers and",
+        ]
+        let page = "<html><body><div class=\"story\">\((Self.story + sections).map { "<p>\($0)</p>" }.joined())</div></body></html>"
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text, Self.story + sections))
+        let teased = "<html><body><div class=\"story\">\((Self.story + sections + teasers).map { "<p>\($0)</p>" }.joined())</div></body></html>"
+        let withTeasers = try Cleaner().clean(document: teased)
+        #expect(Self.keepsStory(withTeasers.text, Self.story + sections))
+        #expect(withTeasers.removed.filter { $0.ruleID == StructuralRule.trailingTeasers }.count == 2)
+    }
 }
