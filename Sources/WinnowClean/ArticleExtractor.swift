@@ -127,8 +127,9 @@ enum ArticleExtractor {
             let total = Double(good[0])
             // Captions, bylines, bios and tag lists are a line or two: one holding paragraphs of article text
             // is its container misnamed (an unclosed caption swallowing the story, a blog's posts classed
-            // "entry author-NAME"), and so are its alike siblings (same tag and first class word), short or long.
-            func shape(_ i: Int) -> String { "\(nodes[i].parent) \(nodes[i].tag) \(nodes[i].text.prefix { $0 != " " })" }
+            // "entry author-NAME"), and so are the page's alike elements (same tag and first class word), short
+            // or long, siblings or not (each post of a blog's front page in a wrapper of its own).
+            func shape(_ i: Int) -> String { "\(nodes[i].tag) \(nodes[i].text.prefix { $0 != " " })" }
             var misnamed: Set<String> = []
             func held(_ i: Int) -> Int { max(good[i], inlineText[i]) }
             for i in nodes.indices where byHints && textual[i] && cut[i] == nil && held(i) >= 400 && !nodes[i].text.isEmpty && !nodes[i].kind.contains(.link) {
@@ -234,14 +235,23 @@ enum ArticleExtractor {
         let total = max(1, good[0])
         // Group each parent's teaser-shaped children by tag and class.
         var groups: [Int: [String: [Int]]] = [:]
+        // A blog's posts look like cards (a heading, a date line, "Comments (3)") but vary in length: when a
+        // sibling of the same tag and class is too long for a teaser and holds paragraphs of article text,
+        // its short alike siblings are posts too, not a list of other stories.
+        var posts: [Int: Set<String>] = [:]
         for i in nodes.indices where cut[i] == nil && nodes[i].kind.contains(.teaser) {
             let node = nodes[i]
             let text = chars[i]
-            guard text > 0, text <= 800, links[i] * 10 >= text, card[i], node.parent >= 0 else { continue }
+            guard node.parent >= 0 else { continue }
+            if text > 800 {
+                if paragraphs[i] >= 2 && good[i] >= 400 { posts[Int(node.parent), default: []].insert(node.tag + " " + node.text) }
+                continue
+            }
+            guard text > 0, links[i] * 10 >= text, card[i] else { continue }
             groups[Int(node.parent), default: [:]][node.tag + " " + node.text, default: []].append(i)
         }
-        for (_, byShape) in groups {
-            for (_, members) in byShape where members.count >= 3 {
+        for (parent, byShape) in groups {
+            for (shape, members) in byShape where members.count >= 3 && !(posts[parent]?.contains(shape) ?? false) {
                 let held = members.reduce(0) { $0 + good[$1] }
                 // Half the page's article-like text: the page is the list (a blog's front page), unless each
                 // card is a headline and at most one line of summary beside an article of 500+ characters

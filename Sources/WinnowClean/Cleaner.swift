@@ -374,7 +374,9 @@ public struct Cleaner: Sendable {
             let words = Self.wordCount(p, upTo: 25)
             // Teasers are long: a kicker with its lead, or a lead cut off mid-sentence. Short unfinished
             // lines (a list, a sign-off) are not.
-            let kicker = Self.hasKicker(p) && words >= 12
+            // A kicker over finished sentences, two or more, is a section of the article led by a label
+            // ("ONES TO WATCH: ...", "UPDATE: ..."): a teaser's lead is one sentence, or cut off.
+            let kicker = Self.hasKicker(p) && words >= 12 && !(Self.endsSentence(p) && Self.sentenceCount(p, upTo: 2) >= 2)
             guard kicker || (!Self.endsSentence(p) && words >= 25) else { break }
             if kicker { kickers += 1 }
             start -= 1
@@ -394,6 +396,33 @@ public struct Cleaner: Sendable {
         let words = head.split(separator: " ")
         return (1...4).contains(words.count) && head.contains(where: \.isLetter)
             && head.allSatisfy { $0.isUppercase || $0 == " " || $0 == "-" || $0.isNumber }
+    }
+
+    /// Sentences in a paragraph, counted up to `limit`: a full stop, ! or ? (or an ellipsis) that ends a word
+    /// of two or more letters or digits (not an initial, nor an abbreviation such as "U.S.C."), then closing
+    /// quotes or brackets, then a space or the end.
+    static func sentenceCount(_ p: String, upTo limit: Int) -> Int {
+        func isWordByte(_ b: UInt8) -> Bool { (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A || (b >= 0x30 && b <= 0x39) || b >= 0x80 }
+        var count = 0
+        var previous: UInt8 = 0, beforePrevious: UInt8 = 0
+        var pending = false  // after a sentence's end mark, waiting for the space
+        for b in p.utf8 {
+            if pending {
+                if b == 0x20 {
+                    count += 1
+                    if count >= limit { return count }
+                    pending = false
+                } else if !(b == 0x2E || b == 0x21 || b == 0x3F || b == 0x22 || b == 0x27 || b == 0x29 || b == 0xE2 || b == 0x80 || b == 0x99 || b == 0x9D) {
+                    // Not a closing quote or bracket (ASCII, or the bytes of ” and ’), nor more of an ellipsis.
+                    pending = false
+                }
+            } else if (b == 0x2E || b == 0x21 || b == 0x3F) && isWordByte(previous) && isWordByte(beforePrevious) {
+                pending = true
+            }
+            beforePrevious = previous
+            previous = b
+        }
+        return pending ? count + 1 : count
     }
 
     static func endsSentence(_ p: String) -> Bool {

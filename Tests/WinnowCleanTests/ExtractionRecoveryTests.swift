@@ -291,4 +291,56 @@ import Testing
         #expect(PageMetadata.bylineName("Nicolas Perriault —") == "Nicolas Perriault")
         #expect(PageMetadata.bylineName("Ana Ruiz | Staff writer") == "Ana Ruiz")
     }
+
+    /// A blog's front page: posts of one class, each a heading link, text and a line of comment links, like
+    /// teaser cards. The short ones are posts too when an alike sibling is too long to be a teaser: they stay.
+    /// Their text sits in an element classed by its author ("body author-ana"): the long post's shows the
+    /// class is misnamed, for the short posts' too, though they are cousins, not siblings.
+    /// Three short cards beside a story are still cut as a teaser list.
+    @Test func shortPostsOfABlogFrontPageAreNotTeasers() throws {
+        func post(_ title: String, _ paragraphs: some Sequence<String>) -> String {
+            "<div class=\"entry\"><h2><a href=\"/\(title)\">\(title)</a></h2><div class=\"body author-ana\">"
+                + paragraphs.map { "<p>\($0)</p>" }.joined()
+                + "</div><p class=\"meta\"><a href=\"/\(title)#c\">Comments (0)</a> | <a href=\"/\(title)#t\">Trackbacks (0)</a></p></div>"
+        }
+        let short = Self.story.enumerated().map { post("note-\($0.offset)", [$0.element]) }
+        let page = """
+            <html><head><title>Harbour blog</title></head><body>\(Self.menu)
+            <div class="posts">\(post("bridge", Self.more))\(short.joined())\(post("park", Self.more.reversed()))</div></body></html>
+            """
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text, Self.more + Self.story))
+
+        // Other stories beside one: every card is short, so the list goes.
+        let cards = ["Ferry timetable changes this winter", "New library opens in the east district", "Night buses return to the centre"].map {
+            "<div class=\"card\"><h3><a href=\"/x\">\($0)</a></h3><p>The city office said more on the plan would follow in the coming weeks and months.</p></div>"
+        }
+        let news = """
+            <html><body><div class="story">\(Self.more.map { "<p>\($0)</p>" }.joined())</div>
+            <div class="latest">\(cards.joined())</div></body></html>
+            """
+        let story = try Cleaner().clean(document: news)
+        #expect(Self.keepsStory(story.text, Self.more))
+        #expect(!story.text.contains("Ferry timetable") && !story.text.contains("more on the plan would follow"))
+    }
+
+    /// A section of the article led by a capitalized label ("ONES TO WATCH: ...") at its end is prose when it
+    /// is finished sentences; a teaser is a kicker with a lead cut off (or one sentence), and still goes.
+    @Test func closingSectionsLedByALabelStayButCutOffTeasersGo() throws {
+        let sections = [
+            "ONES TO WATCH: The council expects three more bridges to need repairs within ten years. Two of them carry trams. The third is a footbridge near the station.",
+            "KEEP READING: That is not all for the harbour this year. The port office will publish its own plans for the quays in the spring, with a map.",
+        ]
+        let teasers = [
+            "FERRY FARES: The ferry company said on Monday that fares on the harbour line would rise by a tenth from January, the first rise in four years, and that",
+            "NEW LIBRARY: The east district library opened its doors to readers on Saturday after three years of building works, with room for two hundred readers and",
+        ]
+        let page = "<html><body><div class=\"story\">\((Self.story + sections).map { "<p>\($0)</p>" }.joined())</div></body></html>"
+        let doc = try Cleaner().clean(document: page)
+        #expect(Self.keepsStory(doc.text, Self.story + sections))
+        let teased = "<html><body><div class=\"story\">\((Self.story + sections + teasers).map { "<p>\($0)</p>" }.joined())</div></body></html>"
+        let withTeasers = try Cleaner().clean(document: teased)
+        #expect(Self.keepsStory(withTeasers.text, Self.story + sections))
+        #expect(withTeasers.removed.filter { $0.ruleID == StructuralRule.trailingTeasers }.count == 2)
+    }
 }
