@@ -46,6 +46,20 @@ struct Ingest: FileListCommand {
     /// the daemon does (one transaction per stage and batch), never one per document.
     static let chunk = StageRunner.dedupBatch
 
+    /// The chunk sizes for `count` files: whole chunks, then the last chunk's worth in halving parts
+    /// (1,000, 500, 250, 250). The last chunk is deduplicated with nothing left to clean beside it, on
+    /// one core: the smaller it is, the less of the run has the other core idle.
+    static func chunkSizes(_ count: Int) -> [Int] {
+        var sizes = Array(repeating: chunk, count: max(0, count - chunk) / chunk)
+        var rest = count - sizes.count * chunk
+        while rest > 0 {
+            let part = rest > chunk / 4 ? max(chunk / 4, rest / 2) : rest
+            sizes.append(part)
+            rest -= part
+        }
+        return sizes
+    }
+
     func run() throws {
         let configuration = try config.map { try loadConfiguration($0) }
         let (store, lock) = try openStageStore(db)
@@ -91,7 +105,10 @@ struct Ingest: FileListCommand {
         }
 
         // Each chunk's files are read and checked on other threads while the one before goes through the stages.
-        let chunks = stride(from: 0, to: files.count, by: Self.chunk).map { Array(files[$0..<min($0 + Self.chunk, files.count)]) }
+        let chunks = Self.chunkSizes(files.count).reduce(into: [[String]]()) { chunks, size in
+            let start = chunks.reduce(0) { $0 + $1.count }
+            chunks.append(Array(files[start..<start + size]))
+        }
         func reading(_ index: Int) -> Background<[Result<String, any Error>]>? {
             guard index < chunks.count else { return nil }
             let chunk = chunks[index]

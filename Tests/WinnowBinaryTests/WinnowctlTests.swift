@@ -36,6 +36,35 @@ import WinnowTestSupport
         #expect(verdicts[1].duplicate_of == verdicts[0].article_id && verdicts[0].article_id != verdicts[1].article_id)
     }
 
+    /// Thousands of files go through in chunks (whole ones, then the last one's worth in halving
+    /// parts): every file gets its verdict, in the order named, and a copy finds its original whichever
+    /// chunk each was in.
+    @Test func manyFilesGoThroughInChunksAndEachGetsItsVerdictInOrder() async throws {
+        let folder = try TestPaths.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var rng = SplitMix(seed: 2_600)
+        let vocabulary = (0..<4_000).map { i in "w" + String(i, radix: 36) + ["a", "e", "o", "u"][i % 4] }
+        var texts: [String] = []
+        for i in 0..<2_600 {
+            // Every file from the 2,001st is a copy of the one 2,000 before it.
+            if i >= 2_000 { texts.append(texts[i - 2_000]); continue }
+            let sentence = { (0..<12).map { _ in vocabulary[Int(rng.next() % UInt64(vocabulary.count))] }.joined(separator: " ") + "." }
+            texts.append((0..<5).map { _ in sentence() }.joined(separator: " "))
+        }
+        let files = try texts.enumerated().map { i, text in
+            let file = folder.appendingPathComponent(String(format: "doc-%05d.txt", i))
+            try Data(text.utf8).write(to: file)
+            return file
+        }
+        let verdicts = try await ingest(folder.appendingPathComponent("many.sqlite"), files)
+        try #require(verdicts.count == files.count, "\(verdicts.count) verdicts for \(files.count) files")
+        #expect(verdicts.map(\.file) == files.map(\.path))
+        #expect(verdicts.prefix(2_000).allSatisfy { $0.status == "new" }, "\(rng)")
+        for i in 2_000..<2_600 {
+            #expect(verdicts[i].status == "exact-duplicate" && verdicts[i].duplicate_of == verdicts[i - 2_000].article_id, "file \(i)")
+        }
+    }
+
     /// A folder argument is every file in it (subfolders too, hidden files left out), in path order; a
     /// Latin-1 page keeps its accents, read in the encoding it declares as `clean` reads it.
     @Test func foldersAreIngestedAndPagesReadInTheirOwnEncoding() async throws {
