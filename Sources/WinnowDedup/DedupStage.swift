@@ -122,10 +122,14 @@ public struct DedupStage: Sendable {
             // Asked of the store rather than taken from the lookup: a shared store holds the cluster here.
             return Decision(result: result, cluster: try transaction.holdClusters(of: [exact.found.id])[exact.found.id] ?? exact.found.clusterID)
         }
-        guard let fingerprint, !keys.isEmpty else { return Decision(result: result) }
+        guard var fingerprint, !keys.isEmpty else { return Decision(result: result) }
         var found: [(id: Int64, signature: Signature)] = []
         for id in try transaction.candidates(keys: keys) {
             if let signature = try transaction.signature(articleID: id) { found.append((id, signature)) }
+        }
+        // A fingerprint kept without its shingles gets them back when there is a candidate to check.
+        if !found.isEmpty, !fingerprint.hasShingles {
+            fingerprint.shingles = deduplicator.fingerprint(of: article.text)?.shingles ?? []
         }
         // Exact verification reads the candidate's cleaned text; only candidates the estimate cannot rule
         // out get here, and one match a cluster is enough. The clusters asked for here are a plain read:

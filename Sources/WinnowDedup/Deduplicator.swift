@@ -27,6 +27,9 @@ public struct ArticleFingerprint: Sendable {
         self.fingerprint = fingerprint
         self.keys = keys
     }
+
+    /// The same without the fingerprint's shingles (`Fingerprint.withoutShingles`).
+    public var withoutShingles: ArticleFingerprint { ArticleFingerprint(fingerprint: fingerprint?.withoutShingles, keys: keys) }
 }
 
 /// What dedup knows of one text: its signature, and its shingle hashes for exact verification.
@@ -42,6 +45,14 @@ public struct Fingerprint: Sendable {
 
     /// The sorted, unique shingle set.
     public var shingleSet: [UInt64] { Deduplicator.sortedUnique(shingles) }
+
+    /// The fingerprint without its shingles (a seventh of the size, at news length), for one kept a
+    /// while: the shingles are needed only when a candidate is checked exactly, which is rare, and
+    /// `DedupStage` makes them again from the article's text then (`hasShingles` tells).
+    public var withoutShingles: Fingerprint { Fingerprint(signature: signature, shingles: []) }
+
+    /// Whether the shingles are here (a text with words has at least one; see `withoutShingles`).
+    public var hasShingles: Bool { !shingles.isEmpty || signature.shingleCount == 0 }
 }
 
 /// Everything stage 3 computes without the store: exact-text hash, signature, bucket keys, and the

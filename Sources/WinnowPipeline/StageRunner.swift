@@ -97,7 +97,8 @@ public struct StageRunner: Sendable {
         var lines: [String]
         var textHash: String
         /// What stage 3 needs of its text, made here on the cleaning threads (while the writer works)
-        /// rather than at stage 3, where the writer waited for it.
+        /// rather than at stage 3, where the writer waited for it; without its shingles, which are
+        /// most of its size and rarely needed (stage 3 makes them again when they are).
         var fingerprint: ArticleFingerprint
     }
 
@@ -110,7 +111,7 @@ public struct StageRunner: Sendable {
             let short = self.learning.shortParagraphs(of: document)
             return Prepared(document: document, source: Self.source(raw), shortParagraphs: short,
                             lines: self.learning.lines(among: short), textHash: self.deduplicator.textHash(document.text),
-                            fingerprint: self.deduplicator.articleFingerprint(of: document.text))
+                            fingerprint: self.deduplicator.articleFingerprint(of: document.text).withoutShingles)
         }
     }
 

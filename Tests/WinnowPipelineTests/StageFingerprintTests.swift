@@ -32,6 +32,32 @@ import WinnowStore
         #expect(ahead.fingerprints(of: [article(7, text)]).first! == nil)  // taken out
     }
 
+    /// Kept fingerprints travel without their shingles; a near-duplicate found through one is still
+    /// checked exactly (its shingles made again from its text), so its similarity is the exact one.
+    @Test func aNearDuplicateFoundThroughAKeptFingerprintIsCheckedExactly() throws {
+        let store = try ArticleStore.inMemory()
+        let stages = StageRunner(store: store, defaultCleaner: try Cleaner(), deduplicator: deduplicator,
+                                 logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() }))
+        let original = (1...12).map { "Sentence \($0) of the harbour report names the pier, the tide and the crane number \($0 * 7)." }
+        var edited = original
+        edited[5] = "Sentence six was rewritten by the aggregator that copied the report this morning."
+        for (n, text) in [original, edited].enumerated() {
+            _ = try store.addLocalItem(FeedItem(guid: "h\(n)", link: "https://news.example/h/\(n)", content: text.joined(separator: "\n\n")))
+        }
+        var results: [DedupResult] = []
+        while true {
+            let step = try stages.drainStep()
+            if step.isEmpty { break }
+            results += step.stored.map(\.result)
+        }
+        try #require(results.count == 2)
+        let copy = results[1]
+        #expect(copy.status == .duplicate, "\(results)")
+        let exact = Deduplicator.compare(deduplicator.shingleSet(of: original.joined(separator: "\n\n")),
+                                         deduplicator.shingleSet(of: edited.joined(separator: "\n\n"))).similarity
+        #expect(abs((copy.similarity ?? 0) - exact) < 1e-9, "similarity \(copy.similarity ?? -1), exact \(exact)")
+    }
+
     /// An article a learned line was taken out of is saved with other text than the one cleaning
     /// fingerprinted: stage 3 must make its fingerprint again rather than take the stale one.
     @Test func anArticleChangedByALearnedLineIsNotHandedOn() throws {
